@@ -1,0 +1,26 @@
+/**
+ * The subcommand table: one row per subcommand, each in its own file under src/cli/.
+ * Heavy modules are imported lazily inside each command's action to keep `mlt --help` fast.
+ */
+import { Command } from "commander";
+import denoJson from "../../deno.json" with { type: "json" };
+import type { CliContext } from "./context.ts";
+
+/** A subcommand: registers itself (options, help, action) on the program. */
+export type Subcommand = (program: Command, ctx: CliContext) => void;
+
+const SUBCOMMANDS: Subcommand[] = [];
+
+/** mlt's version, from deno.json. */
+export const VERSION: string = denoJson.version;
+
+/** Builds the `mlt` program with every subcommand registered. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("mlt")
+    .description("MLflow Projects + Tracking as one fast program")
+    .version(VERSION, "-V, --version", "print the version")
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+  for (const register of SUBCOMMANDS) register(program, ctx);
+  return program;
+}

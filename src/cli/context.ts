@@ -1,0 +1,14 @@
+/** What main.ts hands every subcommand: the environment (read once, at the edge) and the cwd. */
+
+/** Context of one CLI invocation. */
+export interface CliContext {
+  /** Reads an environment variable. */
+  env: (name: string) => string | undefined;
+  /** The working directory the command was started in. */
+  cwd: string;
+}
+
+/** The tracking URI a command uses: its flag, then MLFLOW_TRACKING_URI, then ./mlruns. */
+export function trackingUri(ctx: CliContext, flag?: string): string {
+  return flag || ctx.env("MLFLOW_TRACKING_URI") || "./mlruns";
+}

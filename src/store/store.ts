@@ -1,0 +1,140 @@
+/**
+ * The TrackingStore interface: everything api/, ui/, runner/ and client/ know about storage.
+ * Implementations live in file/, sqlite/ and rest/; only open.ts imports them.
+ */
+import type {
+  DatasetInput,
+  Experiment,
+  Metric,
+  Page,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from "../model.ts";
+import type { Clock } from "../ids.ts";
+
+/** Options every store accepts. */
+export interface StoreOptions {
+  /** Milliseconds since the epoch; injected by tests. */
+  clock?: Clock;
+  /** Default artifact root for new experiments (a URI or path). */
+  artifactRoot?: string;
+  /** Truncate over-long param and tag values as MLflow does by default (true), or refuse them. */
+  truncateLongValues?: boolean;
+  /** Where warnings about skipped, malformed entries go (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+/** Query of `experiments/search`. */
+export interface SearchExperimentsRequest {
+  filter?: string;
+  viewType?: ViewType;
+  maxResults?: number;
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+/** Query of `runs/search`. */
+export interface SearchRunsRequest {
+  experimentIds: string[];
+  filter?: string;
+  viewType?: ViewType;
+  maxResults?: number;
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+/** Fields of `runs/create`. A missing experiment id means the default experiment "0". */
+export interface CreateRunRequest {
+  experimentId?: string;
+  userId?: string;
+  runName?: string;
+  startTime?: number;
+  tags?: Tag[];
+}
+
+/** Fields of `runs/update`: only the fields present change. */
+export interface UpdateRunRequest {
+  runId: string;
+  status?: RunStatus;
+  endTime?: number;
+  runName?: string;
+}
+
+/** One `log-batch` call. */
+export interface LogBatch {
+  metrics?: Metric[];
+  params?: Param[];
+  tags?: Tag[];
+}
+
+/** Paging of `metrics/get-history`; an absent or 0 `maxResults` means no limit. */
+export interface HistoryRequest {
+  maxResults?: number;
+  pageToken?: string;
+}
+
+/** MLflow's tracking operations over one store. */
+export interface TrackingStore {
+  /** The URI this store was opened from. */
+  readonly uri: string;
+
+  /** Creates an experiment and returns its id. */
+  createExperiment(name: string, artifactLocation?: string, tags?: Tag[]): Promise<string>;
+  /** Gets an experiment, deleted ones included; RESOURCE_DOES_NOT_EXIST when absent. */
+  getExperiment(experimentId: string): Promise<Experiment>;
+  /** Gets an experiment by name (deleted ones included), or undefined. */
+  getExperimentByName(name: string): Promise<Experiment | undefined>;
+  /** Searches experiments with MLflow's filter, order and paging. */
+  searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>>;
+  /** Renames an active experiment. */
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  /** Marks an experiment and its active runs deleted. */
+  deleteExperiment(experimentId: string): Promise<void>;
+  /** Restores a deleted experiment and its deleted runs. */
+  restoreExperiment(experimentId: string): Promise<void>;
+  /** Sets (upserts) an experiment tag. */
+  setExperimentTag(experimentId: string, tag: Tag): Promise<void>;
+  /** Deletes an experiment tag; RESOURCE_DOES_NOT_EXIST when absent. */
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+
+  /** Creates a run with MLflow's defaults (name, `mlflow.runName` tag, artifact URI). */
+  createRun(req: CreateRunRequest): Promise<Run>;
+  /** Gets a run with its latest metrics, params, tags and inputs. */
+  getRun(runId: string): Promise<Run>;
+  /** Updates status, end time and/or name of an active run. */
+  updateRun(req: UpdateRunRequest): Promise<RunInfo>;
+  /** Marks a run deleted. */
+  deleteRun(runId: string): Promise<void>;
+  /** Restores a deleted run. */
+  restoreRun(runId: string): Promise<void>;
+  /** Searches runs of the given experiments with MLflow's filter, order and paging. */
+  searchRuns(req: SearchRunsRequest): Promise<Page<Run>>;
+
+  /** Appends one metric point. */
+  logMetric(runId: string, metric: Metric): Promise<void>;
+  /** Logs a param; the same value again is a no-op, another value INVALID_PARAMETER_VALUE. */
+  logParam(runId: string, param: Param): Promise<void>;
+  /** Sets (upserts) a run tag; `mlflow.runName` also renames the run. */
+  setTag(runId: string, tag: Tag): Promise<void>;
+  /** Deletes a run tag; RESOURCE_DOES_NOT_EXIST when absent. */
+  deleteTag(runId: string, key: string): Promise<void>;
+  /** Logs params, then metrics, then tags, within MLflow's batch limits. */
+  logBatch(runId: string, batch: LogBatch): Promise<void>;
+  /** Every point of one metric, in logging order, paged. */
+  getMetricHistory(runId: string, key: string, req?: HistoryRequest): Promise<Page<Metric>>;
+  /** Attaches datasets to a run (once per dataset and run). */
+  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+
+  /** Ids of deleted runs whose deletion time is before `before` (ms; all when omitted). */
+  deletedRunIds(before?: number): Promise<string[]>;
+  /** Permanently removes a run and its data. */
+  hardDeleteRun(runId: string): Promise<void>;
+  /** Permanently removes a deleted experiment and its runs. */
+  hardDeleteExperiment(experimentId: string): Promise<void>;
+  /** Releases files, handles and caches. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,184 @@
+/** MLflow's validation rules and limits (reference §7), as pure functions that throw MltError. */
+import { invalidParam } from "./errors.ts";
+import type { Metric, Param, Tag } from "./model.ts";
+
+/** Maximum length of a metric, param or tag key. */
+export const MAX_KEY_LENGTH = 250;
+/** Maximum length of a param value. */
+export const MAX_PARAM_VALUE_LENGTH = 6000;
+/** Maximum length of a run tag value. */
+export const MAX_TAG_VALUE_LENGTH = 8000;
+/** Maximum length of an experiment tag value. */
+export const MAX_EXPERIMENT_TAG_VALUE_LENGTH = 5000;
+/** Maximum length of an experiment name. */
+export const MAX_EXPERIMENT_NAME_LENGTH = 500;
+/** Maximum length of an artifact location. */
+export const MAX_ARTIFACT_LOCATION_LENGTH = 2048;
+/** Batch limits of `log-batch`. */
+export const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 } as const;
+/** Largest `max_results` a search accepts. */
+export const MAX_RESULTS_LIMIT = 50000;
+
+// Python's Unicode \w is letters, digits and underscore.
+const KEY_CHARS = /^[\/\p{L}\p{N}_.\- :]*$/u;
+const RUN_ID = /^[a-zA-Z0-9][\p{L}\p{N}_\-]{0,255}$/u;
+const EXPERIMENT_ID = /^[a-zA-Z0-9][\p{L}\p{N}_\-]{0,63}$/u;
+
+/** POSIX normpath as Python's posixpath.normpath computes it. */
+export function posixNormpath(p: string): string {
+  if (p === "") return ".";
+  const initial = p.startsWith("/") ? (p.startsWith("//") && !p.startsWith("///") ? 2 : 1) : 0;
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part !== ".." || (!initial && out.length === 0) || out[out.length - 1] === "..") {
+      out.push(part);
+    } else if (out.length) out.pop();
+  }
+  const body = out.join("/");
+  return "/".repeat(initial) + body || ".";
+}
+
+/** Checks a metric, param or tag key; `what` names it in the message ("Param key", "Metric name"…). */
+export function validateKey(key: unknown, what = "key"): string {
+  if (typeof key !== "string") {
+    throw invalidParam(`Missing value for required parameter '${what}'.`);
+  }
+  if (!KEY_CHARS.test(key)) {
+    throw invalidParam(
+      `Invalid value ${JSON.stringify(key)} for parameter '${what}' supplied: names may only ` +
+        "contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) " +
+        "and slashes (/).",
+    );
+  }
+  const norm = posixNormpath(key);
+  if (norm !== key || norm === "." || norm.startsWith("..") || norm.startsWith("/")) {
+    throw invalidParam(
+      `Invalid value ${JSON.stringify(key)} for parameter '${what}' supplied: names are stored ` +
+        `as file paths and must not resolve to another name (this one resolves to "${norm}").`,
+    );
+  }
+  if (key.length > MAX_KEY_LENGTH) {
+    throw invalidParam(`'${what}' exceeds the maximum length of ${MAX_KEY_LENGTH} characters`);
+  }
+  return key;
+}
+
+/** Checks a value's length; over the limit it is truncated (MLflow's default) or refused. */
+export function limitValue(value: string, max: number, what: string, truncate = true): string {
+  if (value.length <= max) return value;
+  if (truncate) return value.slice(0, max);
+  throw invalidParam(`'${what}' exceeds the maximum length of ${max} characters`);
+}
+
+/** Checks a param; returns it with its value within MLflow's limit. */
+export function validateParam(p: Param, truncate = true): Param {
+  validateKey(p.key, "Param key");
+  const value = p.value == null ? "" : String(p.value);
+  return { key: p.key, value: limitValue(value, MAX_PARAM_VALUE_LENGTH, "Param value", truncate) };
+}
+
+/** Checks a run tag; returns it with its value within MLflow's limit. */
+export function validateTag(t: Tag, truncate = true): Tag {
+  validateKey(t.key, "key");
+  const value = t.value == null ? "" : String(t.value);
+  return { key: t.key, value: limitValue(value, MAX_TAG_VALUE_LENGTH, "Tag value", truncate) };
+}
+
+/** Checks an experiment tag. */
+export function validateExperimentTag(t: Tag): Tag {
+  validateKey(t.key, "key");
+  const value = t.value == null ? "" : String(t.value);
+  return { key: t.key, value: limitValue(value, MAX_EXPERIMENT_TAG_VALUE_LENGTH, "value", false) };
+}
+
+/** Checks a metric point (value numeric, timestamp ≥ 0, integral step). */
+export function validateMetric(m: Metric): Metric {
+  validateKey(m.key, "Metric name");
+  if (typeof m.value !== "number") {
+    throw invalidParam(
+      `Got invalid value ${
+        JSON.stringify(m.value)
+      } for metric '${m.key}' (timestamp=${m.timestamp}). ` +
+        "Please specify value as a valid double (64-bit floating point)",
+    );
+  }
+  if (!Number.isInteger(m.timestamp) || m.timestamp < 0) {
+    throw invalidParam(
+      `Got invalid timestamp ${JSON.stringify(m.timestamp)} for metric '${m.key}' ` +
+        `(value=${m.value}). Timestamp must be a nonnegative long (64-bit integer)`,
+    );
+  }
+  if (!Number.isInteger(m.step)) {
+    throw invalidParam(
+      `Got invalid step ${JSON.stringify(m.step)} for metric '${m.key}' (value=${m.value}). ` +
+        "Step must be a valid long (64-bit integer).",
+    );
+  }
+  return m;
+}
+
+/** Checks the batch limits of `log-batch` and refuses duplicate param keys. */
+export function validateBatchLimits(metrics: unknown[], params: Param[], tags: unknown[]): void {
+  const over = (n: number, max: number, what: string) => {
+    if (n > max) {
+      throw invalidParam(
+        `A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. ` +
+          "Please split up the request across multiple requests and try again.",
+      );
+    }
+  };
+  over(metrics.length, BATCH_LIMITS.metrics, "metrics");
+  over(params.length, BATCH_LIMITS.params, "params");
+  over(tags.length, BATCH_LIMITS.tags, "tags");
+  over(metrics.length + params.length + tags.length, BATCH_LIMITS.total, "entities");
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const p of params) (seen.has(p.key) ? dup : seen).add(p.key);
+  if (dup.size) {
+    throw invalidParam(
+      `Duplicate parameter keys have been submitted: ${JSON.stringify([...dup])}. ` +
+        "Please ensure the request contains only one param value per param key.",
+    );
+  }
+}
+
+/** Checks a run id. */
+export function validateRunId(id: unknown): string {
+  if (typeof id !== "string" || !RUN_ID.test(id)) {
+    throw invalidParam(`Invalid run ID: ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/** Checks an experiment id. */
+export function validateExperimentId(id: unknown): string {
+  if (typeof id !== "string" || !EXPERIMENT_ID.test(id)) {
+    throw invalidParam(`Invalid experiment ID: ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/** Checks an experiment name. */
+export function validateExperimentName(name: unknown): string {
+  if (typeof name !== "string" || name === "") {
+    throw invalidParam(`Invalid experiment name: ${JSON.stringify(name ?? "")}`);
+  }
+  if (name.length > MAX_EXPERIMENT_NAME_LENGTH) {
+    throw invalidParam(
+      `Invalid experiment name: it exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters`,
+    );
+  }
+  return name;
+}
+
+/** Checks `max_results` of a search (1..50000). */
+export function validateMaxResults(n: unknown, limit = MAX_RESULTS_LIMIT): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n <= 0 || n > limit) {
+    throw invalidParam(
+      `Invalid value ${n} for parameter 'max_results' supplied. It must be a positive integer ` +
+        `at most ${limit}`,
+    );
+  }
+  return n;
+}
