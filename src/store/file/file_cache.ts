@@ -1,0 +1,144 @@
+/**
+ * The file store's in-memory index: parsed files, directory listings and latest metric values,
+ * each validated by an lstat signature (mtime, size, inode, links) on every use, so a write by
+ * another process is seen by the next read. Metric files are read incrementally: only appended
+ * bytes are parsed.
+ */
+import { join } from "node:path";
+import type { Metric } from "../../model.ts";
+import { isLater, parseMetricText } from "./format.ts";
+import { listDir, readBytesFrom, readText, sameSig, type Sig, sig } from "./file_io.ts";
+
+// A signature whose mtime is this close to the time it was read may hide a later change made in
+// the same timestamp tick (coarse kernel clocks), so such entries are re-read next time.
+const RACY_MS = 1500;
+
+interface Entry<T> {
+  sig: Sig;
+  trusted: boolean;
+  value?: T;
+  error?: unknown;
+}
+
+interface MetricState {
+  sig: Sig;
+  consumed: number;
+  count: number;
+  latest?: Metric;
+}
+
+/** Caches of one store root; every getter stats before trusting what it holds. */
+export class FileCache {
+  #files = new Map<string, Entry<unknown>>();
+  #dirs = new Map<string, Entry<Deno.DirEntry[]>>();
+  #metrics = new Map<string, MetricState>();
+  #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  #trusted(s: Sig): boolean {
+    return this.#now() - s.mtime > RACY_MS;
+  }
+
+  /**
+   * A regular file parsed by `parse`; undefined when absent or not a regular file (symlinks are
+   * never followed). A parse error is cached with the version that caused it and rethrown.
+   */
+  file<T>(path: string, parse: (text: string) => T): T | undefined {
+    const s = sig(path);
+    if (!s || !s.isFile) {
+      this.#files.delete(path);
+      return undefined;
+    }
+    const hit = this.#files.get(path);
+    if (hit && hit.trusted && sameSig(hit.sig, s)) {
+      if (hit.error !== undefined) throw hit.error;
+      return hit.value as T;
+    }
+    const text = readText(path);
+    if (text === undefined) {
+      this.#files.delete(path);
+      return undefined;
+    }
+    const entry: Entry<unknown> = { sig: s, trusted: this.#trusted(s) };
+    try {
+      entry.value = parse(text);
+    } catch (e) {
+      entry.error = e;
+    }
+    this.#files.set(path, entry);
+    if (entry.error !== undefined) throw entry.error;
+    return entry.value as T;
+  }
+
+  /**
+   * Like file(), for files that never change once complete (params): a trusted entry is answered
+   * without a stat. Untrusted (recent) entries are re-checked, so a half-written file is re-read.
+   */
+  immutable<T>(path: string, parse: (text: string) => T): T | undefined {
+    const hit = this.#files.get(path);
+    if (hit && hit.trusted && hit.error === undefined) return hit.value as T;
+    return this.file(path, parse);
+  }
+
+  /** A directory's entries (empty when absent or a symlink). */
+  dir(path: string): Deno.DirEntry[] {
+    const s = sig(path);
+    if (!s || !s.isDir) {
+      this.#dirs.delete(path);
+      return [];
+    }
+    const hit = this.#dirs.get(path);
+    if (hit && hit.trusted && sameSig(hit.sig, s)) return hit.value!;
+    const value = listDir(path);
+    this.#dirs.set(path, { sig: s, trusted: this.#trusted(s), value });
+    return value;
+  }
+
+  /** Relative POSIX paths of the regular files under `dir` (symlinks skipped), from cache. */
+  walk(dir: string, prefix = ""): string[] {
+    const out: string[] = [];
+    for (const e of this.dir(dir)) {
+      if (e.isSymlink) continue;
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory) out.push(...this.walk(join(dir, e.name), rel));
+      else if (e.isFile) out.push(rel);
+    }
+    return out;
+  }
+
+  /** The latest point of a metric file, reading only bytes appended since the last call. */
+  latestMetric(path: string, key: string): Metric | undefined {
+    const s = sig(path);
+    if (!s || !s.isFile) {
+      this.#metrics.delete(path);
+      return undefined;
+    }
+    let st = this.#metrics.get(path);
+    if (st && sameSig(st.sig, s)) return st.latest;
+    // A different inode or a shrunk file is a rewrite: start over.
+    if (!st || st.sig.ino !== s.ino || s.size < st.consumed) {
+      st = { sig: s, consumed: 0, count: 0 };
+    }
+    const bytes = readBytesFrom(path, st.consumed);
+    const end = bytes.lastIndexOf(0x0a);
+    if (end >= 0) {
+      const points = parseMetricText(key, new TextDecoder().decode(bytes.subarray(0, end + 1)));
+      for (const p of points) if (!st.latest || isLater(p, st.latest)) st.latest = p;
+      st.count += points.length;
+      st.consumed += end + 1;
+    }
+    st.sig = s;
+    this.#metrics.set(path, st);
+    return st.latest;
+  }
+
+  /** Drops everything cached under `prefix` (after a hard delete or a move). */
+  forget(prefix: string): void {
+    for (const m of [this.#files, this.#dirs, this.#metrics] as Map<string, unknown>[]) {
+      for (const k of m.keys()) if (k === prefix || k.startsWith(prefix + "/")) m.delete(k);
+    }
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * The read side of the file store: finds experiments and runs in the tree and reads them through
+ * the cache. Listings skip broken entries with one warning each; direct gets throw an MltError
+ * naming the store-relative path. Nothing here writes.
+ */
+import { join } from "node:path";
+import { MltError, notFound } from "../../errors.ts";
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag, ViewType } from "../../model.ts";
+import { TAG } from "../../model.ts";
+import { validateExperimentId, validateKey, validateRunId } from "../../validate.ts";
+import { FileCache } from "./file_cache.ts";
+import { readText } from "./file_io.ts";
+import {
+  datasetFromMeta,
+  experimentFromMeta,
+  inputFromMeta,
+  parseMetricText,
+  parseYamlMapping,
+  runFromMeta,
+} from "./format.ts";
+import {
+  datasetDir,
+  experimentDir,
+  experimentTagPath,
+  isExperimentDirName,
+  isRunDirName,
+  metaPath,
+  RESERVED_ROOT_DIRS,
+  type RunFileKind,
+  runFilePath,
+  storeRelative,
+  TRASH_DIR,
+} from "./layout.ts";
+
+/** Where an experiment lives. */
+export interface ExperimentLoc {
+  id: string;
+  dir: string;
+  deleted: boolean;
+}
+
+/** Where a run lives. */
+export interface RunLoc {
+  runId: string;
+  expId: string;
+  expDir: string;
+  dir: string;
+}
+
+// Turns a meta.yaml text into a mapping, or throws an Error describing what is wrong with it.
+function metaMapping(text: string): Record<string, unknown> {
+  if (text.trim() === "") throw new Error("is empty");
+  const m = parseYamlMapping(text);
+  if (!m) throw new Error("is not a valid YAML mapping");
+  return m;
+}
+
+function parseExperiment(text: string): Experiment {
+  return experimentFromMeta(metaMapping(text));
+}
+
+function parseRun(text: string): RunInfo {
+  return runFromMeta(metaMapping(text));
+}
+
+function textValue(text: string): string {
+  return text;
+}
+
+/** Reads entities of one mlruns root through a FileCache. */
+export class FileReader {
+  readonly root: string;
+  readonly cache: FileCache;
+  #warn: (message: string) => void;
+  #warned = new Set<string>();
+  #runIndex = new Map<string, RunLoc>();
+
+  constructor(root: string, cache: FileCache, warn: (message: string) => void) {
+    this.root = root;
+    this.cache = cache;
+    this.#warn = warn;
+  }
+
+  /** A path relative to the root, for messages. */
+  rel(path: string): string {
+    return storeRelative(this.root, path);
+  }
+
+  /** Warns once per distinct message for the life of the store. */
+  warnOnce(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#warn(message);
+  }
+
+  // An MltError for a broken entity, naming the file.
+  #broken(what: string, path: string, e: unknown): MltError {
+    const detail = e instanceof Error ? e.message : String(e);
+    return new MltError("INTERNAL_ERROR", `Cannot read ${what}: "${this.rel(path)}" ${detail}`, {
+      cause: e,
+    });
+  }
+
+  /** Experiments of the given view, as folder locations (not yet read). */
+  experimentLocs(view: ViewType = "ALL"): ExperimentLoc[] {
+    const out: ExperimentLoc[] = [];
+    const scan = (parent: string, deleted: boolean) => {
+      for (const e of this.cache.dir(parent)) {
+        if (!deleted && RESERVED_ROOT_DIRS.has(e.name)) continue;
+        if (e.isFile || e.name.startsWith(".")) continue;
+        const path = join(parent, e.name);
+        if (e.isSymlink) {
+          this.warnOnce(`Skipping "${this.rel(path)}": symlinks in the store are not followed.`);
+        } else if (!isExperimentDirName(e.name)) {
+          this.warnOnce(`Skipping "${this.rel(path)}": not an experiment folder name.`);
+        } else if (e.isDirectory) out.push({ id: e.name, dir: path, deleted });
+      }
+    };
+    if (view !== "DELETED_ONLY") scan(this.root, false);
+    if (view !== "ACTIVE_ONLY") scan(join(this.root, TRASH_DIR), true);
+    return out;
+  }
+
+  /** Where experiment `id` is (active first, then `.trash`), or undefined. */
+  findExperiment(id: string): ExperimentLoc | undefined {
+    validateExperimentId(id);
+    for (const deleted of [false, true]) {
+      const dir = experimentDir(this.root, id, deleted);
+      if (isRealDir(dir)) return { id, dir, deleted };
+    }
+    return undefined;
+  }
+
+  /** Reads an experiment; INTERNAL_ERROR naming the file when it is broken. */
+  readExperiment(loc: ExperimentLoc): Experiment {
+    const path = metaPath(loc.dir);
+    let exp: Experiment | undefined;
+    try {
+      exp = this.cache.file(path, parseExperiment);
+    } catch (e) {
+      throw this.#broken(`experiment '${loc.id}'`, path, e);
+    }
+    if (!exp) throw this.#broken(`experiment '${loc.id}'`, path, new Error("is missing"));
+    if (exp.experimentId !== loc.id) {
+      throw this.#broken(
+        `experiment '${loc.id}'`,
+        path,
+        new Error(`records experiment_id '${exp.experimentId}', not the folder's id`),
+      );
+    }
+    return { ...exp, tags: this.experimentTags(loc.dir) };
+  }
+
+  /** Reads an experiment for a listing: undefined (with one warning) when broken. */
+  tryExperiment(loc: ExperimentLoc): Experiment | undefined {
+    try {
+      return this.readExperiment(loc);
+    } catch (e) {
+      if (beingCreated(loc.dir)) return undefined;
+      this.warnOnce(`Skipping malformed experiment: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Gets an experiment by id; RESOURCE_DOES_NOT_EXIST when absent. */
+  experiment(id: string): Experiment {
+    const loc = this.findExperiment(id);
+    if (!loc) throw notFound(`Could not find experiment with ID ${id}`);
+    return this.readExperiment(loc);
+  }
+
+  /** Tags of an experiment, from its `tags/` files. */
+  experimentTags(expDir: string): Tag[] {
+    const tagsDir = join(expDir, "tags");
+    return this.cache.walk(tagsDir).map((key) => ({
+      key,
+      value: this.cache.file(experimentTagPath(expDir, key), textValue) ?? "",
+    }));
+  }
+
+  /** Locations of the runs of one experiment folder. */
+  runLocs(exp: ExperimentLoc): RunLoc[] {
+    const out: RunLoc[] = [];
+    for (const e of this.cache.dir(exp.dir)) {
+      if (!isRunDirName(e.name)) continue;
+      if (e.isSymlink) {
+        this.warnOnce(
+          `Skipping "${this.rel(join(exp.dir, e.name))}": symlinks in the store are not followed.`,
+        );
+      } else if (e.isDirectory) {
+        const loc = { runId: e.name, expId: exp.id, expDir: exp.dir, dir: join(exp.dir, e.name) };
+        this.#runIndex.set(e.name, loc);
+        out.push(loc);
+      }
+    }
+    return out;
+  }
+
+  /** Finds a run in any experiment, active or deleted; RESOURCE_DOES_NOT_EXIST when absent. */
+  findRun(runId: string): RunLoc {
+    validateRunId(runId);
+    const known = this.#runIndex.get(runId);
+    if (known && isRealDir(known.dir)) return known;
+    this.#runIndex.delete(runId);
+    for (const exp of this.experimentLocs("ALL")) {
+      const dir = join(exp.dir, runId);
+      if (isRunDirName(runId) && isRealDir(dir)) {
+        const loc = { runId, expId: exp.id, expDir: exp.dir, dir };
+        this.#runIndex.set(runId, loc);
+        return loc;
+      }
+    }
+    throw notFound(`Run '${runId}' not found`);
+  }
+
+  /** Reads a run's meta.yaml; INTERNAL_ERROR naming the file when broken or misplaced. */
+  runInfo(loc: RunLoc): RunInfo {
+    const path = metaPath(loc.dir);
+    const what = `run '${loc.runId}'`;
+    let info: RunInfo | undefined;
+    try {
+      info = this.cache.file(path, parseRun);
+    } catch (e) {
+      throw this.#broken(what, path, e);
+    }
+    if (!info) throw this.#broken(what, path, new Error("is missing"));
+    if (info.experimentId !== loc.expId || info.runId !== loc.runId) {
+      throw this.#broken(
+        what,
+        path,
+        new Error(
+          `records run_id '${info.runId}' in experiment '${info.experimentId}', ` +
+            "which does not match its folder",
+        ),
+      );
+    }
+    if (info.runName === undefined) {
+      const name = this.runFile(loc, "tags", TAG.runName);
+      if (name) return { ...info, runName: name };
+    }
+    return info;
+  }
+
+  /** Reads a run's info for a listing: undefined (with one warning) when broken. */
+  tryRunInfo(loc: RunLoc): RunInfo | undefined {
+    try {
+      return this.runInfo(loc);
+    } catch (e) {
+      if (beingCreated(loc.dir)) return undefined;
+      this.warnOnce(`Skipping malformed run: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Keys of a run's metrics, params or tags. */
+  runKeys(loc: RunLoc, kind: RunFileKind): string[] {
+    return this.cache.walk(join(loc.dir, kind));
+  }
+
+  /** The value of one param or tag file, or undefined. */
+  runFile(loc: RunLoc, kind: "params" | "tags", key: string): string | undefined {
+    // A key from a search filter may be anything; one that is not a valid name cannot exist.
+    if (!isValidKey(key)) return undefined;
+    const path = runFilePath(loc.dir, kind, key);
+    // Params are written once, so a complete cached value stays right without a stat.
+    return kind === "params"
+      ? this.cache.immutable(path, textValue)
+      : this.cache.file(path, textValue);
+  }
+
+  /** The latest point of one metric, or undefined. */
+  latestMetric(loc: RunLoc, key: string): Metric | undefined {
+    if (!isValidKey(key)) return undefined;
+    return this.cache.latestMetric(runFilePath(loc.dir, "metrics", key), key);
+  }
+
+  /** Every point of one metric in file order (complete lines only). */
+  metricHistory(loc: RunLoc, key: string): Metric[] {
+    validateKey(key, "Metric name");
+    const text = readText(runFilePath(loc.dir, "metrics", key));
+    return text === undefined ? [] : parseMetricText(key, text);
+  }
+
+  /** The dataset inputs of a run. */
+  inputs(loc: RunLoc): DatasetInput[] {
+    const out: DatasetInput[] = [];
+    const inputsDir = join(loc.dir, "inputs");
+    for (const e of [...this.cache.dir(inputsDir)].sort((a, b) => a.name < b.name ? -1 : 1)) {
+      if (!e.isDirectory) continue;
+      const path = metaPath(join(inputsDir, e.name));
+      try {
+        const input = this.cache.file(path, (t) => inputFromMeta(metaMapping(t)));
+        if (!input || input.sourceType !== "DATASET") continue;
+        const dsPath = metaPath(datasetDir(loc.expDir, input.sourceId));
+        const dataset = this.cache.file(dsPath, (t) => datasetFromMeta(metaMapping(t)));
+        if (dataset) out.push({ tags: input.tags, dataset });
+        else this.warnOnce(`Skipping input "${this.rel(path)}": its dataset is missing.`);
+      } catch (e) {
+        this.warnOnce(`Skipping malformed input "${this.rel(path)}": ${(e as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** A whole run: latest metrics, params, tags and inputs. */
+  fullRun(loc: RunLoc, info: RunInfo): Run {
+    const metrics: Metric[] = [];
+    for (const key of this.runKeys(loc, "metrics")) {
+      const m = this.latestMetric(loc, key);
+      if (m) metrics.push(m);
+    }
+    const kv = (kind: "params" | "tags") =>
+      this.runKeys(loc, kind).map((key) => ({ key, value: this.runFile(loc, kind, key) ?? "" }));
+    return {
+      info,
+      data: { metrics, params: kv("params"), tags: kv("tags") },
+      inputs: { datasetInputs: this.inputs(loc) },
+    };
+  }
+}
+
+function isRealDir(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+// A folder without meta.yaml made in the last seconds is most likely being created right now
+// by another process (mkdir, then write meta.yaml): skip it without a warning.
+function beingCreated(dir: string): boolean {
+  try {
+    Deno.lstatSync(join(dir, "meta.yaml"));
+    return false;
+  } catch {
+    try {
+      return Date.now() - (Deno.lstatSync(dir).mtime?.getTime() ?? 0) < 2000;
+    } catch {
+      return true;
+    }
+  }
+}
+
+function isValidKey(key: string): boolean {
+  try {
+    validateKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Searches over the file store's index. Filtering and sorting read only the files the filter and
+ * order mention (through the stat-validated cache); full run data is loaded only for the page.
+ */
+import type { Experiment, Metric, Page, Run, Tag } from "../../model.ts";
+import type { SearchExperimentsRequest, SearchRunsRequest } from "../store.ts";
+import { validateExperimentId, validateMaxResults } from "../../validate.ts";
+import { parseExperimentFilter, parseRunFilter } from "../../search/filter.ts";
+import { parseExperimentOrderBy, parseRunOrderBy } from "../../search/order_by.ts";
+import {
+  compareExperiments,
+  compareRuns,
+  matchExperiment,
+  matchRun,
+  paginate,
+  referencedKeys,
+} from "../../search/match.ts";
+import type { FileReader, RunLoc } from "./file_reader.ts";
+
+/** MLflow's default page size of both searches. */
+export const DEFAULT_MAX_RESULTS = 1000;
+
+/** `experiments/search` over the tree. */
+export function searchExperimentsIn(
+  reader: FileReader,
+  req: SearchExperimentsRequest,
+): Page<Experiment> {
+  const filter = parseExperimentFilter(req.filter);
+  const order = parseExperimentOrderBy(req.orderBy);
+  const max = req.maxResults === undefined
+    ? DEFAULT_MAX_RESULTS
+    : validateMaxResults(req.maxResults);
+  const found: Experiment[] = [];
+  for (const loc of reader.experimentLocs(req.viewType ?? "ACTIVE_ONLY")) {
+    const exp = reader.tryExperiment(loc);
+    if (exp && matchExperiment(exp, filter)) found.push(exp);
+  }
+  found.sort(compareExperiments(order));
+  return paginate(found, max, req.pageToken);
+}
+
+/** `runs/search` over the given experiments. */
+export function searchRunsIn(reader: FileReader, req: SearchRunsRequest): Page<Run> {
+  const filter = parseRunFilter(req.filter);
+  const order = parseRunOrderBy(req.orderBy);
+  const max = req.maxResults === undefined
+    ? DEFAULT_MAX_RESULTS
+    : validateMaxResults(req.maxResults);
+  const view = req.viewType ?? "ACTIVE_ONLY";
+  const refs = referencedKeys(filter, order);
+  const locs = new Map<Run, RunLoc>();
+  const found: Run[] = [];
+  for (const expId of new Set(req.experimentIds)) {
+    validateExperimentId(expId);
+    const exp = reader.findExperiment(expId);
+    if (!exp) continue;
+    for (const loc of reader.runLocs(exp)) {
+      const info = reader.tryRunInfo(loc);
+      if (!info) continue;
+      if (view === "ACTIVE_ONLY" && info.lifecycleStage !== "active") continue;
+      if (view === "DELETED_ONLY" && info.lifecycleStage !== "deleted") continue;
+      let run: Run | undefined;
+      try {
+        run = partialRun(reader, loc, info, refs);
+      } catch (e) {
+        reader.warnOnce(`Skipping run "${reader.rel(loc.dir)}": ${(e as Error).message}`);
+        continue;
+      }
+      if (!matchRun(run, filter)) continue;
+      locs.set(run, loc);
+      found.push(run);
+    }
+  }
+  found.sort(compareRuns(order));
+  const page = paginate(found, max, req.pageToken);
+  return {
+    ...page,
+    items: page.items.map((r) => reader.fullRun(locs.get(r)!, r.info)),
+  };
+}
+
+// A run holding only the data the filter and order refer to.
+function partialRun(
+  reader: FileReader,
+  loc: RunLoc,
+  info: Run["info"],
+  refs: ReturnType<typeof referencedKeys>,
+): Run {
+  const metrics: Metric[] = [];
+  for (const key of refs.metrics) {
+    const m = reader.latestMetric(loc, key);
+    if (m) metrics.push(m);
+  }
+  const kv = (kind: "params" | "tags", keys: Set<string>): Tag[] => {
+    const out: Tag[] = [];
+    for (const key of keys) {
+      const value = reader.runFile(loc, kind, key);
+      if (value !== undefined) out.push({ key, value });
+    }
+    return out;
+  };
+  return {
+    info,
+    data: { metrics, params: kv("params", refs.params), tags: kv("tags", refs.tags) },
+    inputs: { datasetInputs: refs.datasets ? reader.inputs(loc) : [] },
+  };
+}
+
+/** Ids of deleted runs deleted before `before` (runs without deleted_time always count). */
+export function deletedRunIdsIn(reader: FileReader, before?: number): string[] {
+  const out: string[] = [];
+  for (const exp of reader.experimentLocs("ALL")) {
+    for (const loc of reader.runLocs(exp)) {
+      const info = reader.tryRunInfo(loc);
+      if (info?.lifecycleStage !== "deleted") continue;
+      if (before === undefined || info.deletedTime === undefined || info.deletedTime < before) {
+        out.push(info.runId);
+      }
+    }
+  }
+  return out;
+}

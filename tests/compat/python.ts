@@ -1,0 +1,60 @@
+/**
+ * The Python interpreter that has the real `mlflow` package, for the compatibility tests.
+ *
+ * `MLT_PYTHON` wins; otherwise `<repo>/.venv/bin/python` (created by `.ci/run`). A missing
+ * interpreter is an error, never a skip: in CI these tests must run.
+ */
+
+/** The repository root (two levels above this file). */
+export const REPO_ROOT: string = decodeURIComponent(new URL("../../", import.meta.url).pathname)
+  .replace(/\/$/, "");
+
+/** Path of the Python interpreter with `mlflow` installed; throws when there is none. */
+export function pythonPath(): string {
+  const fromEnv = Deno.env.get("MLT_PYTHON");
+  const path = fromEnv && fromEnv.length > 0 ? fromEnv : `${REPO_ROOT}/.venv/bin/python`;
+  try {
+    const st = Deno.statSync(path);
+    if (!st.isFile && !st.isSymlink) throw new Error("not a file");
+  } catch {
+    throw new Error(
+      `No Python with mlflow at ${path}${fromEnv ? " (from MLT_PYTHON)" : ""}. ` +
+        "Run `.ci/run` (it creates .venv and installs mlflow), or create it by hand: " +
+        "`python3 -m venv .venv && .venv/bin/pip install mlflow==3.17.2`, " +
+        "or point MLT_PYTHON at an interpreter that has mlflow.",
+    );
+  }
+  return path;
+}
+
+/** Environment every Python mlflow process of the tests gets. */
+export const PYTHON_ENV: Readonly<Record<string, string>> = {
+  MLFLOW_ALLOW_FILE_STORE: "true",
+  MLFLOW_DISABLE_TELEMETRY: "true",
+  DO_NOT_TRACK: "true",
+  PYTHONIOENCODING: "utf-8",
+};
+
+/** Runs the venv python with `args`; throws with its stderr when it exits non-zero. */
+export async function runPython(args: string[], stdin?: string): Promise<string> {
+  const child = new Deno.Command(pythonPath(), {
+    args,
+    env: { ...PYTHON_ENV },
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  if (out.code !== 0) {
+    throw new Error(
+      `python ${args.slice(0, 1).join(" ")} exited ${out.code}:\n${dec.decode(out.stderr)}`,
+    );
+  }
+  return dec.decode(out.stdout);
+}
