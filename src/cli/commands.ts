@@ -5,11 +5,12 @@
 import { Command } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { CliContext } from "./context.ts";
+import { registerRun } from "./run.ts";
 
 /** A subcommand: registers itself (options, help, action) on the program. */
 export type Subcommand = (program: Command, ctx: CliContext) => void;
 
-const SUBCOMMANDS: Subcommand[] = [];
+const SUBCOMMANDS: Subcommand[] = [registerRun];
 
 /** mlt's version, from deno.json. */
 export const VERSION: string = denoJson.version;
@@ -20,6 +21,8 @@ export function buildProgram(ctx: CliContext): Command {
     .description("MLflow Projects + Tracking as one fast program")
     .version(VERSION, "-V, --version", "print the version")
     .exitOverride()
+    // Program options only before the subcommand, so `mlt run --version v1` reaches `run`.
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)");
   for (const register of SUBCOMMANDS) register(program, ctx);
   return program;

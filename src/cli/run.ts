@@ -1,0 +1,84 @@
+/** `mlt run [uri]`: runs an MLproject entry point in a new run (src/runner/run_project.ts). */
+import type { Command } from "commander";
+import type { CliContext } from "./context.ts";
+import { trackingUri } from "./context.ts";
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Registers `mlt run`. */
+export function registerRun(program: Command, ctx: CliContext): void {
+  program
+    .command("run")
+    .description("run an MLproject entry point and track it as a run")
+    .argument(
+      "[uri]",
+      "project: a directory, file://, a git URL or git@host:path, with #subdir",
+      ".",
+    )
+    .option("-e, --entry-point <name>", "entry point name, or a .py/.sh file", "main")
+    .option("-v, --version <version>", "git branch, tag or commit to run")
+    .option("-P, --param-list <name=value>", "a parameter (repeatable)", collect, [] as string[])
+    .option("--experiment-name <name>", "experiment to run in (created if absent)")
+    .option("--experiment-id <id>", "experiment id to run in")
+    .option("--run-name <name>", "name of the new run")
+    .option("--run-id <id>", "resume this existing run instead of creating one")
+    .option("--tracking-uri <uri>", "tracking store (default: MLFLOW_TRACKING_URI, else ./mlruns)")
+    .option("--env-manager <manager>", "local, virtualenv, uv or conda")
+    .option("--no-conda", "run in the current environment (same as --env-manager local)")
+    .option("--grace-period <seconds>", "wait between SIGTERM and SIGKILL on interrupt", "10")
+    .option("--no-system-metrics", "do not log CPU, memory and GPU use as system/… metrics")
+    .option("--system-metrics-interval <seconds>", "seconds between system metric samples", "5")
+    .addHelpText(
+      "after",
+      "\nThe child gets MLFLOW_RUN_ID, MLFLOW_EXPERIMENT_ID and an absolute MLFLOW_TRACKING_URI." +
+        "\nExit code: the entry point's; 130/143 when mlt run is interrupted by SIGINT/SIGTERM.",
+    )
+    .action(async (uri: string, opts: Record<string, unknown>, cmd: Command) => {
+      const { runProject } = await import("../runner/run_project.ts");
+      const { childTrackingUri } = await import("../runner/env.ts");
+      const { isUsageError } = await import("../runner/params.ts");
+      const { openStore } = await import("../store/open.ts");
+      const given = trackingUri(ctx, opts.trackingUri as string | undefined);
+      // Relative store paths are taken from the invocation directory, not the process's.
+      const storeUri = /^https?:/i.test(given) ? given : childTrackingUri(given, ctx.cwd);
+      const seconds = (flag: string, value: unknown, allowZero: boolean): number => {
+        const n = Number(value);
+        if (!(allowZero ? n >= 0 : n > 0)) {
+          cmd.error(`error: Invalid ${flag} "${value}": expected seconds`, { exitCode: 2 });
+        }
+        return n;
+      };
+      const grace = seconds("--grace-period", opts.gracePeriod, true);
+      const interval = seconds("--system-metrics-interval", opts.systemMetricsInterval, false);
+      const store = openStore(storeUri);
+      try {
+        Deno.exitCode = await runProject({
+          uri,
+          entryPoint: opts.entryPoint as string,
+          params: opts.paramList as string[],
+          version: opts.version as string | undefined,
+          experimentName: opts.experimentName as string | undefined,
+          experimentId: opts.experimentId as string | undefined,
+          runName: opts.runName as string | undefined,
+          runId: opts.runId as string | undefined,
+          envManager: opts.envManager as string | undefined,
+          noConda: opts.conda === false,
+          cwd: ctx.cwd,
+          env: Deno.env.toObject(),
+          store,
+          storeUri: given,
+          log: (line) => console.error(line),
+          graceMs: grace * 1000,
+          systemMetrics: opts.systemMetrics !== false,
+          systemMetricsIntervalMs: interval * 1000,
+        });
+      } catch (e) {
+        if (isUsageError(e)) cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
+        throw e;
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,294 @@
+/**
+ * `mlt run` end to end: fetch the project, parse and bind (all before a run exists), create the
+ * run, start the entry point in its own process group, record how it ended, clean up.
+ * Knows only TrackingStore; everything from the environment arrives in RunRequest.
+ */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MltError } from "../errors.ts";
+import type { RunStatus, Tag } from "../model.ts";
+import type { TrackingStore } from "../store/store.ts";
+import { renderCommand } from "./command.ts";
+import { childEnv, childTrackingUri, chooseEnvManager, type EnvManager } from "./env.ts";
+import { fetchProject, type GitInfo, isBareRepo, localGitInfo } from "./git.ts";
+import { type Binding, bindParams, paramsToLog, parseParamArgs, usageError } from "./params.ts";
+import { type ChildResult, runInGroup } from "./process.ts";
+import { containedPath, loadProject, projectSubdir } from "./project.ts";
+import {
+  createProjectRun,
+  EXIT_CODE_TAG,
+  finishRun,
+  projectTags,
+  resolveExperiment,
+  resumeRun,
+  SIGNAL_TAG,
+} from "./run_record.ts";
+import { resolveEntryPoint } from "./spec.ts";
+import { type Sampler, startSystemMetrics } from "./system_metrics.ts";
+import { checkVersion, parseProjectUri } from "./uri.ts";
+
+/** Everything `mlt run` needs; the CLI fills it from flags and the environment. */
+export interface RunRequest {
+  uri: string;
+  entryPoint?: string;
+  /** Raw `-P name=value` arguments. */
+  params?: string[];
+  version?: string;
+  experimentName?: string;
+  experimentId?: string;
+  runName?: string;
+  runId?: string;
+  envManager?: string;
+  noConda?: boolean;
+  /** The directory relative paths are resolved against. */
+  cwd: string;
+  /** The user's environment (the child inherits it). */
+  env: Record<string, string>;
+  store: TrackingStore;
+  /** The tracking URI the store was opened from, as given. */
+  storeUri: string;
+  /** Writes one status line (stderr). */
+  log: (line: string) => void;
+  /** Grace period between SIGTERM and SIGKILL. */
+  graceMs?: number;
+  gitTimeoutMs?: number;
+  /** Sample CPU, memory and GPU of the entry point (default true). */
+  systemMetrics?: boolean;
+  /** Milliseconds between system metric samples (default 5000). */
+  systemMetricsIntervalMs?: number;
+}
+
+/** A project fetched, parsed and bound: nothing recorded yet. */
+interface Prepared {
+  dir: string;
+  entryPoint: string;
+  command: string;
+  binding: Binding;
+  envManager: EnvManager;
+  sourceName: string;
+  git: GitInfo;
+  cleanup: () => Promise<void>;
+}
+
+const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+// Signals that mean "someone stopped it" (KILLED) rather than "it crashed" (FAILED).
+const KILL_SIGNALS = new Set(["SIGHUP", "SIGINT", "SIGTERM", "SIGKILL", "SIGQUIT"]);
+
+/** Runs a project and returns the exit code `mlt run` should exit with. */
+export async function runProject(req: RunRequest): Promise<number> {
+  const p = await prepare(req);
+  try {
+    return await execute(req, p);
+  } finally {
+    await p.cleanup();
+  }
+}
+
+async function prepare(req: RunRequest): Promise<Prepared> {
+  const source = parseProjectUri(req.uri, req.cwd);
+  const version = req.version === undefined ? undefined : checkVersion(req.version);
+  const gitOpts = { env: req.env, timeoutMs: req.gitTimeoutMs };
+  let root: string;
+  let git: GitInfo = {};
+  let sourceName: string;
+  let cleanup = () => Promise.resolve();
+  const remote = source.kind === "git" ||
+    (version !== undefined || await isBareRepo(source.path, gitOpts));
+  if (remote) {
+    const url = source.kind === "git" ? source.url : source.path;
+    const tmp = await Deno.makeTempDir({ prefix: "mlt-project-" });
+    cleanup = () => Deno.remove(tmp, { recursive: true }).catch(() => {});
+    req.log(`=== Fetching project from ${req.uri} into ${tmp} ===`);
+    try {
+      git = await fetchProject(url, version, tmp, gitOpts);
+      root = tmp;
+    } catch (e) {
+      await cleanup();
+      throw e;
+    }
+    sourceName = req.uri;
+  } else {
+    root = source.kind === "local" ? source.path : "";
+  }
+  try {
+    const dir = await projectSubdir(root, source.subdir);
+    if (!remote) {
+      git = await localGitInfo(dir, gitOpts);
+      sourceName = git.worktree ? gitSourceName(git.worktree, dir) : dir;
+    }
+    const project = await loadProject(dir);
+    const entryName = req.entryPoint ?? "main";
+    const entry = resolveEntryPoint(project.spec, entryName, req.env.SHELL || "bash");
+    if (entry.script) await containedPath(project.dir, entryName, "entry point file");
+    const binding = bindParams(entry, parseParamArgs(req.params ?? []));
+    const values = new Map<string, string>();
+    for (const b of binding.declared) {
+      values.set(
+        b.name,
+        b.type === "path" ? await resolvePathParam(b.name, b.value, req.cwd) : b.value,
+      );
+    }
+    const command = renderCommand(entry.command, values, binding.extras, entryName);
+    const envManager = chooseEnvManager(req.envManager, req.noConda ?? false, project.env.kind);
+    if (envManager !== "local") {
+      throw new MltError(
+        "NOT_IMPLEMENTED",
+        `Cannot create a ${envManager} environment: this mlt version runs projects only with ` +
+          `--env-manager local (the current environment; --no-conda means the same)`,
+      );
+    }
+    return {
+      dir: project.dir,
+      entryPoint: entryName,
+      command,
+      binding,
+      envManager,
+      sourceName: sourceName!,
+      git,
+      cleanup,
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+function gitSourceName(worktree: string, dir: string): string {
+  const rel = dir === worktree ? "" : dir.slice(worktree.length + 1);
+  return `file://${worktree}${rel ? `#${rel}` : ""}`;
+}
+
+/** A `path` parameter: a local path must exist and becomes absolute; remote URIs are refused. */
+async function resolvePathParam(name: string, value: string, cwd: string): Promise<string> {
+  let local: string | undefined;
+  if (/^file:\/\/(\/|localhost\/)/i.test(value)) {
+    local = fileURLToPath(value.replace("//localhost/", "///"));
+  } else if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) local = resolve(cwd, value);
+  if (local === undefined) {
+    throw usageError(
+      `Parameter "${name}" is a path, but "${value}" is a remote URI: download it first (mlt does ` +
+        `not fetch remote path parameters)`,
+    );
+  }
+  try {
+    await Deno.stat(local);
+  } catch {
+    throw usageError(
+      `Got value "${value}" for parameter "${name}", but no such file or directory was found`,
+    );
+  }
+  return local;
+}
+
+/** The login name as Python's `getpass.getuser()` finds it: environment, then /etc/passwd. */
+function userName(env: Record<string, string>): string {
+  const fromEnv = env.LOGNAME || env.USER || env.LNAME || env.USERNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    const uid = String(Deno.uid());
+    const line = Deno.readTextFileSync("/etc/passwd").split("\n").find((l) =>
+      l.split(":")[2] === uid
+    );
+    if (line) return line.split(":")[0];
+  } catch {
+    // No passwd file (or no permission): fall through.
+  }
+  return "unknown";
+}
+
+async function execute(req: RunRequest, p: Prepared): Promise<number> {
+  const { store, log } = req;
+  const user = userName(req.env);
+  const tags = projectTags({
+    user,
+    sourceName: p.sourceName,
+    entryPoint: p.entryPoint,
+    envManager: p.envManager,
+    commit: p.git.commit,
+    repoUrl: p.git.repoUrl,
+    branch: p.git.branch,
+    pid: Deno.pid,
+    host: Deno.hostname(),
+  });
+  let runId: string;
+  let experimentId: string;
+  if (req.runId) {
+    experimentId = await resumeRun(store, req.runId, tags, req.experimentId);
+    runId = req.runId;
+    if (req.runName) await store.updateRun({ runId, runName: req.runName });
+  } else {
+    experimentId = await resolveExperiment(store, {
+      name: req.experimentName,
+      id: req.experimentId,
+      envName: req.env.MLFLOW_EXPERIMENT_NAME,
+      envId: req.env.MLFLOW_EXPERIMENT_ID,
+    }, log);
+    runId = await createProjectRun(store, {
+      experimentId,
+      runName: req.runName,
+      user,
+      tags,
+      params: paramsToLog(p.binding),
+      startTime: Date.now(),
+    });
+  }
+  const trackingUri = childTrackingUri(req.storeUri, req.cwd);
+  log(
+    `=== Running command '${p.command}' in run with ID '${runId}' (experiment ${experimentId}) ===`,
+  );
+  let result: ChildResult;
+  let sampler: Sampler | undefined;
+  try {
+    result = await runInGroup({
+      shell: "bash",
+      command: p.command,
+      cwd: p.dir,
+      env: childEnv(req.env, { runId, experimentId, trackingUri }),
+    }, {
+      graceMs: req.graceMs,
+      onStart: (pid) => {
+        if (req.systemMetrics === false) return;
+        sampler = startSystemMetrics(
+          pid,
+          req.systemMetricsIntervalMs ?? 5000,
+          (metrics) => store.logBatch(runId, { metrics }),
+          log,
+        );
+      },
+      onSignal: (sig) => log(`=== Run (ID '${runId}') interrupted by ${sig}, cancelling run ===`),
+    });
+  } catch (e) {
+    await finishRun(store, runId, "FAILED", []).catch(() => {});
+    throw new MltError("INTERNAL_ERROR", `Cannot start the entry point: ${(e as Error).message}`, {
+      cause: e,
+    });
+  } finally {
+    await sampler?.stop();
+  }
+  const { status, code, endTags } = outcome(result);
+  const final = await finishRun(store, runId, status, endTags);
+  if (result.interruptedBy) log(`=== Run (ID '${runId}') killed ===`);
+  else if (code === 0) log(`=== Run (ID '${runId}') succeeded ===`);
+  else log(`=== Run (ID '${runId}') failed (exit code ${code}) ===`);
+  log(`Run ${runId} ${final}: ${viewHint(req.storeUri, experimentId, runId)}`);
+  return code;
+}
+
+function outcome(r: ChildResult): { status: RunStatus; code: number; endTags: Tag[] } {
+  const endTags: Tag[] = [{ key: EXIT_CODE_TAG, value: String(r.code) }];
+  const sig = r.interruptedBy ?? r.signal;
+  if (sig) endTags.push({ key: SIGNAL_TAG, value: sig });
+  if (r.interruptedBy) {
+    return { status: "KILLED", code: 128 + SIGNAL_NUMBER[r.interruptedBy], endTags };
+  }
+  if (r.signal) {
+    return { status: KILL_SIGNALS.has(r.signal) ? "KILLED" : "FAILED", code: r.code, endTags };
+  }
+  return { status: r.code === 0 ? "FINISHED" : "FAILED", code: r.code, endTags };
+}
+
+function viewHint(storeUri: string, experimentId: string, runId: string): string {
+  const path = `#/experiments/${experimentId}/runs/${runId}`;
+  if (/^https?:\/\//i.test(storeUri)) return `${storeUri.replace(/\/+$/, "")}/${path}`;
+  return `view it with \`mlt ui\` at http://127.0.0.1:5000/${path}`;
+}

@@ -1,0 +1,452 @@
+/**
+ * `mlt run` end to end: real `deno run main.ts run …` processes, real shells, real signals, and the
+ * resulting store read back through openStore. No Python needed (see tests/compat/ for that).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { openStore } from "../src/store/open.ts";
+import type { Run } from "../src/model.ts";
+
+const tempDirs: string[] = [];
+/** A temp dir removed when the test file ends. */
+async function tempDir(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "mlt-run-test-" });
+  tempDirs.push(dir);
+  return dir;
+}
+globalThis.addEventListener("unload", () => {
+  for (const dir of tempDirs) Deno.removeSync(dir, { recursive: true });
+});
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const HELLO = new URL("../examples/hello", import.meta.url).pathname;
+const OPEN_TS = new URL("../src/store/open.ts", import.meta.url).href;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns `mlt run …` in `cwd` with its own ./mlruns; returns the process. */
+function spawnMlt(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "run", ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", MLFLOW_TRACKING_URI: "", ...env },
+  }).spawn();
+}
+
+async function mltRun(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Result> {
+  const out = await spawnMlt(cwd, args, env).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Every run in every experiment of `<dir>/mlruns`. */
+async function runsIn(dir: string): Promise<Run[]> {
+  const store = openStore(join(dir, "mlruns"));
+  try {
+    const exps = await store.searchExperiments({ viewType: "ALL", maxResults: 1000 });
+    if (!exps.items.length) return [];
+    const page = await store.searchRuns({
+      experimentIds: exps.items.map((e) => e.experimentId),
+      viewType: "ALL",
+      maxResults: 1000,
+    });
+    return page.items;
+  } catch {
+    return [];
+  } finally {
+    await store.close();
+  }
+}
+
+async function onlyRun(dir: string): Promise<Run> {
+  const runs = await runsIn(dir);
+  assert.equal(runs.length, 1, `expected one run, found ${runs.length}`);
+  return runs[0];
+}
+
+function tagsOf(run: Run): Record<string, string> {
+  return Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
+}
+
+function paramsOf(run: Run): Record<string, string> {
+  return Object.fromEntries(run.data.params.map((p) => [p.key, p.value]));
+}
+
+/** A temp dir with a project in `proj/` made of `files`. */
+async function project(files: Record<string, string>): Promise<{ dir: string; proj: string }> {
+  const dir = await tempDir();
+  const proj = join(dir, "proj");
+  await Deno.mkdir(proj);
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.mkdir(join(proj, name, ".."), { recursive: true });
+    await Deno.writeTextFile(join(proj, name), text);
+  }
+  return { dir, proj };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(path: string): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const text = await Deno.readTextFile(path);
+      if (text.endsWith("\n")) return text.trim();
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${path} never appeared`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    // A zombie still answers; look at its state.
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("mlt run examples/hello: child sees the run, params logged, run FINISHED", async () => {
+  const dir = await tempDir();
+  const r = await mltRun(dir, [HELLO, "-P", "name=big world", "-P", "times=2"]);
+  assert.equal(r.code, 0, r.stderr);
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "FINISHED");
+  assert.ok(run.info.endTime! >= run.info.startTime!);
+  const abs = await Deno.realPath(dir);
+  assert.match(
+    r.stdout,
+    new RegExp(`run ${run.info.runId} in experiment 0, tracking file://${abs}/mlruns\n`),
+  );
+  assert.match(r.stdout, /Hello, big world! \(2\/2\)/);
+  assert.deepEqual(paramsOf(run), {
+    name: "big world",
+    greeting: "Hello",
+    times: "2",
+    pause: "0.0",
+  });
+  const tags = tagsOf(run);
+  assert.equal(tags["mlflow.source.type"], "PROJECT");
+  assert.equal(tags["mlflow.project.entryPoint"], "main");
+  assert.equal(tags["mlflow.project.backend"], "local");
+  assert.equal(tags["mlflow.project.env"], "local");
+  assert.ok(tags["mlflow.user"]);
+  assert.match(tags["mlt.runner.pid"], /^\d+$/);
+  assert.equal(tags["mlt.runner.exitCode"], "0");
+  assert.equal(tags["mlflow.runName"], run.info.runName);
+  assert.match(r.stderr, /=== Running command '\.\/hello\.sh Hello 'big world' 2 0\.0' in run/);
+  assert.match(r.stderr, /=== Run \(ID '[0-9a-f]{32}'\) succeeded ===/);
+});
+
+Deno.test("mlt run: shell metacharacters in values reach the program literally", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    parameters: {a: string, b: float}\n" +
+      "    command: bash show.sh {a} {b}\n",
+    "show.sh": "printf '%s|\\n' \"$@\" > out.txt\n",
+  });
+  const canary = join(dir, "pwn");
+  const a = `0.1; touch ${canary}`;
+  const extra = "`touch " + canary + "`\n$(touch " + canary + ")";
+  const r = await mltRun(dir, [proj, "-P", `a=${a}`, "-P", "b=2.5", "-P", `c=${extra}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await exists(canary), false, "a value was executed");
+  assert.equal(
+    await Deno.readTextFile(join(proj, "out.txt")),
+    `${a}|\n2.5|\n--c|\n${extra}|\n`,
+  );
+  const run = await onlyRun(dir);
+  assert.deepEqual(paramsOf(run), { a, b: "2.5", c: extra });
+  const bad = await mltRun(dir, [proj, "-P", `a=x`, "-P", `b=0.1; touch ${canary}`]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Parameter "b" must be a float/);
+  assert.equal(await exists(canary), false);
+});
+
+Deno.test("mlt run: bad -P input is a usage error (exit 2) and creates no run", async () => {
+  const dir = await tempDir();
+  const canary = join(dir, "pwn");
+  const cases: [string[], RegExp][] = [
+    [[], /No value given for missing parameters: "name"/],
+    [["-P", `x;touch ${canary}=1`, "-P", "name=a"], /Invalid parameter name "x;touch/],
+    [["-P", "$(id)=1", "-P", "name=a"], /Invalid parameter name/],
+    [["-P", "name=a", "-P", "times=abc"], /Parameter "times" must be an int, got "abc"/],
+    [["-P", "name=a", "-P", "name=b"], /Repeated parameter: "name"/],
+    [["-P", "name"], /Invalid format for -P parameter/],
+    [["--experiment-name", "x", "--experiment-id", "1", "-P", "name=a"], /Specify only one/],
+    [["--env-manager", "pip", "-P", "name=a"], /Invalid value for --env-manager/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await mltRun(dir, [HELLO, ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:")).length, 1);
+  }
+  assert.equal(await exists(canary), false);
+  assert.deepEqual(await runsIn(dir), []);
+});
+
+Deno.test("mlt run: a failing entry point gives FAILED and its exit code", async () => {
+  const dir = await tempDir();
+  const r = await mltRun(dir, [HELLO, "-e", "fail", "-P", "code=7"]);
+  assert.equal(r.code, 7);
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "FAILED");
+  assert.equal(tagsOf(run)["mlt.runner.exitCode"], "7");
+  assert.match(r.stderr, /failed \(exit code 7\)/);
+});
+
+Deno.test("mlt run: an entry point killed by SIGKILL gives KILLED and exit 137", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    command: kill -KILL $$\n",
+  });
+  const r = await mltRun(dir, [proj]);
+  assert.equal(r.code, 137);
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "KILLED");
+  assert.equal(tagsOf(run)["mlt.runner.signal"], "SIGKILL");
+});
+
+for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+  Deno.test(`mlt run: ${signal} kills the entry point's whole group, run KILLED, exit ${code}`, async () => {
+    const { dir, proj } = await project({
+      MLproject:
+        "entry_points:\n  main:\n    command: 'sleep 300 & echo $! > grandchild.pid; wait'\n",
+    });
+    const child = spawnMlt(dir, [proj]);
+    const grandchild = Number(await waitFor(join(proj, "grandchild.pid")));
+    assert.ok(alive(grandchild));
+    child.kill(signal);
+    const out = await child.output();
+    assert.equal(out.code, code, new TextDecoder().decode(out.stderr));
+    assert.equal(alive(grandchild), false, "grandchild survived");
+    const run = await onlyRun(dir);
+    assert.equal(run.info.status, "KILLED");
+    assert.equal(tagsOf(run)["mlt.runner.signal"], signal);
+  });
+}
+
+Deno.test("mlt run: a child that ignores SIGTERM is SIGKILLed after the grace period", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    command: \"trap '' TERM; echo $$ > child.pid; " +
+      'while true; do sleep 0.05; done"\n',
+  });
+  const child = spawnMlt(dir, [proj, "--grace-period", "0.5"]);
+  const pid = Number(await waitFor(join(proj, "child.pid")));
+  child.kill("SIGTERM");
+  const out = await child.output();
+  assert.equal(out.code, 143);
+  assert.equal(alive(pid), false);
+  assert.equal((await onlyRun(dir)).info.status, "KILLED");
+});
+
+Deno.test("mlt run: system metrics of the entry point, unless --no-system-metrics", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    command: 'echo $$ > child.pid; sleep 0.5'\n",
+  });
+  let r = await mltRun(dir, [proj, "--system-metrics-interval", "0.1"]);
+  assert.equal(r.code, 0, r.stderr);
+  const store = openStore(join(dir, "mlruns"));
+  try {
+    const [run] = await runsIn(dir);
+    const mem = await store.getMetricHistory(
+      run.info.runId,
+      "system/system_memory_usage_megabytes",
+    );
+    assert.ok(mem.items.length >= 1, "no memory samples");
+    assert.ok(mem.items.every((m) => m.value > 0));
+    await Deno.remove(join(dir, "mlruns"), { recursive: true });
+    r = await mltRun(dir, [proj, "--system-metrics-interval", "0.1", "--no-system-metrics"]);
+    assert.equal(r.code, 0, r.stderr);
+    const [quiet] = await runsIn(dir);
+    assert.deepEqual(quiet.data.metrics, []);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("mlt run: a run the entry point ended itself keeps its status", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    parameters: {deno: path, config: path}\n" +
+      "    command: '{deno} run -A --config {config} end_run.ts && exit 1'\n",
+    "end_run.ts": `import { openStore } from ${JSON.stringify(OPEN_TS)};
+const store = openStore(Deno.env.get("MLFLOW_TRACKING_URI"));
+await store.updateRun({ runId: Deno.env.get("MLFLOW_RUN_ID")!, status: "FINISHED", endTime: Date.now() });
+await store.close();
+`,
+  });
+  const r = await mltRun(dir, [proj, "-P", `deno=${Deno.execPath()}`, "-P", `config=${CONFIG}`]);
+  assert.equal(r.code, 1, r.stderr);
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "FINISHED");
+  assert.equal(tagsOf(run)["mlt.runner.exitCode"], "1");
+});
+
+Deno.test("mlt run: experiments by flag and by MLFLOW_EXPERIMENT_NAME, run names", async () => {
+  const dir = await tempDir();
+  let r = await mltRun(dir, [
+    HELLO,
+    "-P",
+    "name=a",
+    "--experiment-name",
+    "exp one",
+    "--run-name",
+    "first",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await mltRun(dir, [HELLO, "-P", "name=b"], { MLFLOW_EXPERIMENT_NAME: "exp one" });
+  assert.equal(r.code, 0, r.stderr);
+  const runs = await runsIn(dir);
+  assert.equal(runs.length, 2);
+  assert.equal(runs[0].info.experimentId, runs[1].info.experimentId);
+  assert.notEqual(runs[0].info.experimentId, "0");
+  assert.ok(runs.some((x) => x.info.runName === "first"));
+  r = await mltRun(dir, [HELLO, "-P", "name=c", "--experiment-id", "424242"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^error: .*424242/m);
+  assert.equal((await runsIn(dir)).length, 2);
+});
+
+Deno.test("mlt run --run-id resumes a run without logging params again", async () => {
+  const dir = await tempDir();
+  let r = await mltRun(dir, [HELLO, "-e", "fail", "-P", "code=1"]);
+  assert.equal(r.code, 1);
+  const first = await onlyRun(dir);
+  r = await mltRun(dir, [HELLO, "--run-id", first.info.runId, "-P", "name=again"]);
+  assert.equal(r.code, 0, r.stderr);
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "FINISHED");
+  assert.deepEqual(paramsOf(run), { code: "1" });
+});
+
+Deno.test("mlt run: .py/.sh entry points and directories without an MLproject", async () => {
+  const { dir, proj } = await project({ "job.sh": 'echo "sh got $*"\n' });
+  const r = await mltRun(dir, [proj, "-e", "job.sh", "-P", "lr=0.5", "-P", "msg=a b"], {
+    SHELL: "/bin/sh",
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /sh got --lr 0\.5 --msg a b/);
+  const run = await onlyRun(dir);
+  assert.equal(tagsOf(run)["mlflow.project.entryPoint"], "job.sh");
+  assert.deepEqual(paramsOf(run), { lr: "0.5", msg: "a b" });
+  const missing = await mltRun(dir, [proj, "-e", "nope.py"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /entry point file "nope\.py"/);
+  const none = await mltRun(dir, [proj]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /Cannot find entry point "main"/);
+});
+
+Deno.test("mlt run: env files and subdirectories may not leave the project", async () => {
+  const { dir, proj } = await project({
+    "a/MLproject": "python_env: ../../secret.yaml\nentry_points: {main: {command: echo hi}}\n",
+    "b/MLproject": "conda_env: link.yaml\nentry_points: {main: {command: echo hi}}\n",
+    "c/MLproject": "entry_points: {main: {command: echo hi}}\n",
+  });
+  await Deno.writeTextFile(join(dir, "secret.yaml"), "python: '3.11'\n");
+  await Deno.symlink(join(dir, "secret.yaml"), join(proj, "b", "link.yaml"));
+  const cases: [string, RegExp, number][] = [
+    [`${proj}#a`, /field "python_env" "\.\.\/\.\.\/secret\.yaml" points outside the project/, 1],
+    [`${proj}#b`, /conda_env file "link\.yaml", which points outside the project/, 1],
+    [`${proj}#c/../..`, /points outside the project/, 2],
+    [`${proj}#/etc`, /must be relative/, 2],
+  ];
+  for (const [uri, re, code] of cases) {
+    const r = await mltRun(dir, [uri, "--env-manager", "local"]);
+    assert.equal(r.code, code, `${uri}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  assert.deepEqual(await runsIn(dir), []);
+  const ok = await mltRun(dir, [`${proj}#c`]);
+  assert.equal(ok.code, 0, ok.stderr);
+});
+
+async function sh(cwd: string, script: string): Promise<void> {
+  const out = await new Deno.Command("bash", {
+    args: ["-ec", script],
+    cwd,
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+}
+
+Deno.test("mlt run: local bare git repos with #subdir and --version; checkout removed", async () => {
+  const dir = await tempDir();
+  await sh(
+    dir,
+    `
+    export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
+    git init -q -b main work && cd work
+    mkdir sub && printf 'entry_points:\\n  main:\\n    command: echo "v=1 pwd=$PWD"\\n' > sub/MLproject
+    git add . && git commit -qm one && git tag v1
+    printf 'entry_points:\\n  main:\\n    command: echo "v=2 pwd=$PWD"\\n' > sub/MLproject
+    git commit -qam two && cd .. && git clone -q --bare work repo.git`,
+  );
+  const repo = join(dir, "repo.git");
+  let r = await mltRun(dir, [`${repo}#sub`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /v=2 pwd=.*mlt-project-/);
+  const checkout = /pwd=(\S+)/.exec(r.stdout)![1];
+  assert.equal(await exists(checkout), false, "temporary checkout left behind");
+  r = await mltRun(dir, [`file://${repo}#sub`, "--version", "v1"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /v=1/);
+  const runs = await runsIn(dir);
+  const tagged = runs.map(tagsOf).find((t) => t["mlflow.source.name"] === `file://${repo}#sub`)!;
+  assert.match(tagged["mlflow.source.git.commit"], /^[0-9a-f]{40}$/);
+  r = await mltRun(dir, [`${repo}#sub`, "--version", "no-such-tag"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Cannot fetch version "no-such-tag"/);
+});
+
+Deno.test("mlt run: dangerous git URIs and versions are refused before git runs", async () => {
+  const dir = await tempDir();
+  const canary = join(dir, "pwn");
+  const cases: [string[], RegExp][] = [
+    [[`ext::sh -c touch% ${canary}`], /git transports like "ext::" are not allowed/],
+    [["--", "-oProxyCommand=touch%20/tmp/x"], /must not start with "-"/],
+    [[HELLO, "--version", "--upload-pack=touch /tmp/x"], /Invalid --version/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await mltRun(dir, args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  assert.equal(await exists(canary), false);
+});
+
+Deno.test("mlt run: an unreachable git host fails without prompting", async () => {
+  const dir = await tempDir();
+  // Port 9 on localhost: connection refused at once; no credential prompt (stdin is closed too).
+  const r = await mltRun(dir, ["https://127.0.0.1:9/x/y.git"]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^error: Cannot fetch git repository "https:\/\/127\.0\.0\.1:9\/x\/y\.git"/m,
+  );
+  assert.deepEqual(await runsIn(dir), []);
+});
