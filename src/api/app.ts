@@ -1,0 +1,124 @@
+/**
+ * The REST app: MLflow's tracking API under `/api/2.0/mlflow/` and `/ajax-api/2.0/mlflow/`, the
+ * `mlflow-artifacts` proxy, `/get-artifact`, `/health`, `/version`, behind the security
+ * middleware, with one onError that turns every failure into `{"error_code","message"}`.
+ * Knows storage only through TrackingStore; never imports a store implementation.
+ */
+import { type Context, Hono } from "hono";
+import { MltError } from "../errors.ts";
+import type { TrackingStore } from "../store/store.ts";
+import { getArtifact, proxyRoutes, runArtifactRoutes } from "./artifacts.ts";
+import type { ApiContext } from "./context.ts";
+import { experimentRoutes } from "./experiments.ts";
+import { metricRoutes } from "./metrics.ts";
+import { runRoutes } from "./runs.ts";
+import { securityMiddleware, type SecurityOptions } from "./security.ts";
+import { jsonResponse } from "./wire.ts";
+
+/** Largest JSON body by default: a maximal log-batch (1000 entities, 100 params × 6000 chars, 100
+ * tags × 8000 chars) even with every character escaped as `\uXXXX`, with room to spare. */
+export const DEFAULT_MAX_JSON_BYTES = 16 * 1024 * 1024;
+/** Largest artifact upload by default (5 GiB, as one S3 PUT). */
+export const DEFAULT_MAX_ARTIFACT_BYTES = 5 * 1024 ** 3;
+
+/** Options of the REST app. */
+export interface AppOptions {
+  store: TrackingStore;
+  /** Absolute directory behind `mlflow-artifacts:` URIs. */
+  artifactsDestination: string;
+  /** Serve the artifacts proxy (default true). */
+  serveArtifacts?: boolean;
+  /** Serve only the artifacts proxy; tracking endpoints answer 503. */
+  artifactsOnly?: boolean;
+  /** Absolute directories local artifact locations may point into (plus the destination). */
+  localArtifactRoots?: string[];
+  /** Prefix of `/ajax-api`, `/health`, `/version`, `/get-artifact` (starts with `/`). */
+  staticPrefix?: string;
+  security?: SecurityOptions;
+  maxJsonBytes?: number;
+  maxArtifactBytes?: number;
+  /** Text of `/version`. */
+  version?: string;
+  /** `store_type` of `/api/3.0/mlflow/server-info` ("FileStore", "SqlStore"). */
+  storeType?: string;
+}
+
+function onError(err: Error, _c: Context): Response {
+  let res: Response;
+  if (err instanceof MltError) res = jsonResponse(err.toJSON(), err.status);
+  else {
+    // A bug, not a client mistake: log the stack here, never send it.
+    console.error(err);
+    res = jsonResponse({ error_code: "INTERNAL_ERROR", message: "Internal server error" }, 500);
+  }
+  res.headers.set("X-Content-Type-Options", "nosniff");
+  return res;
+}
+
+/** Builds the REST app over one store. */
+export function createApp(opts: AppOptions): Hono {
+  const prefix = opts.staticPrefix ?? "";
+  const ctx: ApiContext = {
+    store: opts.store,
+    serveArtifacts: opts.serveArtifacts ?? true,
+    artifactsDestination: opts.artifactsDestination,
+    localArtifactRoots: [...(opts.localArtifactRoots ?? []), opts.artifactsDestination],
+    maxJsonBytes: opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
+    maxArtifactBytes: opts.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
+  };
+  const app = new Hono();
+  app.onError(onError);
+  app.notFound((c) =>
+    jsonResponse({
+      error_code: "ENDPOINT_NOT_FOUND",
+      message: `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`,
+    }, 404)
+  );
+  app.use(securityMiddleware({
+    ...opts.security,
+    hostExempt: [`${prefix}/health`, `${prefix}/version`, "/health", "/version"],
+  }));
+
+  const health = () => new Response("OK", { headers: { "content-type": "text/plain" } });
+  const version = () =>
+    new Response(opts.version ?? "0", { headers: { "content-type": "text/plain" } });
+  for (const p of new Set(["", prefix])) {
+    app.get(`${p}/health`, health);
+    app.get(`${p}/version`, version);
+  }
+
+  const tracking = new Hono();
+  if (opts.artifactsOnly) {
+    tracking.all("*", () => {
+      throw new MltError(
+        "TEMPORARILY_UNAVAILABLE",
+        "Tracking endpoints are disabled: this server runs with --artifacts-only",
+      );
+    });
+  } else {
+    tracking.route("/", experimentRoutes(ctx));
+    tracking.route("/", runRoutes(ctx));
+    tracking.route("/", metricRoutes(ctx));
+    tracking.route("/", runArtifactRoutes(ctx));
+  }
+  app.route("/api/2.0/mlflow", tracking);
+  app.route(`${prefix}/ajax-api/2.0/mlflow`, tracking);
+
+  const proxy = proxyRoutes(ctx);
+  for (const p of new Set(["", prefix])) {
+    app.route(`${p}/api/2.0/mlflow-artifacts`, proxy);
+    app.route(`${p}/ajax-api/2.0/mlflow-artifacts`, proxy);
+  }
+  app.get(`${prefix}/get-artifact`, (c) => getArtifact(c, ctx));
+
+  const serverInfo = () =>
+    jsonResponse({
+      store_type: opts.storeType ?? "FileStore",
+      workspaces_enabled: false,
+      multipart_uploads_enabled: false,
+      multipart_downloads_enabled: false,
+    });
+  app.get("/api/3.0/mlflow/server-info", serverInfo);
+  app.get(`${prefix}/ajax-api/3.0/mlflow/server-info`, serverInfo);
+  return app;
+}

@@ -1,0 +1,111 @@
+/**
+ * Artifact locations as pointers: checks a client-supplied `artifact_location` before it is
+ * stored, and maps a stored run artifact URI to a local directory the server may read. Only the
+ * artifacts destination and the configured local roots are ever dereferenced; no URL is fetched.
+ */
+import { isAbsolute, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { invalidParam, MltError } from "../errors.ts";
+import { MAX_ARTIFACT_LOCATION_LENGTH } from "../validate.ts";
+import type { ApiContext } from "./context.ts";
+import { invalidPath, validatePath } from "./paths.ts";
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/;
+const PROXY_ANCHOR = "/api/2.0/mlflow-artifacts/artifacts/";
+
+function badLocation(detail: string): MltError {
+  return invalidParam(`Invalid value for parameter 'artifact_location' supplied: ${detail}`);
+}
+
+function inside(roots: string[], p: string): boolean {
+  return roots.some((r) => p === r || p.startsWith(r.endsWith(sep) ? r : r + sep));
+}
+
+// A local path from a plain path or file: URI; undefined for other schemes.
+function localPath(uri: string): string | undefined {
+  const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
+  if (scheme === undefined || (scheme.length === 1 && /^[a-zA-Z]:[\\/]/.test(uri))) {
+    return resolve(uri);
+  }
+  if (scheme !== "file") return undefined;
+  if (!uri.startsWith("file://")) return resolve(decodeURIComponent(uri.slice(5)));
+  const host = uri.slice(7).split("/")[0];
+  if (host !== "" && host.toLowerCase() !== "localhost") throw invalidPath();
+  try {
+    return fileURLToPath(host ? "file://" + uri.slice(7 + host.length) : uri);
+  } catch {
+    throw invalidPath();
+  }
+}
+
+/** Validates an `artifact_location` of `experiments/create`; returns it unchanged. */
+export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
+  if (loc.length > MAX_ARTIFACT_LOCATION_LENGTH) {
+    throw badLocation(
+      `it exceeds the maximum length of ${MAX_ARTIFACT_LOCATION_LENGTH} characters`,
+    );
+  }
+  if (loc.includes("#") || loc.includes(";")) {
+    throw badLocation("it must not contain a fragment or parameters");
+  }
+  const q = loc.indexOf("?");
+  if (q >= 0 && /\.\./.test(decodeURIComponent(loc.slice(q).replace(/%(?![0-9a-f]{2})/gi, "")))) {
+    throw badLocation("its query must not contain '..'");
+  }
+  const scheme = SCHEME.exec(loc)?.[1].toLowerCase();
+  if (scheme === "runs" || scheme === "models") {
+    throw badLocation(`'${scheme}:' URIs cannot be artifact locations`);
+  }
+  if (loc.startsWith("//")) throw badLocation("it must not be a network path");
+  try {
+    const path = scheme === undefined || scheme === "file" ? localPath(loc)! : undefined;
+    if (path !== undefined) {
+      if (!isAbsolute(path) || !inside(ctx.localArtifactRoots, path)) {
+        throw badLocation("local artifact locations must lie inside the server's artifact roots");
+      }
+    } else if (scheme === "mlflow-artifacts") {
+      validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""));
+    }
+  } catch (e) {
+    if (e instanceof MltError && e.message === "Invalid path") {
+      throw badLocation("it must not contain '..' or other unsafe path segments");
+    }
+    throw e;
+  }
+  return loc;
+}
+
+/** Where a run's artifacts live on this machine: a root directory and a validated sub-path. */
+export interface LocalArtifacts {
+  root: string;
+  rel: string;
+}
+
+/**
+ * Maps a stored run artifact URI to local storage: `mlflow-artifacts:` and proxy URLs into the
+ * artifacts destination (when serving artifacts), local paths only inside the allowed roots.
+ */
+export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
+  const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
+  let proxied: string | undefined;
+  if (scheme === "mlflow-artifacts") proxied = uri.replace(/^mlflow-artifacts:(\/\/[^/]*)?/i, "");
+  else if ((scheme === "http" || scheme === "https") && uri.includes(PROXY_ANCHOR)) {
+    proxied = uri.split(PROXY_ANCHOR)[1];
+  }
+  if (proxied !== undefined) {
+    if (!ctx.serveArtifacts) {
+      throw invalidParam(
+        "Artifacts of this run are proxied, but this server runs with --no-serve-artifacts",
+      );
+    }
+    return { root: ctx.artifactsDestination, rel: validatePath(proxied.replace(/^\/+/, "")) };
+  }
+  const path = scheme === undefined || scheme === "file" ? localPath(uri) : undefined;
+  if (path === undefined) {
+    throw invalidParam(`Artifacts stored at '${scheme}:' locations are not served by mlt`);
+  }
+  // A stored pointer outside the allowed roots (a hand-edited meta.yaml) is never followed.
+  const root = ctx.localArtifactRoots.find((r) => inside([r], path));
+  if (root === undefined) throw invalidPath();
+  return { root, rel: validatePath(path.slice(root.length).replace(/^[\\/]+/, "")) };
+}

@@ -1,0 +1,107 @@
+/**
+ * Artifact endpoints: a run's listing (`artifacts/list`), one-file download (`/get-artifact`),
+ * and the `mlflow-artifacts` proxy (GET/PUT/DELETE/list under the artifacts destination).
+ */
+import { type Context, Hono } from "hono";
+import { MltError } from "../errors.ts";
+import { validateRunId } from "../validate.ts";
+import { localArtifacts } from "./artifact_roots.ts";
+import {
+  attachmentHeaders,
+  deleteArtifact,
+  listArtifacts,
+  openArtifact,
+  writeArtifact,
+} from "./artifact_fs.ts";
+import { cappedChunks, checkDeclaredLength, HttpError } from "./body.ts";
+import { type ApiContext, endpoint, readRequest } from "./context.ts";
+import { validatePath } from "./paths.ts";
+import { encodeFileInfo, jsonResponse, message } from "./wire.ts";
+
+async function download(root: string, rel: string): Promise<Response> {
+  const a = await openArtifact(root, rel);
+  return new Response(a.file.readable, { headers: attachmentHeaders(a.name, a.size) });
+}
+
+/** `artifacts/list` under the tracking prefixes. */
+export function runArtifactRoutes(ctx: ApiContext): Hono {
+  const r = new Hono();
+  endpoint(r, ctx, ["GET"], "artifacts/list", async (q) => {
+    const path = q.path !== undefined ? validatePath(q.path) : "";
+    const run = await ctx.store.getRun(validateRunId(q.runId));
+    const loc = localArtifacts(run.info.artifactUri, ctx);
+    const dir = [loc.rel, path].filter(Boolean).join("/");
+    const entries = await listArtifacts(loc.root, dir);
+    return message({
+      root_uri: run.info.artifactUri,
+      files: entries.map((e) =>
+        encodeFileInfo(path ? `${path}/${e.name}` : e.name, e.isDir, e.size)
+      ),
+    });
+  });
+  return r;
+}
+
+/** `GET /get-artifact?run_id=…&path=…`: one run artifact as an attachment. */
+export async function getArtifact(c: Context, ctx: ApiContext): Promise<Response> {
+  const q = await readRequest(c, ctx, "get-artifact");
+  const path = validatePath(q.path);
+  const run = await ctx.store.getRun(validateRunId(q.runId));
+  const loc = localArtifacts(run.info.artifactUri, ctx);
+  return await download(loc.root, [loc.rel, path].filter(Boolean).join("/"));
+}
+
+// The part of the raw (still percent-encoded) URL path after `/artifacts/`; paths.ts decodes it.
+function rawArtifactPath(c: Context): string {
+  const path = new URL(c.req.url).pathname;
+  const at = path.indexOf("/artifacts/");
+  return at < 0 ? "" : path.slice(at + "/artifacts/".length);
+}
+
+/** The `mlflow-artifacts` proxy routes (mounted under both API prefixes). */
+export function proxyRoutes(ctx: ApiContext): Hono {
+  const r = new Hono();
+  const dest = ctx.artifactsDestination;
+  r.use(async (_c, next) => {
+    if (!ctx.serveArtifacts) {
+      throw new HttpError(
+        "TEMPORARILY_UNAVAILABLE",
+        "The artifacts proxy is disabled: this server runs with --no-serve-artifacts",
+        503,
+      );
+    }
+    await next();
+  });
+
+  r.get("/artifacts", async (c) => {
+    const q = await readRequest(c, ctx, "mlflow-artifacts/list");
+    const path = q.path !== undefined ? validatePath(q.path) : "";
+    const entries = await listArtifacts(dest, path);
+    // Basenames only, as MLflow's proxy answers.
+    return jsonResponse(
+      message({ files: entries.map((e) => encodeFileInfo(e.name, e.isDir, e.size)) }),
+    );
+  });
+  r.get("/artifacts/*", async (c) => await download(dest, validatePath(rawArtifactPath(c))));
+  r.put("/artifacts/*", async (c) => {
+    const rel = validatePath(rawArtifactPath(c));
+    checkDeclaredLength(c.req.raw, ctx.maxArtifactBytes);
+    await writeArtifact(dest, rel, cappedChunks(c.req.raw, ctx.maxArtifactBytes));
+    return jsonResponse({});
+  });
+  r.delete("/artifacts/*", async (c) => {
+    await deleteArtifact(dest, validatePath(rawArtifactPath(c)));
+    return jsonResponse({});
+  });
+  r.post("/mpu/*", (c) => {
+    validatePath(c.req.path.replace(/^.*?\/mpu\/(create|complete|abort)\/?/, ""));
+    throw new MltError(
+      "NOT_IMPLEMENTED",
+      "Multipart upload is not supported for a local artifacts destination",
+    );
+  });
+  r.all("/artifacts/*", () => {
+    throw new HttpError("BAD_REQUEST", "Method not allowed", 405);
+  });
+  return r;
+}

@@ -1,0 +1,73 @@
+/** What every resource's routes share: the store, the server's options, and request decoding. */
+import type { Context, Hono } from "hono";
+import { invalidParam } from "../errors.ts";
+import type { TrackingStore } from "../store/store.ts";
+import { HttpError, parseJsonBody, readCapped } from "./body.ts";
+import { type Decoded, decodeRequest, type Endpoint, jsonResponse, queryToJson } from "./wire.ts";
+
+/** Resolved server options the handlers need. */
+export interface ApiContext {
+  store: TrackingStore;
+  /** Whether the `mlflow-artifacts` proxy is on. */
+  serveArtifacts: boolean;
+  /** Absolute directory behind `mlflow-artifacts:` URIs. */
+  artifactsDestination: string;
+  /** Absolute directories that local (`file:`) artifact locations may point into. */
+  localArtifactRoots: string[];
+  /** Cap on JSON request bodies, in bytes. */
+  maxJsonBytes: number;
+  /** Cap on one artifact upload, in bytes. */
+  maxArtifactBytes: number;
+}
+
+const JSON_TYPES = ["application/json"];
+
+/** Checks MLflow's JSON-only rule for POST/PUT/PATCH requests. */
+export function requireJson(req: Request): void {
+  const ct = req.headers.get("content-type");
+  if (ct === null) throw invalidParam("Bad Request. Content-Type header is missing.");
+  if (!JSON_TYPES.includes(ct.split(";")[0].trim().toLowerCase())) {
+    throw invalidParam("Bad Request. Content-Type must be one of ['application/json'].");
+  }
+}
+
+/** Reads and decodes an endpoint's request: GET query parameters, else the JSON body. */
+export async function readRequest(
+  c: Context,
+  ctx: ApiContext,
+  endpoint: Endpoint,
+): Promise<Decoded> {
+  const req = c.req.raw;
+  let raw: Record<string, unknown> = {};
+  const query = new URL(req.url).searchParams;
+  if (req.method === "GET" && query.size > 0) raw = queryToJson(endpoint, query);
+  else if (req.method !== "GET" || (req.body !== null && req.headers.has("content-type"))) {
+    requireJson(req);
+    raw = parseJsonBody(await readCapped(req, ctx.maxJsonBytes));
+  }
+  return decodeRequest(endpoint, raw);
+}
+
+type Method = "GET" | "POST" | "PATCH";
+
+/**
+ * Registers one endpoint: `handle` gets the decoded request and returns the response fields
+ * (already in wire form). Other methods on the same path answer 405.
+ */
+export function endpoint(
+  r: Hono,
+  ctx: ApiContext,
+  methods: Method[],
+  name: Endpoint,
+  handle: (q: Decoded, c: Context) => Promise<Record<string, unknown> | Response>,
+): void {
+  const path = "/" + name;
+  const h = async (c: Context) => {
+    const out = await handle(await readRequest(c, ctx, name), c);
+    return out instanceof Response ? out : jsonResponse(out);
+  };
+  for (const m of methods) r.on(m, path, h);
+  r.all(path, () => {
+    throw new HttpError("BAD_REQUEST", `Method not allowed for endpoint '${name}'`, 405);
+  });
+}

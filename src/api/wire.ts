@@ -1,0 +1,389 @@
+/**
+ * MLflow's REST wire format, the only place with its snake_case JSON: protobuf-JSON request
+ * decoding with MLflow's 400 messages, and response encoding (int64 as numbers, enums as names,
+ * empty fields omitted, NaN/±Infinity as strings).
+ */
+import { invalidParam } from "../errors.ts";
+import type {
+  DatasetInput,
+  Experiment,
+  Metric,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from "../model.ts";
+
+/** A decoded request: camelCase keys, values of the declared types. */
+// deno-lint-ignore no-explicit-any
+export type Decoded = Record<string, any>;
+
+type Scalar = "str" | "i64" | "f64" | "bool";
+type Enum = { enum: Readonly<Record<string, number>> };
+type Msg = Readonly<Record<string, Field>>;
+type FieldType = Scalar | "strs" | Enum | { msg: Msg } | { msgs: Msg };
+interface Field {
+  camel: string;
+  type: FieldType;
+  required: boolean;
+}
+
+const f = (camel: string, type: FieldType, required = false): Field => ({ camel, type, required });
+const req = (camel: string, type: FieldType = "str"): Field => f(camel, type, true);
+
+const VIEW_TYPE = { enum: { ACTIVE_ONLY: 1, DELETED_ONLY: 2, ALL: 3 } } as const;
+const RUN_STATUS = {
+  enum: { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 },
+} as const;
+
+const TAG: Msg = { key: req("key"), value: f("value", "str") };
+const METRIC: Msg = {
+  key: req("key"),
+  value: req("value", "f64"),
+  timestamp: req("timestamp", "i64"),
+  step: f("step", "i64"),
+  model_id: f("modelId", "str"),
+  dataset_name: f("datasetName", "str"),
+  dataset_digest: f("datasetDigest", "str"),
+};
+const DATASET: Msg = {
+  name: req("name"),
+  digest: req("digest"),
+  source_type: req("sourceType"),
+  source: req("source"),
+  schema: f("schema", "str"),
+  profile: f("profile", "str"),
+};
+const RUN_ID = { run_id: req("runId") };
+const EXP_ID = { experiment_id: req("experimentId") };
+
+/** Request schemas of every endpoint, keyed by its path under `/api/2.0/mlflow/`. */
+export const SCHEMAS = {
+  "experiments/create": {
+    name: req("name"),
+    artifact_location: f("artifactLocation", "str"),
+    tags: f("tags", { msgs: TAG }),
+  },
+  "experiments/get": EXP_ID,
+  "experiments/get-by-name": { experiment_name: req("experimentName") },
+  "experiments/search": {
+    max_results: f("maxResults", "i64"),
+    page_token: f("pageToken", "str"),
+    filter: f("filter", "str"),
+    order_by: f("orderBy", "strs"),
+    view_type: f("viewType", VIEW_TYPE),
+  },
+  "experiments/delete": EXP_ID,
+  "experiments/restore": EXP_ID,
+  "experiments/update": { ...EXP_ID, new_name: req("newName") },
+  "experiments/set-experiment-tag": { ...EXP_ID, key: req("key"), value: f("value", "str") },
+  "experiments/delete-experiment-tag": { ...EXP_ID, key: req("key") },
+  "runs/create": {
+    experiment_id: f("experimentId", "str"),
+    user_id: f("userId", "str"),
+    run_name: f("runName", "str"),
+    start_time: f("startTime", "i64"),
+    tags: f("tags", { msgs: TAG }),
+  },
+  "runs/update": {
+    ...RUN_ID,
+    status: f("status", RUN_STATUS),
+    end_time: f("endTime", "i64"),
+    run_name: f("runName", "str"),
+  },
+  "runs/delete": RUN_ID,
+  "runs/restore": RUN_ID,
+  "runs/get": RUN_ID,
+  "runs/log-metric": { ...RUN_ID, ...METRIC },
+  "runs/log-parameter": { ...RUN_ID, key: req("key"), value: f("value", "str") },
+  "runs/set-tag": { ...RUN_ID, key: req("key"), value: f("value", "str") },
+  "runs/delete-tag": { ...RUN_ID, key: req("key") },
+  "runs/log-batch": {
+    ...RUN_ID,
+    metrics: f("metrics", { msgs: METRIC }),
+    params: f("params", { msgs: TAG }),
+    tags: f("tags", { msgs: TAG }),
+  },
+  "runs/log-model": { ...RUN_ID, model_json: req("modelJson") },
+  "runs/log-inputs": {
+    ...RUN_ID,
+    datasets: f("datasets", {
+      msgs: { tags: f("tags", { msgs: TAG }), dataset: req("dataset", { msg: DATASET }) },
+    }),
+  },
+  "runs/search": {
+    experiment_ids: f("experimentIds", "strs"),
+    filter: f("filter", "str"),
+    run_view_type: f("viewType", VIEW_TYPE),
+    max_results: f("maxResults", "i64"),
+    order_by: f("orderBy", "strs"),
+    page_token: f("pageToken", "str"),
+  },
+  "artifacts/list": { ...RUN_ID, path: f("path", "str"), page_token: f("pageToken", "str") },
+  "metrics/get-history": {
+    ...RUN_ID,
+    metric_key: req("metricKey"),
+    max_results: f("maxResults", "i64"),
+    page_token: f("pageToken", "str"),
+  },
+  "metrics/get-history-bulk-interval": {
+    run_ids: req("runIds", "strs"),
+    metric_key: req("metricKey"),
+    start_step: f("startStep", "i64"),
+    end_step: f("endStep", "i64"),
+    max_results: f("maxResults", "i64"),
+  },
+  "metrics/get-history-bulk": {
+    run_id: req("runIds", "strs"),
+    metric_key: req("metricKey"),
+    max_results: f("maxResults", "i64"),
+  },
+  "logged-models/search": { experiment_ids: f("experimentIds", "strs") },
+  "mlflow-artifacts/list": { path: f("path", "str") },
+  "get-artifact": { ...RUN_ID, path: req("path") },
+} as const satisfies Record<string, Msg>;
+
+/** The name of an endpoint's request schema. */
+export type Endpoint = keyof typeof SCHEMAS;
+
+const DOCS = " See the API docs for more information about request parameters.";
+
+// Python's json.dumps(sort_keys=True, separators=(",", ":")) and type(x).__name__, as MLflow quotes them.
+function pyDump(v: unknown): string {
+  if (typeof v === "number" && !Number.isFinite(v)) {
+    return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+  }
+  if (v === true) return "true";
+  return JSON.stringify(v) ?? "null";
+}
+function pyType(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "string") return "str";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  return Array.isArray(v) ? "list" : "dict";
+}
+
+function missing(path: string): never {
+  throw invalidParam(`Missing value for required parameter '${path}'.${DOCS}`);
+}
+function illTyped(path: string, v: unknown): never {
+  throw invalidParam(
+    `Invalid value ${pyDump(v)} for parameter '${path}' supplied:  Hint: Value was of type '${
+      pyType(v)
+    }'.${DOCS}`,
+  );
+}
+
+const INT = /^-?\d+$/;
+const INT64_MAX = 9223372036854775807n;
+
+function decodeValue(type: FieldType, v: unknown, path: string): unknown {
+  switch (type) {
+    case "str":
+      return typeof v === "string" ? v : illTyped(path, v);
+    case "bool":
+      if (typeof v === "boolean") return v;
+      if (typeof v === "string" && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
+      return illTyped(path, v);
+    case "i64": {
+      // protobuf JSON: int64 as a number or a decimal string, within the signed 64-bit range.
+      const s = typeof v === "number" ? (Number.isInteger(v) ? BigInt(v).toString() : "x") : v;
+      if (typeof s !== "string" || !INT.test(s.trim())) return illTyped(path, v);
+      const b = BigInt(s.trim());
+      if (b > INT64_MAX || b < -INT64_MAX - 1n) return illTyped(path, v);
+      return Number(b);
+    }
+    case "f64":
+      if (typeof v === "number") return v;
+      if (typeof v === "string") {
+        if (v === "NaN") return NaN;
+        if (v === "Infinity") return Infinity;
+        if (v === "-Infinity") return -Infinity;
+        const n = Number(v);
+        if (v.trim() !== "" && !Number.isNaN(n)) return n;
+      }
+      return illTyped(path, v);
+    case "strs":
+      if (!Array.isArray(v)) return illTyped(path, v);
+      return v.map((x, i) => decodeValue("str", x, `${path}[${i}]`));
+  }
+  if ("enum" in type) {
+    if (typeof v === "string" && v in type.enum) return v;
+    const n = typeof v === "number" ? v : typeof v === "string" && INT.test(v) ? Number(v) : NaN;
+    const name = Object.keys(type.enum).find((k) => type.enum[k] === n);
+    return name ?? illTyped(path, v);
+  }
+  if ("msg" in type) return decodeMessage(type.msg, v, path);
+  if (!Array.isArray(v)) return illTyped(path, v);
+  return v.map((x, i) => decodeMessage(type.msgs, x, `${path}[${i}]`));
+}
+
+function decodeMessage(schema: Msg, raw: unknown, prefix: string): Decoded {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return illTyped(prefix, raw);
+  const obj = raw as Record<string, unknown>;
+  const out: Decoded = {};
+  for (const [name, field] of Object.entries(schema)) {
+    let v = obj[name];
+    // Legacy clients send run_uuid instead of run_id.
+    if (v == null && name === "run_id") v = obj.run_uuid;
+    const path = prefix ? `${prefix}.${name}` : name;
+    if (v == null || (v === "" && field.required)) {
+      if (field.required) missing(path);
+      continue;
+    }
+    out[field.camel] = decodeValue(field.type, v, path);
+  }
+  return out;
+}
+
+/** Decodes a parsed JSON body (or query object) against an endpoint's schema. */
+export function decodeRequest(endpoint: Endpoint, raw: unknown): Decoded {
+  return decodeMessage(SCHEMAS[endpoint], raw, "");
+}
+
+/** Turns GET query parameters into the JSON object protobuf would see (repeated keys → lists). */
+export function queryToJson(endpoint: Endpoint, query: URLSearchParams): Record<string, unknown> {
+  const schema: Msg = SCHEMAS[endpoint];
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(query.keys())) {
+    const field = schema[key] ?? (key === "run_uuid" ? schema.run_id : undefined);
+    if (!field) continue;
+    if (field.type === "strs") out[key] = query.getAll(key);
+    else if (field.type === "bool") {
+      const v = query.get(key)!;
+      if (!/^(true|false)$/i.test(v)) {
+        throw invalidParam(`Invalid boolean value: ${v}, must be 'true' or 'false'.`);
+      }
+      out[key] = v;
+    } else out[key] = query.get(key);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- responses
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+/** A double as protobuf JSON writes it: NaN and ±Infinity as strings. */
+export function encodeDouble(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+}
+
+function tags(ts: Tag[] | undefined): { key: string; value: string }[] | undefined {
+  return ts?.length ? ts.map((t) => ({ key: t.key, value: t.value })) : undefined;
+}
+
+// Drops undefined fields and empty lists, as protobuf JSON omits unset fields.
+function compact<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) delete o[k];
+  }
+  return o;
+}
+
+/** An experiment as `experiments/get` returns it. */
+export function encodeExperiment(e: Experiment): Record<string, unknown> {
+  return compact({
+    experiment_id: e.experimentId,
+    name: e.name,
+    artifact_location: e.artifactLocation,
+    lifecycle_stage: e.lifecycleStage,
+    last_update_time: e.lastUpdateTime,
+    creation_time: e.creationTime,
+    tags: tags(e.tags),
+  });
+}
+
+/** A run's info, with the legacy `run_uuid` field MLflow still fills. */
+export function encodeRunInfo(i: RunInfo): Record<string, unknown> {
+  return compact({
+    run_uuid: i.runId,
+    experiment_id: i.experimentId,
+    run_name: i.runName,
+    user_id: i.userId ?? "",
+    status: i.status,
+    start_time: i.startTime,
+    end_time: i.endTime,
+    artifact_uri: i.artifactUri,
+    lifecycle_stage: i.lifecycleStage,
+    run_id: i.runId,
+  });
+}
+
+/** One metric point; `runId` adds `run_id` (history from the file store, bulk endpoints). */
+export function encodeMetric(m: Metric, runId?: string): Record<string, unknown> {
+  return compact({
+    key: m.key,
+    value: encodeDouble(m.value),
+    timestamp: m.timestamp,
+    step: m.step ?? 0,
+    dataset_name: m.datasetName || undefined,
+    dataset_digest: m.datasetDigest || undefined,
+    model_id: m.modelId || undefined,
+    run_id: runId ?? (m.runId || undefined),
+  });
+}
+
+function encodeDatasetInput(d: DatasetInput): Record<string, unknown> {
+  const ds = d.dataset;
+  return compact({
+    tags: tags(d.tags),
+    dataset: compact({
+      name: ds.name,
+      digest: ds.digest,
+      source_type: ds.sourceType,
+      source: ds.source,
+      schema: ds.schema || undefined,
+      profile: ds.profile || undefined,
+    }),
+  });
+}
+
+/** A whole run: info, data (latest metrics, params, tags) and inputs. */
+export function encodeRun(r: Run): Record<string, unknown> {
+  return {
+    info: encodeRunInfo(r.info),
+    data: compact({
+      metrics: r.data.metrics.map((m) => encodeMetric(m)),
+      params: tags(r.data.params),
+      tags: tags(r.data.tags),
+    }),
+    inputs: compact({ dataset_inputs: (r.inputs?.datasetInputs ?? []).map(encodeDatasetInput) }),
+  };
+}
+
+/** One entry of an artifact listing. */
+export function encodeFileInfo(
+  path: string,
+  isDir: boolean,
+  size?: number,
+): Record<string, unknown> {
+  return isDir ? { path, is_dir: true } : { path, is_dir: false, file_size: size ?? 0 };
+}
+
+/** Builds a response body, omitting empty lists and unset fields (an empty message is `{}`). */
+export function message(fields: Record<string, unknown>): Record<string, unknown> {
+  return compact(fields);
+}
+
+/** A JSON response as MLflow sends it. */
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body as Json), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/** The view type of a search request (ACTIVE_ONLY when absent). */
+export function viewType(v: unknown): ViewType {
+  return (v as ViewType | undefined) ?? "ACTIVE_ONLY";
+}
+
+/** The run status of an update request, if present. */
+export function runStatus(v: unknown): RunStatus | undefined {
+  return v as RunStatus | undefined;
+}
