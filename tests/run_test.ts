@@ -450,3 +450,309 @@ Deno.test("mlt run: an unreachable git host fails without prompting", async () =
   );
   assert.deepEqual(await runsIn(dir), []);
 });
+
+/** The run's artifact directory (a file store's runs have file:// artifact URIs). */
+function artifactDir(run: Run): string {
+  return new URL(run.info.artifactUri!).pathname;
+}
+
+Deno.test("mlt run saves the entry point's output as mlt/stdout.log, cleaned", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    command: bash out.sh\n",
+    "out.sh": "echo 'to stdout'\necho 'to stderr' >&2\n" +
+      "printf ' 10%%|#  |\\r 50%%|##  |\\r100%%|####|\\n' >&2\n" +
+      "printf '\\033[32mgreen\\033[0m text\\n'\n",
+  });
+  const r = await mltRun(dir, [proj]);
+  assert.equal(r.code, 0, r.stderr);
+  // The terminal gets the output untouched.
+  assert.ok(r.stdout.includes("to stdout\n\x1b[32mgreen\x1b[0m text\n"), r.stdout);
+  assert.match(r.stderr, /to stderr\n 10%\|# {2}\|\r 50%/);
+  const run = await onlyRun(dir);
+  const log = await Deno.readTextFile(join(artifactDir(run), "mlt", "stdout.log"));
+  assert.deepEqual(log.split("\n").sort(), [
+    "",
+    "100%|####|",
+    "green text",
+    "to stderr",
+    "to stdout",
+  ]);
+  const quiet = await mltRun(dir, [proj, "--no-save-output"]);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const runs = await runsIn(dir);
+  const other = runs.find((x) => x.info.runId !== run.info.runId)!;
+  assert.equal(await exists(join(artifactDir(other), "mlt")), false);
+});
+
+/** `mlt run …` on a pseudo-terminal made by util-linux `script`, as a user at a terminal. */
+function spawnMltOnTty(cwd: string, args: string[]) {
+  const cmd = ["exec", Deno.execPath(), "run", "-A", MAIN, "run", ...args]
+    .map((a) => a === "exec" ? a : `'${a.replaceAll("'", `'"'"'`)}'`).join(" ");
+  return new Deno.Command("script", {
+    args: ["-q", "-e", "-c", cmd, "/dev/null"],
+    cwd,
+    // A pipe that stays open: with /dev/null, script would type an EOF into the terminal.
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", MLFLOW_TRACKING_URI: "", SHELL: "/bin/sh" },
+  }).spawn();
+}
+
+async function ttyOutput(child: Deno.ChildProcess): Promise<Result> {
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("mlt run on a terminal: the entry point keeps a terminal and the log is saved", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    command: bash tty.sh\n",
+    "tty.sh": "if [ -t 0 ] && [ -t 1 ] && [ -t 2 ]; then echo 'child tty: yes'; " +
+      "else echo 'child tty: no'; fi\nprintf '10%%\\r100%%\\n' >&2\nexit 3\n",
+  });
+  const r = await ttyOutput(spawnMltOnTty(dir, [proj]));
+  assert.equal(r.code, 3, r.stdout);
+  assert.match(r.stdout, /child tty: yes/);
+  assert.match(r.stdout, /10%\r100%/);
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "FAILED");
+  assert.equal(tagsOf(run)["mlt.runner.exitCode"], "3");
+  const log = await Deno.readTextFile(join(artifactDir(run), "mlt", "stdout.log"));
+  assert.equal(log, "child tty: yes\n100%\n");
+});
+
+Deno.test("mlt run on a terminal: SIGTERM kills the entry point's whole group", async () => {
+  const { dir, proj } = await project({
+    MLproject:
+      "entry_points:\n  main:\n    command: 'sleep 300 & echo $! > grandchild.pid; wait'\n",
+  });
+  const outer = spawnMltOnTty(dir, [proj]);
+  const grandchild = Number(await waitFor(join(proj, "grandchild.pid")));
+  assert.ok(alive(grandchild));
+  // script → (exec) mlt: mlt is the only child of the outer script.
+  const mlt = Number(Deno.readTextFileSync(`/proc/${outer.pid}/task/${outer.pid}/children`));
+  Deno.kill(mlt, "SIGTERM");
+  const r = await ttyOutput(outer);
+  assert.equal(r.code, 143, r.stdout);
+  assert.equal(alive(grandchild), false, "grandchild survived");
+  // mlt signals the entry point's group itself: script never got the signal (it would print
+  // "Session terminated" and wait two seconds before killing its child).
+  assert.doesNotMatch(r.stdout, /Session terminated/);
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "KILLED");
+  assert.equal(tagsOf(run)["mlt.runner.signal"], "SIGTERM");
+});
+
+Deno.test("mlt run on a terminal: Ctrl-C reaches the entry point; the rest of its group stops", async () => {
+  const { dir, proj } = await project({
+    MLproject:
+      "entry_points:\n  main:\n    command: 'sleep 300 & echo $! > grandchild.pid; wait'\n",
+  });
+  const outer = spawnMltOnTty(dir, [proj]);
+  const grandchild = Number(await waitFor(join(proj, "grandchild.pid")));
+  // The user types Ctrl-C: the byte goes through mlt's terminal into the entry point's pty.
+  const keys = outer.stdin.getWriter();
+  await keys.write(new Uint8Array([3]));
+  const r = await ttyOutput(outer);
+  assert.equal(r.code, 130, r.stdout);
+  assert.match(r.stdout, /killed by SIGINT/);
+  // A background job ignores SIGINT; mlt stops it as it would on an interrupt of its own.
+  assert.equal(alive(grandchild), false, "grandchild survived");
+  const run = await onlyRun(dir);
+  assert.equal(run.info.status, "KILLED");
+  assert.equal(tagsOf(run)["mlt.runner.signal"], "SIGINT");
+});
+
+Deno.test("mlt run --serve-tracking: the child logs over HTTP to an endpoint that then stops", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    parameters: {deno: path, config: path}\n" +
+      "    command: '{deno} run -A --config {config} log_rest.ts'\n",
+    "log_rest.ts": `const uri = Deno.env.get("MLFLOW_TRACKING_URI")!;
+console.log("uri=" + uri, "allow=" + Deno.env.get("MLFLOW_ALLOW_FILE_STORE"));
+const res = await fetch(uri + "/api/2.0/mlflow/runs/log-metric", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ run_id: Deno.env.get("MLFLOW_RUN_ID"), key: "m", value: 2.5, timestamp: 1, step: 0 }),
+});
+console.log("status=" + res.status, await res.text());
+`,
+  });
+  const args = [proj, "-P", `deno=${Deno.execPath()}`, "-P", `config=${CONFIG}`];
+  for (const [extra, env] of [[["--serve-tracking"], {}], [[], { MLT_RUN_SERVE_TRACKING: "1" }]]) {
+    await Deno.remove(join(dir, "mlruns"), { recursive: true }).catch(() => {});
+    const r = await mltRun(dir, [...args, ...extra as string[]], env as Record<string, string>);
+    assert.equal(r.code, 0, r.stderr);
+    const uri = /uri=(http:\/\/127\.0\.0\.1:\d+) allow=undefined/.exec(r.stdout)?.[1];
+    assert.ok(uri, r.stdout);
+    assert.match(r.stdout, /status=200/);
+    assert.match(
+      r.stderr,
+      /Serving the tracking store to the entry point at http:\/\/127\.0\.0\.1:/,
+    );
+    const run = await onlyRun(dir);
+    assert.equal(run.data.metrics.find((m) => m.key === "m")?.value, 2.5);
+    assert.equal(run.info.status, "FINISHED");
+  }
+});
+
+/** PATH without the directories that hold any of `names`. */
+function pathWithout(names: string[]): string {
+  return (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":").filter((d) =>
+    !names.some((n) => {
+      try {
+        Deno.statSync(join(d, n));
+        return true;
+      } catch {
+        return false;
+      }
+    })
+  ).join(":");
+}
+
+Deno.test("mlt run: environments it cannot make are clear errors before any run", async () => {
+  const { dir, proj } = await project({
+    "docker/MLproject":
+      "docker_env: {image: python:3.11}\nentry_points: {main: {command: echo hi}}\n",
+    "conda/MLproject": "entry_points: {main: {command: echo hi}}\n",
+    "conda/conda.yaml": "name: x\ndependencies: [python=3.11]\n",
+    "old/MLproject": "entry_points: {main: {command: echo hi}}\n",
+    "old/python_env.yaml": "python: '2.1'\n",
+    "bad/MLproject": "python_env: env.yaml\nentry_points: {main: {command: echo hi}}\n",
+    "bad/env.yaml": "python: '3'\ndependancies: [numpy]\n",
+    "escape/MLproject": "entry_points: {main: {command: echo hi}}\n",
+    "escape/python_env.yaml": "dependencies: ['-r ../../secret.txt']\n",
+  });
+  await Deno.writeTextFile(join(dir, "secret.txt"), "numpy\n");
+  const env = {
+    PATH: pathWithout(["uv", "conda", "mamba", "micromamba"]),
+    MLT_ENV_ROOT: join(dir, "envs"),
+  };
+  const cases: [string[], RegExp][] = [
+    [
+      [`${proj}#docker`],
+      /docker_env projects need a Docker engine; mlt does not run them yet/,
+    ],
+    [[`${proj}#conda`], /none of conda, mamba or micromamba is on PATH/],
+    [[`${proj}#old`, "--env-manager", "uv"], /--env-manager uv needs `uv` on PATH/],
+    [[`${proj}#old`], /python_env.yaml asks for Python 2\.1, but python3 is 3\.\d+\.\d+/],
+    [[`${proj}#bad`], /Cannot parse python_env file ".*env\.yaml": unknown field "dependancies"/],
+    [[`${proj}#escape`], /requirements file "\.\.\/\.\.\/secret\.txt", which points outside/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await mltRun(dir, args, env);
+    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  assert.deepEqual(await runsIn(dir), []);
+  const local = await mltRun(dir, [`${proj}#conda`, "--env-manager", "local"], env);
+  assert.equal(local.code, 0, local.stderr);
+});
+
+/** Writes a minimal pure-Python wheel (pip installs it offline). */
+async function writeWheel(path: string, module: string, source: string): Promise<void> {
+  const py = `
+import base64, hashlib, sys, zipfile
+path, mod, src = sys.argv[1:4]
+files = {mod + ".py": src,
+  mod + "-0.1.dist-info/METADATA": "Metadata-Version: 2.1\\nName: " + mod + "\\nVersion: 0.1\\n",
+  mod + "-0.1.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: mlt-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+rec = []
+with zipfile.ZipFile(path, "w") as z:
+    for n, t in files.items():
+        z.writestr(n, t)
+        d = base64.urlsafe_b64encode(hashlib.sha256(t.encode()).digest()).rstrip(b"=").decode()
+        rec.append(n + ",sha256=" + d + "," + str(len(t.encode())))
+    rec.append(mod + "-0.1.dist-info/RECORD,,")
+    z.writestr(mod + "-0.1.dist-info/RECORD", "\\n".join(rec) + "\\n")
+`;
+  const out = await new Deno.Command("python3", {
+    args: ["-c", py, path, module, source],
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+}
+
+Deno.test("mlt run: python_env.yaml gets a cached virtualenv with its dependencies", async () => {
+  const version = new TextDecoder().decode(
+    (await new Deno.Command("python3", {
+      args: ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+      stdout: "piped",
+    }).output()).stdout,
+  ).trim();
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n  main:\n    command: python show.py\n" +
+      "  broken:\n    command: echo never\n",
+    "python_env.yaml": `python: "${version}"\nbuild_dependencies: [pip]\n` +
+      `dependencies: ["-r requirements.txt"]\n`,
+    "requirements.txt": "./dist/tinypkg-0.1-py3-none-any.whl\n",
+    "show.py": "import os, sys, tinypkg\n" +
+      "print('prefix=' + sys.prefix, 'venv=' + os.environ['VIRTUAL_ENV'], 'value=' + tinypkg.VALUE)\n",
+  });
+  await Deno.mkdir(join(proj, "dist"));
+  await writeWheel(join(proj, "dist", "tinypkg-0.1-py3-none-any.whl"), "tinypkg", "VALUE = 'ok'\n");
+  const envRoot = join(dir, "envs");
+  const env = { MLT_ENV_ROOT: envRoot, PATH: pathWithout(["uv"]) };
+  let r = await mltRun(dir, [proj], env);
+  assert.equal(r.code, 0, r.stderr);
+  const venv = /prefix=(\S+) venv=(\S+) value=ok/.exec(r.stdout);
+  assert.ok(venv, r.stdout);
+  assert.equal(venv[1], venv[2]);
+  assert.ok(venv[1].startsWith(envRoot + "/virtualenv-"), venv[1]);
+  assert.match(r.stderr, /=== Creating a virtualenv with Python \d/);
+  assert.match(r.stderr, /=== Installing dependencies from python_env\.yaml: -r \//);
+  r = await mltRun(dir, [proj], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /=== Using the cached virtualenv /);
+  assert.doesNotMatch(r.stderr, /Creating/);
+  const runs = await runsIn(dir);
+  assert.deepEqual(runs.map((x) => tagsOf(x)["mlflow.project.env"]), ["virtualenv", "virtualenv"]);
+  // --env-manager local skips the environment.
+  r = await mltRun(dir, [proj, "-e", "broken", "--env-manager", "local"], env);
+  assert.equal(r.code, 0, r.stderr);
+  // A dependency pip cannot install: no environment left behind, no run.
+  await Deno.writeTextFile(join(proj, "requirements.txt"), "./dist/missing-0.1-py3-none-any.whl\n");
+  const before = [...Deno.readDirSync(envRoot)].map((e) => e.name).sort();
+  r = await mltRun(dir, [proj], env);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: Cannot create the environment: `.* -m pip install -r .*` exited with 1/m,
+  );
+  const after = [...Deno.readDirSync(envRoot)].filter((e) => e.isDirectory).map((e) => e.name);
+  assert.deepEqual(after, before.filter((n) => !n.endsWith(".lock")));
+  assert.equal((await runsIn(dir)).length, 3);
+});
+
+Deno.test("mlt run: conda_env runs through `conda run` in a cached prefix", async () => {
+  const { dir, proj } = await project({
+    MLproject:
+      "conda_env: env.yaml\nentry_points: {main: {command: 'echo prefix=$CONDA_PREFIX'}}\n",
+    "env.yaml": "name: x\ndependencies: [python=3.11]\n",
+  });
+  // A stand-in for conda that records its calls: `env create -p P -f F` and `run … -p P cmd…`.
+  const bin = join(dir, "bin");
+  await Deno.mkdir(bin);
+  await Deno.writeTextFile(
+    join(bin, "conda"),
+    `#!/bin/bash
+echo "$*" >> "${dir}/conda.calls"
+if [ "$1 $2" = "env create" ]; then mkdir -p "$4" && cp "$6" "$4/env.yaml"; exit 0; fi
+if [ "$1 $2" = "run --no-capture-output" ]; then export CONDA_PREFIX="$4"; shift 4; exec "$@"; fi
+exit 9
+`,
+    { mode: 0o755 },
+  );
+  const env = { MLT_ENV_ROOT: join(dir, "envs"), PATH: `${bin}:${Deno.env.get("PATH")}` };
+  for (const _ of [1, 2]) {
+    const r = await mltRun(dir, [proj], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`prefix=${dir}/envs/conda-[0-9a-f]{24}\n`));
+  }
+  const calls = (await Deno.readTextFile(join(dir, "conda.calls"))).trim().split("\n");
+  assert.equal(calls.length, 3, calls.join("\n"));
+  assert.match(calls[0], /^env create -p \S+\/envs\/conda-\S+ -f \S+\/env\.yaml$/);
+  assert.match(calls[1], /^run --no-capture-output -p \S+ bash -c echo prefix=\$CONDA_PREFIX$/);
+  const runs = await runsIn(dir);
+  assert.deepEqual(runs.map((x) => tagsOf(x)["mlflow.project.env"]), ["conda", "conda"]);
+});

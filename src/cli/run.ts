@@ -30,9 +30,21 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--grace-period <seconds>", "wait between SIGTERM and SIGKILL on interrupt", "10")
     .option("--no-system-metrics", "do not log CPU, memory and GPU use as system/… metrics")
     .option("--system-metrics-interval <seconds>", "seconds between system metric samples", "5")
+    .option(
+      "--serve-tracking",
+      "serve the store to the entry point over http://127.0.0.1:<port> for the run " +
+        "(automatic for stores the Python client cannot open; env MLT_RUN_SERVE_TRACKING=1)",
+    )
+    .option(
+      "--no-save-output",
+      "do not save the entry point's output as the artifact mlt/stdout.log",
+    )
     .addHelpText(
       "after",
       "\nThe child gets MLFLOW_RUN_ID, MLFLOW_EXPERIMENT_ID and an absolute MLFLOW_TRACKING_URI." +
+        "\nIts output is also saved as the run artifact mlt/stdout.log (on a terminal, through" +
+        "\nutil-linux `script`, so the child keeps a terminal)." +
+        "\nEnvironments (virtualenv, uv, conda) are cached in MLT_ENV_ROOT (default ~/.mlt/envs)." +
         "\nExit code: the entry point's; 130/143 when mlt run is interrupted by SIGINT/SIGTERM.",
     )
     .action(async (uri: string, opts: Record<string, unknown>, cmd: Command) => {
@@ -53,6 +65,14 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const grace = seconds("--grace-period", opts.gracePeriod, true);
       const interval = seconds("--system-metrics-interval", opts.systemMetricsInterval, false);
       const store = openStore(storeUri);
+      // The Python client opens file stores itself; anything else but a server goes through a
+      // tracking endpoint mlt serves for the run.
+      const remote = /^https?:/i.test(storeUri);
+      const serve = !remote &&
+        (opts.serveTracking === true ||
+          /^(1|true|yes|on)$/i.test(ctx.env("MLT_RUN_SERVE_TRACKING") ?? "") ||
+          !/^file:/i.test(storeUri));
+      const home = ctx.env("HOME");
       try {
         Deno.exitCode = await runProject({
           uri,
@@ -73,6 +93,15 @@ export function registerRun(program: Command, ctx: CliContext): void {
           graceMs: grace * 1000,
           systemMetrics: opts.systemMetrics !== false,
           systemMetricsIntervalMs: interval * 1000,
+          terminal: Deno.stdout.isTerminal() && Deno.stderr.isTerminal(),
+          saveOutput: opts.saveOutput !== false,
+          envRoot: ctx.env("MLT_ENV_ROOT") || (home ? `${home}/.mlt/envs` : undefined),
+          trackingServer: serve
+            ? async () => {
+              const { startTrackingEndpoint } = await import("./run_endpoint.ts");
+              return await startTrackingEndpoint(store, ctx.cwd);
+            }
+            : undefined,
         });
       } catch (e) {
         if (isUsageError(e)) cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });

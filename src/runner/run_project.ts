@@ -1,19 +1,24 @@
 /**
- * `mlt run` end to end: fetch the project, parse and bind (all before a run exists), create the
- * run, start the entry point in its own process group, record how it ended, clean up.
+ * `mlt run` end to end: fetch the project, parse and bind, make its environment (all before a run
+ * exists), create the run, start the entry point in its own process group with its output saved
+ * as the run's `mlt/stdout.log`, record how it ended, clean up.
  * Knows only TrackingStore; everything from the environment arrives in RunRequest.
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MltError } from "../errors.ts";
 import type { RunStatus, Tag } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
+import { localArtifactDir, STDOUT_LOG } from "./artifact_dir.ts";
 import { renderCommand } from "./command.ts";
 import { childEnv, childTrackingUri, chooseEnvManager, type EnvManager } from "./env.ts";
+import { which } from "./env_cache.ts";
+import { type Activation, setUpEnvironment } from "./env_setup.ts";
 import { fetchProject, type GitInfo, isBareRepo, localGitInfo } from "./git.ts";
 import { type Binding, bindParams, paramsToLog, parseParamArgs, usageError } from "./params.ts";
-import { type ChildResult, runInGroup } from "./process.ts";
-import { containedPath, loadProject, projectSubdir } from "./project.ts";
+import { OutputLog } from "./output_log.ts";
+import { type ChildResult, type OutputMode, runInGroup } from "./process.ts";
+import { containedPath, type LoadedProject, loadProject, projectSubdir } from "./project.ts";
 import {
   createProjectRun,
   EXIT_CODE_TAG,
@@ -56,6 +61,25 @@ export interface RunRequest {
   systemMetrics?: boolean;
   /** Milliseconds between system metric samples (default 5000). */
   systemMetricsIntervalMs?: number;
+  /** mlt's stdout and stderr are a terminal: the entry point gets a pty (through `script`). */
+  terminal?: boolean;
+  /** Save the entry point's output as the run artifact `mlt/stdout.log` (default true). */
+  saveOutput?: boolean;
+  /** Where virtualenvs and conda environments are cached (`~/.mlt/envs`). */
+  envRoot?: string;
+  /**
+   * Serves the tracking store over HTTP for the run's duration; the child then logs through it
+   * (for stores the Python client cannot open itself). Called just before the child starts.
+   */
+  trackingServer?: () => Promise<TrackingEndpoint>;
+}
+
+/** A tracking server the runner started for one run. */
+export interface TrackingEndpoint {
+  /** `http://127.0.0.1:<port>`: the child's MLFLOW_TRACKING_URI. */
+  uri: string;
+  /** Stops accepting connections and lets in-flight requests finish. */
+  stop(): Promise<void>;
 }
 
 /** A project fetched, parsed and bound: nothing recorded yet. */
@@ -65,6 +89,8 @@ interface Prepared {
   command: string;
   binding: Binding;
   envManager: EnvManager;
+  project: LoadedProject;
+  activation: Activation;
   sourceName: string;
   git: GitInfo;
   cleanup: () => Promise<void>;
@@ -130,19 +156,23 @@ async function prepare(req: RunRequest): Promise<Prepared> {
     }
     const command = renderCommand(entry.command, values, binding.extras, entryName);
     const envManager = chooseEnvManager(req.envManager, req.noConda ?? false, project.env.kind);
-    if (envManager !== "local") {
-      throw new MltError(
-        "NOT_IMPLEMENTED",
-        `Cannot create a ${envManager} environment: this mlt version runs projects only with ` +
-          `--env-manager local (the current environment; --no-conda means the same)`,
-      );
-    }
+    const activation = await setUpEnvironment({
+      manager: envManager,
+      projectDir: project.dir,
+      declared: project.env,
+      envFile: project.envFile,
+      envRoot: req.envRoot,
+      env: req.env,
+      log: req.log,
+    });
     return {
       dir: project.dir,
       entryPoint: entryName,
       command,
       binding,
       envManager,
+      project,
+      activation,
       sourceName: sourceName!,
       git,
       cleanup,
@@ -232,20 +262,33 @@ async function execute(req: RunRequest, p: Prepared): Promise<number> {
       startTime: Date.now(),
     });
   }
-  const trackingUri = childTrackingUri(req.storeUri, req.cwd);
-  log(
-    `=== Running command '${p.command}' in run with ID '${runId}' (experiment ${experimentId}) ===`,
-  );
+  let trackingUri = childTrackingUri(req.storeUri, req.cwd);
   let result: ChildResult;
   let sampler: Sampler | undefined;
+  let endpoint: TrackingEndpoint | undefined;
+  let output: Output = INHERIT;
   try {
+    output = await outputMode(req, runId);
+    if (req.trackingServer) {
+      endpoint = await req.trackingServer();
+      trackingUri = endpoint.uri;
+      log(`=== Serving the tracking store to the entry point at ${endpoint.uri} ===`);
+    }
+    log(
+      `=== Running command '${p.command}' in run with ID '${runId}' (experiment ${experimentId}) ===`,
+    );
+    const env = childEnv(req.env, { runId, experimentId, trackingUri });
+    for (const [k, v] of Object.entries(p.activation.env)) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
     result = await runInGroup({
-      shell: "bash",
-      command: p.command,
+      argv: [...p.activation.prefix, "bash", "-c", p.command],
       cwd: p.dir,
-      env: childEnv(req.env, { runId, experimentId, trackingUri }),
+      env,
     }, {
       graceMs: req.graceMs,
+      output: output.mode,
       onStart: (pid) => {
         if (req.systemMetrics === false) return;
         sampler = startSystemMetrics(
@@ -264,14 +307,64 @@ async function execute(req: RunRequest, p: Prepared): Promise<number> {
     });
   } finally {
     await sampler?.stop();
+    await endpoint?.stop();
+    await output.close();
   }
   const { status, code, endTags } = outcome(result);
   const final = await finishRun(store, runId, status, endTags);
   if (result.interruptedBy) log(`=== Run (ID '${runId}') killed ===`);
+  else if (status === "KILLED") log(`=== Run (ID '${runId}') killed by ${result.signal} ===`);
   else if (code === 0) log(`=== Run (ID '${runId}') succeeded ===`);
   else log(`=== Run (ID '${runId}') failed (exit code ${code}) ===`);
   log(`Run ${runId} ${final}: ${viewHint(req.storeUri, experimentId, runId)}`);
   return code;
+}
+
+/** The entry point's output: where it goes, and how to finish the log afterwards. */
+interface Output {
+  mode: OutputMode;
+  close: () => Promise<void>;
+}
+
+const INHERIT: Output = { mode: { kind: "inherit" }, close: () => Promise.resolve() };
+
+/** Where the entry point's output goes, and how to finish the log afterwards. */
+async function outputMode(req: RunRequest, runId: string): Promise<Output> {
+  const inherit = INHERIT;
+  if (req.saveOutput === false) return inherit;
+  const artifactUri = (await req.store.getRun(runId)).info.artifactUri ?? "";
+  const dir = localArtifactDir(artifactUri, req.cwd);
+  if (dir === undefined) {
+    req.log(
+      `=== Not saving ${STDOUT_LOG}: the run's artifact location "${artifactUri}" is not a ` +
+        `local directory ===`,
+    );
+    return inherit;
+  }
+  const script = req.terminal ? which("script", req.env.PATH) : undefined;
+  if (req.terminal && !script) {
+    req.log(
+      `=== Not saving ${STDOUT_LOG}: util-linux \`script\` is not on PATH (it keeps the ` +
+        `terminal while copying the output; Debian and Ubuntu: apt-get install bsdutils) ===`,
+    );
+    return inherit;
+  }
+  let log: OutputLog;
+  try {
+    log = await OutputLog.open(join(dir, STDOUT_LOG), req.log);
+  } catch (e) {
+    req.log(`=== Not saving ${STDOUT_LOG}: ${(e as Error).message} ===`);
+    return inherit;
+  }
+  if (!script) return { mode: { kind: "pipe", log }, close: () => log.close() };
+  const raw = await Deno.makeTempDir({ prefix: "mlt-tty-" });
+  return {
+    mode: { kind: "tty", log, script, rawFile: join(raw, "typescript") },
+    close: async () => {
+      await log.close();
+      await Deno.remove(raw, { recursive: true }).catch(() => {});
+    },
+  };
 }
 
 function outcome(r: ChildResult): { status: RunStatus; code: number; endTags: Tag[] } {

@@ -87,10 +87,14 @@ async function seedWorkflow(python: string, args: string[]) {
   const { run, points } = await onlyRun(dir);
   const id = run.info.runId;
   const real = await Deno.realPath(dir);
-  // `env | grep MLFLOW` output: the three variables, absolute tracking URI.
+  // `env | grep MLFLOW` output: the three variables, absolute tracking URI (or the endpoint mlt
+  // serves for the run).
   assert.match(r.stdout, new RegExp(`^MLFLOW_RUN_ID=${id}$`, "m"));
   assert.match(r.stdout, /^MLFLOW_EXPERIMENT_ID=0$/m);
-  assert.match(r.stdout, new RegExp(`^MLFLOW_TRACKING_URI=file://${real}/mlruns$`, "m"));
+  const uri = args.includes("--serve-tracking")
+    ? "http://127\\.0\\.0\\.1:\\d+"
+    : `file://${real}/mlruns`;
+  assert.match(r.stdout, new RegExp(`^MLFLOW_TRACKING_URI=${uri}$`, "m"));
   assert.match(r.stdout, new RegExp(`args.mlflow_run_id='${id}'`));
   assert.match(r.stderr, /10\/10/, "tqdm's bar");
   assert.equal(run.info.status, "FINISHED");
@@ -99,6 +103,13 @@ async function seedWorkflow(python: string, args: string[]) {
     ["test_param", "100"],
   ]);
   assert.deepEqual(points, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  // The output, saved as the run artifact mlt/stdout.log: tqdm's bar in its final state only.
+  const log = await Deno.readTextFile(
+    join(new URL(run.info.artifactUri!).pathname, "mlt", "stdout.log"),
+  );
+  assert.match(log, new RegExp(`^MLFLOW_RUN_ID=${id}$`, "m"));
+  assert.match(log, /^100%\|█+\| 10\/10 .*\]$/m);
+  assert.doesNotMatch(log, /\r| 0%\|/);
 }
 
 Deno.test("seed workflow: mlt run --no-conda . with mlflow 3.x", async () => {
@@ -107,6 +118,55 @@ Deno.test("seed workflow: mlt run --no-conda . with mlflow 3.x", async () => {
 
 Deno.test("seed workflow: mlt run . with mlflow 2.x", async () => {
   await seedWorkflow(python2Path(), []);
+});
+
+Deno.test("seed workflow through the tracking endpoint mlt serves (--serve-tracking), 3.x", async () => {
+  await seedWorkflow(pythonPath(), ["--serve-tracking"]);
+});
+
+Deno.test("seed workflow through the tracking endpoint mlt serves (--serve-tracking), 2.x", async () => {
+  await seedWorkflow(python2Path(), ["--serve-tracking"]);
+});
+
+Deno.test("seed workflow on a terminal: tqdm draws live, the log keeps the last state", async () => {
+  const dir = await tempDir();
+  await copyDir(EXAMPLE, dir);
+  const python = pythonPath();
+  // util-linux `script` gives mlt a terminal, as when a user runs it by hand (a pty starts with
+  // no size, and tqdm draws nothing in zero columns).
+  const out = await new Deno.Command("script", {
+    args: [
+      "-q",
+      "-e",
+      "-c",
+      `stty cols 100 rows 30 && exec ${Deno.execPath()} run -A ${MAIN} run . -P sleep=0.05`,
+      "/dev/null",
+    ],
+    cwd: dir,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: {
+      ...PYTHON_ENV,
+      NO_COLOR: "1",
+      MLFLOW_TRACKING_URI: "",
+      SHELL: "/bin/sh",
+      PATH: `${dirname(python)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    },
+  }).spawn().output(); // stdin stays an open pipe: with /dev/null, script would type an EOF
+  const screen = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, screen);
+  // On a terminal tqdm redraws its bar in place, step by step.
+  assert.ok((screen.match(/\r +\d+%\|/g) ?? []).length >= 5, screen);
+  const { run, points } = await onlyRun(dir);
+  assert.equal(run.info.status, "FINISHED");
+  assert.equal(points.length, 10);
+  const log = await Deno.readTextFile(
+    join(new URL(run.info.artifactUri!).pathname, "mlt", "stdout.log"),
+  );
+  assert.match(log, /^100%\|█+\| 10\/10 .*\]$/m);
+  assert.doesNotMatch(log, / [1-9]0%\||\r|Script (started|done)/);
+  assert.ok(!log.includes("\x1b"), "escape codes in the log");
 });
 
 Deno.test("a run the Python fluent API ends itself keeps its status", async () => {
