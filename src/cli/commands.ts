@@ -5,13 +5,14 @@
 import { Command } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { CliContext } from "./context.ts";
+import { registerMigrate } from "./migrate.ts";
 import { registerRun } from "./run.ts";
 import { serverCommand, uiCommand } from "./server.ts";
 
 /** A subcommand: registers itself (options, help, action) on the program. */
 export type Subcommand = (program: Command, ctx: CliContext) => void;
 
-const SUBCOMMANDS: Subcommand[] = [registerRun, serverCommand, uiCommand];
+const SUBCOMMANDS: Subcommand[] = [registerRun, serverCommand, uiCommand, registerMigrate];
 
 /** mlt's version, from deno.json. */
 export const VERSION: string = denoJson.version;

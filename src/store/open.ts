@@ -4,6 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { invalidParam } from "../errors.ts";
 import { FileStore } from "./file/file_store.ts";
+import { SqliteStore } from "./sqlite/sqlite_store.ts";
 import type { StoreOptions, TrackingStore } from "./store.ts";
 
 /** The file store's default root, relative to the working directory. */
@@ -24,17 +25,23 @@ export function fileUriToPath(uri: string): string {
 
 /**
  * Opens the store a tracking URI names: nothing, a plain path or a `file:` URI → FileStore
- * (default `./mlruns`); `sqlite:` and `http(s):` are recognised but not available yet.
+ * (default `./mlruns`); `sqlite:///relative.db` / `sqlite:////abs.db` → SqliteStore; `http(s):` is
+ * recognised but not available yet.
  */
-export function openStore(uri: string | undefined, opts: StoreOptions = {}): TrackingStore {
-  if (uri === undefined || uri.trim() === "") return new FileStore(DEFAULT_STORE_PATH, opts);
+export function openStore(
+  uri: string | undefined,
+  opts: StoreOptions = {},
+): TrackingStore {
+  if (uri === undefined || uri.trim() === "") {
+    return new FileStore(DEFAULT_STORE_PATH, opts);
+  }
   const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
   if (scheme === undefined) return new FileStore(uri, opts);
   if (scheme === "file") return new FileStore(fileUriToPath(uri), opts);
-  if (scheme === "sqlite" || scheme === "http" || scheme === "https") {
+  if (scheme === "sqlite") return new SqliteStore(uri, opts);
+  if (scheme === "http" || scheme === "https") {
     throw invalidParam(
-      `Cannot open tracking URI "${uri}": the ${scheme} store is not supported yet; ` +
-        `use a local directory such as "${DEFAULT_STORE_PATH}"`,
+      `Cannot open tracking URI "${uri}": the REST store is not available yet`,
     );
   }
   throw invalidParam(

@@ -1,0 +1,279 @@
+/**
+ * Lossless copy between two tracking stores (`mlt migrate`): experiments with their ids, tags and
+ * states; runs with every field, params, every metric point, tags, dataset inputs and deletion
+ * state. Artifacts are not moved: their URIs are copied unchanged. Resumable: a run already in
+ * the target with the same content is skipped. Ends with per-entity counts of both sides.
+ * Reads through TrackingStore; writes through an ImportTarget (ids and times kept).
+ */
+import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, Tag } from "../model.ts";
+import type { TrackingStore } from "./store.ts";
+
+/** Everything a migration copies of one run. */
+export interface RunRecord {
+  info: RunInfo;
+  params: Param[];
+  tags: Tag[];
+  /** Every point of every metric. */
+  metrics: Metric[];
+  inputs: DatasetInput[];
+}
+
+/** A store that takes experiments and runs with their ids, times and states unchanged. */
+export interface ImportTarget {
+  /** True when the target keeps one copy of exactly equal points (MLflow's SQL primary key). */
+  readonly mergesDuplicatePoints: boolean;
+  /** Creates or overwrites an experiment with exactly these fields and tags. */
+  putExperiment(exp: Experiment): Promise<void>;
+  /** Writes a run whole, replacing an earlier copy; a failure leaves no partial run. */
+  putRun(run: RunRecord): Promise<void>;
+}
+
+/** Entity counts of one side of a migration. */
+export interface EntityCounts {
+  experiments: number;
+  deletedExperiments: number;
+  experimentTags: number;
+  runs: number;
+  deletedRuns: number;
+  params: number;
+  tags: number;
+  metricKeys: number;
+  metricPoints: number;
+  datasetInputs: number;
+}
+
+/** Labels of the counts, in report order. */
+export const COUNT_LABELS: Readonly<Record<keyof EntityCounts, string>> = {
+  experiments: "experiments",
+  deletedExperiments: "  deleted",
+  experimentTags: "experiment tags",
+  runs: "runs",
+  deletedRuns: "  deleted",
+  params: "params",
+  tags: "tags",
+  metricKeys: "metrics (keys)",
+  metricPoints: "metric points",
+  datasetInputs: "dataset inputs",
+};
+
+/** What a migration did and found. */
+export interface MigrateReport {
+  copiedRuns: number;
+  skippedRuns: number;
+  /** Counts read from the source (points: distinct ones when the target merges duplicates). */
+  source: EntityCounts;
+  /** The same counts read back from the target after the copy. */
+  target: EntityCounts;
+  /** One line per count that differs. */
+  mismatches: string[];
+  /** Things the target cannot hold exactly (e.g. duplicate points merged). */
+  notes: string[];
+}
+
+/** Inputs of migrate(). */
+export interface MigrateOptions {
+  source: TrackingStore;
+  target: TrackingStore;
+  importer: ImportTarget;
+  /** Called after each run with the number done and the total. */
+  progress?: (done: number, total: number) => void;
+}
+
+function zero(): EntityCounts {
+  return {
+    experiments: 0,
+    deletedExperiments: 0,
+    experimentTags: 0,
+    runs: 0,
+    deletedRuns: 0,
+    params: 0,
+    tags: 0,
+    metricKeys: 0,
+    metricPoints: 0,
+    datasetInputs: 0,
+  };
+}
+
+async function allExperiments(store: TrackingStore): Promise<Experiment[]> {
+  const out: Experiment[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await store.searchExperiments({ viewType: "ALL", maxResults: 50000, pageToken });
+    out.push(...page.items);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  // The default experiment first, then by id, so ids never collide with fresh ones midway.
+  return out.sort((a, b) =>
+    a.experimentId.length - b.experimentId.length ||
+    (a.experimentId < b.experimentId ? -1 : a.experimentId > b.experimentId ? 1 : 0)
+  );
+}
+
+async function runIdsOf(store: TrackingStore, experimentId: string): Promise<string[]> {
+  const out: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await store.searchRuns({
+      experimentIds: [experimentId],
+      viewType: "ALL",
+      maxResults: 1000,
+      pageToken,
+    });
+    out.push(...page.items.map((r) => r.info.runId));
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return out;
+}
+
+/** A run with every point of every metric, read through the TrackingStore interface. */
+export async function readRunRecord(store: TrackingStore, run: Run): Promise<RunRecord> {
+  const metrics: Metric[] = [];
+  for (const m of run.data.metrics) {
+    const page = await store.getMetricHistory(run.info.runId, m.key);
+    for (const p of page.items) {
+      metrics.push({ key: m.key, value: p.value, timestamp: p.timestamp, step: p.step });
+    }
+  }
+  return {
+    info: run.info,
+    params: run.data.params,
+    tags: run.data.tags,
+    metrics,
+    inputs: run.inputs.datasetInputs,
+  };
+}
+
+// The identity of a point in MLflow's metrics primary key (NaN and -0 fold as SQL stores them).
+function pointKey(m: Metric): string {
+  const v = Number.isNaN(m.value) ? "nan" : m.value === 0 ? "0" : String(m.value);
+  return `${m.key}\u0000${m.timestamp}\u0000${m.step}\u0000${v}`;
+}
+
+function distinctPoints(metrics: Metric[]): number {
+  return new Set(metrics.map(pointKey)).size;
+}
+
+function addRun(c: EntityCounts, rec: RunRecord, points: number): void {
+  c.runs++;
+  if (rec.info.lifecycleStage === "deleted") c.deletedRuns++;
+  c.params += rec.params.length;
+  c.tags += rec.tags.length;
+  c.metricKeys += new Set(rec.metrics.map((m) => m.key)).size;
+  c.metricPoints += points;
+  c.datasetInputs += rec.inputs.length;
+}
+
+function addExperiment(c: EntityCounts, exp: Experiment): void {
+  c.experiments++;
+  if (exp.lifecycleStage === "deleted") c.deletedExperiments++;
+  c.experimentTags += exp.tags.length;
+}
+
+function sameInfo(a: RunInfo, b: RunInfo): boolean {
+  const keys: (keyof RunInfo)[] = [
+    "experimentId",
+    "runName",
+    "userId",
+    "status",
+    "startTime",
+    "endTime",
+    "artifactUri",
+    "lifecycleStage",
+    "deletedTime",
+  ];
+  return keys.every((k) => a[k] === b[k]);
+}
+
+// A run already in the target counts as copied when its info and every count agree.
+async function alreadyCopied(
+  target: TrackingStore,
+  rec: RunRecord,
+  points: number,
+): Promise<boolean> {
+  let run: Run;
+  try {
+    run = await target.getRun(rec.info.runId);
+  } catch {
+    return false;
+  }
+  if (!sameInfo(run.info, rec.info)) return false;
+  const there = await readRunRecord(target, run);
+  const a = zero(), b = zero();
+  addRun(a, rec, points);
+  addRun(b, there, there.metrics.length);
+  return (Object.keys(a) as (keyof EntityCounts)[]).every((k) => a[k] === b[k]);
+}
+
+/** Copies every experiment and run of `source` into `target`, then compares their counts. */
+export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
+  const { source, target, importer } = opts;
+  const report: MigrateReport = {
+    copiedRuns: 0,
+    skippedRuns: 0,
+    source: zero(),
+    target: zero(),
+    mismatches: [],
+    notes: [],
+  };
+  const experiments = await allExperiments(source);
+  const runsByExp = new Map<string, string[]>();
+  for (const exp of experiments) {
+    runsByExp.set(exp.experimentId, await runIdsOf(source, exp.experimentId));
+  }
+  const total = [...runsByExp.values()].reduce((n, ids) => n + ids.length, 0);
+  let done = 0, merged = 0;
+  for (const exp of experiments) {
+    await importer.putExperiment(exp);
+    addExperiment(report.source, exp);
+    for (const runId of runsByExp.get(exp.experimentId)!) {
+      const rec = await readRunRecord(source, await source.getRun(runId));
+      const points = importer.mergesDuplicatePoints
+        ? distinctPoints(rec.metrics)
+        : rec.metrics.length;
+      merged += rec.metrics.length - points;
+      addRun(report.source, rec, points);
+      if (await alreadyCopied(target, rec, points)) report.skippedRuns++;
+      else {
+        await importer.putRun(rec);
+        report.copiedRuns++;
+      }
+      opts.progress?.(++done, total);
+    }
+  }
+  if (merged > 0) {
+    report.notes.push(
+      `${merged} metric point(s) that exactly repeat another point of their run (same key, ` +
+        "timestamp, step and value) were stored once, as MLflow's SQL schema requires",
+    );
+  }
+  await countTarget(target, experiments, report.target);
+  for (const k of Object.keys(report.source) as (keyof EntityCounts)[]) {
+    if (report.source[k] !== report.target[k]) {
+      report.mismatches.push(
+        `${COUNT_LABELS[k].trim()}: source ${report.source[k]}, target ${report.target[k]}`,
+      );
+    }
+  }
+  return report;
+}
+
+// Reads the copied entities back from the target, by the source's experiment ids.
+async function countTarget(
+  target: TrackingStore,
+  experiments: Experiment[],
+  out: EntityCounts,
+): Promise<void> {
+  for (const src of experiments) {
+    let exp: Experiment;
+    try {
+      exp = await target.getExperiment(src.experimentId);
+    } catch {
+      continue;
+    }
+    addExperiment(out, exp);
+    for (const runId of await runIdsOf(target, exp.experimentId)) {
+      const rec = await readRunRecord(target, await target.getRun(runId));
+      addRun(out, rec, rec.metrics.length);
+    }
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * SQLite connections of the SQLite store: MLflow's startup protocol (reference §4.1: create the
+ * schema on an empty file, check `alembic_version`), WAL, busy timeouts, write transactions that
+ * begin IMMEDIATE and wait for the lock without blocking the event loop, and the mapping of SQLite
+ * failures to MltError (locked → 503 TEMPORARILY_UNAVAILABLE, never a 500).
+ */
+import { DatabaseSync } from "node:sqlite";
+import { MltError } from "../../errors.ts";
+import { likeMatcher } from "../../search/match.ts";
+import {
+  missingColumn,
+  MLFLOW_DDL,
+  outOfDateMessage,
+  readOnlyMessage,
+  revisionState,
+  SCHEMA_REVISION,
+  SEED_ROWS,
+  unknownRevisionWarning,
+} from "./schema.ts";
+import { ILIKE_FUNCTION, type SqlValue } from "./sql.ts";
+import { GroupCommit } from "./group_commit.ts";
+import { Statements } from "./statements.ts";
+
+export { Statements } from "./statements.ts";
+
+/** How to open a database. */
+export interface ConnectOptions {
+  /** The tracking URI, for messages. */
+  uri: string;
+  /** How long a write waits for another process's lock before 503 (ms). */
+  busyTimeoutMs: number;
+  warn: (message: string) => void;
+  now: () => number;
+  /** Artifact location of experiment 0 when the database lacks it. */
+  defaultLocation: () => string;
+}
+
+const SQLITE_MAGIC = "SQLite format 3\u0000";
+/** MLflow's index for one run's metric history (migration a5b4c3d2e1f0). */
+export const HISTORY_INDEX = "index_metrics_run_uuid_key_step";
+// Sub-second synchronous busy waits: longer waits happen between event-loop turns (write()).
+const WRITER_SPIN_MS = 25;
+
+type Kind = "busy" | "corrupt" | "notadb" | "readonly" | "full" | "io" | "other";
+
+function kindOf(e: unknown): Kind {
+  const err = e as { errcode?: number; errstr?: string; message?: string };
+  const code = typeof err?.errcode === "number" ? err.errcode & 0xff : undefined;
+  const msg = `${err?.errstr ?? ""} ${err?.message ?? ""}`;
+  if (code === 5 || code === 6 || /database (table )?is locked|database is busy/.test(msg)) {
+    return "busy";
+  }
+  if (code === 11 || /malformed/.test(msg)) return "corrupt";
+  if (code === 26 || /not a database/.test(msg)) return "notadb";
+  if (code === 8 || /readonly database/.test(msg)) return "readonly";
+  if (code === 13 || /disk is full/.test(msg)) return "full";
+  if (code === 10 || /disk I\/O error/.test(msg)) return "io";
+  return "other";
+}
+
+/** True when `e` is SQLite's "database is locked". */
+export function isBusy(e: unknown): boolean {
+  return kindOf(e) === "busy";
+}
+
+/** Turns a node:sqlite failure into an MltError with a clear message; others pass through. */
+export function sqliteFailure(e: unknown, display: string): unknown {
+  if (e instanceof MltError || !(e instanceof Error)) return e;
+  const detail = (e as { errstr?: string }).errstr ?? e.message;
+  switch (kindOf(e)) {
+    case "busy":
+      return new MltError(
+        "TEMPORARILY_UNAVAILABLE",
+        `The database "${display}" is locked by another writer; try again later (${detail})`,
+        { cause: e },
+      );
+    case "corrupt":
+    case "notadb":
+      return new MltError(
+        "DATA_LOSS",
+        `The database "${display}" is corrupted (${detail}): nothing was written. Restore it ` +
+          "from a backup, or try `sqlite3 <file> .recover`.",
+        { cause: e },
+      );
+    case "readonly":
+      return new MltError(
+        "PERMISSION_DENIED",
+        `Cannot write to the database "${display}": ${detail}`,
+        { cause: e },
+      );
+    case "full":
+    case "io":
+      return new MltError(
+        "TEMPORARILY_UNAVAILABLE",
+        `Cannot use the database "${display}": ${detail}`,
+        { cause: e },
+      );
+  }
+  return e;
+}
+
+/** The database file a `sqlite:` URI names (`:memory:` for `sqlite://` and `sqlite:///:memory:`). */
+export function sqlitePath(uri: string): string {
+  const m = /^sqlite:\/\/([^/?#]*)(\/[^?#]*)?(\?.*)?$/i.exec(uri);
+  if (!m || (m[1] !== "" && m[1] !== "localhost")) {
+    throw new MltError(
+      "INVALID_PARAMETER_VALUE",
+      `Invalid SQLite URI "${uri}": use sqlite:///relative/path.db or sqlite:////absolute/path.db`,
+    );
+  }
+  const rest = decodeURIComponent(m[2] ?? "");
+  if (rest === "" || rest === "/" || rest === "/:memory:") return ":memory:";
+  return rest.slice(1); // sqlite:///x.db → "x.db" (relative), sqlite:////x.db → "/x.db"
+}
+
+function readHeader(path: string): Uint8Array | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  try {
+    const buf = new Uint8Array(100);
+    let n = 0;
+    while (n < buf.length) {
+      const got = file.readSync(buf.subarray(n));
+      if (got === null) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    file.close();
+  }
+}
+
+// Refuses, before SQLite touches it, a non-empty file that is not an SQLite database.
+function checkHeader(path: string, display: string): void {
+  const head = readHeader(path);
+  if (!head || head.length === 0) return;
+  if (new TextDecoder("latin1").decode(head.subarray(0, 16)) !== SQLITE_MAGIC) {
+    throw new MltError(
+      "INVALID_PARAMETER_VALUE",
+      `Cannot open "${display}" as a tracking database: it is not an SQLite database ` +
+        '(its first bytes are not "SQLite format 3"). Nothing was written.',
+    );
+  }
+}
+
+function tableColumns(db: DatabaseSync): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+  for (const { name } of tables as { name: string }[]) {
+    const cols = db.prepare(`PRAGMA table_info("${name.replaceAll('"', '""')}")`).all();
+    out.set(name, (cols as { name: string }[]).map((c) => c.name));
+  }
+  return out;
+}
+
+function createSchema(db: DatabaseSync): void {
+  db.exec(MLFLOW_DDL);
+  db.prepare("INSERT INTO alembic_version (version_num) VALUES (?)").run(SCHEMA_REVISION);
+  for (const [table, { columns, rows }] of Object.entries(SEED_ROWS)) {
+    const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${
+      columns.map(() => "?").join(", ")
+    })`;
+    for (const row of rows) db.prepare(sql).run(...(row as SqlValue[]));
+  }
+}
+
+// MLflow inserts experiment 0 on startup when it is missing; so does mlt.
+function ensureDefaultExperiment(db: DatabaseSync, opts: ConnectOptions): void {
+  if (db.prepare("SELECT 1 FROM experiments WHERE experiment_id = 0").get()) return;
+  const now = opts.now();
+  db.prepare(
+    "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, " +
+      "creation_time, last_update_time) VALUES (0, 'Default', ?, 'active', ?, ?)",
+  ).run(opts.defaultLocation(), now, now);
+}
+
+/** Registers mlt's SQL functions (ILIKE with match.ts's exact semantics). */
+function registerFunctions(db: DatabaseSync): void {
+  const cache = new Map<string, (s: string) => boolean>();
+  db.function(ILIKE_FUNCTION, { deterministic: true }, (value, pattern) => {
+    if (typeof pattern !== "string" || typeof value !== "string") return 0;
+    let m = cache.get(pattern);
+    if (!m) {
+      if (cache.size > 256) cache.clear();
+      m = likeMatcher(pattern, true);
+      cache.set(pattern, m);
+    }
+    return m(value) ? 1 : 0;
+  });
+}
+
+/** The open database: a writer (absent when read-only) and a reader connection. */
+export class Connections {
+  readonly display: string;
+  readonly reader: Statements;
+  readonly writer: Statements | undefined;
+  /** Why writes are refused, when they are. */
+  readonly readOnlyReason: string | undefined;
+  /** True when MLflow's (run_uuid, key, step) index on metrics exists (it does at the pin). */
+  readonly hasHistoryIndex: boolean;
+  #group: GroupCommit | undefined;
+  #closed = false;
+
+  constructor(readonly path: string, opts: ConnectOptions) {
+    this.display = path;
+    const memory = path === ":memory:";
+    if (!memory) checkHeader(path, this.display);
+    const writer = new DatabaseSync(path, { timeout: opts.busyTimeoutMs });
+    try {
+      this.readOnlyReason = this.#startup(writer, opts, memory);
+    } catch (e) {
+      writer.close();
+      throw sqliteFailure(e, this.display);
+    }
+    if (this.readOnlyReason) {
+      writer.close();
+      this.writer = undefined;
+      this.reader = new Statements(openReader(path, opts.busyTimeoutMs));
+    } else {
+      writer.exec(`PRAGMA busy_timeout = ${WRITER_SPIN_MS}`);
+      // A bigger page cache halves the cost of inserting into the metrics primary key (deno-stack §1d).
+      writer.exec("PRAGMA cache_size = -65536");
+      this.writer = new Statements(writer);
+      this.#group = new GroupCommit(
+        this.writer,
+        opts.busyTimeoutMs,
+        isBusy,
+        (e) => sqliteFailure(e, this.display),
+      );
+      this.reader = memory ? this.writer : new Statements(openReader(path, opts.busyTimeoutMs));
+    }
+    registerFunctions(this.reader.db);
+    this.hasHistoryIndex = this.reader.one(
+      "SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?",
+      HISTORY_INDEX,
+    ) !== undefined;
+  }
+
+  // Creates or checks the schema; returns why the database must stay read-only, if it must.
+  #startup(db: DatabaseSync, opts: ConnectOptions, memory: boolean): string | undefined {
+    db.exec("PRAGMA foreign_keys = ON");
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    if (tables.length === 0) {
+      if (!memory) setWal(db, opts.warn, this.display);
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        // Another process may have created the schema while this one waited for the lock.
+        if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table'").get()) {
+          createSchema(db);
+        }
+        ensureDefaultExperiment(db, opts);
+        db.exec("COMMIT");
+      } catch (e) {
+        db.exec("ROLLBACK");
+        throw e;
+      }
+      return undefined;
+    }
+    const columns = tableColumns(db);
+    if (!columns.has("alembic_version")) {
+      throw new MltError(
+        "INVALID_STATE",
+        `Cannot open "${this.display}" as a tracking database: it holds tables but no ` +
+          "alembic_version, so it is not an MLflow database (or one older than MLflow 1.0). " +
+          "Nothing was written.",
+      );
+    }
+    const row = db.prepare("SELECT version_num FROM alembic_version").get() as
+      | { version_num: string }
+      | undefined;
+    const revision = row?.version_num ?? "(none)";
+    const state = revisionState(revision);
+    if (state === "older") {
+      throw new MltError("INVALID_STATE", outOfDateMessage(this.display, opts.uri, revision));
+    }
+    const missing = missingColumn(columns);
+    if (missing) {
+      throw new MltError(
+        "INVALID_STATE",
+        `Cannot open "${this.display}" as a tracking database: it lacks ${missing} ` +
+          `(schema revision ${revision}). Nothing was written.`,
+      );
+    }
+    if (state === "unknown") {
+      opts.warn(unknownRevisionWarning(this.display, revision));
+      return readOnlyMessage(this.display, revision);
+    }
+    if (!memory) setWal(db, opts.warn, this.display);
+    if (!db.prepare("SELECT 1 FROM experiments WHERE experiment_id = 0").get()) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        ensureDefaultExperiment(db, opts);
+        db.exec("COMMIT");
+      } catch (e) {
+        db.exec("ROLLBACK");
+        throw e;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Runs `fn` in a write transaction (BEGIN IMMEDIATE … COMMIT), grouped with the other writes
+   * queued alongside it, each in its own savepoint (group_commit.ts). A lock held by another
+   * process is waited for up to the busy timeout, then TEMPORARILY_UNAVAILABLE (503).
+   */
+  write<T>(fn: (w: Statements) => T): Promise<T> {
+    if (!this.#group) {
+      return Promise.reject(new MltError("PERMISSION_DENIED", this.readOnlyReason!));
+    }
+    if (this.#closed) {
+      return Promise.reject(new MltError("INTERNAL_ERROR", "The SQLite store is closed"));
+    }
+    return this.#group.write(fn);
+  }
+
+  /** Runs a read on the reader connection, mapping SQLite failures. */
+  read<T>(fn: (r: Statements) => T): T {
+    try {
+      return fn(this.reader);
+    } catch (e) {
+      throw sqliteFailure(e, this.display);
+    }
+  }
+
+  /** Closes both connections (the writer last, so it checkpoints and removes the WAL). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.reader !== this.writer) this.reader.db.close();
+    this.writer?.db.close();
+  }
+}
+
+// WAL lets readers run during a write; NORMAL sync is durable across process crashes in WAL.
+function setWal(db: DatabaseSync, warn: (m: string) => void, display: string): void {
+  let mode: string | undefined;
+  // Switching needs every other connection gone; waiting the whole busy timeout would stall startup.
+  const timeout = (db.prepare("PRAGMA busy_timeout").get() as { timeout: number }).timeout;
+  db.exec("PRAGMA busy_timeout = 200");
+  try {
+    mode = (db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode?: string })
+      ?.journal_mode;
+  } catch (e) {
+    if (!isBusy(e)) throw e;
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${Number(timeout)}`);
+  }
+  if (mode === "wal") db.exec("PRAGMA synchronous = NORMAL");
+  else {
+    // Another process (e.g. MLflow) has the database open in rollback-journal mode: keep it.
+    warn(
+      `Could not switch "${display}" to WAL mode (it is in use); continuing in ${
+        mode ?? "its"
+      } mode`,
+    );
+  }
+}
+
+// The reader never writes: query_only refuses writes at the SQLite level.
+function openReader(path: string, busyTimeoutMs: number): DatabaseSync {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+  } catch {
+    db = new DatabaseSync(path, { readOnly: true, timeout: busyTimeoutMs });
+  }
+  db.exec("PRAGMA query_only = ON");
+  // Long histories and wide searches read many pages: cache them, and map the file.
+  db.exec("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456");
+  return db;
+}

@@ -1,0 +1,392 @@
+/**
+ * The SQLite store: MLflow's SQL schema at the pinned revision (a database mlt writes opens in
+ * MLflow, and MLflow's opens in mlt), on node:sqlite. Writes run in one BEGIN IMMEDIATE
+ * transaction each (a whole log-batch included), reads on a second connection.
+ * Must not import other store implementations' classes, api/, ui/ or cli/.
+ */
+import { resolve } from "node:path";
+import { invalidParam, notFound } from "../../errors.ts";
+import { type Clock, newRunId, randomRunName, systemClock } from "../../ids.ts";
+import {
+  DEFAULT_EXPERIMENT_ID,
+  type Experiment,
+  isRunStatus,
+  type Metric,
+  type Page,
+  type Param,
+  type Run,
+  type RunInfo,
+  TAG,
+  type Tag,
+} from "../../model.ts";
+import { decodePageToken } from "../../search/page_token.ts";
+import {
+  MAX_ARTIFACT_LOCATION_LENGTH,
+  validateBatchLimits,
+  validateExperimentId,
+  validateExperimentName,
+  validateExperimentTag,
+  validateKey,
+  validateMetric,
+  validateParam,
+  validateRunId,
+  validateTag,
+} from "../../validate.ts";
+import type {
+  CreateRunRequest,
+  HistoryRequest,
+  LogBatch,
+  SearchExperimentsRequest,
+  SearchRunsRequest,
+  StoreOptions,
+  TrackingStore,
+  UpdateRunRequest,
+} from "../store.ts";
+import type { DatasetInput } from "../../model.ts";
+// Pure URI math shared with the file store (no I/O, no YAML).
+import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
+import { validateDatasetInputs } from "./inputs.ts";
+import { Connections, sqlitePath, type Statements } from "./connection.ts";
+import { page, searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
+import {
+  experimentById,
+  experimentByName,
+  metricHistory,
+  runById,
+  runInfo,
+  sqlExperimentId,
+} from "./sqlite_reader.ts";
+import {
+  activeRun,
+  checkNameFree,
+  deleteExperimentRows,
+  deleteRunRows,
+  experimentStage,
+  insertExperiment,
+  insertInputs,
+  nextExperimentId,
+  upsertExperimentTag,
+  upsertRunTag,
+  writeBatch,
+} from "./sqlite_writer.ts";
+import { SqliteImport } from "./sqlite_import.ts";
+import {
+  activeExperimentId,
+  insertRunRow,
+  renameExperimentRow,
+  setExperimentStage,
+} from "./sqlite_lifecycle.ts";
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions extends StoreOptions {
+  /** How long a write waits for another process's lock before 503 (default 20000 ms, as MLflow). */
+  busyTimeoutMs?: number;
+  /** Directory that relative paths (database, artifact root) resolve against (default: cwd). */
+  cwd?: string;
+}
+
+/** MLflow's tracking store over one SQLite database. */
+export class SqliteStore implements TrackingStore {
+  readonly uri: string;
+  /** The database file (`:memory:` for an in-memory database). */
+  readonly path: string;
+  /** Privileged writes of `mlt migrate` (ids, times and states kept as they are). */
+  readonly import: SqliteImport;
+  #db: Connections;
+  #clock: Clock;
+  #artifactRoot: string;
+  #truncate: boolean;
+  #cwd: string;
+
+  constructor(uri: string, opts: SqliteStoreOptions = {}) {
+    const cwd = opts.cwd ?? Deno.cwd();
+    this.#cwd = cwd;
+    const raw = sqlitePath(uri);
+    this.uri = uri;
+    this.path = raw === ":memory:" ? raw : resolve(cwd, raw);
+    this.#clock = opts.clock ?? systemClock;
+    this.#truncate = opts.truncateLongValues ?? true;
+    // MLflow's SQL store default: ./mlruns as an absolute plain path.
+    this.#artifactRoot = resolveUriIfLocal(opts.artifactRoot ?? "./mlruns", cwd);
+    this.#db = new Connections(this.path, {
+      uri,
+      busyTimeoutMs: opts.busyTimeoutMs ?? 20000,
+      warn: opts.warn ?? console.warn,
+      now: this.#clock,
+      defaultLocation: () => appendUriPath(this.#artifactRoot, DEFAULT_EXPERIMENT_ID),
+    });
+    this.import = new SqliteImport(this.#db);
+  }
+
+  /** Why the store refuses writes (an unknown, newer schema revision), if it does. */
+  get readOnlyReason(): string | undefined {
+    return this.#db.readOnlyReason;
+  }
+
+  #read<T>(fn: (r: Statements) => T): Promise<T> {
+    try {
+      return Promise.resolve(this.#db.read(fn));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async createExperiment(name: string, artifactLocation?: string, tags?: Tag[]): Promise<string> {
+    validateExperimentName(name);
+    const expTags = (tags ?? []).map(validateExperimentTag);
+    let location: string | undefined;
+    if (artifactLocation) {
+      if (artifactLocation.length > MAX_ARTIFACT_LOCATION_LENGTH) {
+        throw invalidParam(
+          `Invalid artifact location: it exceeds the maximum length of ` +
+            `${MAX_ARTIFACT_LOCATION_LENGTH} characters`,
+        );
+      }
+      if (artifactLocation.startsWith("runs:")) {
+        throw invalidParam(
+          `Invalid artifact location "${artifactLocation}": 'runs:' URIs are not allowed`,
+        );
+      }
+      location = resolveUriIfLocal(artifactLocation, this.#cwd);
+    }
+    return await this.#db.write((w) => {
+      checkNameFree(w, name);
+      const id = nextExperimentId(w);
+      const now = this.#clock();
+      insertExperiment(w, {
+        id,
+        name,
+        location: location ?? appendUriPath(this.#artifactRoot, String(id)),
+        stage: "active",
+        creationTime: now,
+        lastUpdateTime: now,
+      }, expTags);
+      return String(id);
+    });
+  }
+
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return this.#read((r) => experimentById(r, validateExperimentId(experimentId)));
+  }
+
+  getExperimentByName(name: string): Promise<Experiment | undefined> {
+    return this.#read((r) => experimentByName(r, name));
+  }
+
+  searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
+    return this.#read((r) => searchExperimentsSql(r, req));
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    validateExperimentName(newName);
+    validateExperimentId(experimentId);
+    await this.#db.write((w) => renameExperimentRow(w, experimentId, newName, this.#clock()));
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    if (sqlExperimentId(validateExperimentId(experimentId)) === 0n) {
+      // MLflow's SQL store allows it; mlt keeps the default experiment, as the file store does.
+      throw invalidParam(
+        `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally ` +
+          "reserved experiment.",
+      );
+    }
+    await this.#db.write((w) => setExperimentStage(w, experimentId, "deleted", this.#clock()));
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    validateExperimentId(experimentId);
+    await this.#db.write((w) => setExperimentStage(w, experimentId, "active", this.#clock()));
+  }
+
+  async setExperimentTag(experimentId: string, tag: Tag): Promise<void> {
+    const t = validateExperimentTag(tag);
+    validateExperimentId(experimentId);
+    await this.#db.write((w) => upsertExperimentTag(w, activeExperimentId(w, experimentId), t));
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    validateKey(key, "key");
+    validateExperimentId(experimentId);
+    await this.#db.write((w) => {
+      const id = activeExperimentId(w, experimentId);
+      const n = w.run("DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?", id, key);
+      if (n === 0) throw notFound(`No tag with name: ${key} in experiment with id ${experimentId}`);
+    });
+  }
+
+  async createRun(req: CreateRunRequest): Promise<Run> {
+    const experimentId = req.experimentId || DEFAULT_EXPERIMENT_ID;
+    validateExperimentId(experimentId);
+    const tags = (req.tags ?? []).map((t) => validateTag(t, this.#truncate));
+    const tagName = tags.findLast((t) => t.key === TAG.runName)?.value;
+    if (req.runName && tagName && req.runName !== tagName) {
+      throw invalidParam(
+        "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different " +
+          `values (run_name='${req.runName}', mlflow.runName='${tagName}').`,
+      );
+    }
+    const runName = req.runName || tagName || randomRunName();
+    if (!tagName) tags.push({ key: TAG.runName, value: runName });
+    const runId = newRunId();
+    await this.#db.write((w) => {
+      insertRunRow(w, {
+        runId,
+        experimentId,
+        name: runName,
+        userId: req.userId || "unknown",
+        startTime: req.startTime ?? this.#clock(),
+        artifactUri: (loc) => appendUriPath(loc, runId, "artifacts"),
+      });
+      for (const t of tags) upsertRunTag(w, runId, t);
+    });
+    return this.getRun(runId);
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.#read((r) => runById(r, validateRunId(runId)));
+  }
+
+  async updateRun(req: UpdateRunRequest): Promise<RunInfo> {
+    validateRunId(req.runId);
+    if (req.status !== undefined && !isRunStatus(req.status)) {
+      throw invalidParam(`Invalid run status "${req.status}"`);
+    }
+    await this.#db.write((w) => {
+      activeRun(w, req.runId);
+      if (req.status) w.run("UPDATE runs SET status = ? WHERE run_uuid = ?", req.status, req.runId);
+      if (req.endTime !== undefined && req.endTime !== null) {
+        w.run("UPDATE runs SET end_time = ? WHERE run_uuid = ?", req.endTime, req.runId);
+      }
+      if (req.runName) upsertRunTag(w, req.runId, { key: TAG.runName, value: req.runName });
+    });
+    return this.#read((r) => runInfo(r, req.runId));
+  }
+
+  async #setRunStage(runId: string, stage: "active" | "deleted"): Promise<void> {
+    validateRunId(runId);
+    await this.#db.write((w) => {
+      const n = w.run(
+        "UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?",
+        stage,
+        stage === "deleted" ? this.#clock() : null,
+        runId,
+      );
+      if (n === 0) throw notFound(`Run with id=${runId} not found`);
+    });
+  }
+
+  deleteRun(runId: string): Promise<void> {
+    return this.#setRunStage(runId, "deleted");
+  }
+
+  restoreRun(runId: string): Promise<void> {
+    return this.#setRunStage(runId, "active");
+  }
+
+  searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
+    return this.#read((r) => searchRunsSql(r, req));
+  }
+
+  logMetric(runId: string, metric: Metric): Promise<void> {
+    return this.logBatch(runId, { metrics: [metric] });
+  }
+
+  logParam(runId: string, param: Param): Promise<void> {
+    return this.logBatch(runId, { params: [param] });
+  }
+
+  setTag(runId: string, tag: Tag): Promise<void> {
+    return this.logBatch(runId, { tags: [tag] });
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    validateRunId(runId);
+    validateKey(key, "key");
+    await this.#db.write((w) => {
+      activeRun(w, runId);
+      const n = w.run("DELETE FROM tags WHERE run_uuid = ? AND key = ?", runId, key);
+      if (n === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+    });
+  }
+
+  async logBatch(runId: string, batch: LogBatch): Promise<void> {
+    validateRunId(runId);
+    const rawMetrics = batch.metrics ?? [];
+    const rawParams = batch.params ?? [];
+    const rawTags = batch.tags ?? [];
+    validateBatchLimits(rawMetrics, rawParams, rawTags);
+    // Everything is validated first; the rows then go in one transaction, all or nothing.
+    const params = rawParams.map((p) => validateParam(p, this.#truncate));
+    const metrics = rawMetrics.map(validateMetric);
+    const tags = rawTags.map((t) => validateTag(t, this.#truncate));
+    await this.#db.write((w) => writeBatch(w, runId, { params, metrics, tags }));
+  }
+
+  getMetricHistory(runId: string, key: string, req: HistoryRequest = {}): Promise<Page<Metric>> {
+    return this.#read((r) => {
+      validateRunId(runId);
+      validateKey(key, "Metric name");
+      const max = req.maxResults ?? 0;
+      if (!Number.isInteger(max) || max < 0) {
+        throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied`);
+      }
+      const offset = decodePageToken(req.pageToken);
+      runInfo(r, runId);
+      if (max === 0) {
+        return { items: metricHistory(r, runId, key, -1, offset, this.#db.hasHistoryIndex) };
+      }
+      const points = metricHistory(r, runId, key, max + 1, offset, this.#db.hasHistoryIndex);
+      return page(points.slice(0, max), points.length > max, offset + max);
+    });
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    validateRunId(runId);
+    validateDatasetInputs(datasets);
+    await this.#db.write((w) => {
+      const { experimentId } = activeRun(w, runId);
+      insertInputs(w, runId, experimentId, datasets, newRunId);
+    });
+  }
+
+  deletedRunIds(before?: number): Promise<string[]> {
+    return this.#read((r) =>
+      r.all<{ run_uuid: string }>(
+        "SELECT run_uuid FROM runs WHERE lifecycle_stage = 'deleted' AND " +
+          "(? IS NULL OR deleted_time IS NULL OR deleted_time < ?) ORDER BY run_uuid",
+        before ?? null,
+        before ?? null,
+      ).map((x) => x.run_uuid)
+    );
+  }
+
+  async hardDeleteRun(runId: string): Promise<void> {
+    validateRunId(runId);
+    await this.#db.write((w) => {
+      if (!w.one("SELECT 1 FROM runs WHERE run_uuid = ?", runId)) {
+        throw notFound(`Run with id=${runId} not found`);
+      }
+      deleteRunRows(w, runId);
+    });
+  }
+
+  async hardDeleteExperiment(experimentId: string): Promise<void> {
+    const id = sqlExperimentId(validateExperimentId(experimentId));
+    await this.#db.write((w) => {
+      const stage = experimentStage(w, id);
+      if (stage === undefined) throw notFound(`No Experiment with id=${experimentId} exists`);
+      if (stage !== "deleted") {
+        throw invalidParam(
+          `Cannot permanently delete experiment '${experimentId}': it must be deleted first`,
+        );
+      }
+      deleteExperimentRows(w, id);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#db.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * Write transactions' bodies of the SQLite store (reference §4.3), run inside
+ * Connections.write(): experiments, runs, the rows of a log-batch (params, metrics with their
+ * latest_metrics, tags), dataset inputs and hard deletes. Synchronous, so one transaction never
+ * interleaves with another request.
+ */
+import { invalidParam, MltError, notFound } from "../../errors.ts";
+import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../../model.ts";
+import { pyRepr } from "../../search/page_token.ts";
+import type { Statements } from "./connection.ts";
+import { encodeMetricValue } from "./rows.ts";
+import type { SqlValue } from "./sql.ts";
+
+/** The active run check of every run mutation. */
+export function activeRun(w: Statements, runId: string): { experimentId: bigint; name: string } {
+  const row = w.one<{ lifecycle_stage: string | null; experiment_id: string; name: string }>(
+    "SELECT lifecycle_stage, CAST(experiment_id AS TEXT) AS experiment_id, name FROM runs " +
+      "WHERE run_uuid = ?",
+    runId,
+  );
+  if (!row) throw notFound(`Run with id=${runId} not found`);
+  if ((row.lifecycle_stage ?? "active") !== "active") {
+    throw invalidParam(
+      `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+    );
+  }
+  return { experimentId: BigInt(row.experiment_id), name: row.name };
+}
+
+/** The experiment's lifecycle stage, or undefined when there is none with that id. */
+export function experimentStage(w: Statements, id: bigint): string | undefined {
+  const row = w.one<{ s: string | null }>(
+    "SELECT lifecycle_stage AS s FROM experiments WHERE experiment_id = ?",
+    id,
+  );
+  return row ? row.s ?? "active" : undefined;
+}
+
+/** Refuses a name any experiment (active or deleted) already has. */
+export function checkNameFree(w: Statements, name: string): void {
+  const row = w.one<{ s: string | null }>(
+    "SELECT lifecycle_stage AS s FROM experiments WHERE name = ?",
+    name,
+  );
+  if (!row) return;
+  throw new MltError(
+    "RESOURCE_ALREADY_EXISTS",
+    row.s === "deleted"
+      ? `Experiment '${name}' already exists in deleted state. You can restore the experiment, ` +
+        "or permanently delete it (mlt gc) in order to use this experiment name again."
+      : `Experiment '${name}' already exists.`,
+  );
+}
+
+/**
+ * The id of a new experiment: one above every id in use or ever hard-deleted. SQLite would reuse
+ * the id of a purged last experiment (and its artifact directory); mlt keeps the highest purged
+ * id in the database header's user_version, which MLflow does not use.
+ */
+export function nextExperimentId(w: Statements): bigint {
+  const max = BigInt(
+    w.one<{ m: string | null }>("SELECT CAST(max(experiment_id) AS TEXT) AS m FROM experiments")
+      ?.m ?? 0,
+  );
+  const purged = BigInt(w.one<{ user_version: number }>("PRAGMA user_version")?.user_version ?? 0);
+  return (max > purged ? max : purged) + 1n;
+}
+
+/** Remembers a purged experiment id so it is never handed out again (see nextExperimentId). */
+export function rememberPurgedId(w: Statements, id: bigint): void {
+  const purged = w.one<{ user_version: number }>("PRAGMA user_version")?.user_version ?? 0;
+  // user_version is a signed 32-bit integer; larger ids are past any id SQLite would hand out.
+  if (id > BigInt(purged) && id <= 2147483647n) w.run(`PRAGMA user_version = ${Number(id)}`);
+}
+
+/** Inserts an experiment row and its tags. */
+export function insertExperiment(
+  w: Statements,
+  e: {
+    id: bigint;
+    name: string;
+    location: string;
+    stage: string;
+    creationTime: number | null;
+    lastUpdateTime: number | null;
+  },
+  tags: Tag[],
+): void {
+  w.run(
+    "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, " +
+      "creation_time, last_update_time) VALUES (?, ?, ?, ?, ?, ?)",
+    e.id,
+    e.name,
+    e.location,
+    e.stage,
+    e.creationTime,
+    e.lastUpdateTime,
+  );
+  for (const t of tags) upsertExperimentTag(w, e.id, t);
+}
+
+/** Sets (upserts) an experiment tag. */
+export function upsertExperimentTag(w: Statements, id: bigint, t: Tag): void {
+  w.run(
+    "INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?, ?, ?) " +
+      "ON CONFLICT (key, experiment_id) DO UPDATE SET value = excluded.value",
+    t.key,
+    t.value,
+    id,
+  );
+}
+
+/** Sets (upserts) a run tag; `mlflow.runName` also renames the run (runs.name). */
+export function upsertRunTag(w: Statements, runId: string, t: Tag): void {
+  w.run(
+    "INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?) " +
+      "ON CONFLICT (key, run_uuid) DO UPDATE SET value = excluded.value",
+    t.key,
+    t.value,
+    runId,
+  );
+  if (t.key === TAG.runName) w.run("UPDATE runs SET name = ? WHERE run_uuid = ?", t.value, runId);
+}
+
+/** Param conflicts of a batch, as MLflow lists them. */
+function paramConflicts(w: Statements, runId: string, params: Param[]): Param[] {
+  const fresh: Param[] = [];
+  const conflicts: { key: string; old_value: string; new_value: string }[] = [];
+  for (const p of params) {
+    const old = w.one<{ value: string }>(
+      "SELECT value FROM params WHERE run_uuid = ? AND key = ?",
+      runId,
+      p.key,
+    );
+    if (!old) fresh.push(p);
+    else if (old.value !== p.value) {
+      conflicts.push({ key: p.key, old_value: old.value, new_value: p.value });
+    }
+  }
+  if (conflicts.length === 1 && params.length === 1) {
+    const c = conflicts[0];
+    throw invalidParam(
+      `Changing param values is not allowed. Param with key='${c.key}' was already logged ` +
+        `with value='${c.old_value}' for run ID='${runId}'. Attempted logging new value ` +
+        `'${c.new_value}'.`,
+    );
+  }
+  if (conflicts.length > 0) {
+    throw invalidParam(
+      `Changing param values is not allowed. Params were already logged='${
+        pyRepr(conflicts)
+      }' for run ID='${runId}'.`,
+    );
+  }
+  return fresh;
+}
+
+// MLflow's "latest": the greatest (step, timestamp, value) with NaN as 0; the first wins ties.
+function later(a: [number, number, number], b: [number, number, number]): boolean {
+  return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+}
+
+/** Inserts metric points (exact duplicates are ignored, as MLflow) and maintains latest_metrics. */
+export function insertMetrics(w: Statements, runId: string, metrics: Metric[]): void {
+  const best = new Map<string, { sort: [number, number, number]; row: SqlValue[] }>();
+  const insert = w.get(
+    "INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) " +
+      "VALUES (?, ?, ?, ?, ?, ?)",
+  );
+  for (const m of metrics) {
+    const [value, isNan] = encodeMetricValue(m.value);
+    insert.run(m.key, value, m.timestamp, runId, m.step, isNan);
+    const sort: [number, number, number] = [m.step, m.timestamp, value];
+    const cur = best.get(m.key);
+    if (!cur || later(sort, cur.sort)) {
+      best.set(m.key, { sort, row: [m.key, value, m.timestamp, m.step, isNan, runId] });
+    }
+  }
+  const upsert = w.get(
+    "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) " +
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key, run_uuid) DO UPDATE SET " +
+      "value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " +
+      "is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " +
+      "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
+  );
+  for (const { row } of best.values()) upsert.run(...row);
+}
+
+/** The rows of one log-batch: params (all or none), metrics, then tags. */
+export function writeBatch(
+  w: Statements,
+  runId: string,
+  batch: { params: Param[]; metrics: Metric[]; tags: Tag[] },
+): void {
+  activeRun(w, runId);
+  for (const p of paramConflicts(w, runId, batch.params)) {
+    w.run("INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)", p.key, p.value, runId);
+  }
+  if (batch.metrics.length) insertMetrics(w, runId, batch.metrics);
+  for (const t of batch.tags) upsertRunTag(w, runId, t);
+}
+
+/**
+ * Attaches datasets to a run: one `datasets` row per (experiment, name, digest), reused when it
+ * exists; one `inputs` edge per dataset and run, with its input tags, added only once.
+ */
+export function insertInputs(
+  w: Statements,
+  runId: string,
+  experimentId: bigint,
+  inputs: DatasetInput[],
+  newId: () => string,
+): void {
+  for (const input of inputs) {
+    const d = input.dataset;
+    let uuid = w.one<{ u: string }>(
+      "SELECT dataset_uuid AS u FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?",
+      experimentId,
+      d.name,
+      d.digest,
+    )?.u;
+    if (!uuid) {
+      uuid = newId();
+      w.run(
+        "INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, " +
+          "dataset_source, dataset_schema, dataset_profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        uuid,
+        experimentId,
+        d.name,
+        d.digest,
+        d.sourceType,
+        d.source,
+        d.schema ?? null,
+        d.profile ?? null,
+      );
+    }
+    const edge = w.one(
+      "SELECT 1 FROM inputs WHERE source_type = 'DATASET' AND source_id = ? AND " +
+        "destination_type = 'RUN' AND destination_id = ?",
+      uuid,
+      runId,
+    );
+    if (edge) continue;
+    const inputUuid = newId();
+    w.run(
+      "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id) " +
+        "VALUES (?, 'DATASET', ?, 'RUN', ?)",
+      inputUuid,
+      uuid,
+      runId,
+    );
+    for (const t of input.tags ?? []) {
+      w.run(
+        "INSERT OR REPLACE INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)",
+        inputUuid,
+        t.key,
+        t.value,
+      );
+    }
+  }
+}
+
+/** Removes a run and every row that belongs to it. */
+export function deleteRunRows(w: Statements, runId: string): void {
+  for (const table of ["metrics", "latest_metrics", "params", "tags"]) {
+    w.run(`DELETE FROM ${table} WHERE run_uuid = ?`, runId);
+  }
+  w.run(
+    "DELETE FROM input_tags WHERE input_uuid IN (SELECT input_uuid FROM inputs WHERE " +
+      "destination_type = 'RUN' AND destination_id = ?)",
+    runId,
+  );
+  w.run("DELETE FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?", runId);
+  w.run("DELETE FROM runs WHERE run_uuid = ?", runId);
+}
+
+/** Removes an experiment with its runs, tags and datasets. */
+export function deleteExperimentRows(w: Statements, id: bigint): void {
+  const runs = w.all<{ run_uuid: string }>("SELECT run_uuid FROM runs WHERE experiment_id = ?", id);
+  for (const r of runs) deleteRunRows(w, r.run_uuid);
+  w.run("DELETE FROM experiment_tags WHERE experiment_id = ?", id);
+  w.run("DELETE FROM datasets WHERE experiment_id = ?", id);
+  w.run("DELETE FROM experiments WHERE experiment_id = ?", id);
+  rememberPurgedId(w, id);
+}
