@@ -1,4 +1,4 @@
-/** `mlt server` and `mlt ui`: MLflow's tracking REST API and artifact proxy on one port. */
+/** `mlt server` and `mlt ui`: MLflow's tracking REST API, artifact proxy and web UI on one port. */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,7 +61,7 @@ function register(name: "server" | "ui", program: Command, ctx: CliContext): voi
     .description(
       name === "server"
         ? "serve MLflow's tracking REST API and artifact proxy"
-        : "serve the tracking API locally (same options as `mlt server`)",
+        : "serve the web UI and tracking API locally (same options as `mlt server`)",
     )
     .helpOption("--help", "show help")
     .option(
@@ -165,6 +165,10 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
       xFrameOptions: flags.xFrameOptions,
     },
   });
+  // The web UI shares the app, so its routes pass the same Host/Origin middleware.
+  const ui = flags.artifactsOnly
+    ? undefined
+    : (await import("../../ui/app.ts")).mountUi(app, { store, staticPrefix: flags.staticPrefix });
   if ((flags.workers ?? 1) > 1) {
     console.error(`mlt serves from one process; --workers ${flags.workers} is ignored`);
   }
@@ -182,7 +186,10 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
       `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`,
     );
   }
-  const stop = () => void server.shutdown();
+  const stop = () => {
+    ui?.close(); // open live streams would otherwise hold the shutdown
+    void server.shutdown();
+  };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, stop);
   try {

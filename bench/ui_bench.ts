@@ -1,0 +1,274 @@
+/**
+ * Benchmark: `mlt ui` against MLflow's UI (`mlflow server`) on the same mlruns tree, in headless
+ * Chromium. Measures the experiment page's time to first byte (median of warm fetches, and the
+ * first cold one) and the time until the runs table shows a run (fresh browser context each
+ * time); optionally a run with many long metrics: time until its charts are drawn.
+ *
+ *   deno run -A bench/ui_bench.ts [--runs 10000] [--params 50] [--metrics 20]
+ *     [--chart-metrics 100] [--chart-steps 100000] [--repeat 5] [--dir /tmp/x]
+ *     [--mlflow .venv/bin/mlflow] [--chromium /usr/bin/chromium]
+ *
+ * Prints one table and the ratios MLflow / mlt (above 1 means mlt is faster).
+ */
+import { parseArgs } from "node:util";
+import { chromium } from "playwright-core";
+import { newRunId } from "../src/ids.ts";
+import type { RunInfo } from "../src/model.ts";
+import { metricLine, runToYaml } from "../src/store/file/format.ts";
+import { openStore } from "../src/store/open.ts";
+
+const { values: opt } = parseArgs({
+  args: Deno.args,
+  options: {
+    runs: { type: "string", default: "10000" },
+    params: { type: "string", default: "50" },
+    metrics: { type: "string", default: "20" },
+    "chart-metrics": { type: "string", default: "100" },
+    "chart-steps": { type: "string", default: "100000" },
+    repeat: { type: "string", default: "5" },
+    dir: { type: "string" },
+    mlflow: { type: "string", default: new URL("../.venv/bin/mlflow", import.meta.url).pathname },
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+  },
+});
+const RUNS = Number(opt.runs), PARAMS = Number(opt.params), METRICS = Number(opt.metrics);
+const CHART_METRICS = Number(opt["chart-metrics"]), CHART_STEPS = Number(opt["chart-steps"]);
+const REPEAT = Number(opt.repeat);
+const enc = new TextEncoder();
+const T0 = 1_700_000_000_000;
+
+async function writeRun(expDir: string, expId: string, r: number, metrics: number, steps: number) {
+  const runId = newRunId();
+  const dir = `${expDir}/${runId}`;
+  for (const sub of ["metrics", "params", "tags", "artifacts"]) {
+    await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+  }
+  const info: RunInfo = {
+    runId,
+    experimentId: expId,
+    runName: `run-${r}`,
+    userId: "bench",
+    status: "FINISHED",
+    startTime: T0 + r * 1000,
+    endTime: T0 + r * 1000 + 500,
+    artifactUri: `file://${dir}/artifacts`,
+    lifecycleStage: "active",
+  };
+  await Deno.writeTextFile(`${dir}/meta.yaml`, runToYaml(info, null));
+  await Deno.writeTextFile(`${dir}/tags/mlflow.runName`, `run-${r}`);
+  await Deno.writeTextFile(`${dir}/tags/mlflow.user`, "bench");
+  for (let p = 0; p < PARAMS; p++) {
+    await Deno.writeTextFile(`${dir}/params/p${p}`, String((r * 31 + p * 7) % 100));
+  }
+  for (let m = 0; m < metrics; m++) {
+    const lines: string[] = [];
+    for (let s = 0; s < steps; s++) {
+      lines.push(
+        metricLine({ key: `m${m}`, value: Math.sin(s / 50 + m + r), timestamp: T0 + s, step: s }),
+      );
+    }
+    await Deno.writeFile(`${dir}/metrics/m${m}`, enc.encode(lines.join("")));
+  }
+  return runId;
+}
+
+async function buildTree(root: string) {
+  const store = openStore(root);
+  const expId = await store.createExperiment("bench-table");
+  const chartExp = await store.createExperiment("bench-charts");
+  await store.close();
+  for (let r = 0; r < RUNS; r++) {
+    await writeRun(`${root}/${expId}`, expId, r, METRICS, 1);
+    if ((r + 1) % 500 === 0) await Deno.stderr.write(enc.encode(`\rruns: ${r + 1}/${RUNS}`));
+  }
+  await Deno.stderr.write(enc.encode("\n"));
+  const chartRun = CHART_METRICS > 0
+    ? await writeRun(`${root}/${chartExp}`, chartExp, 0, CHART_METRICS, CHART_STEPS)
+    : undefined;
+  return { expId, chartExp, chartRun };
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitHealthy(base: string, child: Deno.ChildProcess, what: string) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(`${base}/health`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    const done = await Promise.race([child.status, new Promise((r) => setTimeout(r, 200))]);
+    if (done) throw new Error(`${what} exited before becoming healthy`);
+  }
+  throw new Error(`${what} did not become healthy`);
+}
+
+function start(cmd: string, args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "piped" }).spawn();
+}
+
+async function ttfb(url: string): Promise<number> {
+  const t = performance.now();
+  const res = await fetch(url);
+  const reader = res.body!.getReader();
+  await reader.read();
+  const ms = performance.now() - t;
+  await reader.cancel();
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// Milliseconds from navigation until `check` (a JS expression) holds in a fresh context.
+async function visible(
+  browser: Awaited<ReturnType<typeof chromium.launch>>,
+  url: string,
+  check: string,
+): Promise<number> {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await ctx.newPage();
+  try {
+    const t = performance.now();
+    await page.goto(url, { waitUntil: "commit" });
+    await page.waitForFunction(check, undefined, { timeout: 180_000, polling: 16 });
+    return performance.now() - t;
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function main() {
+  const root = opt.dir ?? await Deno.makeTempDir({ prefix: "mlt-ui-bench-" });
+  console.error(`building ${RUNS} runs × ${PARAMS} params × ${METRICS} metrics in ${root}`);
+  const { expId, chartExp, chartRun } = await buildTree(root);
+  const mltPort = freePort(), mlflowPort = freePort();
+  const mlt = start(Deno.execPath(), [
+    "run",
+    "-A",
+    new URL("../main.ts", import.meta.url).pathname,
+    "ui",
+    "--backend-store-uri",
+    root,
+    "--port",
+    String(mltPort),
+  ]);
+  const mlflow = start(opt.mlflow!, [
+    "server",
+    "--backend-store-uri",
+    root,
+    "--port",
+    String(mlflowPort),
+    "--workers",
+    "1",
+  ], { MLFLOW_ALLOW_FILE_STORE: "true" });
+  const browser = await chromium.launch({
+    executablePath: opt.chromium,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const rows: [string, number | undefined, number | undefined][] = [];
+  try {
+    const mltBase = `http://127.0.0.1:${mltPort}`, mlflowBase = `http://127.0.0.1:${mlflowPort}`;
+    await waitHealthy(mltBase, mlt, "mlt ui");
+    let mlflowUp = true;
+    await waitHealthy(mlflowBase, mlflow, "mlflow server").catch((e) => {
+      console.error(String(e));
+      mlflowUp = false;
+    });
+    const mltTable = `${mltBase}/experiments/${expId}`;
+    // MLflow 3 opens GenAI traces by default; its runs table lives under /runs.
+    const mlflowTable = `${mlflowBase}/#/experiments/${expId}/runs?workflowType=machine_learning`;
+    const measure = async (fn: () => Promise<number>) => {
+      const out: number[] = [];
+      for (let i = 0; i < REPEAT; i++) out.push(await fn());
+      return median(out);
+    };
+    const opt2 = async (up: boolean, fn: () => Promise<number>) => {
+      if (!up) return undefined;
+      try {
+        return await fn();
+      } catch (e) {
+        console.error(String(e));
+        return undefined;
+      }
+    };
+    rows.push([
+      "TTFB, experiment page, first (ms)",
+      await ttfb(mltTable),
+      await opt2(mlflowUp, () => ttfb(mlflowTable)),
+    ]);
+    rows.push([
+      "TTFB, experiment page, median (ms)",
+      await measure(() => ttfb(mltTable)),
+      await opt2(mlflowUp, () => measure(() => ttfb(mlflowTable))),
+    ]);
+    const last = `run-${RUNS - 1}`;
+    rows.push([
+      "runs table visible (ms)",
+      await measure(() =>
+        visible(browser, mltTable, `document.body.innerText.includes("${last}")`)
+      ),
+      await opt2(
+        mlflowUp,
+        () =>
+          measure(() =>
+            visible(browser, mlflowTable, `document.body.innerText.includes("${last}")`)
+          ),
+      ),
+    ]);
+    if (chartRun) {
+      rows.push([
+        `run with ${CHART_METRICS} × ${CHART_STEPS} points: charts drawn (ms; MLflow: first chart)`,
+        await measure(() =>
+          visible(
+            browser,
+            `${mltBase}/experiments/${chartExp}/runs/${chartRun}`,
+            `document.querySelectorAll("figure.chart svg polyline").length >= ${CHART_METRICS}`,
+          )
+        ),
+        await opt2(mlflowUp, () =>
+          measure(() =>
+            visible(
+              browser,
+              `${mlflowBase}/#/experiments/${chartExp}/runs/${chartRun}/model-metrics`,
+              // MLflow draws charts lazily as they scroll into view: the first drawn one counts.
+              `document.querySelectorAll(".js-plotly-plot .main-svg, canvas").length >= 1`,
+            )
+          )),
+      ]);
+    }
+  } finally {
+    await browser.close();
+    for (const c of [mlt, mlflow]) {
+      try {
+        c.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      await c.stderr.cancel();
+      await c.status;
+    }
+  }
+  console.log(`| measure | mlt | MLflow | MLflow / mlt |\n|---|---|---|---|`);
+  for (const [name, a, b] of rows) {
+    const f = (x?: number) => (x === undefined ? "n/a" : x.toFixed(1));
+    console.log(`| ${name} | ${f(a)} | ${f(b)} | ${a && b ? (b / a).toFixed(1) + "×" : "n/a"} |`);
+  }
+  if (!opt.dir) await Deno.remove(root, { recursive: true });
+}
+
+await main();

@@ -1,0 +1,348 @@
+/** The web UI through `app.request()`: pages, escaping, errors, forms, live events, the prefix. */
+import assert from "node:assert/strict";
+import type { Hono } from "hono";
+import { createApp } from "../src/api/app.ts";
+import { openStore } from "../src/store/open.ts";
+import type { TrackingStore } from "../src/store/store.ts";
+import { mountUi, type Ui } from "../ui/app.ts";
+
+const EVIL = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
+const T0 = Date.UTC(2024, 0, 1);
+
+interface Fixture {
+  app: Hono;
+  ui: Ui;
+  store: TrackingStore;
+  dir: string;
+  exp: string;
+  a: string;
+  b: string;
+  get(path: string): Promise<{ status: number; text: string; res: Response }>;
+  post(
+    path: string,
+    form: Record<string, string | string[]>,
+    headers?: HeadersInit,
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+async function fixture(staticPrefix = ""): Promise<Fixture> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-ui-" }));
+  const store = openStore(`${dir}/mlruns`);
+  const app = createApp({
+    store,
+    artifactsDestination: `${dir}/mlartifacts`,
+    localArtifactRoots: [`${dir}/mlruns`],
+    staticPrefix: staticPrefix || undefined,
+  });
+  const ui = mountUi(app, { store, staticPrefix, pollMs: 20 });
+  const exp = await store.createExperiment("seed-exp");
+  const mk = async (name: string, param: string, n: number) => {
+    const run = await store.createRun({ experimentId: exp, runName: name, startTime: T0 });
+    await store.logParam(run.info.runId, { key: "test_param", value: param });
+    for (let step = 0; step < n; step++) {
+      await store.logMetric(run.info.runId, {
+        key: "test_metric",
+        value: step * Number(param),
+        timestamp: T0 + step,
+        step,
+      });
+    }
+    await store.updateRun({ runId: run.info.runId, status: "FINISHED", endTime: T0 + 5000 });
+    return run.info.runId;
+  };
+  const a = await mk("run-a", "100", 10);
+  const b = await mk("run-b", "200", 5);
+  const get = async (path: string) => {
+    const res = await app.request(path);
+    return { status: res.status, text: await res.text(), res };
+  };
+  const post = (
+    path: string,
+    form: Record<string, string | string[]>,
+    headers: HeadersInit = {},
+  ) => {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(form)) for (const x of [v].flat()) body.append(k, x);
+    return Promise.resolve(app.request(path, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+      body,
+    }));
+  };
+  return {
+    app,
+    ui,
+    store,
+    dir,
+    exp,
+    a,
+    b,
+    get,
+    post,
+    async close() {
+      ui.close();
+      await store.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+const SAME = { origin: "http://localhost", host: "localhost" };
+
+Deno.test("ui: the start page lists experiments and loads the client script", async () => {
+  const f = await fixture();
+  try {
+    const { status, text, res } = await f.get("/");
+    assert.equal(status, 200);
+    assert.match(text, /^<!doctype html>/);
+    assert.match(text, /<title>Experiments · mlt<\/title>/);
+    assert.match(text, new RegExp(`href="/experiments/${f.exp}"`));
+    assert.match(text, /src="\/_mlt\/assets\/client\.js\?v=/);
+    assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+    assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN");
+    const js = await f.get("/_mlt/assets/client.js");
+    assert.match(js.text, /#\\\/experiments\\\//, "the hash-link redirect is in the client");
+    assert.equal((await f.get("/_mlt/assets/uplot.js")).status, 200);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: the runs table shows runs, columns, sorting, filtering and pages", async () => {
+  const f = await fixture();
+  try {
+    const page = await f.get(`/experiments/${f.exp}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<title>seed-exp · mlt<\/title>/);
+    assert.match(page.text, /run-a/);
+    assert.match(page.text, /class="badge FINISHED"/);
+    assert.match(page.text, /data-col="params.test_param"/);
+    const order = (t: string) => [...t.matchAll(/>(run-[ab])<\/a>/g)].map((m) => m[1]);
+    // Latest test_metric: run-a 9 × 100 = 900, run-b 4 × 200 = 800.
+    const asc = await f.get(`/experiments/${f.exp}?sort=metrics.test_metric&dir=asc`);
+    assert.deepEqual(order(asc.text), ["run-b", "run-a"]);
+    const desc = await f.get(`/experiments/${f.exp}?sort=metrics.test_metric&dir=desc`);
+    assert.deepEqual(order(desc.text), ["run-a", "run-b"]);
+    const filtered = await f.get(
+      `/experiments/${f.exp}?filter=${encodeURIComponent("params.test_param = '200'")}`,
+    );
+    assert.deepEqual(order(filtered.text), ["run-b"]);
+    const cols = await f.get(`/experiments/${f.exp}?cols=params.test_param`);
+    assert.doesNotMatch(cols.text, /data-col="metrics.test_metric"/);
+    const first = await f.get(`/experiments/${f.exp}?n=1&sort=name&dir=asc`);
+    assert.deepEqual(order(first.text), ["run-a"]);
+    const next = /href="([^"]+)" rel="next"/.exec(first.text);
+    assert.ok(next, "a next-page link");
+    const second = await f.get(next[1].replaceAll("&amp;", "&"));
+    assert.deepEqual(order(second.text), ["run-b"]);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: an invalid filter shows its message and position, not a 500", async () => {
+  const f = await fixture();
+  try {
+    const { status, text } = await f.get(
+      `/experiments/${f.exp}?filter=${encodeURIComponent("params.x == 1")}`,
+    );
+    assert.equal(status, 400);
+    assert.match(text, /id="filter-error"/);
+    assert.match(text, /at position 10/);
+    assert.match(text, /value="params.x == 1"/);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: the run page shows params, metrics, a chart per metric, tags, artifacts", async () => {
+  const f = await fixture();
+  try {
+    const run = await f.store.getRun(f.a);
+    const artifacts = new URL(run.info.artifactUri).pathname;
+    await Deno.mkdir(`${artifacts}/sub`, { recursive: true });
+    await Deno.writeTextFile(`${artifacts}/notes.txt`, "hello <b>world</b>");
+    await Deno.writeTextFile(`${artifacts}/page.html`, "<script>alert(1)</script>");
+    await f.store.setTag(f.a, { key: "team", value: "vision" });
+    const { status, text } = await f.get(`/experiments/${f.exp}/runs/${f.a}`);
+    assert.equal(status, 200);
+    assert.match(text, /<title>run-a · seed-exp · mlt<\/title>/);
+    assert.match(text, /<th scope="row">test_param<\/th><td class="mono">100<\/td>/);
+    assert.match(text, /data-metric-key="test_metric"/);
+    assert.match(text, /data-points="10"/);
+    const poly = /<polyline points="([^"]+)"/.exec(text);
+    assert.equal(poly?.[1].split(" ").length, 10);
+    assert.match(text, /data-copy="[0-9a-f]{32}"/);
+    assert.match(text, />team<\/th><td>vision</);
+    assert.match(text, /notes\.txt/);
+    assert.match(text, new RegExp(`/get-artifact\\?run_id=${f.a}&amp;path=notes.txt`));
+    const preview = await f.get(`/experiments/${f.exp}/runs/${f.a}?artifact=notes.txt`);
+    assert.match(preview.text, /<pre>hello &lt;b>world&lt;\/b><\/pre>/);
+    const html = await f.get(`/experiments/${f.exp}/runs/${f.a}?artifact=page.html`);
+    assert.match(html.text, /<iframe class="preview" sandbox srcdoc="&lt;script>/);
+    const dir = await f.get(`/experiments/${f.exp}/runs/${f.a}?artifact=sub`);
+    assert.match(dir.text, /No artifacts\./);
+    const log = await f.get(`/experiments/${f.exp}/runs/${f.a}?x=time&y=log&smooth=0.5`);
+    assert.equal(log.status, 200);
+    assert.match(log.text, /data-log="1"/);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: names, params, tags and descriptions with HTML show as text", async () => {
+  const f = await fixture();
+  try {
+    const exp = await f.store.createExperiment(EVIL);
+    const run = await f.store.createRun({ experimentId: exp, runName: EVIL });
+    const id = run.info.runId;
+    await f.store.logParam(id, { key: "p", value: EVIL });
+    await f.store.setTag(id, { key: "t", value: EVIL });
+    await f.store.logMetric(id, { key: "m", value: 1, timestamp: T0, step: 0 });
+    await f.store.setTag(id, {
+      key: "mlflow.note.content",
+      value:
+        `# Title\n[bad](javascript:alert(3)) [ok](https://example.com) <img src=x onerror=alert(4)>`,
+    });
+    for (const path of ["/", `/experiments/${exp}`, `/experiments/${exp}/runs/${id}`]) {
+      const { text } = await f.get(path);
+      assert.doesNotMatch(text, /<script>alert/, path);
+      assert.doesNotMatch(text, /<img src=x/, path);
+      assert.match(
+        text,
+        /&lt;script>alert\(1\)&lt;\/script>&quot;>&lt;img src=x onerror=alert\(2\)>/,
+      );
+    }
+    const { text } = await f.get(`/experiments/${exp}/runs/${id}`);
+    assert.doesNotMatch(text, /href="javascript:/i);
+    assert.match(text, /\[bad\]\(javascript:alert\(3\)\)/);
+    assert.match(
+      text,
+      /<a href="https:\/\/example.com" rel="noopener noreferrer nofollow">ok<\/a>/,
+    );
+    assert.match(text, /<h2>Title<\/h2>/);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: missing experiments, runs and pages are 404 pages", async () => {
+  const f = await fixture();
+  try {
+    for (
+      const path of [
+        "/experiments/424242",
+        "/experiments/not-an-id",
+        `/experiments/${f.exp}/runs/${"0".repeat(32)}`,
+        `/experiments/${f.exp}/runs/..%2F..`,
+        "/no/such/page",
+      ]
+    ) {
+      const { status, text, res } = await f.get(path);
+      assert.equal(status, 404, path);
+      assert.match(res.headers.get("content-type") ?? "", /text\/html/);
+      assert.match(text, /<title>Not found · mlt<\/title>/);
+    }
+    const api = await f.get("/api/2.0/mlflow/no-such-endpoint");
+    assert.equal(api.status, 404);
+    assert.equal(JSON.parse(api.text).error_code, "ENDPOINT_NOT_FOUND");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: the metric and compare pages overlay runs and highlight differences", async () => {
+  const f = await fixture();
+  try {
+    const m = await f.get(`/metric?key=test_metric&runs=${f.a},${f.b}&x=relative`);
+    assert.equal(m.status, 200);
+    assert.equal([...m.text.matchAll(/<polyline /g)].length, 2);
+    assert.match(m.text, /class="legend"/);
+    const c = await f.get(`/compare?runs=${f.a}&runs=${f.b}`);
+    assert.equal(c.status, 200);
+    assert.match(c.text, /<tr class="diff" data-differs="1"><th scope="row">test_param<\/th>/);
+    assert.match(c.text, /<td>100<\/td><td>200<\/td>/);
+    const none = await f.get("/compare");
+    assert.equal(none.status, 400);
+    const data = JSON.parse((await f.get(`/_mlt/chart-data?key=test_metric&runs=${f.a}`)).text);
+    assert.equal(data.data[0].length, 10);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: forms change state only when posted from the same origin", async () => {
+  const f = await fixture();
+  try {
+    const create = "/_mlt/action/experiments/create";
+    assert.equal((await f.post(create, { name: "x" })).status, 403, "no Origin");
+    const cross = await f.post(create, { name: "x" }, { origin: "http://evil.example" });
+    assert.equal(cross.status, 403);
+    const site = await f.post(create, { name: "x" }, { "sec-fetch-site": "cross-site" });
+    assert.equal(site.status, 403);
+    assert.equal(await f.store.getExperimentByName("x"), undefined);
+    const ok = await f.post(create, { name: "x" }, SAME);
+    assert.equal(ok.status, 303);
+    const id = (await f.store.getExperimentByName("x"))!.experimentId;
+    assert.equal(ok.headers.get("location"), `/experiments/${id}`);
+    await f.post(`/_mlt/action/experiments/${id}/rename`, { name: "y" }, SAME);
+    assert.equal((await f.store.getExperiment(id)).name, "y");
+    await f.post(`/_mlt/action/runs/${f.a}/tags`, { key: "k", value: "v" }, SAME);
+    await f.post(`/_mlt/action/runs/${f.a}/description`, { text: "**hi**" }, SAME);
+    const tags = (await f.store.getRun(f.a)).data.tags;
+    assert.equal(tags.find((t) => t.key === "k")?.value, "v");
+    assert.equal(tags.find((t) => t.key === "mlflow.note.content")?.value, "**hi**");
+    await f.post(`/_mlt/action/experiments/${f.exp}/runs/delete`, { runs: [f.a, f.b] }, SAME);
+    assert.equal((await f.store.getRun(f.b)).info.lifecycleStage, "deleted");
+    await f.post(`/_mlt/action/experiments/${f.exp}/runs/restore`, { runs: f.b }, SAME);
+    assert.equal((await f.store.getRun(f.b)).info.lifecycleStage, "active");
+    const dup = await f.post(`/_mlt/action/experiments/${id}/rename`, { name: "seed-exp" }, SAME);
+    assert.equal(dup.status, 400);
+    assert.match(await dup.text(), /class="error"/);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: the live stream sends a new point's row and chart", async () => {
+  const f = await fixture();
+  try {
+    const run = await f.store.createRun({ experimentId: f.exp, runName: "live", startTime: T0 });
+    const id = run.info.runId;
+    await f.store.logMetric(id, { key: "loss", value: 1, timestamp: T0, step: 0 });
+    const page = await f.get(`/experiments/${f.exp}/runs/${id}`);
+    const src = /data-live-run="([^"]+)"/.exec(page.text)?.[1].replaceAll("&amp;", "&");
+    assert.ok(src, "a running run's page subscribes to its stream");
+    await f.store.logMetric(id, { key: "loss", value: 0.5, timestamp: T0 + 1, step: 1 });
+    const res = await f.app.request(src);
+    assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    while (!buf.includes('"metrics":[{')) buf += (await reader.read()).value ?? "";
+    const event = JSON.parse(/data: (.*)\n/.exec(buf.slice(buf.indexOf("data: {")))![1]);
+    assert.equal(event.status, "RUNNING");
+    assert.equal(event.metrics[0].key, "loss");
+    assert.equal(event.metrics[0].points, 2);
+    assert.match(event.metrics[0].row, /data-steps="true">2</);
+    await reader.cancel();
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: a static prefix moves every page and link under it", async () => {
+  const f = await fixture("/mlflow");
+  try {
+    assert.equal((await f.get("/mlflow/")).res.headers.get("location"), "/mlflow");
+    const { status, text } = await f.get("/mlflow");
+    assert.equal(status, 200);
+    assert.match(text, new RegExp(`href="/mlflow/experiments/${f.exp}"`));
+    assert.match(text, /src="\/mlflow\/_mlt\/assets\/client\.js/);
+    const run = await f.get(`/mlflow/experiments/${f.exp}/runs/${f.a}`);
+    assert.equal(run.status, 200);
+    assert.match(run.text, /href="\/mlflow\/get-artifact|No artifacts/);
+  } finally {
+    await f.close();
+  }
+});

@@ -1,0 +1,118 @@
+/** Loads the artifact browser's data (a listing and maybe a preview) through ArtifactAccess. */
+import type { Hono } from "hono";
+import { MltError } from "../src/errors.ts";
+import type { Run } from "../src/model.ts";
+import type { ArtifactAccess } from "./app.ts";
+import {
+  type ArtifactsProps,
+  parseCsv,
+  type Preview,
+  previewKind,
+} from "./components/artifacts.tsx";
+import type { ChartView } from "./components/chart_controls.tsx";
+import type { Urls } from "./urls.ts";
+
+/** Largest slice of a file shown in a preview. */
+export const PREVIEW_BYTES = 512 * 1024;
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
+
+function decode(bytes: Uint8Array): string {
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+}
+
+async function preview(access: ArtifactAccess, runId: string, path: string): Promise<Preview> {
+  const kind = previewKind(path);
+  if (kind === "none") return { path, kind, reason: "No preview for this file type." };
+  if (kind === "image") return { path, kind };
+  const { bytes, size } = await access.read(runId, path, PREVIEW_BYTES);
+  const truncated = size > bytes.length;
+  const text = decode(bytes);
+  if (kind === "csv") {
+    return { path, kind, rows: parseCsv(text, 200, /\.tsv$/i.test(path) ? "\t" : ","), truncated };
+  }
+  if (kind === "text" && bytes.includes(0)) {
+    return { path, kind: "none", reason: "Binary file; download it to view." };
+  }
+  return { path, kind, text, truncated };
+}
+
+/** The artifact browser's props for a run and the `artifact` query value (a dir or a file). */
+export async function loadArtifacts(
+  access: ArtifactAccess | undefined,
+  u: Urls,
+  run: Run,
+  selected: string,
+  view: ChartView,
+): Promise<Omit<ArtifactsProps, "u" | "runId">> {
+  const runId = run.info.runId;
+  const keep = {
+    x: view.x === "step" ? undefined : view.x,
+    y: view.y === "linear" ? undefined : view.y,
+  };
+  const hrefFor = (path: string) =>
+    u.run(run.info.experimentId, runId, { ...keep, artifact: path || undefined }) + "#artifacts";
+  const path = selected.replace(/^\/+|\/+$/g, "");
+  if (!access) return { hrefFor, dir: "", items: [], error: "Artifacts are not available here." };
+  try {
+    if (!path) return { hrefFor, dir: "", items: await access.list(runId, "") };
+    const parent = parentOf(path);
+    const siblings = await access.list(runId, parent);
+    const entry = siblings.find((e) => e.path === path);
+    if (!entry) return { hrefFor, dir: parent, items: siblings, error: `No artifact "${path}"` };
+    if (entry.isDir) return { hrefFor, dir: path, items: await access.list(runId, path) };
+    return { hrefFor, dir: parent, items: siblings, preview: await preview(access, runId, path) };
+  } catch (e) {
+    return { hrefFor, dir: path, items: [], error: (e as Error).message };
+  }
+}
+
+/** Artifact access through the REST app's own routes (`artifacts/list`, `/get-artifact`). */
+export function restArtifacts(api: Hono): ArtifactAccess {
+  const call = async (path: string) => {
+    const res = await api.request(path);
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      await res.body?.cancel().catch(() => {});
+      throw new MltError(
+        res.status === 404 ? "RESOURCE_DOES_NOT_EXIST" : "INVALID_PARAMETER_VALUE",
+        String(body.message ?? `Cannot read artifacts (HTTP ${res.status})`),
+      );
+    }
+    return res;
+  };
+  return {
+    async list(runId, path) {
+      const q = new URLSearchParams({ run_id: runId });
+      if (path) q.set("path", path);
+      const res = await call(`/api/2.0/mlflow/artifacts/list?${q}`);
+      const body = await res.json() as {
+        files?: { path: string; is_dir?: boolean; file_size?: number }[];
+      };
+      return (body.files ?? []).map((f) => ({
+        path: f.path,
+        isDir: !!f.is_dir,
+        size: f.file_size,
+      }));
+    },
+    async read(runId, path, maxBytes) {
+      const res = await call(`/get-artifact?${new URLSearchParams({ run_id: runId, path })}`);
+      const size = Number(res.headers.get("content-length") ?? 0);
+      const out = new Uint8Array(Math.min(maxBytes, size || maxBytes));
+      let at = 0;
+      const reader = res.body!.getReader();
+      while (at < out.length) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const take = Math.min(value.length, out.length - at);
+        out.set(value.subarray(0, take), at);
+        at += take;
+      }
+      await reader.cancel().catch(() => {});
+      return { bytes: out.subarray(0, at), size: size || at };
+    },
+  };
+}

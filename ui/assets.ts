@@ -1,0 +1,29 @@
+/** Static assets served from memory: the stylesheet, the client script, uPlot's JS and CSS. */
+import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
+import clientJs from "./islands/client.js" with { type: "text" };
+import { fnv } from "./live.ts";
+import { CSS } from "./style.ts";
+
+const ASSETS: Record<string, { body: string; type: string }> = {
+  "style.css": { body: CSS, type: "text/css; charset=utf-8" },
+  "client.js": { body: clientJs, type: "text/javascript; charset=utf-8" },
+  "uplot.js": { body: uplotJs, type: "text/javascript; charset=utf-8" },
+  "uplot.css": { body: uplotCss, type: "text/css; charset=utf-8" },
+};
+
+/** A version for asset URLs: changes whenever any asset does, so they can be cached forever. */
+export const ASSET_VERSION = fnv(Object.values(ASSETS).map((a) => a.body).join("\u0000"));
+
+/** The response for one asset, or undefined. */
+export function assetResponse(name: string): Response | undefined {
+  const a = ASSETS[name];
+  if (!a) return undefined;
+  return new Response(a.body, {
+    headers: {
+      "content-type": a.type,
+      "cache-control": "public, max-age=31536000, immutable",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}

@@ -1,0 +1,205 @@
+/**
+ * Live updates as server-sent events. Stores have no change notification, so each open stream
+ * polls the store cheaply (getRun: status and latest metrics) and sends server-rendered
+ * fragments only for what changed: a run's status, metric rows and charts; or the statuses of a
+ * runs table. Streams end when the client goes away, after `maxLifeMs` (EventSource reconnects),
+ * or when the server closes the hub.
+ */
+import { h } from "preact";
+import type { Run } from "../src/model.ts";
+import type { TrackingStore } from "../src/store/store.ts";
+import { SvgChart } from "./components/chart.tsx";
+import type { ChartView } from "./components/chart_controls.tsx";
+import { MetricRow } from "./components/metrics.tsx";
+import { StatusBadge, Time } from "./components/status.tsx";
+import { mapLimit, metricChart, SMALL } from "./data.ts";
+import { formatDuration, runDuration } from "./format.ts";
+import { fragment } from "./render.ts";
+import type { Urls } from "./urls.ts";
+
+/** Open streams, so the server can end them all on shutdown. */
+export class LiveHub {
+  #stops = new Set<() => void>();
+  /** Registers a stream's stop function; returns the unregister function. */
+  add(stop: () => void): () => boolean {
+    this.#stops.add(stop);
+    return () => this.#stops.delete(stop);
+  }
+  /** Ends every open stream. */
+  close(): void {
+    for (const s of [...this.#stops]) s();
+  }
+  /** Number of open streams. */
+  get size(): number {
+    return this.#stops.size;
+  }
+}
+
+/** Options of one stream. */
+export interface StreamOptions {
+  hub: LiveHub;
+  signal?: AbortSignal;
+  intervalMs: number;
+  maxLifeMs?: number;
+  /** Returns the next event's JSON, or undefined when nothing changed; "" ends the stream. */
+  tick: () => Promise<string | undefined>;
+}
+
+/** A text/event-stream response that calls `tick` every `intervalMs`. */
+export function sseResponse(o: StreamOptions): Response {
+  const enc = new TextEncoder();
+  const started = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let ctrl: ReadableStreamDefaultController<Uint8Array>;
+  let idle = 0;
+  let unregister: () => unknown = () => false;
+  const stop = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    unregister();
+    o.signal?.removeEventListener("abort", stop);
+    try {
+      ctrl.close();
+    } catch {
+      // already closed or errored by the client going away
+    }
+  };
+  const loop = async () => {
+    if (closed) return;
+    try {
+      const data = await o.tick();
+      if (closed) return;
+      if (data === "") return stop();
+      if (data !== undefined) ctrl.enqueue(enc.encode(`data: ${data}\n\n`));
+      else if (++idle % 30 === 0) ctrl.enqueue(enc.encode(": ping\n\n"));
+    } catch (e) {
+      if (closed) return;
+      console.error(e);
+    }
+    if (Date.now() - started > (o.maxLifeMs ?? 30 * 60_000)) stop();
+    else if (!closed) timer = setTimeout(loop, o.intervalMs);
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      ctrl = c;
+      unregister = o.hub.add(stop);
+      o.signal?.addEventListener("abort", stop);
+      c.enqueue(enc.encode("retry: 1000\n\n"));
+      timer = setTimeout(loop, 0);
+    },
+    cancel: stop,
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      "x-accel-buffering": "no",
+    },
+  });
+}
+
+/** A short hash of a string (FNV-1a, hex). */
+export function fnv(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
+}
+
+/** Per-metric signatures of a run's latest values. */
+export function metricSigs(run: Run): Map<string, string> {
+  return new Map(run.data.metrics.map((m) => [m.key, `${m.step}:${m.timestamp}:${m.value}`]));
+}
+
+/** The signature of what a run page shows live: status, end time and latest metrics. */
+export function runSig(run: Run): string {
+  const parts = [run.info.status, String(run.info.endTime ?? "")];
+  for (const [k, v] of [...metricSigs(run)].sort()) parts.push(`${k}=${v}`);
+  return fnv(parts.join("|"));
+}
+
+/**
+ * The tick of a run page's stream. `since` is the signature the page was rendered with: if the
+ * run changed before the stream opened, the first event re-sends every metric.
+ */
+export function runTicker(
+  store: TrackingStore,
+  u: Urls,
+  runId: string,
+  view: ChartView,
+  since: string | undefined,
+  now: () => number,
+): () => Promise<string | undefined> {
+  let prev: Map<string, string> | undefined;
+  let prevStatus = "";
+  let lastDuration = "";
+  return async () => {
+    const run = await store.getRun(runId);
+    const sigs = metricSigs(run);
+    if (prev === undefined) {
+      prev = since !== undefined && since === runSig(run) ? sigs : new Map();
+      prevStatus = since !== undefined && since === runSig(run) ? statusSig(run) : "";
+    }
+    const changed = [...sigs.keys()].filter((k) => prev!.get(k) !== sigs.get(k)).sort();
+    const duration = formatDuration(runDuration(run, now()));
+    const status = statusSig(run);
+    if (!changed.length && status === prevStatus && duration === lastDuration) return undefined;
+    prev = sigs;
+    prevStatus = status;
+    lastDuration = duration;
+    const metrics = await mapLimit(changed, 4, async (key) => {
+      const { chart, summaries } = await metricChart(store, u, key, [run], view, SMALL);
+      const s = summaries[0];
+      return {
+        key,
+        points: chart.points,
+        row: s ? fragment(h(MetricRow, { s, href: u.metric(key, [runId]) })) : "",
+        figure: fragment(h(SvgChart, chart)),
+      };
+    });
+    return JSON.stringify({
+      status: run.info.status,
+      statusHtml: fragment(
+        h(StatusBadge, { status: run.info.status, deleted: run.info.lifecycleStage === "deleted" }),
+      ),
+      endHtml: fragment(h(Time, { ms: run.info.endTime })),
+      duration,
+      metrics,
+    });
+  };
+}
+
+function statusSig(run: Run): string {
+  return `${run.info.status}|${run.info.endTime ?? ""}|${run.info.lifecycleStage}`;
+}
+
+/** The tick of a runs table's stream: statuses and durations of the listed runs. */
+export function statusTicker(
+  store: TrackingStore,
+  runIds: string[],
+  now: () => number,
+): () => Promise<string | undefined> {
+  const prev = new Map<string, string>();
+  return async () => {
+    const runs = await mapLimit(runIds, 8, (id) => store.getRun(id).catch(() => undefined));
+    const out: Record<string, { statusHtml?: string; duration: string }> = {};
+    let any = false;
+    for (const run of runs) {
+      if (!run) continue;
+      const id = run.info.runId;
+      const sig = statusSig(run);
+      const duration = formatDuration(runDuration(run, now()));
+      const entry: { statusHtml?: string; duration: string } = { duration };
+      if (prev.get(id) !== sig) {
+        entry.statusHtml = fragment(h(StatusBadge, { status: run.info.status }));
+        prev.set(id, sig);
+      }
+      if (entry.statusHtml !== undefined || run.info.status === "RUNNING") {
+        out[id] = entry;
+        any = true;
+      }
+    }
+    return any ? JSON.stringify({ runs: out }) : undefined;
+  };
+}

@@ -1,0 +1,97 @@
+/** The UI's one stylesheet: dense tables, system fonts, dark mode that follows the OS. */
+
+/** CSS served at `/_mlt/assets/style.css`. */
+export const CSS = `
+:root{--bg:#fff;--fg:#1d2330;--muted:#5f6b7a;--line:#e2e6eb;--soft:#f5f7f9;--accent:#0b63c5;
+--accent-bg:#e8f1fc;--ok:#137333;--ok-bg:#e6f4ea;--bad:#b3261e;--bad-bg:#fce8e6;--run:#0b63c5;
+--run-bg:#e8f1fc;--warn:#8a5a00;--warn-bg:#fff4d6;--diff:#fff4d6;--code:#f2f4f7;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--bg:#15181d;--fg:#e3e7ed;--muted:#9aa5b4;--line:#2c323b;
+--soft:#1c2027;--accent:#6aa9ff;--accent-bg:#1b2a40;--ok:#7fd49a;--ok-bg:#16301f;--bad:#ff8a80;
+--bad-bg:#3a1a18;--run:#6aa9ff;--run-bg:#1b2a40;--warn:#f2c66d;--warn-bg:#3a2f12;--diff:#3a2f12;
+--code:#1f242c}}
+*{box-sizing:border-box}
+html,body{margin:0;background:var(--bg);color:var(--fg)}
+body{font:13px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,summary:focus-visible,
+textarea:focus-visible{outline:2px solid var(--accent);outline-offset:1px}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+pre{background:var(--code);padding:8px;overflow:auto;border-radius:4px;max-height:480px}
+header.top{display:flex;align-items:center;gap:16px;padding:6px 16px;border-bottom:1px solid var(--line);
+background:var(--soft)}
+header.top .brand{font-weight:700;color:var(--fg);font-size:15px}
+header.top nav{display:flex;gap:12px}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--bg);padding:4px}
+.shell{display:grid;grid-template-columns:240px minmax(0,1fr);min-height:calc(100vh - 37px)}
+.shell.wide{grid-template-columns:minmax(0,1fr)}
+aside.side{border-right:1px solid var(--line);padding:10px;background:var(--soft);overflow:auto;
+height:calc(100vh - 37px);position:sticky;top:0}
+aside.side h2{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:4px 0 8px}
+aside.side ul{list-style:none;margin:8px 0;padding:0}
+aside.side li a{display:block;padding:3px 6px;border-radius:4px;color:var(--fg);overflow:hidden;
+text-overflow:ellipsis;white-space:nowrap}
+aside.side li a[aria-current]{background:var(--accent-bg);color:var(--accent);font-weight:600}
+aside.side li a:hover{background:var(--accent-bg);text-decoration:none}
+main{padding:12px 18px;min-width:0}
+h1{font-size:18px;margin:2px 0 8px}h2{font-size:15px;margin:18px 0 6px}h3{font-size:13px;margin:12px 0 4px}
+.crumbs{color:var(--muted);font-size:12px;margin-bottom:2px}
+.muted{color:var(--muted)}.small{font-size:12px}
+input,select,textarea,button{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--line);
+border-radius:4px;padding:3px 6px}
+button,.btn{cursor:pointer;background:var(--soft);border:1px solid var(--line);border-radius:4px;
+padding:3px 8px;color:var(--fg);display:inline-block}
+button.primary{background:var(--accent);color:var(--bg);border-color:var(--accent)}
+button.danger{color:var(--bad)}
+input[type=search],input.wide{width:100%}
+form.inline{display:inline-flex;gap:6px;align-items:center;margin:0}
+.toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:6px 0}
+.filter{display:flex;gap:6px;align-items:center;margin:6px 0}
+.filter input[name=filter]{flex:1;font-family:ui-monospace,Menlo,Consolas,monospace}
+.error{background:var(--bad-bg);color:var(--bad);border-radius:4px;padding:6px 8px;margin:6px 0}
+.error pre{background:transparent;padding:0;margin:4px 0 0;color:inherit}
+table{border-collapse:collapse;width:100%}
+.tablewrap{overflow:auto;max-height:calc(100vh - 200px);border:1px solid var(--line);border-radius:4px}
+table.grid th,table.grid td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:left;
+white-space:nowrap;max-width:320px;overflow:hidden;text-overflow:ellipsis;vertical-align:top}
+table.grid thead th{position:sticky;top:0;background:var(--soft);z-index:1;font-weight:600}
+table.grid th.grp{color:var(--muted);font-weight:500;font-size:11px;text-transform:uppercase}
+table.grid tbody tr:hover{background:var(--soft)}
+table.grid td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.kv th{width:130px;color:var(--muted);font-weight:500}
+table.fit{width:auto;min-width:50%}
+table.grid th .grp{display:block;color:var(--muted);font-weight:400;font-size:10px;line-height:1;
+text-transform:uppercase;letter-spacing:.04em}
+table.kv th,table.kv td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;
+word-break:break-word}
+tr.diff td{background:var(--diff)}
+tr.child td:nth-child(2){padding-left:24px}
+th a.sort{color:inherit}th a.sort[data-active]{color:var(--accent)}
+.badge{display:inline-block;padding:0 6px;border-radius:9px;font-size:11px;font-weight:600;line-height:17px}
+.badge.FINISHED{background:var(--ok-bg);color:var(--ok)}.badge.FAILED{background:var(--bad-bg);color:var(--bad)}
+.badge.RUNNING{background:var(--run-bg);color:var(--run)}.badge.KILLED{background:var(--warn-bg);color:var(--warn)}
+.badge.SCHEDULED{background:var(--soft);color:var(--muted)}.badge.deleted{background:var(--bad-bg);color:var(--bad)}
+.pager{display:flex;gap:12px;align-items:center;margin:8px 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:12px}
+figure.chart{margin:0;border:1px solid var(--line);border-radius:4px;padding:6px 8px;min-width:0}
+figure.chart figcaption{display:flex;align-items:center;gap:8px;font-weight:600;margin-bottom:2px}
+figure.chart figcaption .muted{margin-left:auto;font-weight:400}
+figure.chart svg{display:block;width:100%;height:auto}
+svg .axis{stroke:var(--line)}svg text{fill:var(--muted);font-size:10px}
+svg polyline{fill:none;stroke-width:1.5;stroke-linejoin:round}
+.legend{display:flex;flex-wrap:wrap;gap:4px 12px;font-size:12px;margin-top:4px}
+.legend i{display:inline-block;width:10px;height:3px;vertical-align:middle;margin-right:4px}
+.uplot-host{display:none}.upgraded .uplot-host{display:block}.upgraded svg.static{display:none}
+.uplot-host .u-legend{font-size:11px}
+.overview{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:0 24px}
+.overview td{word-break:break-all}
+.copy{font-size:11px;padding:0 6px}
+.note{border-left:3px solid var(--line);padding:2px 12px;margin:6px 0}
+.note img{max-width:100%}
+details.cols{margin:6px 0}details.cols .opts{display:flex;flex-wrap:wrap;gap:2px 14px;max-height:200px;
+overflow:auto;padding:6px;border:1px solid var(--line);border-radius:4px;margin-top:4px}
+iframe.preview{width:100%;height:420px;border:1px solid var(--line);border-radius:4px;background:#fff}
+img.preview{max-width:100%;max-height:480px}
+.empty{padding:24px;text-align:center;color:var(--muted)}
+.live{font-size:11px;color:var(--run)}
+@media (max-width:800px){.shell{grid-template-columns:1fr}aside.side{position:static;max-height:none}}
+`;
