@@ -4,15 +4,30 @@
  */
 import { Command } from "commander";
 import denoJson from "../../deno.json" with { type: "json" };
+import { registerArtifacts } from "./artifacts.ts";
 import type { CliContext } from "./context.ts";
+import { registerDoctor } from "./doctor.ts";
+import { registerExperiments } from "./experiments.ts";
+import { registerGc } from "./gc.ts";
 import { registerMigrate } from "./migrate.ts";
 import { registerRun } from "./run.ts";
+import { registerRuns } from "./runs.ts";
 import { serverCommand, uiCommand } from "./server.ts";
 
 /** A subcommand: registers itself (options, help, action) on the program. */
 export type Subcommand = (program: Command, ctx: CliContext) => void;
 
-const SUBCOMMANDS: Subcommand[] = [registerRun, serverCommand, uiCommand, registerMigrate];
+const SUBCOMMANDS: Subcommand[] = [
+  registerRun,
+  serverCommand,
+  uiCommand,
+  registerMigrate,
+  registerExperiments,
+  registerRuns,
+  registerArtifacts,
+  registerGc,
+  registerDoctor,
+];
 
 /** mlt's version, from deno.json. */
 export const VERSION: string = denoJson.version;

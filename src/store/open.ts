@@ -4,6 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { invalidParam } from "../errors.ts";
 import { FileStore } from "./file/file_store.ts";
+import { RestStore } from "./rest/rest_store.ts";
 import { SqliteStore } from "./sqlite/sqlite_store.ts";
 import type { StoreOptions, TrackingStore } from "./store.ts";
 
@@ -25,8 +26,8 @@ export function fileUriToPath(uri: string): string {
 
 /**
  * Opens the store a tracking URI names: nothing, a plain path or a `file:` URI → FileStore
- * (default `./mlruns`); `sqlite:///relative.db` / `sqlite:////abs.db` → SqliteStore; `http(s):` is
- * recognised but not available yet.
+ * (default `./mlruns`); `sqlite:///relative.db` / `sqlite:////abs.db` → SqliteStore; `http(s):` →
+ * RestStore (MLflow's REST API; credentials and retries from `opts.http`).
  */
 export function openStore(
   uri: string | undefined,
@@ -39,11 +40,7 @@ export function openStore(
   if (scheme === undefined) return new FileStore(uri, opts);
   if (scheme === "file") return new FileStore(fileUriToPath(uri), opts);
   if (scheme === "sqlite") return new SqliteStore(uri, opts);
-  if (scheme === "http" || scheme === "https") {
-    throw invalidParam(
-      `Cannot open tracking URI "${uri}": the REST store is not available yet`,
-    );
-  }
+  if (scheme === "http" || scheme === "https") return new RestStore(uri, opts);
   throw invalidParam(
     `Cannot open tracking URI "${uri}": unknown scheme "${scheme}"; expected a local path, ` +
       "a file: URI, sqlite: or http(s):",

@@ -26,6 +26,48 @@ export interface StoreOptions {
   truncateLongValues?: boolean;
   /** Where warnings about skipped, malformed entries go (default: console.warn). */
   warn?: (message: string) => void;
+  /** http(s) stores only: credentials and retry policy (see httpOptionsFromEnv). */
+  http?: HttpStoreOptions;
+}
+
+/** How an http(s) store talks to its server; read from the environment at the edge. */
+export interface HttpStoreOptions {
+  /** Basic auth user (MLFLOW_TRACKING_USERNAME); used with `password`, wins over `token`. */
+  username?: string;
+  /** Basic auth password (MLFLOW_TRACKING_PASSWORD). */
+  password?: string;
+  /** Bearer token (MLFLOW_TRACKING_TOKEN). */
+  token?: string;
+  /** Retries of one request on 408, 429, 5xx and connection errors (default 5). */
+  maxRetries?: number;
+  /** First backoff delay in ms, doubled on every retry (default 250). */
+  backoffMs?: number;
+  /** Timeout of one attempt in ms (default 120000). */
+  timeoutMs?: number;
+}
+
+/**
+ * HttpStoreOptions from MLflow's variables: MLFLOW_TRACKING_USERNAME / _PASSWORD / _TOKEN,
+ * MLFLOW_HTTP_REQUEST_MAX_RETRIES, _BACKOFF_FACTOR (seconds) and _TIMEOUT (seconds).
+ */
+export function httpOptionsFromEnv(env: (name: string) => string | undefined): HttpStoreOptions {
+  const num = (name: string, scale = 1): number | undefined => {
+    const v = env(name);
+    const n = v === undefined || v.trim() === "" ? NaN : Number(v);
+    return Number.isFinite(n) && n >= 0 ? n * scale : undefined;
+  };
+  const out: HttpStoreOptions = {
+    username: env("MLFLOW_TRACKING_USERNAME") || undefined,
+    password: env("MLFLOW_TRACKING_PASSWORD") || undefined,
+    token: env("MLFLOW_TRACKING_TOKEN") || undefined,
+    maxRetries: num("MLFLOW_HTTP_REQUEST_MAX_RETRIES"),
+    backoffMs: num("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 1000),
+    timeoutMs: num("MLFLOW_HTTP_REQUEST_TIMEOUT", 1000),
+  };
+  for (const k of Object.keys(out) as (keyof HttpStoreOptions)[]) {
+    if (out[k] === undefined) delete out[k];
+  }
+  return out;
 }
 
 /** Query of `experiments/search`. */

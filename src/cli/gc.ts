@@ -1,0 +1,254 @@
+/**
+ * `mlt gc`: permanently deletes deleted runs and experiments and their local artifacts, as
+ * `mlflow gc`. Everything is checked before anything is removed: one run that is not deleted (or
+ * not old enough) stops the whole command with nothing done.
+ */
+import type { Command } from "commander";
+import { basename, dirname, resolve, sep } from "node:path";
+import { MltError } from "../errors.ts";
+import type { Experiment, RunInfo } from "../model.ts";
+import type { TrackingStore } from "../store/store.ts";
+import type { CliContext } from "./context.ts";
+import {
+  allPages,
+  commaList,
+  confirm,
+  durationArg,
+  formatDuration,
+  printJson,
+  progress,
+  storeOptions,
+  usage,
+  warnLine,
+  withStore,
+} from "./output.ts";
+
+interface Flags {
+  trackingUri?: string;
+  backendStoreUri?: string;
+  json?: boolean;
+  olderThan?: number;
+  runIds?: string[];
+  experimentIds?: string[];
+  artifactsDestination?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+/** What gc will remove: runs (with the local artifact folder of each) and experiments. */
+interface Plan {
+  runs: { info: RunInfo; artifacts?: string }[];
+  experiments: Experiment[];
+}
+
+/** Registers `mlt gc`. */
+export function registerGc(program: Command, ctx: CliContext): void {
+  storeOptions(
+    program.command("gc")
+      .description("permanently delete deleted runs and experiments and their local artifacts")
+      .option(
+        "--older-than <duration>",
+        "only what was deleted longer ago, e.g. 2d8h, 30m, 1.5d",
+        durationArg,
+      )
+      .option("--run-ids <ids>", "only these deleted runs (comma-separated)", commaList)
+      .option("--experiment-ids <ids>", "only these deleted experiments and their runs", commaList)
+      .option("--backend-store-uri <uri>", "same as --tracking-uri (MLflow's name)")
+      .option(
+        "--artifacts-destination <dir>",
+        "where mlflow-artifacts: URIs live (default: MLFLOW_ARTIFACTS_DESTINATION or ./mlartifacts)",
+      )
+      .option("-y, --yes", "do not ask for confirmation")
+      .option("--dry-run", "print what would be deleted and stop"),
+  ).addHelpText(
+    "after",
+    "\nWithout --run-ids and --experiment-ids, everything in the deleted state goes. Runs must be" +
+      "\ndeleted first (`mlt runs delete`), experiments too (`mlt experiments delete`)." +
+      "\nAsks before deleting unless --yes; without a terminal, --yes is required." +
+      "\nExit codes: 0 ok (also when nothing is deleted), 1 error (nothing is deleted when a" +
+      "\ncheck fails), 2 usage error or no confirmation.",
+  ).action(async (o: Flags, cmd: Command) => {
+    if (o.backendStoreUri && o.trackingUri && o.backendStoreUri !== o.trackingUri) {
+      usage(cmd, "--tracking-uri and --backend-store-uri name different stores");
+    }
+    const dest = resolve(
+      ctx.cwd,
+      o.artifactsDestination ?? ctx.env("MLFLOW_ARTIFACTS_DESTINATION") ?? "mlartifacts",
+    );
+    await withStore(ctx, o.trackingUri ?? o.backendStoreUri, async (store) => {
+      const plan = await makePlan(store, o, dest);
+      const total = plan.runs.length + plan.experiments.length;
+      if (o.dryRun || total === 0) return report(plan, o, true);
+      if (!o.yes) {
+        console.error(summary(plan));
+        if (!(await confirm("Permanently delete them?"))) {
+          usage(cmd, "nothing deleted: confirm on a terminal or pass --yes");
+        }
+      }
+      await execute(store, plan, o);
+    });
+  });
+}
+
+async function makePlan(store: TrackingStore, o: Flags, dest: string): Promise<Plan> {
+  const { localArtifactDir } = await import("../store/artifacts.ts");
+  // Also the probe that the store can delete for good (a REST store cannot).
+  const before = o.olderThan === undefined ? undefined : Date.now() - o.olderThan;
+  const allDeleted = await store.deletedRunIds(before);
+  const named = !!(o.runIds?.length || o.experimentIds?.length);
+  const age = o.olderThan === undefined ? "" : formatDuration(o.olderThan);
+  const problems: string[] = [];
+
+  let experiments: Experiment[];
+  if (o.experimentIds?.length) {
+    experiments = [];
+    for (const id of new Set(o.experimentIds)) experiments.push(await store.getExperiment(id));
+    const active = experiments.filter((e) => e.lifecycleStage !== "deleted");
+    if (active.length) {
+      problems.push(
+        `Experiments [${active.map((e) => e.experimentId).join(", ")}] are not in the deleted ` +
+          "lifecycle stage; delete them first (`mlt experiments delete`)",
+      );
+    }
+    const young = experiments.filter((e) =>
+      before !== undefined && e.lastUpdateTime !== undefined && e.lastUpdateTime >= before
+    );
+    if (young.length) {
+      problems.push(
+        `Experiments [${young.map((e) => e.experimentId).join(", ")}] were deleted less than ` +
+          `${age} ago`,
+      );
+    }
+  } else if (named) experiments = [];
+  else {
+    experiments = (await allPages((pageToken, maxResults) =>
+      store.searchExperiments({ viewType: "DELETED_ONLY", maxResults, pageToken })
+    )).items.filter((e) =>
+      before === undefined || e.lastUpdateTime === undefined || e.lastUpdateTime < before
+    );
+  }
+
+  const runIds = new Set(named ? o.runIds ?? [] : allDeleted);
+  const infos = new Map<string, RunInfo>();
+  for (const id of runIds) {
+    const info = (await store.getRun(id)).info;
+    infos.set(id, info);
+    if (info.lifecycleStage !== "deleted") {
+      problems.push(
+        `Run ${id} is not in the deleted lifecycle stage; delete it first (\`mlt runs delete\`)`,
+      );
+    } else if (
+      before !== undefined && info.deletedTime !== undefined && info.deletedTime >= before
+    ) {
+      problems.push(`Run ${id} was deleted less than ${age} ago`);
+    }
+  }
+  if (experiments.length) {
+    // Every run of a deleted experiment goes with it.
+    const { items } = await allPages((pageToken, maxResults) =>
+      store.searchRuns({
+        experimentIds: experiments.map((e) => e.experimentId),
+        viewType: "ALL",
+        maxResults,
+        pageToken,
+      })
+    );
+    for (const r of items) infos.set(r.info.runId, r.info);
+  }
+  if (problems.length) {
+    throw new MltError("INVALID_STATE", `Nothing deleted: ${problems.join("; ")}`);
+  }
+  const runs = [...infos.values()].map((info) => ({
+    info,
+    artifacts: artifactDir(info, dest, localArtifactDir),
+  }));
+  return { runs, experiments };
+}
+
+// The local folder holding a run's artifacts, if mlt can and may remove it.
+function artifactDir(
+  info: RunInfo,
+  dest: string,
+  local: (uri: string) => string | undefined,
+): string | undefined {
+  const uri = info.artifactUri;
+  if (!uri) return undefined;
+  let dir: string | undefined;
+  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/i.exec(uri);
+  if (proxied) dir = resolve(dest, proxied[1]);
+  else {
+    try {
+      dir = local(uri);
+    } catch {
+      dir = undefined;
+    }
+  }
+  if (dir === undefined) {
+    warnLine(`run ${info.runId}: artifacts at "${uri}" are not local; they are left in place`);
+    return undefined;
+  }
+  // Only a folder named after the run (…/<run>/artifacts) is removed: never a shared root.
+  if (!dir.split(sep).includes(info.runId)) {
+    warnLine(
+      `run ${info.runId}: "${dir}" is not a folder of this run; its artifacts are left in place`,
+    );
+    return undefined;
+  }
+  return dir;
+}
+
+function summary(p: Plan): string {
+  const lines = [
+    `mlt gc will permanently delete ${p.runs.length} run(s) and ${p.experiments.length} ` +
+    "experiment(s):",
+  ];
+  const show = (items: string[]) => {
+    for (const x of items.slice(0, 20)) lines.push(`  ${x}`);
+    if (items.length > 20) lines.push(`  … and ${items.length - 20} more`);
+  };
+  show(p.experiments.map((e) => `experiment ${e.experimentId} '${e.name}'`));
+  show(p.runs.map((r) => `run ${r.info.runId}${r.artifacts ? ` (artifacts ${r.artifacts})` : ""}`));
+  return lines.join("\n");
+}
+
+function report(p: Plan, o: Flags, dryRun: boolean): void {
+  if (o.json) {
+    return printJson({
+      dryRun,
+      runs: p.runs.map((r) => ({ runId: r.info.runId, artifacts: r.artifacts ?? null })),
+      experiments: p.experiments.map((e) => e.experimentId),
+    });
+  }
+  if (p.runs.length + p.experiments.length === 0) console.log("Nothing to delete.");
+  else console.log(summary(p).replace("will permanently delete", "would permanently delete"));
+}
+
+async function execute(store: TrackingStore, p: Plan, o: Flags): Promise<void> {
+  const bar = progress("gc");
+  const total = p.runs.length + p.experiments.length;
+  let done = 0;
+  const say = (line: string) => {
+    if (!o.json) console.log(line);
+    bar.tick(++done, total);
+  };
+  for (const r of p.runs) {
+    if (r.artifacts) {
+      await Deno.remove(r.artifacts, { recursive: true }).catch(notFoundOk);
+      // The run's own folder around `artifacts/` goes too once it is empty.
+      const parent = dirname(r.artifacts);
+      if (basename(parent) === r.info.runId) await Deno.remove(parent).catch(() => {});
+    }
+    await store.hardDeleteRun(r.info.runId);
+    say(`Run with ID ${r.info.runId} has been permanently deleted.`);
+  }
+  for (const e of p.experiments) {
+    await store.hardDeleteExperiment(e.experimentId);
+    say(`Experiment with ID ${e.experimentId} has been permanently deleted.`);
+  }
+  bar.done();
+  if (o.json) report(p, o, false);
+}
+
+function notFoundOk(e: unknown): void {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+}

@@ -1,0 +1,249 @@
+/**
+ * Artifact repositories: a run's files behind one small interface. Local locations (plain paths,
+ * `file:` URIs) are read and written directly; `mlflow-artifacts:` locations go through a tracking
+ * server's proxy (rest/artifacts_http.ts). Used by the TS client and the artifacts and gc commands.
+ */
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { invalidParam, MltError, notFound } from "../errors.ts";
+import { checkArtifactPath } from "./artifact_path.ts";
+import { HttpArtifactRepo, ServerRunArtifactRepo } from "./rest/artifacts_http.ts";
+import { HttpTransport } from "./rest/rest_http.ts";
+import type { HttpStoreOptions } from "./store.ts";
+
+export { checkArtifactPath };
+
+/** One entry of a listing; `path` is relative to the repository root. */
+export interface ArtifactEntry {
+  path: string;
+  isDir: boolean;
+  size?: number;
+}
+
+/** Bytes to write: in memory, or a stream factory (called again when a request is retried). */
+export type ArtifactData = Uint8Array | (() => Promise<ReadableStream<Uint8Array>>);
+
+/** Where one run's (or one location's) artifacts live. */
+export interface ArtifactRepo {
+  /** The artifact URI this repository serves. */
+  readonly uri: string;
+  /** Entries directly under `dir` ("" = the root), sorted by path; [] when `dir` does not exist. */
+  list(dir?: string): Promise<ArtifactEntry[]>;
+  /** The bytes of one file. */
+  read(path: string): Promise<ReadableStream<Uint8Array>>;
+  /** Creates or replaces one file. */
+  write(path: string, data: ArtifactData): Promise<void>;
+}
+
+/** What resolving an artifact URI may need. */
+export interface ArtifactRepoOptions {
+  /** The tracking URI: an http(s) server resolves `mlflow-artifacts:` URIs. */
+  trackingUri?: string;
+  /** Credentials and retries for http(s). */
+  http?: HttpStoreOptions;
+  /** The run, for reading server-side local artifacts through the tracking server. */
+  runId?: string;
+}
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/;
+
+/** The local directory of a plain path or `file:` URI; undefined for other schemes. */
+export function localArtifactDir(uri: string): string | undefined {
+  const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
+  if (scheme === undefined) return resolve(uri);
+  if (scheme !== "file") return undefined;
+  if (!uri.startsWith("file://")) return resolve(decodeURIComponent(uri.slice(5)));
+  try {
+    return fileURLToPath(uri);
+  } catch (e) {
+    throw invalidParam(`Invalid file URI "${uri}": ${(e as Error).message}`);
+  }
+}
+
+/** Opens the repository of an artifact URI (a run's `artifactUri` or an experiment location). */
+export function openArtifactRepo(uri: string, opts: ArtifactRepoOptions = {}): ArtifactRepo {
+  const remote = opts.trackingUri !== undefined && /^https?:/i.test(opts.trackingUri);
+  const local = localArtifactDir(uri);
+  if (local !== undefined) {
+    // A server's local path that this machine does not have: read it through the server.
+    if (remote && opts.runId && !exists(local)) {
+      return new ServerRunArtifactRepo(
+        uri,
+        new HttpTransport(opts.trackingUri!, opts.http),
+        opts.runId,
+      );
+    }
+    return new LocalArtifactRepo(uri, local);
+  }
+  const scheme = SCHEME.exec(uri)![1].toLowerCase();
+  if (scheme === "mlflow-artifacts") {
+    const m = /^mlflow-artifacts:(?:\/\/([^/]+))?(\/.*)?$/i.exec(uri);
+    const path = (m?.[2] ?? "/").replace(/^\/+/, "");
+    let base = opts.trackingUri;
+    if (m?.[1]) base = `${remote ? new URL(base!).protocol : "http:"}//${m[1]}`;
+    else if (!remote) {
+      throw invalidParam(
+        `Cannot open artifact URI "${uri}": mlflow-artifacts: URIs need an http(s) tracking ` +
+          "URI (--tracking-uri or MLFLOW_TRACKING_URI) naming the server that stores them",
+      );
+    }
+    return new HttpArtifactRepo(uri, new HttpTransport(base!, opts.http), path);
+  }
+  if (scheme === "http" || scheme === "https") {
+    const at = uri.indexOf("/api/2.0/mlflow-artifacts/artifacts");
+    if (at >= 0) {
+      const path = uri.slice(at + "/api/2.0/mlflow-artifacts/artifacts".length).replace(/^\/+/, "");
+      return new HttpArtifactRepo(uri, new HttpTransport(uri.slice(0, at), opts.http), path);
+    }
+  }
+  throw new MltError(
+    "NOT_IMPLEMENTED",
+    `Cannot open artifact URI "${uri}": mlt reads and writes local paths, file: and ` +
+      `mlflow-artifacts: URIs, not ${scheme}:`,
+  );
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Artifacts in a local directory. */
+export class LocalArtifactRepo implements ArtifactRepo {
+  readonly uri: string;
+  /** The absolute directory. */
+  readonly root: string;
+
+  constructor(uri: string, root: string) {
+    this.uri = uri;
+    this.root = root;
+  }
+
+  #abs(path: string): string {
+    const p = checkArtifactPath(path);
+    return p ? join(this.root, ...p.split("/")) : this.root;
+  }
+
+  async list(dir = ""): Promise<ArtifactEntry[]> {
+    const rel = checkArtifactPath(dir);
+    const abs = this.#abs(rel);
+    const out: ArtifactEntry[] = [];
+    try {
+      for await (const e of Deno.readDir(abs)) {
+        const st = await Deno.stat(join(abs, e.name)).catch(() => undefined);
+        if (!st) continue; // a dangling symlink
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        out.push(st.isDirectory ? { path, isDir: true } : { path, isDir: false, size: st.size });
+      }
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
+      throw e;
+    }
+    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+
+  async read(path: string): Promise<ReadableStream<Uint8Array>> {
+    try {
+      return (await Deno.open(this.#abs(path))).readable;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw notFound(`No artifact "${path}" in ${this.uri}`);
+      throw e;
+    }
+  }
+
+  async write(path: string, data: ArtifactData): Promise<void> {
+    const abs = this.#abs(path);
+    if (abs === this.root) throw invalidParam("Cannot write an artifact without a file name");
+    await Deno.mkdir(dirname(abs), { recursive: true });
+    // Through a temp file and a rename, so readers never see half a file.
+    const tmp = join(dirname(abs), `.mlt-tmp-${crypto.randomUUID().slice(0, 8)}`);
+    try {
+      if (data instanceof Uint8Array) await Deno.writeFile(tmp, data);
+      else await Deno.writeFile(tmp, await data());
+      await Deno.rename(tmp, abs);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+  }
+}
+
+/** Progress callback: one call per file transferred. */
+export type OnFile = (path: string, bytes: number) => void;
+
+/** Uploads a local file (to `artifactPath/<name>`) or a directory's contents (under `artifactPath`). */
+export async function uploadPath(
+  repo: ArtifactRepo,
+  localPath: string,
+  artifactPath = "",
+  onFile?: OnFile,
+): Promise<number> {
+  const dest = checkArtifactPath(artifactPath);
+  const st = await Deno.stat(localPath).catch(() => {
+    throw notFound(`Cannot log "${localPath}": no such file or directory`);
+  });
+  const files: [string, string][] = [];
+  if (st.isFile) files.push([localPath, [dest, basename(localPath)].filter(Boolean).join("/")]);
+  else {
+    const walk = async (dir: string) => {
+      for await (const e of Deno.readDir(dir)) {
+        const p = join(dir, e.name);
+        const s = await Deno.stat(p).catch(() => undefined);
+        if (s?.isDirectory) await walk(p);
+        else if (s?.isFile) {
+          const rel = relative(localPath, p).split(sep).join("/");
+          files.push([p, [dest, rel].filter(Boolean).join("/")]);
+        }
+      }
+    };
+    await walk(localPath);
+  }
+  for (const [src, to] of files) {
+    const size = (await Deno.stat(src)).size;
+    await repo.write(to, async () => (await Deno.open(src)).readable);
+    onFile?.(to, size);
+  }
+  return files.length;
+}
+
+/** Every file under `dir` ("" = everything), recursively. */
+export async function listFiles(repo: ArtifactRepo, dir = ""): Promise<ArtifactEntry[]> {
+  const out: ArtifactEntry[] = [];
+  for (const e of await repo.list(dir)) {
+    if (e.isDir) out.push(...await listFiles(repo, e.path));
+    else out.push(e);
+  }
+  return out;
+}
+
+/**
+ * Downloads the file or directory `path` ("" = everything) into `dest`, keeping its relative
+ * path; returns the local path of what was downloaded.
+ */
+export async function downloadPath(
+  repo: ArtifactRepo,
+  path: string,
+  dest: string,
+  onFile?: OnFile,
+): Promise<string> {
+  const rel = checkArtifactPath(path);
+  let files: ArtifactEntry[];
+  if (rel === "") files = await listFiles(repo);
+  else {
+    const parent = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
+    const entry = (await repo.list(parent)).find((e) => e.path === rel);
+    if (!entry) throw notFound(`No artifact "${rel}" in ${repo.uri}`);
+    files = entry.isDir ? await listFiles(repo, rel) : [entry];
+  }
+  for (const f of files) {
+    const to = join(dest, ...f.path.split("/"));
+    await Deno.mkdir(dirname(to), { recursive: true });
+    await Deno.writeFile(to, await repo.read(f.path));
+    onFile?.(f.path, f.size ?? 0);
+  }
+  return rel ? join(dest, ...rel.split("/")) : dest;
+}
