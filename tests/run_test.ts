@@ -612,8 +612,6 @@ function pathWithout(names: string[]): string {
 
 Deno.test("mlt run: environments it cannot make are clear errors before any run", async () => {
   const { dir, proj } = await project({
-    "docker/MLproject":
-      "docker_env: {image: python:3.11}\nentry_points: {main: {command: echo hi}}\n",
     "conda/MLproject": "entry_points: {main: {command: echo hi}}\n",
     "conda/conda.yaml": "name: x\ndependencies: [python=3.11]\n",
     "old/MLproject": "entry_points: {main: {command: echo hi}}\n",
@@ -629,10 +627,6 @@ Deno.test("mlt run: environments it cannot make are clear errors before any run"
     MLT_ENV_ROOT: join(dir, "envs"),
   };
   const cases: [string[], RegExp][] = [
-    [
-      [`${proj}#docker`],
-      /docker_env projects need a Docker engine; mlt does not run them yet/,
-    ],
     [[`${proj}#conda`], /none of conda, mamba or micromamba is on PATH/],
     [[`${proj}#old`, "--env-manager", "uv"], /--env-manager uv needs `uv` on PATH/],
     [[`${proj}#old`], /python_env.yaml asks for Python 2\.1, but python3 is 3\.\d+\.\d+/],

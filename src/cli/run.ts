@@ -45,6 +45,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
         "\nIts output is also saved as the run artifact mlt/stdout.log (on a terminal, through" +
         "\nutil-linux `script`, so the child keeps a terminal)." +
         "\nEnvironments (virtualenv, uv, conda) are cached in MLT_ENV_ROOT (default ~/.mlt/envs)." +
+        "\nA docker_env project runs its image with `docker run`, the project mounted at" +
+        "\n/mlflow/projects/code; it needs a Docker engine that answers `docker info`." +
         "\nExit code: the entry point's; 130/143 when mlt run is interrupted by SIGINT/SIGTERM.",
     )
     .action(async (uri: string, opts: Record<string, unknown>, cmd: Command) => {
@@ -94,6 +96,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           systemMetrics: opts.systemMetrics !== false,
           systemMetricsIntervalMs: interval * 1000,
           terminal: Deno.stdout.isTerminal() && Deno.stderr.isTerminal(),
+          stdinTerminal: Deno.stdin.isTerminal(),
           saveOutput: opts.saveOutput !== false,
           envRoot: ctx.env("MLT_ENV_ROOT") || (home ? `${home}/.mlt/envs` : undefined),
           trackingServer: serve

@@ -1,11 +1,12 @@
 /**
  * Makes the environment the entry point runs in (reference §2.5): nothing for `local`; a cached
  * virtualenv (`python3 -m venv` + pip, or uv) for `python_env`; a cached conda prefix (conda,
- * mamba or micromamba) for `conda_env`; `docker_env` is refused. Runs before any run exists, so
- * a failure here records nothing.
+ * mamba or micromamba) for `conda_env`; for `docker_env`, a Docker engine that answers and the
+ * image (docker.ts). Runs before any run exists, so a failure here records nothing.
  */
 import { join, relative } from "node:path";
 import { MltError } from "../errors.ts";
+import { type DockerSetup, setUpDocker } from "./docker.ts";
 import { cachedEnv, probe, runStep, sha256Hex, which } from "./env_cache.ts";
 import type { EnvManager } from "./env.ts";
 import { containedPath } from "./project.ts";
@@ -24,6 +25,8 @@ export interface Activation {
   prefix: string[];
   /** Variables to set in the child's environment; `undefined` removes one. */
   env: Record<string, string | undefined>;
+  /** For docker_env: the entry point runs in `docker run` instead (run_project.ts builds it). */
+  docker?: DockerSetup;
 }
 
 /** What `setUpEnvironment` needs. */
@@ -39,6 +42,8 @@ export interface EnvSetup {
   /** The user's environment (PATH finds python3, uv, conda). */
   env: Record<string, string>;
   log: (line: string) => void;
+  /** How long `docker info` may take (default 10 s). */
+  dockerInfoTimeoutMs?: number;
 }
 
 const NONE: Activation = { prefix: [], env: {} };
@@ -47,11 +52,17 @@ const NONE: Activation = { prefix: [], env: {} };
 export async function setUpEnvironment(s: EnvSetup): Promise<Activation> {
   if (s.manager === "local") return NONE;
   if (s.manager === "docker") {
-    throw new MltError(
-      "NOT_IMPLEMENTED",
-      "docker_env projects need a Docker engine; mlt does not run them yet " +
-        "(run the command inside the image yourself, or use --env-manager local in a matching environment)",
-    );
+    if (s.declared.kind !== "docker_env") {
+      throw new MltError("INVALID_PARAMETER_VALUE", "A docker run needs a docker_env project");
+    }
+    const docker = await setUpDocker({
+      declared: s.declared,
+      projectDir: s.projectDir,
+      env: s.env,
+      log: s.log,
+      infoTimeoutMs: s.dockerInfoTimeoutMs,
+    });
+    return { prefix: [], env: {}, docker };
   }
   if (!s.envRoot) {
     throw new MltError(

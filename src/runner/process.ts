@@ -46,6 +46,16 @@ export interface GroupOptions {
   /** Called when a signal arrives, before it is forwarded. */
   onSignal?: (signal: string) => void;
   output?: OutputMode;
+  /**
+   * Stops the entry point on an interrupt instead of signalling its group (docker: `docker stop`,
+   * or `docker kill` when `force`); resolves false when that failed, and the group is signalled
+   * after all. The group is SIGKILLed anyway if it outlives the grace period by `stopMarginMs`.
+   */
+  stop?: (force: boolean) => Promise<boolean>;
+  /** Milliseconds past the grace period before a `stop`ped group is SIGKILLed (default 15 000). */
+  stopMarginMs?: number;
+  /** Read an exit code of 128 + n as death by signal n (docker reports a container's so). */
+  signalFromExitCode?: boolean;
 }
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -144,6 +154,7 @@ export async function runInGroup(spec: ChildSpec, opts: GroupOptions = {}): Prom
 
   let interruptedBy: ChildResult["interruptedBy"] = null;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopping: Promise<unknown>[] = [];
   // Under `script`, signal the entry point's own group (script would print "Session terminated"
   // and wait two seconds before it SIGKILLs its child); script exits once its child has.
   const killAll = (signal: Deno.Signal) => {
@@ -154,12 +165,20 @@ export async function runInGroup(spec: ChildSpec, opts: GroupOptions = {}): Prom
   const handlers = FORWARDED.map((sig) => {
     const handler = () => {
       opts.onSignal?.(sig);
+      const stop = opts.stop;
       if (interruptedBy === null) {
         interruptedBy = sig;
-        killAll("SIGTERM");
-        killTimer = setTimeout(() => killAll("SIGKILL"), graceMs);
-      } else {
+        if (stop) {
+          stopping.push(stop(false).then((ok) => ok || killAll("SIGTERM")));
+          killTimer = setTimeout(() => killAll("SIGKILL"), graceMs + (opts.stopMarginMs ?? 15_000));
+        } else {
+          killAll("SIGTERM");
+          killTimer = setTimeout(() => killAll("SIGKILL"), graceMs);
+        }
+      } else if (stop) {
         // A second Ctrl-C: do not wait for the grace period.
+        stopping.push(stop(true).then(() => killAll("SIGKILL")));
+      } else {
         killAll("SIGKILL");
       }
     };
@@ -174,8 +193,11 @@ export async function runInGroup(spec: ChildSpec, opts: GroupOptions = {}): Prom
     opts.onStart?.(innerPid ?? child.pid);
     const status = await child.status;
     let { code, signal } = status;
-    if (output.kind === "tty" && signal === null && code > 128 && SIGNAL_NAMES[code - 128]) {
-      // `script -e` reports a child killed by signal n as exit code 128 + n.
+    if (
+      (output.kind === "tty" || opts.signalFromExitCode) && signal === null && code > 128 &&
+      SIGNAL_NAMES[code - 128]
+    ) {
+      // `script -e` (and docker, for a container) reports death by signal n as exit code 128 + n.
       signal = SIGNAL_NAMES[code - 128];
     }
     if (interruptedBy !== null) await drainGroups(groups, graceMs);
@@ -189,6 +211,7 @@ export async function runInGroup(spec: ChildSpec, opts: GroupOptions = {}): Prom
   } finally {
     clearTimeout(killTimer);
     for (const [sig, handler] of handlers) Deno.removeSignalListener(sig, handler);
+    await Promise.allSettled(stopping);
     await stopTail();
   }
 }

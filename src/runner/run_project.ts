@@ -11,13 +11,27 @@ import type { RunStatus, Tag } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { localArtifactDir, STDOUT_LOG } from "./artifact_dir.ts";
 import { renderCommand } from "./command.ts";
+import {
+  containerPath,
+  DOCKER_IMAGE_ID_TAG,
+  DOCKER_IMAGE_URI_TAG,
+  dockerRunArgs,
+  stopContainer,
+  trackingAccess,
+} from "./docker.ts";
 import { childEnv, childTrackingUri, chooseEnvManager, type EnvManager } from "./env.ts";
 import { which } from "./env_cache.ts";
 import { type Activation, setUpEnvironment } from "./env_setup.ts";
 import { fetchProject, type GitInfo, isBareRepo, localGitInfo } from "./git.ts";
 import { type Binding, bindParams, paramsToLog, parseParamArgs, usageError } from "./params.ts";
 import { OutputLog } from "./output_log.ts";
-import { type ChildResult, type OutputMode, runInGroup } from "./process.ts";
+import {
+  type ChildResult,
+  type ChildSpec,
+  type GroupOptions,
+  type OutputMode,
+  runInGroup,
+} from "./process.ts";
 import { containedPath, type LoadedProject, loadProject, projectSubdir } from "./project.ts";
 import {
   createProjectRun,
@@ -63,6 +77,10 @@ export interface RunRequest {
   systemMetricsIntervalMs?: number;
   /** mlt's stdout and stderr are a terminal: the entry point gets a pty (through `script`). */
   terminal?: boolean;
+  /** mlt's stdin is a terminal too (docker gets `-t` only when its stdin and stdout are one). */
+  stdinTerminal?: boolean;
+  /** How long `docker info` may take before a docker_env project is refused (default 10 s). */
+  dockerInfoTimeoutMs?: number;
   /** Save the entry point's output as the run artifact `mlt/stdout.log` (default true). */
   saveOutput?: boolean;
   /** Where virtualenvs and conda environments are cached (`~/.mlt/envs`). */
@@ -93,6 +111,8 @@ interface Prepared {
   activation: Activation;
   sourceName: string;
   git: GitInfo;
+  /** Host paths a docker container needs at the same path (`path` parameters outside the project). */
+  mounts: string[];
   cleanup: () => Promise<void>;
 }
 
@@ -144,18 +164,32 @@ async function prepare(req: RunRequest): Promise<Prepared> {
     }
     const project = await loadProject(dir);
     const entryName = req.entryPoint ?? "main";
-    const entry = resolveEntryPoint(project.spec, entryName, req.env.SHELL || "bash");
+    const envManager = chooseEnvManager(req.envManager, req.noConda ?? false, project.env.kind);
+    const docker = envManager === "docker";
+    // The user's SHELL is a host path; an image has bash (it runs the command with bash -c).
+    const shell = docker ? "bash" : req.env.SHELL || "bash";
+    const entry = resolveEntryPoint(project.spec, entryName, shell);
     if (entry.script) await containedPath(project.dir, entryName, "entry point file");
     const binding = bindParams(entry, parseParamArgs(req.params ?? []));
     const values = new Map<string, string>();
+    const mounts: string[] = [];
     for (const b of binding.declared) {
-      values.set(
-        b.name,
-        b.type === "path" ? await resolvePathParam(b.name, b.value, req.cwd) : b.value,
-      );
+      if (b.type !== "path") {
+        values.set(b.name, b.value);
+        continue;
+      }
+      const local = await resolvePathParam(b.name, b.value, req.cwd);
+      if (!docker) {
+        values.set(b.name, local);
+        continue;
+      }
+      // Inside the container: under the project's mount, or mounted at the same path.
+      const inside = containerPath(await Deno.realPath(local), project.dir);
+      const mapped = inside.mount ? { path: local, mount: local } : inside;
+      values.set(b.name, mapped.path);
+      if (mapped.mount) mounts.push(mapped.mount);
     }
     const command = renderCommand(entry.command, values, binding.extras, entryName);
-    const envManager = chooseEnvManager(req.envManager, req.noConda ?? false, project.env.kind);
     const activation = await setUpEnvironment({
       manager: envManager,
       projectDir: project.dir,
@@ -164,6 +198,7 @@ async function prepare(req: RunRequest): Promise<Prepared> {
       envRoot: req.envRoot,
       env: req.env,
       log: req.log,
+      dockerInfoTimeoutMs: req.dockerInfoTimeoutMs,
     });
     return {
       dir: project.dir,
@@ -175,6 +210,7 @@ async function prepare(req: RunRequest): Promise<Prepared> {
       activation,
       sourceName: sourceName!,
       git,
+      mounts,
       cleanup,
     };
   } catch (e) {
@@ -240,6 +276,11 @@ async function execute(req: RunRequest, p: Prepared): Promise<number> {
     pid: Deno.pid,
     host: Deno.hostname(),
   });
+  const docker = p.activation.docker;
+  if (docker) {
+    tags.push({ key: DOCKER_IMAGE_URI_TAG, value: docker.image });
+    if (docker.imageId) tags.push({ key: DOCKER_IMAGE_ID_TAG, value: docker.imageId });
+  }
   let runId: string;
   let experimentId: string;
   if (req.runId) {
@@ -277,20 +318,36 @@ async function execute(req: RunRequest, p: Prepared): Promise<number> {
     log(
       `=== Running command '${p.command}' in run with ID '${runId}' (experiment ${experimentId}) ===`,
     );
-    const env = childEnv(req.env, { runId, experimentId, trackingUri });
-    for (const [k, v] of Object.entries(p.activation.env)) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
+    const run = { runId, experimentId, trackingUri };
+    let child: ChildSpec;
+    let extra: GroupOptions = {};
+    if (docker) {
+      child = await dockerChild(req, p, run, output.mode);
+      const name = containerName(runId);
+      const graceMs = req.graceMs ?? 10_000;
+      extra = {
+        stop: (force) => stopContainer(docker.program, name, graceMs, force, req.env, log),
+        signalFromExitCode: true,
+      };
+      if (req.systemMetrics !== false) {
+        log(
+          "=== No system metrics for a docker run: its processes are the container's ===",
+        );
+      }
+    } else {
+      const env = childEnv(req.env, run);
+      for (const [k, v] of Object.entries(p.activation.env)) {
+        if (v === undefined) delete env[k];
+        else env[k] = v;
+      }
+      child = { argv: [...p.activation.prefix, "bash", "-c", p.command], cwd: p.dir, env };
     }
-    result = await runInGroup({
-      argv: [...p.activation.prefix, "bash", "-c", p.command],
-      cwd: p.dir,
-      env,
-    }, {
+    result = await runInGroup(child, {
+      ...extra,
       graceMs: req.graceMs,
       output: output.mode,
       onStart: (pid) => {
-        if (req.systemMetrics === false) return;
+        if (req.systemMetrics === false || docker) return;
         sampler = startSystemMetrics(
           pid,
           req.systemMetricsIntervalMs ?? 5000,
@@ -318,6 +375,46 @@ async function execute(req: RunRequest, p: Prepared): Promise<number> {
   else log(`=== Run (ID '${runId}') failed (exit code ${code}) ===`);
   log(`Run ${runId} ${final}: ${viewHint(req.storeUri, experimentId, runId)}`);
   return code;
+}
+
+/** The container of a docker run. */
+function containerName(runId: string): string {
+  return `mlt-${runId}`;
+}
+
+/** `docker run …` for a docker_env project: the declared image with the project mounted. */
+async function dockerChild(
+  req: RunRequest,
+  p: Prepared,
+  run: { runId: string; experimentId: string; trackingUri: string },
+  mode: OutputMode,
+): Promise<ChildSpec> {
+  const docker = p.activation.docker!;
+  const artifactUri = (await req.store.getRun(run.runId)).info.artifactUri ?? "";
+  const artifactDir = localArtifactDir(artifactUri, req.cwd);
+  // A missing mount source would be created by the engine, owned by root.
+  if (artifactDir !== undefined) await Deno.mkdir(artifactDir, { recursive: true });
+  const access = trackingAccess(run.trackingUri, artifactDir);
+  const tty = mode.kind === "tty" ||
+    (mode.kind === "inherit" && req.terminal === true && req.stdinTerminal === true);
+  const name = containerName(run.runId);
+  req.log(`=== Running in the docker image ${docker.image} as container ${name} ===`);
+  const args = dockerRunArgs({
+    image: docker.image,
+    name,
+    projectDir: p.dir,
+    volumes: docker.volumes,
+    environment: docker.environment,
+    sameMounts: [...access.mounts, ...p.mounts],
+    hostNetwork: access.hostNetwork,
+    passEnv: access.passEnv.filter((n) => req.env[n] !== undefined),
+    runVars: childEnv({}, run),
+    tty,
+    command: p.command,
+  });
+  // docker reads DOCKER_HOST and friends from the user's environment; the container gets only
+  // what the -e arguments name.
+  return { argv: [docker.program, ...args], cwd: p.dir, env: req.env };
 }
 
 /** The entry point's output: where it goes, and how to finish the log afterwards. */
