@@ -1,6 +1,12 @@
 /** Artifacts and the security middleware through `app.request()`: proxy, traversal, caps, Host, Origin. */
 import assert from "node:assert/strict";
+import { type Endpoint, SCHEMAS } from "../src/api/wire.ts";
 import { newRun, testApp } from "./helpers/api.ts";
+
+interface Field {
+  type: unknown;
+  required: boolean;
+}
 
 const PROXY = "/api/2.0/mlflow-artifacts/artifacts";
 
@@ -303,6 +309,316 @@ Deno.test("an unexpected failure is a JSON 500 without a stack or host path", as
     } finally {
       console.error = origError;
     }
+  } finally {
+    await t.close();
+  }
+});
+
+// ------------------------------------------------------------------ bad input (security.md §5.1)
+
+const GETS = new Set<Endpoint>([
+  "experiments/get",
+  "experiments/get-by-name",
+  "runs/get",
+  "artifacts/list",
+  "metrics/get-history",
+  "metrics/get-history-bulk-interval",
+  "metrics/get-history-bulk",
+  "mlflow-artifacts/list",
+  "get-artifact",
+]);
+
+function routeOf(name: Endpoint): string {
+  if (name === "mlflow-artifacts/list") return "/api/2.0/mlflow-artifacts/artifacts";
+  if (name === "get-artifact") return "/get-artifact";
+  if (name === "metrics/get-history-bulk" || name === "experiments/search-datasets") {
+    return `/ajax-api/2.0/mlflow/${name}`;
+  }
+  return `/api/2.0/mlflow/${name}`;
+}
+
+// A valid value for a field, so each request gets past every field but the one under test.
+function sample(field: string, type: unknown, ids: { expId: string; runId: string }): unknown {
+  const byName: Record<string, unknown> = {
+    run_id: ids.runId,
+    experiment_id: ids.expId,
+    experiment_ids: [ids.expId],
+    run_ids: [ids.runId],
+    name: `n-${crypto.randomUUID()}`,
+    new_name: `r-${crypto.randomUUID()}`,
+    experiment_name: "exp",
+    metric_key: "m",
+    path: "a.txt",
+    timestamp: 1,
+    model_json: JSON.stringify({
+      artifact_path: "m",
+      flavors: {},
+      utc_time_created: "x",
+      run_id: ids.runId,
+    }),
+    models: [{ model_id: "m-1" }],
+    dataset: { name: "d", digest: "x", source_type: "local", source: "{}" },
+  };
+  if (field in byName) return byName[field];
+  return type === "f64" ? 1 : type === "i64" ? 1 : "v";
+}
+
+const BIG = "__BIG_NUMBER__";
+const BAD_VALUES: unknown[] = [{ a: 1 }, [1], true, BIG, 123456789012345678901234567890];
+
+Deno.test("every field of every endpoint: wrong types and huge numbers are a 4xx, never a 5xx", async () => {
+  const t = await testApp();
+  try {
+    const ids = await newRun(t);
+    let checked = 0;
+    for (const [name, schema] of Object.entries(SCHEMAS) as [Endpoint, Record<string, Field>][]) {
+      const required = Object.entries(schema).filter(([, f]) => f.required);
+      const base = Object.fromEntries(required.map(([k, f]) => [k, sample(k, f.type, ids)]));
+      for (const [field, spec] of Object.entries(schema)) {
+        if (GETS.has(name)) {
+          for (const bad of ["abc", "1.5", "99999999999999999999999", "-1", "", "x".repeat(5000)]) {
+            const q = new URLSearchParams();
+            for (const [k, v] of Object.entries({ ...base, [field]: bad })) {
+              for (const x of Array.isArray(v) ? v : [v]) q.append(k, String(x));
+            }
+            const res = await t.app.request(`${routeOf(name)}?${q}`);
+            assert.ok(res.status < 500, `${name} ${field}=${bad.slice(0, 20)}: ${res.status}`);
+            if (res.status >= 400) assert.equal(typeof (await res.json()).error_code, "string");
+            else await res.body?.cancel();
+            checked++;
+          }
+          continue;
+        }
+        for (const bad of BAD_VALUES) {
+          const text = JSON.stringify({ ...base, [field]: bad }).replace(`"${BIG}"`, "1e400");
+          const res = await t.post(routeOf(name), text);
+          const body = await res.json();
+          const what = `${name} ${field}=${JSON.stringify(bad)}: ${res.status} ${body.message}`;
+          // A double takes any JSON number (1e400 is Infinity, as in Python's json).
+          if (
+            spec.type === "f64" && typeof bad === "number" || bad === BIG && spec.type === "f64"
+          ) {
+            assert.ok(res.status < 500, what);
+          } else {
+            assert.equal(res.status, 400, what);
+            assert.equal(body.error_code, "INVALID_PARAMETER_VALUE", what);
+          }
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 300, `${checked} requests`);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("deeply nested JSON is a quick 400: 100k `[`, nesting inside fields, double-encoded", async () => {
+  const t = await testApp();
+  try {
+    const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+    const bodies = [
+      "[".repeat(100_000),
+      deep(100_000),
+      `{"name": ${deep(100_000)}}`,
+      `{"name": "x", "tags": [${'{"key":'.repeat(50_000)}"k"${"}".repeat(50_000)}]}`,
+      JSON.stringify(`{"name": ${deep(100_000)}}`),
+      `{"name": ${deep(5_000_000)}}`,
+    ];
+    for (const body of bodies) {
+      const t0 = performance.now();
+      const res = await t.post("experiments/create", body);
+      const ms = performance.now() - t0;
+      const text = await res.text();
+      assert.equal(res.status, 400, body.slice(0, 30));
+      assert.match(JSON.parse(text).message, /nested more than 100 levels/);
+      assert.ok(ms < 1000, `${ms} ms for ${body.length} bytes`);
+      assert.ok(text.length < 400, "the value is not echoed back");
+    }
+    // Nesting within the limit but of the wrong type: the message quotes a bounded preview.
+    const res = await t.post("experiments/create", `{"name": ${deep(50)}}`);
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).message, /^Invalid value \[\[\[\[.*for parameter 'name'/);
+    const long = await t.post("experiments/create", { name: ["x".repeat(100_000)] });
+    const message = (await long.json()).message as string;
+    assert.ok(message.length < 500, `message of ${message.length} chars`);
+  } finally {
+    await t.close();
+  }
+});
+
+const TOKENS = [
+  "!!!",
+  "abc",
+  btoa("not json"),
+  btoa('{"offset": -1}'),
+  btoa('{"offset": 0}'),
+  btoa('{"offset": "x"}'),
+  btoa("[".repeat(700)),
+  btoa("[".repeat(100_000)),
+  "A".repeat(100_000),
+];
+
+Deno.test("bad max_results and page tokens on every search and history route are a 400", async () => {
+  const t = await testApp();
+  try {
+    const { expId, runId } = await newRun(t);
+    await t.call("runs/log-metric", { run_id: runId, key: "m", value: 1, timestamp: 1 });
+    type Call = (extra: Record<string, string>) => Promise<Response>;
+    const postJson = (path: string, base: Record<string, unknown>): Call => (extra) => {
+      const body: Record<string, unknown> = { ...base };
+      for (const [k, v] of Object.entries(extra)) body[k] = k === "max_results" ? JSON.parse(v) : v;
+      return t.post(path, body);
+    };
+    const getQuery = (path: string, base: Record<string, string | string[]>): Call => (extra) =>
+      t.get(path, { ...base, ...extra });
+    const routes: [string, Call, boolean][] = [
+      ["POST experiments/search", postJson("experiments/search", {}), true],
+      ["GET experiments/search", getQuery("experiments/search", {}), true],
+      ["POST runs/search", postJson("runs/search", { experiment_ids: [expId] }), true],
+      ["GET runs/search", getQuery("runs/search", { experiment_ids: [expId] }), true],
+      ["get-history", getQuery("metrics/get-history", { run_id: runId, metric_key: "m" }), true],
+      [
+        "get-history-bulk-interval",
+        getQuery("metrics/get-history-bulk-interval", { run_ids: [runId], metric_key: "m" }),
+        false,
+      ],
+      [
+        "get-history-bulk",
+        getQuery("/ajax-api/2.0/mlflow/metrics/get-history-bulk", {
+          run_id: [runId],
+          metric_key: "m",
+        }),
+        false,
+      ],
+    ];
+    for (const [what, call, paged] of routes) {
+      const post = what.startsWith("POST");
+      // In JSON 1e3 is the integer 1000 (protobuf takes it); in a query it is no integer.
+      for (
+        const max of ["0", "-1", "1.5", '"ten"', "99999999999999999999", ...(post ? [] : ["1e3"])]
+      ) {
+        const v = post ? max : max.replace(/"/g, "");
+        const res = await call({ max_results: v });
+        const body = await res.json();
+        assert.equal(res.status, 400, `${what} max_results=${max}: ${JSON.stringify(body)}`);
+        assert.equal(body.error_code, "INVALID_PARAMETER_VALUE");
+      }
+      if (what.includes("search")) {
+        const res = await call({ max_results: "50001" });
+        assert.equal(res.status, 400, `${what} max_results=50001`);
+        await res.body?.cancel();
+      }
+      if (!paged) continue;
+      for (const token of TOKENS) {
+        const t0 = performance.now();
+        const res = await call({ page_token: token });
+        const text = await res.text();
+        assert.equal(res.status, 400, `${what} page_token=${token.slice(0, 20)}: ${text}`);
+        assert.match(JSON.parse(text).message, /^Invalid page token/);
+        assert.ok(text.length < 3000, "a forged token is not echoed in full");
+        assert.ok(performance.now() - t0 < 500);
+      }
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("stored artifact pointers outside the roots are never followed (hand-edited stores)", async () => {
+  const t = await testApp();
+  // A listener that must stay silent: no request may make the server connect anywhere.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })();
+  try {
+    await Deno.mkdir(`${t.dir}/outside`, { recursive: true });
+    await Deno.writeTextFile(`${t.dir}/outside/secret.txt`, "secret");
+    const port = (listener.addr as Deno.NetAddr).port;
+    const pointers = [
+      `${t.dir}/outside`,
+      `file://${t.dir}/outside`,
+      `${t.dir}/mlruns/../outside`,
+      `http://127.0.0.1:${port}/latest/`,
+      `http://127.0.0.1:${port}/api/2.0/mlflow-artifacts/artifacts/../../outside`,
+      "mlflow-artifacts:/../../outside",
+      `file://127.0.0.1:${port}${t.dir}/outside`,
+    ];
+    for (const [i, loc] of pointers.entries()) {
+      // Straight into the store, as a hand-edited meta.yaml would hold it.
+      const expId = await t.store.createExperiment(`ptr${i}`, loc);
+      const run = await t.store.createRun({ experimentId: expId });
+      const runId = run.info.runId;
+      const answers = [
+        await t.get("artifacts/list", { run_id: runId }),
+        await t.app.request(`/get-artifact?run_id=${runId}&path=secret.txt`),
+        await t.app.request(`/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}&path=x.txt`, {
+          method: "POST",
+          body: "planted",
+        }),
+      ];
+      for (const res of answers) {
+        const text = await res.text();
+        assert.equal(res.status, 400, `${loc}: ${text}`);
+        assert.ok(!text.includes('secret"'), loc);
+        assert.ok(!text.includes(t.dir), `no host path in ${text}`);
+      }
+    }
+    const outside = [];
+    for await (const e of Deno.readDir(`${t.dir}/outside`)) outside.push(e.name);
+    assert.deepEqual(outside, ["secret.txt"], "nothing planted outside the roots");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(connections, 0, "the server never connected to a stored URL");
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    await t.close();
+  }
+});
+
+Deno.test("symlinks in a run's local artifact root: listed and read only inside the root", async () => {
+  const t = await testApp();
+  try {
+    const loc = `${t.dir}/local/arts`;
+    const exp = await t.call("experiments/create", { name: "links", artifact_location: loc });
+    const created = await t.call("runs/create", { experiment_id: exp.json.experiment_id });
+    // deno-lint-ignore no-explicit-any
+    const runId = (created.json.run as any).info.run_id as string;
+    const arts = `${loc}/${runId}/artifacts`;
+    await Deno.mkdir(`${arts}/real`, { recursive: true });
+    await Deno.writeTextFile(`${arts}/real/in.txt`, "inside");
+    await Deno.writeTextFile(`${t.dir}/outside.txt`, "secret");
+    await Deno.symlink(`${arts}/real`, `${arts}/alias`); // stays inside: allowed
+    await Deno.symlink(t.dir, `${arts}/escape`);
+    await Deno.symlink(`${t.dir}/outside.txt`, `${arts}/file-escape.txt`);
+    await Deno.symlink(`${t.dir}/nowhere`, `${arts}/dangling`);
+    const list = await (await t.get("artifacts/list", { run_id: runId })).json();
+    assert.deepEqual(list.files.map((f: { path: string }) => f.path), ["alias", "real"]);
+    const alias = await t.app.request(`/get-artifact?run_id=${runId}&path=alias/in.txt`);
+    assert.equal(await alias.text(), "inside");
+    for (const p of ["escape/outside.txt", "file-escape.txt", "dangling", "escape"]) {
+      const get = await t.app.request(`/get-artifact?run_id=${runId}&path=${p}`);
+      assert.equal(get.status, 400, `get ${p}`);
+      assert.equal((await get.json()).message, "Invalid path");
+      const ls = await t.get("artifacts/list", { run_id: runId, path: p });
+      assert.equal(ls.status, 400, `list ${p}`);
+      await ls.body?.cancel();
+    }
+    const up = await t.app.request(
+      `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}&path=escape/planted.txt`,
+      { method: "POST", body: "x" },
+    );
+    assert.equal(up.status, 400);
+    await up.body?.cancel();
+    const entries = [];
+    for await (const e of Deno.readDir(t.dir)) entries.push(e.name);
+    assert.ok(!entries.includes("planted.txt"), "nothing written through the link");
+    assert.equal(await Deno.readTextFile(`${t.dir}/outside.txt`), "secret");
   } finally {
     await t.close();
   }

@@ -460,3 +460,174 @@ Deno.test("metrics/get-history pages and get-history-bulk-interval samples", asy
     await t.close();
   }
 });
+
+Deno.test("runs/outputs checks the run and stores nothing (mlt has no logged models)", async () => {
+  const t = await testApp();
+  try {
+    const { runId } = await newRun(t);
+    const models = [{ model_id: "m-1", step: 3 }];
+    assert.deepEqual((await t.call("runs/outputs", { run_id: runId, models })).json, {});
+    assert.equal((await t.call("runs/outputs", { run_id: runId, models: [] })).status, 200);
+    const cases: [unknown, number, string?][] = [
+      [{ run_id: runId }, 400, `Missing value for required parameter 'models'.${DOCS}`],
+      [{ run_id: runId, models: [{ step: 1 }] }, 400],
+      [{ run_id: runId, models: {} }, 400],
+      [{ models }, 400],
+      [{ run_id: "0".repeat(32), models }, 404],
+    ];
+    for (const [body, status, message] of cases) {
+      const r = await t.call("runs/outputs", body);
+      assert.equal(r.status, status, JSON.stringify(body));
+      if (message) assert.equal(r.json.message, message);
+    }
+    await t.call("runs/delete", { run_id: runId });
+    const deleted = await t.call("runs/outputs", { run_id: runId, models });
+    assert.equal(deleted.status, 400);
+    assert.match(deleted.json.message as string, /must be in the 'active' state/);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("experiments/search-datasets (ajax-api) summarises the datasets of runs' inputs", async () => {
+  const t = await testApp();
+  try {
+    const { expId, runId } = await newRun(t, "data");
+    const other = await newRun(t, "other");
+    const dataset = (name: string, digest: string) => ({
+      name,
+      digest,
+      source_type: "local",
+      source: "{}",
+    });
+    const input = (name: string, digest: string, context?: string) => ({
+      dataset: dataset(name, digest),
+      ...(context ? { tags: [{ key: "mlflow.data.context", value: context }] } : {}),
+    });
+    await t.call("runs/log-inputs", {
+      run_id: runId,
+      datasets: [input("train", "d1", "training"), input("eval", "d2")],
+    });
+    const second = await t.call("runs/create", { experiment_id: expId });
+    // deno-lint-ignore no-explicit-any
+    const secondId = (second.json.run as any).info.run_id;
+    await t.call("runs/log-inputs", {
+      run_id: secondId,
+      datasets: [input("train", "d1", "training")],
+    });
+    await t.call("runs/delete", { run_id: secondId });
+    await t.call("runs/log-inputs", { run_id: other.runId, datasets: [input("o", "d3", "test")] });
+    const url = "/ajax-api/2.0/mlflow/experiments/search-datasets";
+    const res = await t.post(url, { experiment_ids: [expId, other.expId, "424242"] });
+    assert.equal(res.status, 200);
+    const key = (s: { name: string }) => s.name;
+    const got = (await res.json()).dataset_summaries.sort((
+      a: { name: string },
+      b: { name: string },
+    ) => key(a) < key(b) ? -1 : 1);
+    assert.deepEqual(got, [
+      { experiment_id: expId, name: "eval", digest: "d2" },
+      { experiment_id: other.expId, name: "o", digest: "d3", context: "test" },
+      { experiment_id: expId, name: "train", digest: "d1", context: "training" },
+    ]);
+    assert.deepEqual(await (await t.post(url, { experiment_ids: ["0"] })).json(), {});
+    const bad: [unknown, string][] = [
+      [{}, "SearchDatasets request must specify at least one experiment_id."],
+      [{ experiment_ids: [] }, "SearchDatasets request must specify at least one experiment_id."],
+      [
+        { experiment_ids: Array.from({ length: 21 }, (_, i) => String(i)) },
+        "SearchDatasets request cannot specify more than 20 experiment_ids. Received 21 experiment_ids.",
+      ],
+      [{ experiment_ids: "1" }, ""],
+      [{ experiment_ids: ["../1"] }, ""],
+    ];
+    for (const [body, message] of bad) {
+      const r = await t.post(url, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      const j = await r.json();
+      assert.equal(j.error_code, "INVALID_PARAMETER_VALUE");
+      if (message) assert.equal(j.message, message);
+    }
+    // Only under the ajax prefix, as in MLflow.
+    const api = await t.post("experiments/search-datasets", { experiment_ids: [expId] });
+    assert.equal(api.status, 404);
+    await api.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("upload-artifact (ajax-api): the UI's raw upload into the run's artifact root", async () => {
+  const t = await testApp({ maxArtifactBytes: 50 });
+  try {
+    const { expId, runId } = await newRun(t);
+    const upload = (query: string, body: BodyInit | null, headers: Record<string, string> = {}) =>
+      t.app.request(`/ajax-api/2.0/mlflow/upload-artifact?${query}`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "text/plain", ...headers },
+      });
+    const ok = await upload(`run_uuid=${runId}&path=dir/notes.txt`, "uploaded");
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.deepEqual(await ok.json(), {});
+    assert.equal(
+      await Deno.readTextFile(`${t.artifacts}/${expId}/${runId}/artifacts/dir/notes.txt`),
+      "uploaded",
+    );
+    const cases: [string, BodyInit | null, number, string][] = [
+      [`path=a.txt`, "x", 400, "Request must specify run_uuid."],
+      [`run_uuid=${runId}`, "x", 400, "Request must specify path."],
+      [`run_uuid=${runId}&path=a.txt`, "", 400, "Request must specify data."],
+      [`run_uuid=${runId}&path=a.txt`, null, 400, "Request must specify data."],
+      [`run_uuid=${runId}&path=..%2Fescape.txt`, "x", 400, "Invalid path"],
+      [`run_uuid=${runId}&path=%2Fetc%2Fpasswd`, "x", 400, "Invalid path"],
+      [`run_uuid=${runId}&path=big.bin`, "x".repeat(51), 413, ""],
+      [`run_uuid=${"0".repeat(32)}&path=a.txt`, "x", 404, ""],
+      [`run_uuid=..%2F..&path=a.txt`, "x", 400, ""],
+    ];
+    for (const [query, body, status, message] of cases) {
+      const r = await upload(query, body);
+      assert.equal(r.status, status, query);
+      const j = await r.json();
+      if (message) assert.equal(j.message, message, query);
+    }
+    const wrongMethod = await t.app.request(
+      `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}`,
+    );
+    assert.equal(wrongMethod.status, 405);
+    await wrongMethod.body?.cancel();
+    const cross = await upload(`run_uuid=${runId}&path=c.txt`, "x", {
+      origin: "https://evil.example",
+    });
+    assert.equal(cross.status, 403);
+    await cross.body?.cancel();
+    const left = [];
+    for await (const e of Deno.readDir(`${t.artifacts}/${expId}/${runId}/artifacts`)) {
+      left.push(e.name);
+    }
+    assert.deepEqual(left, ["dir"], "nothing else written, no temp files");
+
+    // A run whose artifacts live in a local root (not proxied), and one stored elsewhere.
+    const local = await t.call("experiments/create", {
+      name: "local",
+      artifact_location: `${t.dir}/local/arts`,
+    });
+    const localRun = await t.call("runs/create", { experiment_id: local.json.experiment_id });
+    // deno-lint-ignore no-explicit-any
+    const localId = (localRun.json.run as any).info.run_id;
+    assert.equal((await upload(`run_uuid=${localId}&path=l.txt`, "local")).status, 200);
+    assert.equal(
+      await Deno.readTextFile(`${t.dir}/local/arts/${localId}/artifacts/l.txt`),
+      "local",
+    );
+    const s3 = await t.call("experiments/create", { name: "s3", artifact_location: "s3://b/x" });
+    const s3Run = await t.call("runs/create", { experiment_id: s3.json.experiment_id });
+    // deno-lint-ignore no-explicit-any
+    const s3Id = (s3Run.json.run as any).info.run_id;
+    const remote = await upload(`run_uuid=${s3Id}&path=r.txt`, "x");
+    assert.equal(remote.status, 400);
+    assert.match((await remote.json()).message, /not served by mlt/);
+  } finally {
+    await t.close();
+  }
+});

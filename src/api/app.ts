@@ -7,9 +7,10 @@
 import { type Context, Hono } from "hono";
 import { MltError } from "../errors.ts";
 import type { TrackingStore } from "../store/store.ts";
-import { getArtifact, proxyRoutes, runArtifactRoutes } from "./artifacts.ts";
+import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } from "./artifacts.ts";
+import type { Auth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
-import { experimentRoutes } from "./experiments.ts";
+import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
 import { metricRoutes } from "./metrics.ts";
 import { runRoutes } from "./runs.ts";
 import { securityMiddleware, type SecurityOptions } from "./security.ts";
@@ -41,6 +42,8 @@ export interface AppOptions {
   version?: string;
   /** `store_type` of `/api/3.0/mlflow/server-info` ("FileStore", "SqlStore"). */
   storeType?: string;
+  /** `--auth basic`: every route but `/health` needs credentials (src/api/auth.ts). */
+  auth?: Auth;
 }
 
 function onError(err: Error, _c: Context): Response {
@@ -78,6 +81,8 @@ export function createApp(opts: AppOptions): Hono {
     ...opts.security,
     hostExempt: [`${prefix}/health`, `${prefix}/version`, "/health", "/version"],
   }));
+  // Registered before every route, so no route (UI pages included) can escape it.
+  if (opts.auth) app.use(opts.auth.middleware([`${prefix}/health`, "/health"]));
 
   const health = () => new Response("OK", { headers: { "content-type": "text/plain" } });
   const version = () =>
@@ -103,6 +108,10 @@ export function createApp(opts: AppOptions): Hono {
   }
   app.route("/api/2.0/mlflow", tracking);
   app.route(`${prefix}/ajax-api/2.0/mlflow`, tracking);
+  // UI-only routes MLflow serves under the ajax prefix alone (after `tracking`, so
+  // --artifacts-only answers them with its 503 too).
+  app.route(`${prefix}/ajax-api/2.0/mlflow`, searchDatasetsRoutes(ctx));
+  app.route(`${prefix}/ajax-api/2.0/mlflow`, uploadArtifactRoutes(ctx));
 
   const proxy = proxyRoutes(ctx);
   for (const p of new Set(["", prefix])) {

@@ -3,7 +3,7 @@
  * and the `mlflow-artifacts` proxy (GET/PUT/DELETE/list under the artifacts destination).
  */
 import { type Context, Hono } from "hono";
-import { MltError } from "../errors.ts";
+import { invalidParam, MltError } from "../errors.ts";
 import { validateRunId } from "../validate.ts";
 import { localArtifacts } from "./artifact_roots.ts";
 import {
@@ -102,6 +102,49 @@ export function proxyRoutes(ctx: ApiContext): Hono {
   });
   r.all("/artifacts/*", () => {
     throw new HttpError("BAD_REQUEST", "Method not allowed", 405);
+  });
+  return r;
+}
+
+/** Largest body of the UI's `upload-artifact` (MLflow's 10 MB). */
+export const MAX_UI_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+// Counts the chunks it passes on and fails at the end when there were none.
+async function* nonEmpty(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const c of chunks) {
+    total += c.byteLength;
+    yield c;
+  }
+  if (total === 0) throw invalidParam("Request must specify data.");
+}
+
+/**
+ * `POST upload-artifact?run_uuid=…&path=…` (ajax-api only): the UI's upload of one file, the raw
+ * body (1 byte to 10 MB) written under the run's artifact root — the artifacts destination for
+ * proxied runs, else a local root the server may write — through the path validator.
+ */
+export function uploadArtifactRoutes(ctx: ApiContext): Hono {
+  const r = new Hono();
+  r.post("/upload-artifact", async (c) => {
+    const query = new URL(c.req.url).searchParams;
+    const runId = query.get("run_uuid") || query.get("run_id");
+    if (!runId) throw invalidParam("Request must specify run_uuid.");
+    const raw = query.get("path");
+    if (!raw) throw invalidParam("Request must specify path.");
+    const path = validatePath(raw);
+    if (path === "") throw invalidParam("Request must specify path.");
+    const cap = Math.min(MAX_UI_UPLOAD_BYTES, ctx.maxArtifactBytes);
+    checkDeclaredLength(c.req.raw, cap);
+    if (c.req.raw.body === null) throw invalidParam("Request must specify data.");
+    const run = await ctx.store.getRun(validateRunId(runId));
+    const loc = localArtifacts(run.info.artifactUri, ctx);
+    const rel = [loc.rel, path].filter(Boolean).join("/");
+    await writeArtifact(loc.root, rel, nonEmpty(cappedChunks(c.req.raw, cap)));
+    return jsonResponse({});
+  });
+  r.all("/upload-artifact", () => {
+    throw new HttpError("BAD_REQUEST", "Method not allowed for endpoint 'upload-artifact'", 405);
   });
   return r;
 }

@@ -39,7 +39,14 @@ export async function* cappedChunks(req: Request, cap: number): AsyncGenerator<U
   const reader = req.body.getReader();
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        // The client hung up mid-body: its mistake (CANCELLED, 499), not a server bug.
+        throw new MltError("CANCELLED", "The request body ended early: the client disconnected");
+      }
+      const { done, value } = chunk;
       if (done) return;
       total += value.byteLength;
       if (total > cap) throw tooLarge(cap);
@@ -69,6 +76,30 @@ export async function readCapped(req: Request, cap: number): Promise<Uint8Array>
   return out;
 }
 
+/** Deepest JSON nesting accepted (protobuf's own parse limit; MLflow's messages need 4). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * True when JSON text nests arrays and objects more than `max` levels deep. One pass over the
+ * text that stops at the first level too deep, so a body of 10 million `[` costs nothing, while
+ * JSON.parse would take seconds and echoing it back in an error even longer.
+ */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const b = text.charCodeAt(i);
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > max) return true;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return false;
+}
+
 /**
  * Parses a JSON request body as MLflow does: empty → `{}`, a JSON string holding JSON (old
  * clients) is decoded again. Unlike MLflow, malformed JSON and non-objects are a 400, not `{}`.
@@ -76,11 +107,18 @@ export async function readCapped(req: Request, cap: number): Promise<Uint8Array>
 export function parseJsonBody(bytes: Uint8Array): Record<string, unknown> {
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") return {};
+  const tooDeep = () =>
+    invalidParam(`Malformed JSON in the request body: nested more than ${MAX_JSON_DEPTH} levels`);
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw tooDeep();
   let v: unknown;
   try {
     v = JSON.parse(text);
-    if (typeof v === "string") v = JSON.parse(v);
-  } catch {
+    if (typeof v === "string") {
+      if (nestedDeeperThan(v, MAX_JSON_DEPTH)) throw tooDeep();
+      v = JSON.parse(v);
+    }
+  } catch (e) {
+    if (e instanceof MltError) throw e;
     throw invalidParam("Malformed JSON in the request body");
   }
   if (v === null) return {};

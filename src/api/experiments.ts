@@ -1,11 +1,16 @@
 /** Experiment endpoints: create, get, get-by-name, search, update, delete, restore, tags. */
 import { Hono } from "hono";
-import { notFound } from "../errors.ts";
-import type { Tag } from "../model.ts";
+import { invalidParam, MltError, notFound } from "../errors.ts";
+import type { Experiment, Tag } from "../model.ts";
 import { validateExperimentId, validateExperimentName, validateMaxResults } from "../validate.ts";
 import { checkArtifactLocation } from "./artifact_roots.ts";
 import { type ApiContext, endpoint } from "./context.ts";
 import { type Decoded, encodeExperiment, message, viewType } from "./wire.ts";
+
+/** Most experiment ids of one `experiments/search-datasets` request. */
+export const MAX_DATASET_EXPERIMENTS = 20;
+/** Most summaries `experiments/search-datasets` answers. */
+export const MAX_DATASET_SUMMARIES = 1000;
 
 /** `max_results` when a search omits it (MLflow rejects the omission; its clients send 1000). */
 export const DEFAULT_MAX_RESULTS = 1000;
@@ -74,5 +79,68 @@ export function experimentRoutes(ctx: ApiContext): Hono {
     return {};
   });
 
+  return r;
+}
+
+/**
+ * `experiments/search-datasets` (ajax-api only, for the UI): the distinct (experiment, dataset
+ * name, digest, context) of every run input in up to 20 experiments, deleted runs included as in
+ * MLflow's SQL store; unknown experiments add nothing. Read through searchRuns, page by page.
+ */
+export function searchDatasetsRoutes(ctx: ApiContext): Hono {
+  const r = new Hono();
+  endpoint(r, ctx, ["POST"], "experiments/search-datasets", async (q) => {
+    const ids: string[] = q.experimentIds ?? [];
+    if (ids.length === 0) {
+      throw invalidParam("SearchDatasets request must specify at least one experiment_id.");
+    }
+    if (ids.length > MAX_DATASET_EXPERIMENTS) {
+      throw invalidParam(
+        `SearchDatasets request cannot specify more than ${MAX_DATASET_EXPERIMENTS} ` +
+          `experiment_ids. Received ${ids.length} experiment_ids.`,
+      );
+    }
+    const known: string[] = [];
+    for (const id of new Set(ids.map(validateExperimentId))) {
+      const exp: Experiment | undefined = await ctx.store.getExperiment(id).catch((e) => {
+        if (e instanceof MltError && e.code === "RESOURCE_DOES_NOT_EXIST") return undefined;
+        throw e;
+      });
+      if (exp) known.push(exp.experimentId);
+    }
+    const seen = new Set<string>();
+    const summaries: Record<string, unknown>[] = [];
+    let pageToken: string | undefined;
+    while (known.length && summaries.length < MAX_DATASET_SUMMARIES) {
+      const page = await ctx.store.searchRuns({
+        experimentIds: known,
+        viewType: "ALL",
+        maxResults: 50000,
+        pageToken,
+      });
+      for (const run of page.items) {
+        for (const input of run.inputs?.datasetInputs ?? []) {
+          const context = input.tags.find((t) => t.key === "mlflow.data.context")?.value;
+          const key = JSON.stringify([
+            run.info.experimentId,
+            input.dataset.name,
+            input.dataset.digest,
+            context,
+          ]);
+          if (seen.has(key) || summaries.length >= MAX_DATASET_SUMMARIES) continue;
+          seen.add(key);
+          summaries.push(message({
+            experiment_id: run.info.experimentId,
+            name: input.dataset.name,
+            digest: input.dataset.digest,
+            context,
+          }));
+        }
+      }
+      pageToken = page.nextPageToken;
+      if (!pageToken) break;
+    }
+    return message({ dataset_summaries: summaries });
+  });
   return r;
 }

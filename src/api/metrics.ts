@@ -11,6 +11,8 @@ import { encodeMetric, message } from "./wire.ts";
 export const MAX_BULK_RUNS = 100;
 /** Most points per run of `get-history-bulk-interval`. */
 export const MAX_RESULTS_PER_RUN = 2500;
+const DOCS = " See the API docs for more information about request parameters.";
+
 /** Most points of `get-history-bulk`. */
 export const MAX_BULK_HISTORY = 25000;
 
@@ -18,34 +20,34 @@ async function fullHistory(store: TrackingStore, runId: string, key: string): Pr
   return (await store.getMetricHistory(validateRunId(runId), key)).items;
 }
 
-// MLflow's sampling: up to `max` evenly spaced steps of all runs in range, plus each run's
-// min and max step.
-function sampleSteps(all: number[][], max: number, start?: number, end?: number): Set<number> {
-  const edges = new Set<number>();
-  for (const steps of all) {
-    if (!steps.length) continue;
-    // A loop, not Math.min(...steps): histories can exceed the argument-count limit.
-    let first = steps[0], last = steps[0];
-    for (const s of steps) {
-      if (s < first) first = s;
-      if (s > last) last = s;
-    }
-    edges.add(first).add(last);
+// The order MLflow's SQL store samples in: step, timestamp, value (NaN as 0), then NaN last.
+function byStepTime(a: Metric, b: Metric): number {
+  const va = Number.isNaN(a.value) ? 0 : a.value, vb = Number.isNaN(b.value) ? 0 : b.value;
+  return a.step - b.step || a.timestamp - b.timestamp || (va < vb ? -1 : va > vb ? 1 : 0) ||
+    Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value));
+}
+
+/**
+ * MLflow 3.17's SQL sampling of one run's points: the ordered points are cut into `max` buckets
+ * as SQL's NTILE does (the first `n % max` one point larger), the first point of each is kept,
+ * and the last point always ends the sample (replacing the final pick when `max` are taken).
+ * Bounded by rows, not steps, so many values at one step cannot blow the answer up.
+ */
+export function sampleRun(points: Metric[], max: number): Metric[] {
+  const sorted = [...points].sort(byStepTime);
+  const n = sorted.length;
+  if (n === 0) return [];
+  const size = Math.floor(n / max), extra = n % max;
+  const out: Metric[] = [];
+  for (let b = 0, i = 0; b < Math.min(max, n); b++) {
+    out.push(sorted[i]);
+    i += size + (b < extra ? 1 : 0);
   }
-  const distinct = new Set<number>();
-  for (const steps of all) for (const s of steps) distinct.add(s);
-  const sorted = [...distinct].sort((a, b) => a - b);
-  const lo = start ?? 0;
-  const hi = end ?? (sorted.length ? sorted[sorted.length - 1] : 0);
-  const inRange = sorted.filter((s) => s >= lo && s <= hi);
-  const out = new Set<number>();
-  if (inRange.length <= max) inRange.forEach((s) => out.add(s));
-  else {
-    const interval = inRange.length / max;
-    for (let i = 0; i < max; i++) out.add(inRange[Math.floor(i * interval)]);
-    out.add(inRange[inRange.length - 1]);
+  const last = sorted[n - 1];
+  if (out[out.length - 1] !== last) {
+    if (out.length >= max) out[out.length - 1] = last;
+    else out.push(last);
   }
-  for (const s of edges) if (s >= lo && s <= hi) out.add(s);
   return out;
 }
 
@@ -72,18 +74,19 @@ export function metricRoutes(ctx: ApiContext): Hono {
     });
   });
 
-  // One history read per run (≤ 100): the store has no bulk read.
+  // One history read per run (≤ 100): the store has no bulk read. Sampled per run as MLflow's
+  // SQL store does (its FileStore still samples shared steps across runs).
   endpoint(r, ctx, ["GET"], "metrics/get-history-bulk-interval", async (q) => {
     const runIds: string[] = q.runIds;
     if (runIds.length > MAX_BULK_RUNS) {
       throw invalidParam(
         `GetMetricHistoryBulkInterval request must specify at most ${MAX_BULK_RUNS} run_ids. ` +
-          `Received ${runIds.length} run_ids.`,
+          `Received ${runIds.length} run_ids.${DOCS}`,
       );
     }
     const max = q.maxResults ?? MAX_RESULTS_PER_RUN;
     if (max < 1 || max > MAX_RESULTS_PER_RUN) {
-      throw invalidParam(`max_results must be between 1 and ${MAX_RESULTS_PER_RUN}.`);
+      throw invalidParam(`max_results must be between 1 and ${MAX_RESULTS_PER_RUN}.${DOCS}`);
     }
     const { startStep, endStep } = q;
     if ((startStep === undefined) !== (endStep === undefined)) {
@@ -96,18 +99,12 @@ export function metricRoutes(ctx: ApiContext): Hono {
       );
     }
     const histories = await Promise.all(runIds.map((id) => fullHistory(store, id, q.metricKey)));
-    const steps = sampleSteps(histories.map((h) => h.map((m) => m.step)), max, startStep, endStep);
-    const perRun = Math.max(max, steps.size);
     const out: Record<string, unknown>[] = [];
     histories.forEach((h, i) => {
-      const picked = h.filter((m) => steps.has(m.step))
-        .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
-      // Even thinning when one step holds many values, so late steps are not crowded out.
-      const keep = picked.length <= perRun
-        ? picked
-        : Array.from({ length: perRun }, (_, k) =>
-          picked[Math.round(k * (picked.length - 1) / (perRun - 1 || 1))]);
-      for (const m of keep) out.push(encodeMetric(m, runIds[i]));
+      const inRange = startStep === undefined
+        ? h
+        : h.filter((m) => m.step >= startStep && m.step <= endStep);
+      for (const m of sampleRun(inRange, max)) out.push(encodeMetric(m, runIds[i]));
     });
     return message({ metrics: out });
   });
@@ -118,6 +115,13 @@ export function metricRoutes(ctx: ApiContext): Hono {
       throw invalidParam(
         `GetMetricHistoryBulk request cannot specify more than ${MAX_BULK_RUNS} run_ids. ` +
           `Received ${runIds.length} run_ids.`,
+      );
+    }
+    // MLflow slices with the raw value (0 answers nothing, -1 drops the last point); refuse both.
+    if (q.maxResults !== undefined && q.maxResults <= 0) {
+      throw invalidParam(
+        `Invalid value ${q.maxResults} for parameter 'max_results' supplied. ` +
+          "It must be a positive integer.",
       );
     }
     const max = Math.min(q.maxResults ?? MAX_BULK_HISTORY, MAX_BULK_HISTORY);

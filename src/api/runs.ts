@@ -123,6 +123,20 @@ export function runRoutes(ctx: ApiContext): Hono {
     return {};
   });
 
+  // mlt has no logged models, so there is nothing to link a run's outputs to: the run is
+  // checked (it must exist and be active, as MLflow's SQL store requires) and nothing is stored.
+  endpoint(r, ctx, ["POST"], "runs/outputs", async (q) => {
+    const id = runId(q);
+    const run = await store.getRun(id);
+    if (run.info.lifecycleStage !== "active") {
+      throw invalidParam(
+        `The run ${id} must be in the 'active' state. ` +
+          `Current state is ${run.info.lifecycleStage}.`,
+      );
+    }
+    return {};
+  });
+
   // The pre-3.0 model log: appends the model's JSON to a run tag (two store calls: read, then set).
   endpoint(r, ctx, ["POST"], "runs/log-model", async (q) => {
     const id = runId(q);

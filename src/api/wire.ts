@@ -112,6 +112,10 @@ export const SCHEMAS = {
       msgs: { tags: f("tags", { msgs: TAG }), dataset: req("dataset", { msg: DATASET }) },
     }),
   },
+  "runs/outputs": {
+    ...RUN_ID,
+    models: req("models", { msgs: { model_id: req("modelId"), step: f("step", "i64") } }),
+  },
   "runs/search": {
     experiment_ids: f("experimentIds", "strs"),
     filter: f("filter", "str"),
@@ -140,6 +144,7 @@ export const SCHEMAS = {
     max_results: f("maxResults", "i64"),
   },
   "logged-models/search": { experiment_ids: f("experimentIds", "strs") },
+  "experiments/search-datasets": { experiment_ids: f("experimentIds", "strs") },
   "mlflow-artifacts/list": { path: f("path", "str") },
   "get-artifact": { ...RUN_ID, path: req("path") },
 } as const satisfies Record<string, Msg>;
@@ -149,13 +154,40 @@ export type Endpoint = keyof typeof SCHEMAS;
 
 const DOCS = " See the API docs for more information about request parameters.";
 
-// Python's json.dumps(sort_keys=True, separators=(",", ":")) and type(x).__name__, as MLflow quotes them.
+/** Longest rendering of a refused value in an error message. */
+const PREVIEW_CHARS = 200;
+
+// Python's json.dumps(sort_keys=True, separators=(",", ":")), as MLflow quotes a refused value,
+// cut off after PREVIEW_CHARS so a huge value is neither echoed back nor walked in full.
 function pyDump(v: unknown): string {
-  if (typeof v === "number" && !Number.isFinite(v)) {
-    return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  }
-  if (v === true) return "true";
-  return JSON.stringify(v) ?? "null";
+  let out = "";
+  const full = () => out.length > PREVIEW_CHARS;
+  const walk = (x: unknown): void => {
+    if (full()) return;
+    if (typeof x === "number" && !Number.isFinite(x)) {
+      out += Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+    } else if (typeof x === "string") out += JSON.stringify(x.slice(0, PREVIEW_CHARS + 1));
+    else if (Array.isArray(x)) {
+      out += "[";
+      for (let i = 0; i < x.length && !full(); i++) {
+        if (i) out += ",";
+        walk(x[i]);
+      }
+      out += "]";
+    } else if (x !== null && typeof x === "object") {
+      const keys: string[] = [];
+      for (const k in x) if (keys.push(k) > PREVIEW_CHARS) break;
+      out += "{";
+      keys.sort().forEach((k, i) => {
+        if (full()) return;
+        out += (i ? "," : "") + JSON.stringify(k) + ":";
+        walk((x as Record<string, unknown>)[k]);
+      });
+      out += "}";
+    } else out += JSON.stringify(x) ?? "null";
+  };
+  walk(v);
+  return full() ? out.slice(0, PREVIEW_CHARS) + "..." : out;
 }
 function pyType(v: unknown): string {
   if (v === null || v === undefined) return "NoneType";
@@ -343,7 +375,7 @@ function encodeDatasetInput(d: DatasetInput): Record<string, unknown> {
   });
 }
 
-/** A whole run: info, data (latest metrics, params, tags) and inputs. */
+/** A whole run: info, data (latest metrics, params, tags), inputs and (empty) outputs. */
 export function encodeRun(r: Run): Record<string, unknown> {
   return {
     info: encodeRunInfo(r.info),
@@ -353,6 +385,8 @@ export function encodeRun(r: Run): Record<string, unknown> {
       tags: tags(r.data.tags),
     }),
     inputs: compact({ dataset_inputs: (r.inputs?.datasetInputs ?? []).map(encodeDatasetInput) }),
+    // MLflow always sends the (empty, here: mlt has no logged models) outputs message.
+    outputs: {},
   };
 }
 

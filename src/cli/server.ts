@@ -21,6 +21,15 @@ export interface ServerFlags {
   staticPrefix?: string;
   workers?: number;
   maxArtifactSize?: number;
+  /** `--auth basic`: credentials already gathered at the CLI edge. */
+  auth?: AuthFlags;
+}
+
+/** `--auth basic` settings: credentials from files and variables, read-only names. */
+export interface AuthFlags {
+  users: [string, string][];
+  tokens: [string, string][];
+  readOnly: string[];
 }
 
 function parsePort(v: string): number {
@@ -100,10 +109,25 @@ function register(name: "server" | "ui", program: Command, ctx: CliContext): voi
     .addOption(
       new Option("--max-artifact-size <bytes>", "largest artifact upload").argParser(parsePositive),
     )
+    .addOption(
+      new Option("--auth <kind>", "authentication: none (default) or basic")
+        .choices(["none", "basic"]).default(env("MLT_AUTH") || "none"),
+    )
+    .option(
+      "--auth-users <file>",
+      "with --auth basic: 'user:password' lines (plain or PBKDF2 hash); also MLT_AUTH_USERS",
+    )
+    .option(
+      "--auth-tokens <file>",
+      "with --auth basic: 'name:token' lines for bearer tokens; also MLT_AUTH_TOKENS",
+    )
+    .option("--auth-readonly <list>", "comma-separated users and token names that may only read")
+    .option("--hash-password", "read a password on stdin, print its PBKDF2 hash, and exit")
     .option("--gunicorn-opts <opts>", "accepted and ignored")
     .option("--uvicorn-opts <opts>", "accepted and ignored")
     .option("--waitress-opts <opts>", "accepted and ignored")
     .action(async (o) => {
+      if (o.hashPassword) return await printPasswordHash();
       await serve({
         host: o.host,
         port: o.port,
@@ -125,6 +149,7 @@ function register(name: "server" | "ui", program: Command, ctx: CliContext): voi
           (env("MLFLOW_STATIC_PREFIX") && parsePrefix(env("MLFLOW_STATIC_PREFIX")!)),
         workers: o.workers,
         maxArtifactSize: o.maxArtifactSize,
+        auth: await authFlags(o, ctx),
       }, ctx);
     });
 }
@@ -133,6 +158,7 @@ function register(name: "server" | "ui", program: Command, ctx: CliContext): voi
 export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> {
   const { openStore } = await import("../store/open.ts");
   const { createApp } = await import("../api/app.ts");
+  const { startServer } = await import("../api/serve.ts");
   const { trackingUri } = await import("./context.ts");
   const { MltError } = await import("../errors.ts");
   if (flags.artifactsOnly && flags.backendStoreUri) {
@@ -141,6 +167,14 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
       "--backend-store-uri cannot be combined with --artifacts-only",
     );
   }
+  // Credentials are checked before anything opens, so a bad users file changes nothing.
+  const auth = flags.auth
+    ? await (await import("../api/auth.ts")).Auth.create({
+      users: flags.auth.users,
+      tokens: flags.auth.tokens,
+      readOnly: flags.auth.readOnly,
+    })
+    : undefined;
   const storeUri = trackingUri(ctx, flags.backendStoreUri);
   const destination = resolve(ctx.cwd, flags.artifactsDestination);
   const artifactRoot = flags.defaultArtifactRoot ??
@@ -164,40 +198,132 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
       corsAllowedOrigins: flags.corsAllowedOrigins,
       xFrameOptions: flags.xFrameOptions,
     },
+    auth,
   });
-  // The web UI shares the app, so its routes pass the same Host/Origin middleware.
+  // The web UI shares the app, so its routes pass the same Host/Origin and auth middleware.
   const ui = flags.artifactsOnly
     ? undefined
     : (await import("../../ui/app.ts")).mountUi(app, { store, staticPrefix: flags.staticPrefix });
   if ((flags.workers ?? 1) > 1) {
     console.error(`mlt serves from one process; --workers ${flags.workers} is ignored`);
   }
-  let server: Deno.HttpServer;
-  try {
-    server = serveOn(flags, app.fetch);
-  } catch (e) {
-    await store.close();
-    if (
-      !(e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
-        e instanceof Deno.errors.AddrNotAvailable)
-    ) throw e;
-    throw new MltError(
-      "INVALID_PARAMETER_VALUE",
-      `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`,
-    );
-  }
-  const stop = () => {
+  const stopping = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    // The first signal stops gracefully; a second one does not wait any more.
+    if (++signals > 1) Deno.exit(130);
     ui?.close(); // open live streams would otherwise hold the shutdown
-    void server.shutdown();
+    stopping.abort();
   };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
+  // Listening before the server exists: a signal during startup stops it right after.
+  const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of names) Deno.addSignalListener(s, onSignal);
   try {
+    const server = await startServer((req, info) => app.fetch(req, info), {
+      hostname: flags.host,
+      port: flags.port,
+      signal: stopping.signal,
+      onListen: ({ hostname, port }) => {
+        const h = hostname.includes(":") ? `[${hostname}]` : hostname;
+        const how = auth ? " (authentication: basic)" : "";
+        console.log(`mlt ${denoJson.version} listening on http://${h}:${port}${how}`);
+      },
+    }).catch((e) => {
+      if (
+        !(e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
+          e instanceof Deno.errors.AddrNotAvailable)
+      ) throw e;
+      throw new MltError(
+        "INVALID_PARAMETER_VALUE",
+        `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`,
+      );
+    });
     await server.finished;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, stop);
+    for (const s of names) Deno.removeSignalListener(s, onSignal);
     await store.close();
   }
+}
+
+// Credentials of --auth basic from the flags' files and MLT_AUTH_USERS / MLT_AUTH_TOKENS.
+async function authFlags(
+  o: { auth: string; authUsers?: string; authTokens?: string; authReadonly?: string },
+  ctx: CliContext,
+): Promise<AuthFlags | undefined> {
+  const { MltError } = await import("../errors.ts");
+  const usersEnv = ctx.env("MLT_AUTH_USERS");
+  const tokensEnv = ctx.env("MLT_AUTH_TOKENS");
+  const readonly = o.authReadonly ?? ctx.env("MLT_AUTH_READONLY");
+  // commander checks the flag's choices, not a default taken from MLT_AUTH.
+  const kind = o.auth.toLowerCase();
+  if (kind !== "basic" && kind !== "none") {
+    throw new MltError(
+      "INVALID_PARAMETER_VALUE",
+      `Unknown --auth / MLT_AUTH "${o.auth}": use none or basic`,
+    );
+  }
+  if (kind !== "basic") {
+    const stray = [
+      o.authUsers && "--auth-users",
+      o.authTokens && "--auth-tokens",
+      o.authReadonly && "--auth-readonly",
+      usersEnv && "MLT_AUTH_USERS",
+      tokensEnv && "MLT_AUTH_TOKENS",
+    ].filter(Boolean);
+    if (stray.length) {
+      // Credentials without --auth basic would leave the server open by mistake.
+      throw new MltError(
+        "INVALID_PARAMETER_VALUE",
+        `${stray.join(", ")} given without --auth basic; add --auth basic (or MLT_AUTH=basic)`,
+      );
+    }
+    return undefined;
+  }
+  const { parseCredentialLines, parseCredentialList } = await import("../api/auth.ts");
+  const read = async (file: string) => {
+    const path = resolve(ctx.cwd, file);
+    try {
+      const info = await Deno.stat(path);
+      if (info.mode !== null && (info.mode & 0o077) !== 0) {
+        console.error(`warning: ${file} can be read by other users; chmod 600 it`);
+      }
+      return await Deno.readTextFile(path);
+    } catch (e) {
+      throw new MltError(
+        "INVALID_PARAMETER_VALUE",
+        `Cannot read credentials file "${file}": ${(e as Error).message}`,
+      );
+    }
+  };
+  return {
+    users: [
+      ...(o.authUsers ? parseCredentialLines(await read(o.authUsers), o.authUsers) : []),
+      ...(usersEnv ? parseCredentialList(usersEnv, "MLT_AUTH_USERS") : []),
+    ],
+    tokens: [
+      ...(o.authTokens ? parseCredentialLines(await read(o.authTokens), o.authTokens) : []),
+      ...(tokensEnv ? parseCredentialList(tokensEnv, "MLT_AUTH_TOKENS") : []),
+    ],
+    readOnly: list(readonly ?? ""),
+  };
+}
+
+// `--hash-password`: one line from stdin → a werkzeug-format PBKDF2-SHA256 hash on stdout.
+async function printPasswordHash(): Promise<void> {
+  const { hashPassword } = await import("../api/passwords.ts");
+  const { MltError } = await import("../errors.ts");
+  // The first line only, so a terminal needs no end-of-file.
+  let text = "";
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  while (!text.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  reader.releaseLock();
+  const password = text.split(/\r?\n/)[0];
+  if (password === "") throw new MltError("INVALID_PARAMETER_VALUE", "The password is empty");
+  console.log(await hashPassword(password));
 }
 
 /** Registers `mlt server`. */
@@ -208,18 +334,4 @@ export function serverCommand(program: Command, ctx: CliContext): void {
 /** Registers `mlt ui`. */
 export function uiCommand(program: Command, ctx: CliContext): void {
   register("ui", program, ctx);
-}
-
-function serveOn(
-  flags: ServerFlags,
-  handler: (req: Request) => Response | Promise<Response>,
-): Deno.HttpServer {
-  return Deno.serve({
-    hostname: flags.host,
-    port: flags.port,
-    onListen: ({ hostname, port }) => {
-      const h = hostname.includes(":") ? `[${hostname}]` : hostname;
-      console.log(`mlt ${denoJson.version} listening on http://${h}:${port}`);
-    },
-  }, handler);
 }

@@ -71,9 +71,17 @@ export function pyRepr(v: unknown): string {
   return String(v);
 }
 
+/** Longest page token accepted: real ones are about 30 characters; a longer one is forged. */
+export const MAX_PAGE_TOKEN_CHARS = 1000;
+
 /** The offset a page token stands for; 0 when the token is absent or empty. */
 export function decodePageToken(token: string | undefined): number {
   if (!token) return 0;
+  // Bounds the work and the echo below: a megabyte token of nested JSON would otherwise be
+  // parsed, walked recursively and quoted back in the message.
+  if (token.length > MAX_PAGE_TOKEN_CHARS) {
+    throw invalidParam(`Invalid page token, longer than ${MAX_PAGE_TOKEN_CHARS} characters`);
+  }
   const bytes = b64decode(token);
   if (!bytes) throw invalidParam("Invalid page token, could not base64-decode");
   let parsed: unknown;

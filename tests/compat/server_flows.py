@@ -2,7 +2,8 @@
 
 Usage: python server_flows.py <tracking-url> <workdir> [flow ...]
 Prints one JSON object {flow: "ok" | "<traceback>"}; server_compat_test.ts asserts each is "ok".
-Each flow uses its own experiment, so flows are independent.
+Each flow uses its own experiment, so flows are independent. Without flow names every flow of
+FLOWS runs; the AUTH_FLOWS run only by name, against a server started with `--auth basic`.
 """
 
 import json
@@ -10,6 +11,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 import traceback
 import uuid
 
@@ -23,11 +25,23 @@ URL = sys.argv[1]
 WORK = sys.argv[2]
 mlflow.set_tracking_uri(URL)
 client = MlflowClient(URL)
+# Raw HTTP calls sign in as the client does (MLFLOW_TRACKING_TOKEN, else username and password).
+http = requests.Session()
+if os.environ.get("MLFLOW_TRACKING_TOKEN"):
+    http.headers["Authorization"] = "Bearer " + os.environ["MLFLOW_TRACKING_TOKEN"]
+elif os.environ.get("MLFLOW_TRACKING_USERNAME"):
+    http.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ.get("MLFLOW_TRACKING_PASSWORD", ""))
 FLOWS = {}
+AUTH_FLOWS = {}
 
 
 def flow(fn):
     FLOWS[fn.__name__] = fn
+    return fn
+
+
+def auth_flow(fn):
+    AUTH_FLOWS[fn.__name__] = fn
     return fn
 
 
@@ -158,7 +172,7 @@ def batch_and_history():
     assert error_code(lambda: client.log_param(rid, "p1", "other")) == "INVALID_PARAMETER_VALUE"
     # The client splits big batches itself, so an oversized one has to be sent by hand.
     too_many = [{"key": f"q{i}", "value": "v"} for i in range(101)]
-    r = requests.post(f"{URL}/api/2.0/mlflow/runs/log-batch", json={"run_id": rid, "params": too_many})
+    r = http.post(f"{URL}/api/2.0/mlflow/runs/log-batch", json={"run_id": rid, "params": too_many})
     assert r.status_code == 400 and "at most 100 params" in r.json()["message"], r.text
     assert "q0" not in client.get_run(rid).data.params
 
@@ -243,11 +257,11 @@ def artifacts():
     assert open(os.path.join(d, "sub", "c.bin"), "rb").read() == bytes(range(256)) * 100
     assert mlflow.artifacts.load_text(f"runs:/{rid}/notes/n.txt") == "text body"
     assert mlflow.artifacts.load_dict(f"runs:/{rid}/cfg.json") == {"k": [1, 2]}
-    r = requests.get(f"{URL}/get-artifact", params={"run_id": rid, "path": "a.txt"})
+    r = http.get(f"{URL}/get-artifact", params={"run_id": rid, "path": "a.txt"})
     assert r.status_code == 200 and r.text == "hello"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["Content-Disposition"].startswith("attachment")
-    listing = requests.get(f"{URL}/api/2.0/mlflow/artifacts/list", params={"run_id": rid}).json()
+    listing = http.get(f"{URL}/api/2.0/mlflow/artifacts/list", params={"run_id": rid}).json()
     assert listing["root_uri"] == run.info.artifact_uri
 
 
@@ -284,27 +298,94 @@ def async_logging():
 @flow
 def raw_http_errors():
     api = f"{URL}/api/2.0/mlflow"
-    r = requests.post(f"{api}/experiments/create", data='{"name": "x"}',
+    r = http.post(f"{api}/experiments/create", data='{"name": "x"}',
                       headers={"Content-Type": "text/plain"})
     assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE", r.text
-    r = requests.get(f"{api}/experiments/get-by-name", params={"experiment_name": "nope-nope"})
+    r = http.get(f"{api}/experiments/get-by-name", params={"experiment_name": "nope-nope"})
     assert r.status_code == 404 and r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
-    r = requests.get(f"{api}/runs/get", params={"run_id": "../../etc"})
+    r = http.get(f"{api}/runs/get", params={"run_id": "../../etc"})
     assert r.status_code == 400, r.text
-    r = requests.get(f"{URL}/health", headers={"Host": "evil.example"})
+    r = http.get(f"{URL}/health", headers={"Host": "evil.example"})
     assert r.status_code == 200 and r.text == "OK"
-    r = requests.get(f"{api}/experiments/search", headers={"Host": "evil.example"})
+    r = http.get(f"{api}/experiments/search", headers={"Host": "evil.example"})
     assert r.status_code == 403
-    r = requests.post(f"{api}/experiments/create", json={"name": "cors"},
+    r = http.post(f"{api}/experiments/create", json={"name": "cors"},
                       headers={"Origin": "https://evil.example"})
     assert r.status_code == 403
-    r = requests.get(f"{URL}/api/2.0/mlflow-artifacts/artifacts/%2e%2e%2fetc%2fpasswd")
+    r = http.get(f"{URL}/api/2.0/mlflow-artifacts/artifacts/%2e%2e%2fetc%2fpasswd")
     assert r.status_code == 400 and r.json()["message"] == "Invalid path", r.text
-    r = requests.post(f"{api}/runs/log-batch", json={"run_id": "a" * 32, "metrics": [{"key": "k", "value": 1}]})
+    r = http.post(f"{api}/runs/log-batch", json={"run_id": "a" * 32, "metrics": [{"key": "k", "value": 1}]})
     assert r.status_code == 400
     assert r.json()["message"].startswith("Missing value for required parameter 'metrics[0].timestamp'")
-    r = requests.get(f"{api}/no-such-endpoint")
+    r = http.get(f"{api}/no-such-endpoint")
     assert r.status_code == 404 and r.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+
+
+@flow
+def system_metrics():
+    # Needs psutil (installed by .ci/run); the monitor samples every second and logs each sample.
+    os.environ["MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL"] = "1"
+    os.environ["MLFLOW_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING"] = "1"
+    eid = new_experiment("sysmetrics")
+    with mlflow.start_run(experiment_id=eid, log_system_metrics=True) as run:
+        mlflow.log_param("p", "1")
+        time.sleep(3)
+    metrics = client.get_run(run.info.run_id).data.metrics
+    system = {k for k in metrics if k.startswith("system/")}
+    assert "system/cpu_utilization_percentage" in system, metrics
+    assert "system/system_memory_usage_megabytes" in system, metrics
+    hist = client.get_metric_history(run.info.run_id, "system/cpu_utilization_percentage")
+    assert len(hist) >= 1 and all(m.timestamp > 0 for m in hist), hist
+
+
+def _raw(method, path, **kw):
+    return requests.request(method, f"{URL}{path}", **kw)  # never signed in
+
+
+@auth_flow
+def auth_required():
+    # Without credentials every route but /health answers 401 with a Basic challenge.
+    for method, path in [
+        ("GET", "/version"),
+        ("GET", "/api/2.0/mlflow/experiments/get?experiment_id=0"),
+        ("POST", "/api/2.0/mlflow/experiments/search"),
+        ("GET", "/api/2.0/mlflow-artifacts/artifacts"),
+        ("GET", "/ajax-api/2.0/mlflow/experiments/get?experiment_id=0"),
+        ("GET", "/"),
+    ]:
+        r = _raw(method, path, json={} if method == "POST" else None)
+        assert r.status_code == 401, (path, r.status_code, r.text)
+        assert r.headers["WWW-Authenticate"] == 'Basic realm="mlt"', r.headers
+        assert r.json()["error_code"] == "UNAUTHENTICATED"
+    assert _raw("GET", "/health").text == "OK"
+    r = _raw("GET", "/api/2.0/mlflow/experiments/get", params={"experiment_id": "0"},
+             auth=("alice", "wrong password"))
+    assert r.status_code == 401, r.text
+    # The client reports the 401 as an MlflowException; it does not retry it.
+    anon = MlflowClient(URL)
+    saved = {k: os.environ.pop(k, None) for k in ("MLFLOW_TRACKING_USERNAME",
+                                                    "MLFLOW_TRACKING_PASSWORD",
+                                                    "MLFLOW_TRACKING_TOKEN")}
+    try:
+        assert error_code(lambda: anon.get_experiment("0")) == "UNAUTHENTICATED"
+    finally:
+        for k, v in saved.items():
+            if v is not None:
+                os.environ[k] = v
+
+
+@auth_flow
+def auth_readonly():
+    # Run with the credentials of a read-only user: reads work, writes are 403.
+    exps = client.search_experiments()
+    assert any(e.experiment_id == "0" for e in exps), exps
+    client.search_runs(["0"])
+    assert error_code(lambda: client.create_experiment("ro-" + uuid.uuid4().hex)) == (
+        "PERMISSION_DENIED"
+    )
+    r = _raw("PUT", "/api/2.0/mlflow-artifacts/artifacts/0/x.txt", data=b"x",
+             auth=(os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"]))
+    assert r.status_code == 403 and r.json()["error_code"] == "PERMISSION_DENIED", r.text
 
 
 def main():
@@ -312,7 +393,7 @@ def main():
     results = {}
     for name in names:
         try:
-            FLOWS[name]()
+            (FLOWS.get(name) or AUTH_FLOWS[name])()
             results[name] = "ok"
         except Exception:
             results[name] = traceback.format_exc()

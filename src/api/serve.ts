@@ -1,0 +1,117 @@
+/**
+ * Serving a request handler on a socket with a graceful stop, shared by `mlt server` and the
+ * endpoint `mlt run` serves for a run. Deno's `server.shutdown()` cuts off requests whose body is
+ * still arriving, so handlers in progress are counted and the stop waits for them (bounded) before
+ * shutting down; requests arriving during the stop get a 503, which MLflow's client retries.
+ */
+
+/** A request handler as Deno.serve calls it. */
+export type ServeHandler = (
+  req: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+) => Response | Promise<Response>;
+
+/** Where and how to serve. */
+export interface ServeOptions {
+  /** Address to bind (default 127.0.0.1). */
+  hostname?: string;
+  /** Port (default 0: a free one). */
+  port?: number;
+  /** Aborting it starts the graceful stop, as `stop()` does. */
+  signal?: AbortSignal;
+  /** Longest wait of a stop for requests and responses in progress (ms, default 10000). */
+  stopTimeoutMs?: number;
+  /** Message of the 503 answered to requests that arrive during a stop. */
+  closingMessage?: string;
+  /** Called once the socket listens, with the bound address. */
+  onListen?: (addr: { hostname: string; port: number }) => void;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  hostname: string;
+  port: number;
+  /** `http://host:port` (IPv6 hosts in brackets). */
+  url: string;
+  /** Stops gracefully: new requests get 503, those in progress finish, then the socket closes. */
+  stop(): Promise<void>;
+  /** Settles once the server has stopped (or a stop gave up waiting). */
+  finished: Promise<void>;
+}
+
+/** Default bound on how long a stop waits for requests in progress. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+/** Serves `handler` until `stop()` or the signal; resolves once the socket listens. */
+export function startServer(
+  handler: ServeHandler,
+  opts: ServeOptions = {},
+): Promise<RunningServer> {
+  const timeoutMs = opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  let active = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
+  const counted: ServeHandler = async (req, info) => {
+    if (closing) {
+      return Response.json({
+        error_code: "TEMPORARILY_UNAVAILABLE",
+        message: opts.closingMessage ?? "The server is shutting down",
+      }, { status: 503, headers: { connection: "close", "retry-after": "1" } });
+    }
+    active++;
+    try {
+      return await handler(req, info);
+    } finally {
+      if (--active === 0) idle?.();
+    }
+  };
+
+  return new Promise((ok, fail) => {
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    let stopping: Promise<void> | undefined;
+    let stopped!: () => void;
+    const ended = new Promise<void>((r) => stopped = r);
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        closing = true;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<void>((r) => timer = setTimeout(r, timeoutMs));
+        try {
+          if (active > 0) await Promise.race([new Promise<void>((r) => idle = r), timeout]);
+          // shutdown() also waits for response bodies still streaming (downloads), within bounds.
+          await Promise.race([server.shutdown(), timeout]);
+        } finally {
+          clearTimeout(timer);
+          stopped();
+        }
+      })();
+      return stopping;
+    };
+    try {
+      server = Deno.serve({
+        hostname: opts.hostname ?? "127.0.0.1",
+        port: opts.port ?? 0,
+        onListen: ({ hostname, port }) => {
+          opts.onListen?.({ hostname, port });
+          const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+          // onListen runs inside Deno.serve, before `server` is assigned: resolve a tick later.
+          queueMicrotask(() =>
+            ok({
+              hostname,
+              port,
+              url: `http://${host}:${port}`,
+              stop,
+              // A stop whose bound ran out ends the wait even if a connection lingers.
+              finished: Promise.race([server.finished, ended]),
+            })
+          );
+        },
+      }, counted);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (opts.signal?.aborted) void stop();
+    else opts.signal?.addEventListener("abort", () => void stop(), { once: true });
+  });
+}

@@ -1,0 +1,47 @@
+/** A real `mlt server` process on a free port, for the compatibility tests. */
+import { REPO_ROOT } from "./python.ts";
+
+/** A running `mlt server` child. */
+export interface MltServer {
+  url: string;
+  child: Deno.ChildProcess;
+  /** Everything the server wrote to stderr, once it has exited. */
+  stderr: Promise<string>;
+}
+
+/**
+ * Starts `mlt server --port 0` in `dir` with `args` (the caller names the stores) and resolves
+ * once it printed its URL.
+ */
+export async function startMltServer(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<MltServer> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${REPO_ROOT}/main.ts`, "server", "--port", "0", ...args],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  // Keep draining stdout so the server never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })();
+  const url = /http:\/\/[^\s]+/.exec(out)?.[0];
+  if (!url) {
+    child.kill("SIGTERM");
+    await child.status;
+    throw new Error(`mlt server did not start: ${out}\n${await stderr}`);
+  }
+  return { url, child, stderr };
+}
