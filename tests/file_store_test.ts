@@ -365,6 +365,119 @@ fileTest("the cache sees writes made by another store instance (another process)
   assert.equal((await c.store.getExperiment(e)).name, "newer");
 });
 
+fileTest("searches by start_time read only their pages and still see other writers", async (c) => {
+  const other = c.fresh();
+  const ids: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const run = await c.store.createRun({ startTime: 1000 + (i % 10) * 10, runName: `r${i}` });
+    ids.push(run.info.runId);
+    await c.store.logParam(run.info.runId, { key: "p", value: String(i) });
+  }
+  // The same searches through the scan that reads every run (a status filter forces it).
+  const check = async (orderBy: string[], view?: "ALL" | "DELETED_ONLY", filter?: string) => {
+    const walk = async (filter?: string) => {
+      const out: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await c.store.searchRuns({
+          experimentIds: ["0"],
+          filter,
+          orderBy,
+          viewType: view,
+          maxResults: 7,
+          pageToken,
+        });
+        out.push(...page.items.map((r) => r.info.runId));
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      return out;
+    };
+    const full = filter
+      ? `${filter} and attributes.status != 'NONE'`
+      : "attributes.status != 'NONE'";
+    assert.deepEqual(await walk(filter), await walk(full), JSON.stringify([orderBy, filter]));
+    return await walk(filter);
+  };
+  for (const order of [[], ["attributes.start_time ASC"], ["attributes.run_id DESC"]]) {
+    assert.equal((await check(order)).length, 30);
+  }
+  assert.equal((await check(["params.p DESC"])).length, 30);
+  assert.equal((await check(["params.p"], undefined, "params.p LIKE '1%'")).length, 11);
+  assert.equal(
+    (await check([], undefined, "params.p != '3' and params.q IS NULL")).length,
+    29,
+  );
+  // A param logged later (by another process) joins the order and the filters at once.
+  await other.logParam(ids[5], { key: "q", value: "late" });
+  assert.deepEqual(await check(["params.q DESC"], undefined, "params.q = 'late'"), [ids[5]]);
+  assert.equal((await check(["params.q DESC"]))[0], ids[5]);
+  const first = async () =>
+    (await c.store.searchRuns({ experimentIds: ["0"], maxResults: 3 })).items;
+  await other.updateRun({ runId: (await first())[0].info.runId, status: "FAILED" });
+  assert.equal((await first())[0].info.status, "FAILED");
+  const gone = (await first())[0].info.runId;
+  await other.deleteRun(gone);
+  assert.ok(!(await first()).some((r) => r.info.runId === gone));
+  assert.deepEqual(await check([], "DELETED_ONLY"), [gone]);
+  const late = (await other.createRun({ startTime: 5000 })).info.runId;
+  assert.equal((await first())[0].info.runId, late);
+  // No MLflow call moves a start_time; an edit in place is seen once the folder's runs change.
+  const meta = join(c.root, "0", ids[0], "meta.yaml");
+  Deno.writeTextFileSync(meta, read(meta).replace(/start_time: \d+/, "start_time: 9000"));
+  await other.createRun({ startTime: 1 });
+  await check([]);
+  assert.equal((await first())[0].info.runId, ids[0]);
+  await c.store.hardDeleteRun(ids[0]);
+  assert.equal((await check([])).length, 30);
+});
+
+fileTest("metric history pages continue where the last one ended and see appends", async (c) => {
+  const id = (await c.store.createRun({})).info.runId;
+  const points = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      key: "m",
+      value: (from + i) / 3,
+      timestamp: from + i,
+      step: from + i,
+    }));
+  await c.store.logBatch(id, { metrics: points(0, 50) });
+  const walk = async (size: number) => {
+    const out: number[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await c.store.getMetricHistory(id, "m", { maxResults: size, pageToken });
+      assert.ok(page.items.length <= size);
+      out.push(...page.items.map((p) => p.step));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  };
+  const all = (await c.store.getMetricHistory(id, "m")).items.map((p) => p.step);
+  assert.equal(all.length, 50);
+  for (const size of [1, 7, 50, 51]) assert.deepEqual(await walk(size), all);
+  const p1 = await c.store.getMetricHistory(id, "m", { maxResults: 20 });
+  // Another process appends (with a blank line, which holds no point) between two pages.
+  const file = join(c.root, "0", id, "metrics", "m");
+  Deno.writeTextFileSync(file, "\n", { append: true });
+  await c.fresh().logBatch(id, { metrics: points(50, 5) });
+  const rest = [];
+  for (let t = p1.nextPageToken; t;) {
+    const page = await c.store.getMetricHistory(id, "m", { maxResults: 20, pageToken: t });
+    rest.push(...page.items.map((p) => p.step));
+    t = page.nextPageToken;
+  }
+  assert.deepEqual([...p1.items.map((p) => p.step), ...rest], [...all, 50, 51, 52, 53, 54]);
+  // A rewrite (new inode, fewer lines) forgets the old byte offsets.
+  Deno.writeTextFileSync(file + ".new", "1 0.5 0\n2 0.5 1\n");
+  Deno.renameSync(file + ".new", file);
+  assert.deepEqual(await walk(1), [0, 1]);
+  const skip = await c.store.getMetricHistory(id, "m", {
+    maxResults: 1,
+    pageToken: btoa('{"offset": 1}'),
+  });
+  assert.deepEqual(skip.items.map((p) => p.timestamp), [2]);
+});
+
 fileTest("openStore() maps URIs to stores", async (c) => {
   const cases = [c.root, `file://${c.root}`, `file://${encodeURI(c.root)}`];
   for (const uri of cases) {

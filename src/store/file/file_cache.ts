@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { Metric } from "../../model.ts";
-import { isLater, parseMetricText } from "./format.ts";
+import { foldLatest } from "./metric_scan.ts";
 import { listDir, readBytesFrom, readText, sameSig, type Sig, sig } from "./file_io.ts";
 
 // A signature whose mtime is this close to the time it was read may hide a later change made in
@@ -32,6 +32,8 @@ export class FileCache {
   #files = new Map<string, Entry<unknown>>();
   #dirs = new Map<string, Entry<Deno.DirEntry[]>>();
   #metrics = new Map<string, MetricState>();
+  // Walks of flat directories, valid while the directory's cached listing is the same array.
+  #walks = new Map<string, { listing: Deno.DirEntry[]; files: readonly string[] }>();
   #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -83,6 +85,12 @@ export class FileCache {
     return this.file(path, parse);
   }
 
+  /** True when `path` is cached as a complete, settled file (read long after it was written). */
+  isTrusted(path: string): boolean {
+    const hit = this.#files.get(path);
+    return hit !== undefined && hit.trusted && hit.error === undefined;
+  }
+
   /** A directory's entries (empty when absent or a symlink). */
   dir(path: string): Deno.DirEntry[] {
     const s = sig(path);
@@ -97,14 +105,28 @@ export class FileCache {
     return value;
   }
 
-  /** Relative POSIX paths of the regular files under `dir` (symlinks skipped), from cache. */
-  walk(dir: string, prefix = ""): string[] {
+  /**
+   * Relative POSIX paths of the regular files under `dir` (symlinks skipped), from cache. The
+   * result is shared: callers must not change it.
+   */
+  walk(dir: string, prefix = ""): readonly string[] {
+    const listing = this.dir(dir);
+    const memo = prefix ? undefined : this.#walks.get(dir);
+    if (memo && memo.listing === listing) return memo.files;
     const out: string[] = [];
-    for (const e of this.dir(dir)) {
+    let flat = true;
+    for (const e of listing) {
       if (e.isSymlink) continue;
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory) out.push(...this.walk(join(dir, e.name), rel));
-      else if (e.isFile) out.push(rel);
+      if (e.isDirectory) {
+        flat = false;
+        out.push(...this.walk(join(dir, e.name), rel));
+      } else if (e.isFile) out.push(rel);
+    }
+    // Nested keys are listed through sub-directories the memo does not track: walk them anew.
+    if (!prefix) {
+      if (flat) this.#walks.set(dir, { listing, files: out });
+      else this.#walks.delete(dir);
     }
     return out;
   }
@@ -125,9 +147,9 @@ export class FileCache {
     const bytes = readBytesFrom(path, st.consumed);
     const end = bytes.lastIndexOf(0x0a);
     if (end >= 0) {
-      const points = parseMetricText(key, new TextDecoder().decode(bytes.subarray(0, end + 1)));
-      for (const p of points) if (!st.latest || isLater(p, st.latest)) st.latest = p;
-      st.count += points.length;
+      const { latest, count } = foldLatest(key, bytes.subarray(0, end + 1), st.latest);
+      st.latest = latest;
+      st.count += count;
       st.consumed += end + 1;
     }
     st.sig = s;
@@ -137,7 +159,8 @@ export class FileCache {
 
   /** Drops everything cached under `prefix` (after a hard delete or a move). */
   forget(prefix: string): void {
-    for (const m of [this.#files, this.#dirs, this.#metrics] as Map<string, unknown>[]) {
+    const maps = [this.#files, this.#dirs, this.#metrics, this.#walks] as Map<string, unknown>[];
+    for (const m of maps) {
       for (const k of m.keys()) if (k === prefix || k.startsWith(prefix + "/")) m.delete(k);
     }
   }

@@ -9,7 +9,9 @@ import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag, ViewType } fr
 import { TAG } from "../../model.ts";
 import { validateExperimentId, validateKey, validateRunId } from "../../validate.ts";
 import { FileCache } from "./file_cache.ts";
+import { RunOrderIndex } from "./run_order.ts";
 import { readText } from "./file_io.ts";
+import { HistoryPages } from "./history_pages.ts";
 import {
   datasetFromMeta,
   experimentFromMeta,
@@ -71,9 +73,12 @@ function textValue(text: string): string {
 export class FileReader {
   readonly root: string;
   readonly cache: FileCache;
+  /** Runs in start_time / run_id order, for searches that need nothing else. */
+  readonly order: RunOrderIndex = new RunOrderIndex(this);
   #warn: (message: string) => void;
   #warned = new Set<string>();
   #runIndex = new Map<string, RunLoc>();
+  #history = new HistoryPages();
 
   constructor(root: string, cache: FileCache, warn: (message: string) => void) {
     this.root = root;
@@ -252,8 +257,8 @@ export class FileReader {
     }
   }
 
-  /** Keys of a run's metrics, params or tags. */
-  runKeys(loc: RunLoc, kind: RunFileKind): string[] {
+  /** Keys of a run's metrics, params or tags (shared: do not change the array). */
+  runKeys(loc: RunLoc, kind: RunFileKind): readonly string[] {
     return this.cache.walk(join(loc.dir, kind));
   }
 
@@ -261,17 +266,28 @@ export class FileReader {
   runFile(loc: RunLoc, kind: "params" | "tags", key: string): string | undefined {
     // A key from a search filter may be anything; one that is not a valid name cannot exist.
     if (!isValidKey(key)) return undefined;
-    const path = runFilePath(loc.dir, kind, key);
+    const path = keyPath(loc.dir, kind, key);
     // Params are written once, so a complete cached value stays right without a stat.
     return kind === "params"
       ? this.cache.immutable(path, textValue)
       : this.cache.file(path, textValue);
   }
 
+  /**
+   * A param's value, and whether it is final: written, and old enough that the file is complete
+   * (params never change once written, so a final value is never read again by the run index).
+   */
+  paramState(loc: RunLoc, key: string): { value: string | undefined; final: boolean } {
+    if (!isValidKey(key)) return { value: undefined, final: true };
+    const path = keyPath(loc.dir, "params", key);
+    const value = this.cache.immutable(path, textValue);
+    return { value, final: value !== undefined && this.cache.isTrusted(path) };
+  }
+
   /** The latest point of one metric, or undefined. */
   latestMetric(loc: RunLoc, key: string): Metric | undefined {
     if (!isValidKey(key)) return undefined;
-    return this.cache.latestMetric(runFilePath(loc.dir, "metrics", key), key);
+    return this.cache.latestMetric(keyPath(loc.dir, "metrics", key), key);
   }
 
   /** Every point of one metric in file order (complete lines only). */
@@ -279,6 +295,21 @@ export class FileReader {
     validateKey(key, "Metric name");
     const text = readText(runFilePath(loc.dir, "metrics", key));
     return text === undefined ? [] : parseMetricText(key, text);
+  }
+
+  /**
+   * Points [offset, offset + max) of one metric in file order, and whether more follow. Reads from
+   * where an earlier page of the same file ended (metric files only grow), so walking a long
+   * history page by page reads each byte about once instead of once per page.
+   */
+  metricHistoryPage(
+    loc: RunLoc,
+    key: string,
+    offset: number,
+    max: number,
+  ): { items: Metric[]; more: boolean } {
+    validateKey(key, "Metric name");
+    return this.#history.page(runFilePath(loc.dir, "metrics", key), key, offset, max);
   }
 
   /** The dataset inputs of a run. */
@@ -342,11 +373,26 @@ function beingCreated(dir: string): boolean {
   }
 }
 
+// Keys repeat across runs (every run has the same params): remember the verdicts, boundedly.
+const keyVerdicts = new Map<string, boolean>();
+
 function isValidKey(key: string): boolean {
-  try {
-    validateKey(key);
-    return true;
-  } catch {
-    return false;
+  let ok = keyVerdicts.get(key);
+  if (ok === undefined) {
+    try {
+      validateKey(key);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (keyVerdicts.size >= 100_000) keyVerdicts.clear();
+    keyVerdicts.set(key, ok);
   }
+  return ok;
+}
+
+// runFilePath for a key that passed isValidKey: such a key is already a normalised relative POSIX
+// path, so plain concatenation gives the same string as path.join, without its cost.
+function keyPath(runDir: string, kind: RunFileKind, key: string): string {
+  return `${runDir}/${kind}/${key}`;
 }

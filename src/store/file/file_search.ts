@@ -15,7 +15,9 @@ import {
   paginate,
   referencedKeys,
 } from "../../search/match.ts";
-import type { FileReader, RunLoc } from "./file_reader.ts";
+import { decodePageToken } from "../../search/page_token.ts";
+import type { ExperimentLoc, FileReader, RunLoc } from "./file_reader.ts";
+import { isImmutable, isImmutableQuery } from "./run_order.ts";
 
 /** MLflow's default page size of both searches. */
 export const DEFAULT_MAX_RESULTS = 1000;
@@ -47,29 +49,55 @@ export function searchRunsIn(reader: FileReader, req: SearchRunsRequest): Page<R
     ? DEFAULT_MAX_RESULTS
     : validateMaxResults(req.maxResults);
   const view = req.viewType ?? "ACTIVE_ONLY";
-  const refs = referencedKeys(filter, order);
-  const locs = new Map<Run, RunLoc>();
-  const found: Run[] = [];
+  const exps: ExperimentLoc[] = [];
   for (const expId of new Set(req.experimentIds)) {
     validateExperimentId(expId);
     const exp = reader.findExperiment(expId);
-    if (!exp) continue;
-    for (const loc of reader.runLocs(exp)) {
-      const info = reader.tryRunInfo(loc);
-      if (!info) continue;
-      if (view === "ACTIVE_ONLY" && info.lifecycleStage !== "active") continue;
-      if (view === "DELETED_ONLY" && info.lifecycleStage !== "deleted") continue;
-      let run: Run | undefined;
-      try {
-        run = partialRun(reader, loc, info, refs);
-      } catch (e) {
-        reader.warnOnce(`Skipping run "${reader.rel(loc.dir)}": ${(e as Error).message}`);
-        continue;
-      }
-      if (!matchRun(run, filter)) continue;
-      locs.set(run, loc);
-      found.push(run);
+    if (exp) exps.push(exp);
+  }
+  const inView = (info: Run["info"]) =>
+    view === "ALL" || info.lifecycleStage === (view === "ACTIVE_ONLY" ? "active" : "deleted");
+  const refs = referencedKeys(filter, order);
+  if (isImmutableQuery(filter, order)) {
+    // Only keys that never change: visit runs in that order up to the end of the page.
+    const limit = decodePageToken(req.pageToken) + max + 1;
+    const visited = reader.order.scan(
+      exps,
+      order,
+      [...refs.params],
+      (key) => matchRun(key, filter),
+      inView,
+      limit,
+    );
+    if (visited) {
+      const page = paginate(visited, max, req.pageToken);
+      return { ...page, items: page.items.map((v) => reader.fullRun(v.loc, v.info)) };
     }
+  }
+  // Conditions on keys that never change narrow the runs to read through the index, without I/O.
+  const fixed = filter.filter(isImmutable);
+  const scan = fixed.length
+    ? reader.order.candidates(
+      exps,
+      [...referencedKeys(fixed, []).params],
+      (key) => matchRun(key, fixed),
+    )
+    : exps.flatMap((exp) => reader.runLocs(exp));
+  const locs = new Map<Run, RunLoc>();
+  const found: Run[] = [];
+  for (const loc of scan) {
+    const info = reader.tryRunInfo(loc);
+    if (!info || !inView(info)) continue;
+    let run: Run | undefined;
+    try {
+      run = partialRun(reader, loc, info, refs);
+    } catch (e) {
+      reader.warnOnce(`Skipping run "${reader.rel(loc.dir)}": ${(e as Error).message}`);
+      continue;
+    }
+    if (!matchRun(run, filter)) continue;
+    locs.set(run, loc);
+    found.push(run);
   }
   found.sort(compareRuns(order));
   const page = paginate(found, max, req.pageToken);

@@ -18,8 +18,7 @@ import type {
   Tag,
 } from "../../model.ts";
 import { DEFAULT_EXPERIMENT_ID, TAG } from "../../model.ts";
-import { decodePageToken } from "../../search/page_token.ts";
-import { paginate } from "../../search/match.ts";
+import { decodePageToken, encodePageToken } from "../../search/page_token.ts";
 import {
   validateBatchLimits,
   validateExperimentId,
@@ -374,9 +373,11 @@ export class FileStore implements TrackingStore {
       if (!Number.isInteger(max) || max < 0) {
         throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied`);
       }
-      const points = this.#reader.metricHistory(this.#reader.findRun(runId), key);
-      if (max === 0) return { items: points.slice(decodePageToken(req.pageToken)) };
-      return paginate(points, max, req.pageToken);
+      const offset = decodePageToken(req.pageToken);
+      const loc = this.#reader.findRun(runId);
+      if (max === 0) return { items: this.#reader.metricHistory(loc, key).slice(offset) };
+      const { items, more } = this.#reader.metricHistoryPage(loc, key, offset, max);
+      return more ? { items, nextPageToken: encodePageToken(offset + max) } : { items };
     });
   }
 

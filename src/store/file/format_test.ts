@@ -19,6 +19,7 @@ import {
   runFromMeta,
   runToYaml,
 } from "./format.ts";
+import { foldLatest } from "./metric_scan.ts";
 
 Deno.test("formatFloat() writes Python repr(float)", () => {
   const table: [number, string][] = [
@@ -151,6 +152,66 @@ Deno.test("latestMetric() is the max by (step, timestamp, value), first wins tie
   assert.ok(Number.isNaN(latestMetric([p(0, 1, NaN), p(0, 1, 5)])!.value));
   assert.equal(latestMetric([p(0, 1, 5), p(0, 1, NaN)])?.value, 5);
   assert.equal(latestMetric([]), undefined);
+});
+
+// Lines the fast paths must read exactly as the general parser does (or leave to it).
+const ODD_LINES = [
+  "1 0.5 0",
+  "1700000000000 0.01999866669333308 12",
+  "01 2 03",
+  "1 1.e5 2",
+  "1 .5 2",
+  "1 -0.0 2",
+  "1 +3 2",
+  "1 1e-05 3",
+  "1 1E+300 3",
+  "1 nan 2",
+  "1 -inf 2",
+  "1 Infinity 2",
+  "-1 2 3",
+  "1 2 -3",
+  "1 2",
+  "1 2 3 ds digest",
+  "1 2 3\r",
+  " 1 2 3 ",
+  "12345678901234567 2 3",
+  "1 2 1234567890123456",
+];
+
+Deno.test("parseMetricText() reads usual and odd lines as parseMetricLine() does", () => {
+  for (const line of ODD_LINES) {
+    assert.deepEqual(parseMetricText("k", line + "\n"), [parseMetricLine("k", line)], line);
+  }
+  for (const bad of ["1 1-2 3", "1 1e 3", "1 . 3", "1 - 3", "x 1 2", "1 2 y", "1\t2\t3"]) {
+    assert.throws(() => parseMetricText("k", bad + "\n"), MltError, bad);
+  }
+});
+
+Deno.test("foldLatest() agrees with parseMetricText() + latestMetric(), chunk by chunk", () => {
+  const texts = [
+    ODD_LINES.join("\n") + "\n",
+    "5 1 3\n4 2 3\n6 0 2\n\n5 1 3\n",
+    "1 nan 0\n1 5 0\n",
+    "1 5 0\n1 nan 0\n1 7 0\n",
+    "3 0.1 9\n3 0.1 9 ds d\n2 0.9 10\n",
+  ];
+  const enc = new TextEncoder();
+  for (const text of texts) {
+    const points = parseMetricText("k", text);
+    const want = latestMetric(points);
+    const got = foldLatest("k", enc.encode(text), undefined);
+    assert.deepEqual(got, { latest: want, count: points.length }, text);
+    // Split at every line boundary: folding the second part into the first's result agrees.
+    const lines = text.split("\n");
+    for (let i = 1; i < lines.length - 1; i++) {
+      const head = lines.slice(0, i).join("\n") + "\n", tail = lines.slice(i).join("\n");
+      const a = foldLatest("k", enc.encode(head), undefined);
+      const b = foldLatest("k", enc.encode(tail), a.latest);
+      assert.deepEqual(b.latest, want, `${JSON.stringify(text)} split at ${i}`);
+      assert.equal(a.count + b.count, points.length);
+    }
+  }
+  assert.throws(() => foldLatest("k", enc.encode("1 2 3\n1 abc 3\n"), undefined), MltError);
 });
 
 const EXP: Experiment = {
