@@ -6,7 +6,10 @@
  *
  *   deno run -A bench/ui_bench.ts [--runs 10000] [--params 50] [--metrics 20]
  *     [--chart-metrics 100] [--chart-steps 100000] [--repeat 5] [--dir /tmp/x]
- *     [--mlflow .venv/bin/mlflow] [--chromium /usr/bin/chromium]
+ *     [--mlflow .venv/bin/mlflow] [--chromium /usr/bin/chromium] [--build-only] [--no-mlflow]
+ *
+ * With --dir, the tree is kept and reused by later runs with the same sizes (its ids are saved in
+ * `<dir>/.mlt-ui-bench.json`); --build-only stops after building it.
  *
  * Prints one table and the ratios MLflow / mlt (above 1 means mlt is faster).
  */
@@ -29,6 +32,8 @@ const { values: opt } = parseArgs({
     dir: { type: "string" },
     mlflow: { type: "string", default: new URL("../.venv/bin/mlflow", import.meta.url).pathname },
     chromium: { type: "string", default: "/usr/bin/chromium" },
+    "build-only": { type: "boolean", default: false },
+    "no-mlflow": { type: "boolean", default: false },
   },
 });
 const RUNS = Number(opt.runs), PARAMS = Number(opt.params), METRICS = Number(opt.metrics);
@@ -72,7 +77,33 @@ async function writeRun(expDir: string, expId: string, r: number, metrics: numbe
   return runId;
 }
 
-async function buildTree(root: string) {
+interface Tree {
+  expId: string;
+  chartExp: string;
+  chartRun?: string;
+}
+
+// Reuses a tree built earlier in `--dir` with the same sizes, or builds one.
+async function tree(root: string): Promise<Tree> {
+  const marker = `${root}/.mlt-ui-bench.json`;
+  const sizes = [RUNS, PARAMS, METRICS, CHART_METRICS, CHART_STEPS].join("x");
+  try {
+    const saved = JSON.parse(await Deno.readTextFile(marker));
+    if (saved.sizes === sizes) {
+      console.error(`reusing the tree in ${root}`);
+      return saved.tree;
+    }
+    throw new Error(`${root} holds a tree of other sizes (${saved.sizes}); use another --dir`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  console.error(`building ${RUNS} runs × ${PARAMS} params × ${METRICS} metrics in ${root}`);
+  const built = await buildTree(root);
+  await Deno.writeTextFile(marker, JSON.stringify({ sizes, tree: built }));
+  return built;
+}
+
+async function buildTree(root: string): Promise<Tree> {
   const store = openStore(root);
   const expId = await store.createExperiment("bench-table");
   const chartExp = await store.createExperiment("bench-charts");
@@ -114,26 +145,36 @@ function start(cmd: string, args: string[], env: Record<string, string> = {}) {
   return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "piped" }).spawn();
 }
 
+// Time to the first byte of the page; the rest is read too (not cancelled), as a browser does, so
+// a streamed page's remaining work does not spill into the next request's time.
 async function ttfb(url: string): Promise<number> {
   const t = performance.now();
   const res = await fetch(url);
   const reader = res.body!.getReader();
   await reader.read();
   const ms = performance.now() - t;
-  await reader.cancel();
+  while (!(await reader.read()).done) {
+    // drain
+  }
   return ms;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// Milliseconds from navigation until `check` (a JS expression) holds in a fresh context.
+// Milliseconds from navigation until `check` (a JS expression) holds in a fresh context; with
+// `scroll`, the page scrolls down by a screen every 100 ms meanwhile (as a reader skimming it).
 async function visible(
   browser: Awaited<ReturnType<typeof chromium.launch>>,
   url: string,
   check: string,
+  scroll = false,
 ): Promise<number> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // bypassCSP: the checks are evaluated as strings, which mlt's CSP (rightly) forbids.
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
   const page = await ctx.newPage();
+  if (scroll) {
+    await page.addInitScript({ content: "setInterval(() => scrollBy(0, innerHeight), 100);" });
+  }
   try {
     const t = performance.now();
     await page.goto(url, { waitUntil: "commit" });
@@ -146,8 +187,8 @@ async function visible(
 
 async function main() {
   const root = opt.dir ?? await Deno.makeTempDir({ prefix: "mlt-ui-bench-" });
-  console.error(`building ${RUNS} runs × ${PARAMS} params × ${METRICS} metrics in ${root}`);
-  const { expId, chartExp, chartRun } = await buildTree(root);
+  const { expId, chartExp, chartRun } = await tree(root);
+  if (opt["build-only"]) return;
   const mltPort = freePort(), mlflowPort = freePort();
   const mlt = start(Deno.execPath(), [
     "run",
@@ -159,7 +200,7 @@ async function main() {
     "--port",
     String(mltPort),
   ]);
-  const mlflow = start(opt.mlflow!, [
+  const mlflow = opt["no-mlflow"] ? undefined : start(opt.mlflow!, [
     "server",
     "--backend-store-uri",
     root,
@@ -184,11 +225,13 @@ async function main() {
   try {
     const mltBase = `http://127.0.0.1:${mltPort}`, mlflowBase = `http://127.0.0.1:${mlflowPort}`;
     await waitHealthy(mltBase, mlt, "mlt ui");
-    let mlflowUp = true;
-    await waitHealthy(mlflowBase, mlflow, "mlflow server").catch((e) => {
-      console.error(String(e));
-      mlflowUp = false;
-    });
+    let mlflowUp = mlflow !== undefined;
+    if (mlflow) {
+      await waitHealthy(mlflowBase, mlflow, "mlflow server").catch((e) => {
+        console.error(String(e));
+        mlflowUp = false;
+      });
+    }
     const mltTable = `${mltBase}/experiments/${expId}`;
     // MLflow 3 opens GenAI traces by default; its runs table lives under /runs.
     const mlflowTable = `${mlflowBase}/#/experiments/${expId}/runs?workflowType=machine_learning`;
@@ -231,14 +274,12 @@ async function main() {
       ),
     ]);
     if (chartRun) {
+      const runPage = `${mltBase}/experiments/${chartExp}/runs/${chartRun}`;
+      const points = `${CHART_METRICS} × ${CHART_STEPS} points`;
       rows.push([
-        `run with ${CHART_METRICS} × ${CHART_STEPS} points: charts drawn (ms; MLflow: first chart)`,
+        `run with ${points}: first chart drawn (ms)`,
         await measure(() =>
-          visible(
-            browser,
-            `${mltBase}/experiments/${chartExp}/runs/${chartRun}`,
-            `document.querySelectorAll("figure.chart svg polyline").length >= ${CHART_METRICS}`,
-          )
+          visible(browser, runPage, `document.querySelector("figure.chart svg polyline") !== null`)
         ),
         await opt2(mlflowUp, () =>
           measure(() =>
@@ -250,10 +291,24 @@ async function main() {
             )
           )),
       ]);
+      // mlt renders the first charts with the page and the rest as they scroll into view.
+      rows.push([
+        `run with ${points}: all ${CHART_METRICS} charts drawn, scrolling down (ms)`,
+        await measure(() =>
+          visible(
+            browser,
+            runPage,
+            `document.querySelectorAll("figure.chart svg polyline").length >= ${CHART_METRICS}`,
+            true,
+          )
+        ),
+        undefined,
+      ]);
     }
   } finally {
     await browser.close();
     for (const c of [mlt, mlflow]) {
+      if (!c) continue;
       try {
         c.kill("SIGTERM");
       } catch {

@@ -1,8 +1,9 @@
 /**
  * The UI in a real Chromium (Debian's /usr/bin/chromium through playwright-core) against a real
  * server on a free port: the seed example's run (test_param = 100, a 10-point test_metric chart),
- * MLflow's hash links, comparing two runs, the filter box, and a live run updating without a
- * reload. Screenshots go to screenshots/ (git-ignored). A missing Chromium is a failure: CI
+ * MLflow's hash links, comparing two runs (with the parallel-coordinates and scatter plots), the
+ * filter box, charts loaded as they scroll into view, the output log, and a live run updating
+ * without a reload. Screenshots go to screenshots/ (git-ignored). A missing Chromium is a failure: CI
  * installs it (`apt-get install -y chromium`).
  */
 import assert from "node:assert/strict";
@@ -31,11 +32,31 @@ async function seed(store: TrackingStore) {
     }
     return id;
   };
+  const a = await make("seed-run", "100", "FINISHED", 10);
+  // What `mlt run` saves of the entry point's output.
+  const art = new URL((await store.getRun(a)).info.artifactUri).pathname;
+  await Deno.mkdir(`${art}/mlt`, { recursive: true });
+  await Deno.writeTextFile(`${art}/mlt/stdout.log`, "test_param=100\nepoch 9: done\n");
+  // A run with more chart points than the page draws itself (see chartBudget below).
+  const wideExp = await store.createExperiment("wide");
+  const wide = (await store.createRun({ experimentId: wideExp, runName: "wide-run" })).info.runId;
+  for (let m = 0; m < 12; m++) {
+    const metrics = Array.from({ length: 30 }, (_, step) => ({
+      key: `metric_${String(m).padStart(2, "0")}`,
+      value: Math.sin(step / 5 + m),
+      timestamp: t0 + step,
+      step,
+    }));
+    await store.logBatch(wide, { metrics });
+  }
+  await store.updateRun({ runId: wide, status: "FINISHED", endTime: t0 + 30 });
   return {
     exp,
-    a: await make("seed-run", "100", "FINISHED", 10),
+    a,
     b: await make("other-run", "200", "FINISHED", 10),
     live: await make("live-run", "300", "RUNNING", 3),
+    wideExp,
+    wide,
   };
 }
 
@@ -60,7 +81,8 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
     artifactsDestination: `${dir}/mlartifacts`,
     localArtifactRoots: [`${dir}/mlruns`],
   });
-  const ui = mountUi(app, { store, pollMs: 200 });
+  // 4 charts of 30 points exceed 100: the wide run's other 8 charts load as they come into view.
+  const ui = mountUi(app, { store, pollMs: 200, chartBudget: { points: 100, min: 2 } });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   const base = `http://127.0.0.1:${server.addr.port}`;
   const browser = await chromium.launch({
@@ -94,6 +116,7 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
         assert.equal(await page.title(), "seed-run · projects-and-tracking · mlt");
         // The uPlot island takes over the visible chart (hover values, zoom).
         await fig.locator(".uplot-host canvas").waitFor();
+        assert.match((await page.locator("#output-log").textContent()) ?? "", /epoch 9: done/);
         await shot(page, "run");
       },
     );
@@ -115,6 +138,12 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
       assert.deepEqual((await row.locator("td").allTextContents()).sort(), ["100", "200"]);
       const fig = page.locator('figure.chart[data-metric-key="test_metric"]');
       assert.equal(await fig.locator("svg.static polyline").count(), 2);
+      assert.equal(await page.locator("#parallel-plot polyline").count(), 2);
+      assert.equal(await page.locator("#scatter-plot circle").count(), 2);
+      await page.selectOption("select[name=sy]", "params.test_param");
+      await page.click('form[action$="#scatter"] button[type=submit]');
+      await page.waitForURL(/sy=params.test_param/);
+      assert.equal(await page.locator("#scatter-plot circle").count(), 2);
       await shot(page, "compare");
     });
 
@@ -131,6 +160,31 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
       await err.waitFor();
       assert.match((await err.textContent()) ?? "", /position \d+/);
       await shot(page, "filter-error");
+    });
+
+    await t.step("charts past the budget load as they scroll into view", async () => {
+      await page.goto(`${base}/experiments/${ids.wideExp}/runs/${ids.wide}`);
+      assert.equal(await page.locator("figure.chart").count(), 12);
+      assert.ok(await page.locator("#metrics-table tr[data-pending]").count() > 0);
+      for (let i = 0; i < 30; i++) {
+        if (await page.locator("figure.chart.lazy").count() === 0) break;
+        await page.mouse.wheel(0, 600);
+        await page.waitForTimeout(100);
+      }
+      await page.waitForFunction(() => !document.querySelector("figure.chart.lazy"));
+      assert.equal(await page.locator("figure.chart svg.static polyline").count(), 12);
+      assert.equal(await page.locator("#metrics-table tr[data-pending]").count(), 0);
+      // The sidebar's background runs down the whole page, however long it is.
+      const [shell, main] = await page.evaluate(() => {
+        const s = document.querySelector(".shell")!, m = document.querySelector("main")!;
+        return [
+          { bottom: s.getBoundingClientRect().bottom, bg: getComputedStyle(s).backgroundImage },
+          { bottom: m.getBoundingClientRect().bottom },
+        ];
+      });
+      assert.match(shell.bg, /gradient/);
+      assert.ok(shell.bottom >= main.bottom, `${shell.bottom} < ${main.bottom}`);
+      await shot(page, "lazy-charts");
     });
 
     await t.step("a live run's table, chart and status update without a reload", async () => {

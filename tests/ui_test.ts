@@ -5,6 +5,7 @@ import { createApp } from "../src/api/app.ts";
 import { openStore } from "../src/store/open.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import { mountUi, type Ui } from "../ui/app.ts";
+import type { ChartBudget } from "../ui/data.ts";
 
 const EVIL = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
 const T0 = Date.UTC(2024, 0, 1);
@@ -26,7 +27,10 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function fixture(staticPrefix = ""): Promise<Fixture> {
+async function fixture(
+  staticPrefix = "",
+  extra: { chartBudget?: ChartBudget } = {},
+): Promise<Fixture> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-ui-" }));
   const store = openStore(`${dir}/mlruns`);
   const app = createApp({
@@ -35,7 +39,7 @@ async function fixture(staticPrefix = ""): Promise<Fixture> {
     localArtifactRoots: [`${dir}/mlruns`],
     staticPrefix: staticPrefix || undefined,
   });
-  const ui = mountUi(app, { store, staticPrefix, pollMs: 20 });
+  const ui = mountUi(app, { store, staticPrefix, pollMs: 20, ...extra });
   const exp = await store.createExperiment("seed-exp");
   const mk = async (name: string, param: string, n: number) => {
     const run = await store.createRun({ experimentId: exp, runName: name, startTime: T0 });
@@ -132,10 +136,44 @@ Deno.test("ui: the runs table shows runs, columns, sorting, filtering and pages"
     assert.doesNotMatch(cols.text, /data-col="metrics.test_metric"/);
     const first = await f.get(`/experiments/${f.exp}?n=1&sort=name&dir=asc`);
     assert.deepEqual(order(first.text), ["run-a"]);
-    const next = /href="([^"]+)" rel="next"/.exec(first.text);
-    assert.ok(next, "a next-page link");
-    const second = await f.get(next[1].replaceAll("&amp;", "&"));
+    assert.doesNotMatch(first.text, /rel="prev"/);
+    const href = (text: string, rel: string) =>
+      new RegExp(`href="([^"]+)" rel="${rel}"`).exec(text)?.[1].replaceAll("&amp;", "&");
+    const second = await f.get(href(first.text, "next")!);
     assert.deepEqual(order(second.text), ["run-b"]);
+    assert.doesNotMatch(second.text, /rel="next"/);
+    const back = href(second.text, "prev");
+    assert.ok(back && !back.includes("page="), back);
+    assert.deepEqual(order((await f.get(back)).text), ["run-a"]);
+    const c = await f.store.createRun({ experimentId: f.exp, runName: "run-c", startTime: T0 });
+    const third = await f.get(
+      `/experiments/${f.exp}?n=1&sort=name&dir=asc&page=${btoa('{"offset": 2}')}`,
+    );
+    assert.match(third.text, /Runs 3–3 of 3/);
+    assert.deepEqual(order((await f.get(href(third.text, "prev")!)).text), ["run-b"]);
+    await f.store.deleteRun(c.info.runId);
+    const bad = await f.get(`/experiments/${f.exp}?page=%25%25`);
+    assert.equal(bad.status, 400);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: the runs page streams its frame before the search is done", async () => {
+  const f = await fixture();
+  try {
+    const res = await f.app.request(`/experiments/${f.exp}`);
+    assert.equal(res.status, 200);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const head = (await reader.read()).value ?? "";
+    assert.match(head, /^<!doctype html>/);
+    assert.match(head, /<aside class="side"/);
+    assert.match(head, /name="filter"/);
+    assert.doesNotMatch(head, /id="runs-table"/);
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
+    assert.match(rest, /id="runs-table"/);
+    assert.match(rest, /<\/html>$/);
   } finally {
     await f.close();
   }
@@ -267,6 +305,86 @@ Deno.test("ui: the metric and compare pages overlay runs and highlight differenc
     assert.equal(none.status, 400);
     const data = JSON.parse((await f.get(`/_mlt/chart-data?key=test_metric&runs=${f.a}`)).text);
     assert.equal(data.data[0].length, 10);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: the compare page plots params against a metric and any two columns", async () => {
+  const f = await fixture();
+  try {
+    await f.store.setTag(f.a, { key: "mlflow.runName", value: EVIL });
+    const c = await f.get(`/compare?runs=${f.a},${f.b}`);
+    assert.equal(c.status, 200);
+    assert.match(c.text, /<svg class="plot" id="parallel-plot"/);
+    assert.match(c.text, /<svg class="plot" id="scatter-plot"/);
+    // Defaults: the params that differ, then the first metric; scatter of that param and metric.
+    assert.match(c.text, /<option value="test_metric" selected>test_metric/);
+    assert.equal([...c.text.matchAll(/<polyline class="pc"/g)].length, 2);
+    assert.equal([...c.text.matchAll(/<circle cx=/g)].length, 2);
+    assert.match(c.text, /<option value="params.test_param" selected>/);
+    assert.doesNotMatch(c.text, /<script>alert|<img src=x/);
+    assert.match(c.text, /<title>&lt;script>alert\(1\)/);
+    await f.store.logParam(f.b, { key: "opt", value: EVIL });
+    const chosen = await f.get(
+      `/compare?runs=${f.a},${f.b}&sx=params.opt&sy=params.test_param&pp=opt&pm=test_metric`,
+    );
+    // run-a has no "opt": one dot; the category is shown (cut short) as escaped text.
+    assert.equal([...chosen.text.matchAll(/<circle cx=/g)].length, 1);
+    assert.match(chosen.text, />&lt;script>alert…</);
+    assert.match(chosen.text, /href="\/compare\?runs=[0-9a-f]+%2C[0-9a-f]+&amp;diff=1&amp;/);
+    assert.doesNotMatch(chosen.text, /<script>alert/);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: charts past the point budget load later; without JS they link", async () => {
+  const f = await fixture("", { chartBudget: { points: 1, min: 1 } });
+  try {
+    for (const key of ["m1", "m2"]) {
+      for (let step = 0; step < 3; step++) {
+        await f.store.logMetric(f.a, { key, value: step, timestamp: T0 + step, step });
+      }
+    }
+    const page = await f.get(`/experiments/${f.exp}/runs/${f.a}`);
+    assert.equal([...page.text.matchAll(/<figure class="chart" /g)].length, 1);
+    const lazy = [
+      ...page.text.matchAll(
+        /<figure class="chart lazy" data-metric-key="(\w+)" data-lazy="([^"]+)"/g,
+      ),
+    ];
+    assert.deepEqual(lazy.map((m) => m[1]), ["m2", "test_metric"]);
+    assert.match(page.text, /href="\/metric\?key=m2&amp;runs=[0-9a-f]+">Open the chart of m2</);
+    assert.match(page.text, /<tr data-metric-key="m2" data-pending="1">/);
+    const json = JSON.parse((await f.get(lazy[1][2].replaceAll("&amp;", "&"))).text);
+    assert.match(json.figure, /^<figure class="chart" data-metric-key="test_metric"/);
+    assert.equal(/<polyline points="([^"]+)"/.exec(json.figure)?.[1].split(" ").length, 10);
+    assert.match(json.row, /<td class="num" data-steps="true">10<\/td>/);
+    assert.equal((await f.get("/_mlt/chart?key=m2")).status, 404);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("ui: the run page shows the output log of mlt run, escaped", async () => {
+  const f = await fixture();
+  try {
+    const run = await f.store.getRun(f.a);
+    const artifacts = new URL(run.info.artifactUri).pathname;
+    assert.doesNotMatch((await f.get(`/experiments/${f.exp}/runs/${f.a}`)).text, /id="output"/);
+    await Deno.mkdir(`${artifacts}/mlt`, { recursive: true });
+    const long = "x".repeat(70 * 1024);
+    await Deno.writeTextFile(`${artifacts}/mlt/stdout.log`, `${long}\nepoch 1 ${EVIL}\ndone\n`);
+    const { text } = await f.get(`/experiments/${f.exp}/runs/${f.a}`);
+    assert.match(text, /<h2 id="output">Output<\/h2>/);
+    assert.match(text, /showing the end/);
+    assert.match(text, /<pre class="output" id="output-log">epoch 1 &lt;script>alert\(1\)/);
+    assert.doesNotMatch(text, /<script>alert/);
+    assert.match(
+      text,
+      /href="\/get-artifact\?run_id=[0-9a-f]+&amp;path=mlt%2Fstdout.log" download/,
+    );
   } finally {
     await f.close();
   }

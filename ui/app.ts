@@ -7,36 +7,46 @@
 import { type Context, Hono } from "hono";
 import { h } from "preact";
 import { MltError, notFound } from "../src/errors.ts";
-import { TAG, type ViewType } from "../src/model.ts";
+import { type Page, type Run, TAG, type ViewType } from "../src/model.ts";
+import { parseRunFilter } from "../src/search/filter.ts";
+import { parseRunOrderBy } from "../src/search/order_by.ts";
+import { decodePageToken, encodePageToken } from "../src/search/page_token.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import { actionRoutes } from "./actions.ts";
 import { ASSET_VERSION, assetResponse } from "./assets.ts";
 import { alignedData, colorAt, parseSmooth, parseXMode, parseYScale } from "./chart.ts";
 import type { ArtifactItem } from "./components/artifacts.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
-import { filterError } from "./components/filter_box.tsx";
+import { type FilterError, filterError } from "./components/filter_box.tsx";
 import type { Sort } from "./components/runs_table.tsx";
 import {
   allExperiments,
+  budgetedCharts,
+  CHART_BUDGET,
+  type ChartBudget,
   chartData,
   checkExperimentId,
   checkRunId,
+  comparePlots,
   isClientError,
   LARGE,
   loadRuns,
-  mapLimit,
   metricChart,
   SMALL,
+  viewQuery,
 } from "./data.ts";
 import { LiveHub, runSig, runTicker, sseResponse, statusTicker } from "./live.ts";
-import { loadArtifacts, restArtifacts } from "./artifact_view.ts";
+import { loadArtifacts, loadOutput, restArtifacts } from "./artifact_view.ts";
+import { type ChartItem, type LazyChartProps, SvgChart } from "./components/chart.tsx";
+import { MetricRow, type MetricSummary } from "./components/metrics.tsx";
 import { ComparePage } from "./pages/compare.tsx";
 import { ErrorPage } from "./pages/error.tsx";
 import { HomePage } from "./pages/home.tsx";
 import { MetricPage } from "./pages/metric.tsx";
-import { RunPage } from "./pages/run.tsx";
-import { RunsPage } from "./pages/runs.tsx";
-import { htmlResponse } from "./render.ts";
+import { RunDetails, RunMetrics, RunPage } from "./pages/run.tsx";
+import { orderClause, runColumns } from "./runs_query.ts";
+import { RunsBody, RunsPage } from "./pages/runs.tsx";
+import { fragment, htmlResponse, Slot, streamResponse } from "./render.ts";
 import { type Urls, urls } from "./urls.ts";
 
 /** Reads a run's artifacts (listing and bytes); mountUi provides it over the REST routes. */
@@ -55,6 +65,8 @@ export interface UiOptions {
   pollMs?: number;
   /** Clock for durations (tests). */
   now?: () => number;
+  /** How many points pages draw on the server before deferring charts (default CHART_BUDGET). */
+  chartBudget?: ChartBudget;
 }
 
 /** The UI app and a way to end its live streams. */
@@ -80,28 +92,12 @@ function idList(c: Context, name: string): string[] {
   return [...new Set(ids.filter(Boolean))];
 }
 
-// The store's order_by clause for a column id of the runs table.
-function orderClause(sort: Sort): string[] {
-  const dir = sort.desc ? "DESC" : "ASC";
-  const fixed: Record<string, string> = {
-    name: "attributes.run_name",
-    status: "attributes.status",
-    start: "attributes.start_time",
-    user: "attributes.user_id",
-    source: `tags.\`${TAG.sourceName}\``,
-    version: `tags.\`${TAG.gitCommit}\``,
-  };
-  if (fixed[sort.col]) return [`${fixed[sort.col]} ${dir}`];
-  const m = /^(metrics|params|tags)\.(.+)$/.exec(sort.col);
-  if (m && !m[2].includes("`")) return [`${m[1]}.\`${m[2]}\` ${dir}`, "attributes.start_time DESC"];
-  return ["attributes.start_time DESC"];
-}
-
 /** Builds the UI routes (relative to the prefix). */
 export function createUi(opts: UiOptions): Ui {
   const store = opts.store;
   const u: Urls = urls(opts.prefix ?? "", ASSET_VERSION);
   const now = opts.now ?? Date.now;
+  const budget = opts.chartBudget ?? CHART_BUDGET;
   const hub = new LiveHub();
   const app = new Hono();
 
@@ -140,72 +136,71 @@ export function createUi(opts: UiOptions): Ui {
     };
     const n = Math.min(1000, Math.max(1, Number(c.req.query("n")) || 100));
     const pageToken = c.req.query("page") || undefined;
-    let runs: Awaited<ReturnType<TrackingStore["searchRuns"]>> = { items: [] };
-    let error;
+    // Checked before the first byte goes out, so mistakes still get their status (400).
+    const offset = decodePageToken(pageToken);
+    const orderBy = orderClause(sort);
+    let error: FilterError | undefined;
     try {
-      runs = await store.searchRuns({
-        experimentIds: [id],
-        filter: filter || undefined,
-        viewType: view,
-        maxResults: n,
-        orderBy: orderClause(sort),
-        pageToken,
-      });
+      parseRunFilter(filter || undefined);
+      parseRunOrderBy(orderBy);
     } catch (e) {
       if (!isClientError(e)) throw e;
       error = filterError(e.message);
     }
-    const available = new Set<string>();
-    const metricKeys = new Set<string>(), paramKeys = new Set<string>();
-    for (const r of runs.items) {
-      for (const m of r.data.metrics) metricKeys.add(`metrics.${m.key}`);
-      for (const p of r.data.params) paramKeys.add(`params.${p.key}`);
-    }
-    const tagKeys = new Set<string>();
-    for (const r of runs.items) {
-      for (const t of r.data.tags) if (!t.key.startsWith("mlflow.")) tagKeys.add(`tags.${t.key}`);
-    }
-    for (const s of [metricKeys, paramKeys, tagKeys]) {
-      for (const k of [...s].sort()) available.add(k);
-    }
-    const chosenRaw = c.req.queries("cols") || c.req.queries("col")
+    const explicit = c.req.queries("cols") || c.req.queries("col");
+    const chosen = explicit
       ? [
         ...(c.req.queries("cols") ?? []).flatMap((v) => v.split(",")),
         ...(c.req.queries("col") ?? []),
-      ]
-        .filter(Boolean)
-      : [...[...metricKeys].sort().slice(0, 10), ...[...paramKeys].sort().slice(0, 10)];
-    const columns = [...new Set(chosenRaw)].filter((k) => /^(metrics|params|tags)\./.test(k));
-    const explicitCols = c.req.queries("cols") || c.req.queries("col");
+      ].filter(Boolean)
+      : undefined;
     const state = {
       filter: filter || undefined,
       sort: col === "start" && sort.desc ? undefined : col,
       dir: col === "start" && sort.desc ? undefined : sort.desc ? "desc" : "asc",
       view: view === "ACTIVE_ONLY" ? undefined : view,
-      cols: explicitCols ? columns.join(",") || "" : undefined,
+      cols: chosen
+        ? [...new Set(chosen)].filter((k) => /^(metrics|params|tags)\./.test(k)).join(",") || ""
+        : undefined,
       n: n === 100 ? undefined : String(n),
     };
-    const status = error ? 400 : 200;
-    return htmlResponse(
-      h(RunsPage, {
+    const body = async () => {
+      const runs: Page<Run> = error ? { items: [] } : await store.searchRuns({
+        experimentIds: [id],
+        filter: filter || undefined,
+        viewType: view,
+        maxResults: n,
+        orderBy,
+        pageToken,
+      });
+      const { columns, available } = runColumns(runs.items, chosen);
+      return h(RunsBody, {
         u,
         experiment,
-        experiments,
         runs: runs.items,
-        filter,
-        filterError: error,
         sort,
         view,
         columns,
-        available: [...new Set([...available, ...columns])],
+        available,
         pageSize: n,
+        offset,
         pageToken,
         nextPageToken: runs.nextPageToken,
+        prevPageToken: offset - n > 0 ? encodePageToken(offset - n) : undefined,
         state,
         now: now(),
-      }),
-      status,
-    );
+      });
+    };
+    const shell = h(RunsPage, {
+      u,
+      experiment,
+      experiments,
+      filter,
+      filterError: error,
+      state,
+      children: h(Slot, null),
+    });
+    return streamResponse(shell, [body], error ? 400 : 200);
   });
 
   app.get("/runs/:runId", async (c) => {
@@ -220,39 +215,73 @@ export function createUi(opts: UiOptions): Ui {
       return c.redirect(u.run(run.info.experimentId, run.info.runId));
     }
     const view = chartView(c);
-    const [experiment, experiments] = await Promise.all([
+    const parentId = run.data.tags.find((t) => t.key === TAG.parentRunId)?.value;
+    const [experiment, experiments, parent] = await Promise.all([
       store.getExperiment(expId),
       allExperiments(store),
+      parentId ? store.getRun(checkRunId(parentId)).catch(() => undefined) : undefined,
     ]);
-    const keys = run.data.metrics.map((m) => m.key).sort();
-    const loaded = await mapLimit(keys, 4, (k) => metricChart(store, u, k, [run], view, SMALL));
-    const parentId = run.data.tags.find((t) => t.key === TAG.parentRunId)?.value;
-    const parent = parentId
-      ? await store.getRun(checkRunId(parentId)).catch(() => undefined)
-      : undefined;
-    const artifacts = await loadArtifacts(
-      opts.artifacts,
-      u,
-      run,
-      c.req.query("artifact") ?? "",
-      view,
-    );
+    // Both slots start loading once the page's head is out; they stream in page order.
+    const metrics = async () => h(RunMetrics, { u, run, view, ...await runCharts(run, view) });
+    const selected = c.req.query("artifact") ?? "";
+    const details = async () => {
+      const [output, artifacts] = await Promise.all([
+        loadOutput(opts.artifacts, u, run, view),
+        loadArtifacts(opts.artifacts, u, run, selected, view),
+      ]);
+      return h(RunDetails, { u, run, output, artifacts });
+    };
     const page = h(RunPage, {
       u,
       run,
       experiment,
       experiments,
-      metrics: loaded.map((l) => l.summaries[0]!).filter(Boolean),
-      charts: loaded.map((l) => l.chart),
       view,
-      artifacts,
       parent,
       // The live stream starts from what this page shows, so no point is missed.
       liveSince: runSig(run),
       now: now(),
+      metrics: h(Slot, null),
+      details: h(Slot, null),
     });
-    return htmlResponse(page);
+    return streamResponse(page, [metrics, details]);
   });
+
+  // The run page's metrics table and charts: rendered while the point budget lasts, the rest as
+  // placeholders (with the latest value only in the table) that load when scrolled to.
+  async function runCharts(run: Run, view: ChartView) {
+    const keys = run.data.metrics.map((m) => m.key).sort();
+    const ids = [run.info.runId];
+    const done = await budgetedCharts(
+      keys,
+      budget,
+      (k) => metricChart(store, u, k, [run], view, SMALL),
+    );
+    const metrics: MetricSummary[] = [], charts: ChartItem[] = [];
+    done.forEach((d, i) => {
+      const key = keys[i];
+      if ("chart" in d) {
+        if (d.summaries[0]) metrics.push(d.summaries[0]);
+        charts.push({ svg: d.chart });
+        return;
+      }
+      const latest = run.data.metrics.find((m) => m.key === key)!;
+      metrics.push({ key, latest });
+      charts.push({ lazy: lazyChart(key, ids, view) });
+    });
+    return { metrics, charts };
+  }
+
+  function lazyChart(key: string, ids: string[], view: ChartView): LazyChartProps {
+    const q = viewQuery(view);
+    return {
+      metricKey: key,
+      title: key,
+      href: u.metric(key, ids, q),
+      src: u.chart(key, ids, { ...q, row: ids.length === 1 ? "1" : undefined }),
+      ...SMALL,
+    };
+  }
 
   app.get("/metric", async (c) => {
     const key = c.req.query("key") ?? "";
@@ -273,28 +302,60 @@ export function createUi(opts: UiOptions): Ui {
   });
 
   app.get("/compare", async (c) => {
-    const ids = idList(c, "runs").slice(0, MAX_COMPARE);
-    if (!ids.length) {
+    const wanted = idList(c, "runs").slice(0, MAX_COMPARE);
+    if (!wanted.length) {
       throw new MltError("INVALID_PARAMETER_VALUE", "Select at least one run to compare");
     }
-    const runs = await loadRuns(store, ids);
+    const runs = await loadRuns(store, wanted);
+    const ids = runs.map((r) => r.info.runId);
     const view = chartView(c);
-    const keys = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort().slice(
-      0,
-      60,
-    );
-    const charts = await mapLimit(
+    const keys = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort()
+      .slice(0, 60);
+    const charts: ChartItem[] = (await budgetedCharts(
       keys,
-      4,
-      async (k) => (await metricChart(store, u, k, runs, view, SMALL)).chart,
-    );
+      budget,
+      (k) => metricChart(store, u, k, runs, view, SMALL),
+    )).map((d, i) => ("chart" in d ? { svg: d.chart } : { lazy: lazyChart(keys[i], ids, view) }));
+    const plots = comparePlots(u, runs, {
+      pm: c.req.query("pm"),
+      pp: c.req.queries("pp"),
+      sx: c.req.query("sx"),
+      sy: c.req.query("sy"),
+    });
+    const onlyDiff = c.req.query("diff") === "1";
     return htmlResponse(h(ComparePage, {
       u,
       runs: runs.map((run, i) => ({ run, color: colorAt(i) })),
       charts,
       view,
-      onlyDiff: c.req.query("diff") === "1",
+      onlyDiff,
+      ...plots,
+      state: {
+        runs: ids.join(","),
+        diff: onlyDiff ? "1" : undefined,
+        ...viewQuery(view),
+        pm: plots.parallel.metric,
+        pp: plots.parallel.params.join(","),
+        sx: plots.scatter.x,
+        sy: plots.scatter.y,
+      },
     }));
+  });
+
+  // One chart as HTML for a lazy placeholder (and, for one run, its metrics table row).
+  app.get("/_mlt/chart", async (c) => {
+    const key = c.req.query("key") ?? "";
+    if (!key) throw notFound("No metric named; use /_mlt/chart?key=<key>&runs=<run ids>");
+    const runs = await loadRuns(store, idList(c, "runs").slice(0, MAX_COMPARE));
+    if (!runs.length) throw notFound("No runs named; use /_mlt/chart?key=<key>&runs=<run ids>");
+    const { chart, summaries } = await metricChart(store, u, key, runs, chartView(c), SMALL);
+    const s = summaries[0];
+    const row = c.req.query("row") === "1" && runs.length === 1 && s
+      ? fragment(h(MetricRow, { s, href: u.metric(key, [runs[0].info.runId]) }))
+      : undefined;
+    return c.json({ figure: fragment(h(SvgChart, chart)), row }, 200, {
+      "cache-control": "no-store",
+    });
   });
 
   app.get("/_mlt/chart-data", async (c) => {

@@ -10,10 +10,18 @@ import {
   previewKind,
 } from "./components/artifacts.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
+import type { OutputLog } from "./pages/run.tsx";
 import type { Urls } from "./urls.ts";
 
 /** Largest slice of a file shown in a preview. */
 export const PREVIEW_BYTES = 512 * 1024;
+
+/** Where `mlt run` saves the entry point's output (src/runner/artifact_dir.ts's STDOUT_LOG). */
+export const OUTPUT_LOG = "mlt/stdout.log";
+/** Logs up to this size are read whole, so their end can be shown. */
+const OUTPUT_READ = 4 * 1024 * 1024;
+/** Characters of the output log shown on the run page. */
+const OUTPUT_SHOW = 64 * 1024;
 
 function parentOf(path: string): string {
   const i = path.lastIndexOf("/");
@@ -40,6 +48,50 @@ async function preview(access: ArtifactAccess, runId: string, path: string): Pro
   return { path, kind, text, truncated };
 }
 
+// The run page's link to an artifact (a directory or a file), keeping the chart options.
+function artifactHref(u: Urls, run: Run, view: ChartView): (path: string) => string {
+  const keep = {
+    x: view.x === "step" ? undefined : view.x,
+    y: view.y === "linear" ? undefined : view.y,
+  };
+  return (path) =>
+    u.run(run.info.experimentId, run.info.runId, { ...keep, artifact: path || undefined }) +
+    "#artifacts";
+}
+
+/**
+ * The run's captured output (`mlt/stdout.log`), or undefined when it has none: its end, or its
+ * beginning when it is too large to read whole.
+ */
+export async function loadOutput(
+  access: ArtifactAccess | undefined,
+  u: Urls,
+  run: Run,
+  view: ChartView,
+): Promise<OutputLog | undefined> {
+  if (!access) return undefined;
+  const runId = run.info.runId;
+  try {
+    const dir = await access.list(runId, parentOf(OUTPUT_LOG));
+    if (!dir.some((e) => e.path === OUTPUT_LOG && !e.isDir)) return undefined;
+    const { bytes, size } = await access.read(runId, OUTPUT_LOG, OUTPUT_READ);
+    let text = decode(bytes);
+    let shown: OutputLog["shown"] = "all";
+    if (size > bytes.length) {
+      shown = "start";
+      text = text.slice(0, OUTPUT_SHOW);
+    } else if (text.length > OUTPUT_SHOW) {
+      shown = "end";
+      text = text.slice(-OUTPUT_SHOW);
+      text = text.slice(text.indexOf("\n") + 1);
+    }
+    return { path: OUTPUT_LOG, text, size, shown, href: artifactHref(u, run, view)(OUTPUT_LOG) };
+  } catch {
+    // Artifacts the server cannot read (remote or missing) just leave the section out.
+    return undefined;
+  }
+}
+
 /** The artifact browser's props for a run and the `artifact` query value (a dir or a file). */
 export async function loadArtifacts(
   access: ArtifactAccess | undefined,
@@ -49,12 +101,7 @@ export async function loadArtifacts(
   view: ChartView,
 ): Promise<Omit<ArtifactsProps, "u" | "runId">> {
   const runId = run.info.runId;
-  const keep = {
-    x: view.x === "step" ? undefined : view.x,
-    y: view.y === "linear" ? undefined : view.y,
-  };
-  const hrefFor = (path: string) =>
-    u.run(run.info.experimentId, runId, { ...keep, artifact: path || undefined }) + "#artifacts";
+  const hrefFor = artifactHref(u, run, view);
   const path = selected.replace(/^\/+|\/+$/g, "");
   if (!access) return { hrefFor, dir: "", items: [], error: "Artifacts are not available here." };
   try {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { alignedData, buildChart, downsample, extent, niceTicks, smooth } from "./chart.ts";
+import { PointReducer } from "./chart_reduce.ts";
 import { safeHref } from "./components/markdown.tsx";
 import { parseCsv } from "./components/artifacts.tsx";
 
@@ -71,4 +72,48 @@ Deno.test("safeHref() allows http(s) and relative links only", () => {
 
 Deno.test("parseCsv() handles quotes, doubled quotes and CRLF", () => {
   assert.deepEqual(parseCsv('a,b\r\n"x,1","say ""hi"""\n'), [["a", "b"], ["x,1", 'say "hi"']]);
+});
+
+Deno.test("PointReducer keeps every bucket's extremes of 1M points fed in pages", () => {
+  const red = new PointReducer(400, "step");
+  const value = (i: number) => Math.sin(i / 1000) + (i === 654_321 ? 50 : 0);
+  for (let page = 0; page < 40; page++) {
+    const pts = Array.from({ length: 25_000 }, (_, j) => {
+      const i = page * 25_000 + j;
+      return { key: "k", value: value(i), timestamp: 1000 + i, step: i };
+    });
+    red.add(pts);
+  }
+  const { xs, ys } = red.result();
+  assert.ok(xs.length <= 4 * 2 * 400 && xs.length >= 400, String(xs.length));
+  for (let i = 1; i < xs.length; i++) assert.ok(xs[i] >= xs[i - 1]);
+  assert.equal(red.count, 1_000_000);
+  assert.equal(red.max, 50 + Math.sin(654.321));
+  assert.deepEqual(extent(ys), [red.min, red.max]);
+  assert.equal(red.latest?.step, 999_999);
+});
+
+Deno.test("PointReducer: small histories stay exact, x modes, gaps and smoothing", () => {
+  const pts = [3, 1, 2, 0].map((s) => ({
+    key: "k",
+    value: s * 10,
+    timestamp: 5000 + s * 1000,
+    step: s,
+  }));
+  const exact = new PointReducer(400, "step");
+  exact.add(pts);
+  assert.deepEqual(exact.result(), { xs: [0, 1, 2, 3], ys: [0, 10, 20, 30] });
+  const rel = new PointReducer(400, "relative");
+  rel.add(pts);
+  assert.deepEqual(rel.result().xs, [0, 1, 2, 3]);
+  const gaps = new PointReducer(400, "step");
+  gaps.add([0, 1, 2].map((s) => ({ key: "k", value: s === 1 ? NaN : s, timestamp: s, step: s })));
+  const g = gaps.result();
+  assert.deepEqual(g.xs, [0, 1, 2]);
+  assert.ok(Number.isNaN(g.ys[1]));
+  assert.equal(gaps.count, 3);
+  const sm = new PointReducer(400, "step", 0.6);
+  const ys = [1, 5, 2, 8, 3];
+  sm.add(ys.map((v, s) => ({ key: "k", value: v, timestamp: s, step: s })));
+  assert.deepEqual(sm.result().ys, smooth(ys, 0.6));
 });

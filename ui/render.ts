@@ -1,6 +1,7 @@
-/** VNode → HTML Response with the UI's security headers. */
-import type { VNode } from "preact";
+/** VNode → HTML Response with the UI's security headers, whole or streamed in document order. */
+import { h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { MltError } from "../src/errors.ts";
 
 /** The Content-Security-Policy of every UI page: scripts only from this origin, no plugins. */
 export const CSP = [
@@ -15,21 +16,95 @@ export const CSP = [
   "frame-ancestors 'self'",
 ].join("; ");
 
+const HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-store",
+  "content-security-policy": CSP,
+  "referrer-policy": "same-origin",
+  "x-content-type-options": "nosniff",
+};
+
 /** Renders a page to a full HTML document response. */
 export function htmlResponse<P>(page: VNode<P>, status = 200): Response {
   return new Response("<!doctype html>" + renderToString(page as VNode), {
     status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
-      "content-security-policy": CSP,
-      "referrer-policy": "same-origin",
-      "x-content-type-options": "nosniff",
-    },
+    headers: HEADERS,
   });
 }
 
 /** Renders a fragment (chart, table row) to an HTML string for live updates. */
 export function fragment<P>(node: VNode<P>): string {
   return renderToString(node as VNode);
+}
+
+// Rendered text is escaped, so this tag can only come from a Slot.
+const SLOT_HTML = "<mlt-slot></mlt-slot>";
+
+/** Where a streamed page's deferred content goes (see streamResponse). */
+export function Slot(): VNode {
+  return h("mlt-slot", null);
+}
+
+/** Content of one slot: a function giving a node or a promise of one (rejections show inline). */
+// deno-lint-ignore no-explicit-any
+export type SlotContent = () => VNode<any> | Promise<VNode<any>>;
+
+function slotError(e: unknown): string {
+  // A bug, not a client mistake: log the stack here, never send it.
+  if (!(e instanceof MltError)) console.error(e);
+  const message = e instanceof MltError ? e.message : "Internal server error";
+  return fragment(h("div", { class: "error", role: "alert" }, message));
+}
+
+// Lets the server write what is queued before synchronous store work holds the thread.
+function yieldToServer(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Streams a page: the shell up to its first Slot goes out at once (the header, sidebar and page
+ * head show while data loads), then each slot's content as soon as it and every slot before it
+ * are ready. Works without JavaScript: the document simply arrives in order. The slots' functions
+ * are called together once the first bytes are out, so they load concurrently.
+ */
+export function streamResponse<P>(shell: VNode<P>, slots: SlotContent[], status = 200): Response {
+  const pieces = ("<!doctype html>" + renderToString(shell as VNode)).split(SLOT_HTML);
+  if (pieces.length !== slots.length + 1) {
+    throw new Error(
+      `streamResponse: ${pieces.length - 1} slots in the page, ${slots.length} given`,
+    );
+  }
+  const enc = new TextEncoder();
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    async start(ctrl) {
+      ctrl.enqueue(enc.encode(pieces[0]));
+      await yieldToServer();
+      if (cancelled) return; // the client left before the work began
+      const started = slots.map((slot) => {
+        try {
+          return Promise.resolve(slot());
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      });
+      // Rejections are handled in order below; don't let a later one go unhandled meanwhile.
+      for (const p of started) p.catch(() => {});
+      for (let i = 0; i < started.length; i++) {
+        let html: string;
+        try {
+          html = fragment(await started[i]);
+        } catch (e) {
+          html = slotError(e);
+        }
+        if (cancelled) return;
+        ctrl.enqueue(enc.encode(html + pieces[i + 1]));
+      }
+      ctrl.close();
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  return new Response(body, { status, headers: HEADERS });
 }

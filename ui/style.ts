@@ -22,10 +22,10 @@ background:var(--soft)}
 header.top .brand{font-weight:700;color:var(--fg);font-size:15px}
 header.top nav{display:flex;gap:12px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--bg);padding:4px}
-.shell{display:grid;grid-template-columns:240px minmax(0,1fr);min-height:calc(100vh - 37px)}
-.shell.wide{grid-template-columns:minmax(0,1fr)}
-aside.side{border-right:1px solid var(--line);padding:10px;background:var(--soft);overflow:auto;
-height:calc(100vh - 37px);position:sticky;top:0}
+.shell{display:grid;grid-template-columns:240px minmax(0,1fr);min-height:calc(100vh - 37px);
+background:linear-gradient(to right,var(--soft) 239px,var(--line) 239px 240px,transparent 240px)}
+.shell.wide{grid-template-columns:minmax(0,1fr);background:none}
+aside.side{padding:10px;overflow:auto;max-height:100vh;position:sticky;top:0;align-self:start}
 aside.side h2{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:4px 0 8px}
 aside.side ul{list-style:none;margin:8px 0;padding:0}
 aside.side li a{display:block;padding:3px 6px;border-radius:4px;color:var(--fg);overflow:hidden;
@@ -93,5 +93,14 @@ iframe.preview{width:100%;height:420px;border:1px solid var(--line);border-radiu
 img.preview{max-width:100%;max-height:480px}
 .empty{padding:24px;text-align:center;color:var(--muted)}
 .live{font-size:11px;color:var(--run)}
-@media (max-width:800px){.shell{grid-template-columns:1fr}aside.side{position:static;max-height:none}}
+.placeholder{display:flex;align-items:center;justify-content:center;width:100%;background:var(--soft);
+border-radius:4px}
+.plotwrap{overflow:auto;border:1px solid var(--line);border-radius:4px;padding:4px;margin:4px 0}
+svg.plot{display:block;max-width:100%;height:auto}
+svg .pc{fill:none;stroke-width:1.3;opacity:.75}svg a:hover .pc{stroke-width:3;opacity:1}
+svg .axis.strong{stroke:var(--muted)}svg text.label{fill:var(--fg);font-size:11px;font-weight:600}
+details.cols.inline{display:inline-block;margin:0}
+pre.output{max-height:420px;white-space:pre-wrap;word-break:break-word}
+@media (max-width:800px){.shell{grid-template-columns:1fr;background:none}aside.side{position:static;
+max-height:none;background:var(--soft);border-bottom:1px solid var(--line)}}
 `;

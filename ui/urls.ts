@@ -23,6 +23,8 @@ export function urls(prefix: string, version = "") {
     liveStatuses: (runIds: string[]) => `${p}/_mlt/live/statuses${qs({ runs: runIds.join(",") })}`,
     chartData: (key: string, runs: string[], q: Record<string, string | undefined> = {}) =>
       `${p}/_mlt/chart-data${qs({ key, runs: runs.join(","), ...q })}`,
+    chart: (key: string, runs: string[], q: Record<string, string | undefined> = {}) =>
+      `${p}/_mlt/chart${qs({ key, runs: runs.join(","), ...q })}`,
     action: (path: string) => `${p}/_mlt/action/${path}`,
   };
 }

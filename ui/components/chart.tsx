@@ -95,3 +95,41 @@ function Legend({ items }: { items: LegendItem[] }): VNode {
     </div>
   );
 }
+
+/** Props of LazyChart. */
+export interface LazyChartProps {
+  metricKey: string;
+  title: string;
+  /** The metric page (the chart without JS). */
+  href: string;
+  /** JSON endpoint answering `{figure, row?}` HTML for the real chart. */
+  src: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * A chart not rendered with the page (there were too many points): a placeholder the client
+ * script replaces when it scrolls into view; without JS, a link to the metric's own page.
+ */
+export function LazyChart(p: LazyChartProps): VNode {
+  return (
+    <figure class="chart lazy" data-metric-key={p.metricKey} data-lazy={p.src}>
+      <figcaption>
+        <a href={p.href}>{p.title}</a>
+        <span class="muted small">not loaded yet</span>
+      </figcaption>
+      <div class="placeholder" style={`aspect-ratio:${p.width}/${p.height}`}>
+        <a href={p.href}>Open the chart of {p.title}</a>
+      </div>
+    </figure>
+  );
+}
+
+/** A chart of a page: rendered, or a placeholder loaded later. */
+export type ChartItem = { svg: SvgChartProps } | { lazy: LazyChartProps };
+
+/** Renders either kind of ChartItem. */
+export function ChartCard({ item }: { item: ChartItem }): VNode {
+  return "svg" in item ? <SvgChart {...item.svg} /> : <LazyChart {...item.lazy} />;
+}

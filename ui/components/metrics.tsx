@@ -4,51 +4,35 @@ import type { Metric } from "../../src/model.ts";
 import type { Urls } from "../urls.ts";
 import { Num } from "./status.tsx";
 
-/** One metric of a run, summarised over its whole history. */
+/**
+ * One metric of a run, summarised over its whole history. min, max and count are missing while
+ * the history has not been read (its chart loads later): the row then shows the latest value only.
+ */
 export interface MetricSummary {
   key: string;
   latest: Metric;
-  min: number;
-  max: number;
-  count: number;
+  min?: number;
+  max?: number;
+  count?: number;
 }
 
-/** Summarises a history (min/max over finite values; loops, no spreading). */
-export function summarize(key: string, history: Metric[], latest?: Metric): MetricSummary {
-  let min = NaN, max = NaN, last = latest ?? history[history.length - 1];
-  for (const m of history) {
-    if (Number.isFinite(m.value)) {
-      if (!(m.value >= min)) min = m.value;
-      if (!(m.value <= max)) max = m.value;
-    }
-    if (
-      !latest && (m.step > last.step || (m.step === last.step && m.timestamp >= last.timestamp))
-    ) {
-      last = m;
-    }
-  }
-  return { key, latest: last, min, max, count: history.length };
-}
-
-/** One row of the metrics table (also sent alone by live updates). */
+/** One row of the metrics table (also sent alone by live updates and lazy charts). */
 export function MetricRow(
   { s, href }: { s: MetricSummary; href: string },
 ): VNode {
+  const pending = s.count === undefined;
+  const wait = <span class="muted" title="Read with its chart">…</span>;
   return (
-    <tr data-metric-key={s.key}>
+    <tr data-metric-key={s.key} data-pending={pending ? "1" : undefined}>
       <td>
         <a href={href}>{s.key}</a>
       </td>
       <td class="num">
         <Num v={s.latest.value} />
       </td>
-      <td class="num">
-        <Num v={s.min} />
-      </td>
-      <td class="num">
-        <Num v={s.max} />
-      </td>
-      <td class="num" data-steps>{s.count}</td>
+      <td class="num">{pending ? wait : <Num v={s.min} />}</td>
+      <td class="num">{pending ? wait : <Num v={s.max} />}</td>
+      <td class="num" data-steps>{pending ? wait : s.count}</td>
       <td class="num">{s.latest.step}</td>
     </tr>
   );

@@ -29,8 +29,9 @@ export function CopyButton({ text, label }: { text: string; label: string }): VN
   );
 }
 
-/** A metric value formatted compactly, the full value in the tooltip. */
+/** A metric value formatted compactly, the full value in the tooltip when it differs. */
 export function Num({ v }: { v: number | undefined }): VNode {
   if (v === undefined) return <span />;
-  return <span title={String(v)}>{formatNumber(v)}</span>;
+  const text = formatNumber(v), full = String(v);
+  return <span title={text === full ? undefined : full}>{text}</span>;
 }

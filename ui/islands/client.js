@@ -1,7 +1,8 @@
 // The UI's one client script (a plain ES module, served as written; no build step). Pages work
 // without it; it adds: MLflow hash-link redirects, copy buttons, live sidebar filtering, select-all
 // and nested-run toggles, live run and status updates over server-sent events, and uPlot charts
-// (hover values, drag to zoom, double-click or Reset to unzoom) loaded only when a chart is seen.
+// (hover values, drag to zoom, double-click or Reset to unzoom) loaded only when a chart is seen;
+// charts the server left out of a long page load when scrolled to.
 // Everything inserted as HTML comes from the server's own escaped renderer.
 
 const prefix = document.body.dataset.prefix || "";
@@ -146,8 +147,6 @@ async function refreshPlot(fig) {
 }
 
 function charts() {
-  const figs = document.querySelectorAll("figure.chart[data-src]");
-  if (!figs.length) return;
   const io = new IntersectionObserver((entries) => {
     for (const e of entries) {
       if (e.isIntersecting) {
@@ -156,14 +155,57 @@ function charts() {
       }
     }
   }, { rootMargin: "200px" });
-  for (const f of figs) io.observe(f);
+  for (const f of document.querySelectorAll("figure.chart[data-src]")) io.observe(f);
   globalThis.addEventListener("resize", () => {
     for (const f of document.querySelectorAll("figure.chart.upgraded")) {
       const p = plots.get(f);
       if (p) p.setSize({ width: Math.max(200, f.clientWidth - 16), height: p.height });
     }
   });
+  lazyCharts(io);
   return io;
+}
+
+// Charts the server left out of a long page: fetched (4 at a time) when scrolled near.
+function lazyCharts(io) {
+  const figs = document.querySelectorAll("figure.chart[data-lazy]");
+  if (!figs.length) return;
+  const queue = [];
+  let running = 0;
+  const pump = () => {
+    while (running < 4 && queue.length) {
+      const fig = queue.shift();
+      running++;
+      loadLazy(fig, io).catch((err) => console.warn(err)).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  };
+  const lio = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (e.isIntersecting) {
+        lio.unobserve(e.target);
+        queue.push(e.target);
+      }
+    }
+    pump();
+  }, { rootMargin: "400px" });
+  for (const f of figs) lio.observe(f);
+}
+
+async function loadLazy(fig, io) {
+  if (!fig.isConnected) return;
+  const res = await fetch(fig.dataset.lazy, { headers: { accept: "application/json" } });
+  if (!res.ok) throw new Error(`chart: ${res.status}`);
+  const d = await res.json();
+  if (!fig.isConnected) return; // a live update replaced it meanwhile
+  const next = html(d.figure);
+  fig.replaceWith(next);
+  if (next.dataset.src) io.observe(next);
+  const key = CSS.escape(next.dataset.metricKey);
+  const row = document.querySelector(`#metrics-table tr[data-metric-key="${key}"]`);
+  if (row && d.row) row.replaceWith(html(d.row));
 }
 
 // ---- live updates ----

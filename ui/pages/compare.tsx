@@ -1,7 +1,12 @@
-/** Several runs side by side: params (differences highlighted), latest metrics, overlaid charts. */
+/**
+ * Several runs side by side: params (differences highlighted), latest metrics, a parallel-
+ * coordinates plot (params → a metric), a scatter plot of any two columns, overlaid charts.
+ */
 import type { VNode } from "preact";
 import type { Run } from "../../src/model.ts";
-import { SvgChart, type SvgChartProps } from "../components/chart.tsx";
+import { ChartCard, type ChartItem } from "../components/chart.tsx";
+import { ParallelPlot, ScatterPlot } from "../components/plots.tsx";
+import type { ParallelModel, ScatterModel } from "../plots.ts";
 import { ChartControls, type ChartView } from "../components/chart_controls.tsx";
 import { Num, StatusBadge } from "../components/status.tsx";
 import { runLabel } from "../format.ts";
@@ -12,9 +17,98 @@ import type { Urls } from "../urls.ts";
 export interface ComparePageProps {
   u: Urls;
   runs: { run: Run; color: string }[];
-  charts: SvgChartProps[];
+  charts: ChartItem[];
   view: ChartView;
   onlyDiff: boolean;
+  /** Every column a plot may use: `params.k`, `metrics.k`, `tags.k`. */
+  columns: string[];
+  parallel: { metric?: string; params: string[]; model?: ParallelModel };
+  scatter: { x?: string; y?: string; model?: ScatterModel };
+  /** URL state (runs, diff, x, y, smooth, pm, pp, sx, sy), for forms and links that keep it. */
+  state: Record<string, string | undefined>;
+}
+
+function Hidden(
+  { state, except }: { state: Record<string, string | undefined>; except: string[] },
+) {
+  return (
+    <>
+      {Object.entries(state).map(([k, v]) =>
+        v && !except.includes(k) ? <input key={k} type="hidden" name={k} value={v} /> : null
+      )}
+    </>
+  );
+}
+
+function Plots(p: ComparePageProps): VNode {
+  const action = p.u.compare([]).split("?")[0];
+  const metrics = p.columns.filter((c) => c.startsWith("metrics.")).map((c) => c.slice(8));
+  const params = p.columns.filter((c) => c.startsWith("params.")).map((c) => c.slice(7));
+  const chosen = new Set(p.parallel.params);
+  return (
+    <>
+      <h2 id="parallel">Parallel coordinates</h2>
+      <form class="toolbar" action={`${action}#parallel`} method="get">
+        <Hidden state={p.state} except={["pm", "pp"]} />
+        <input type="hidden" name="pp" value="" />
+        <label>
+          Metric{" "}
+          <select name="pm" aria-label="Metric of the last axis">
+            {metrics.map((m) => (
+              <option key={m} value={m} selected={m === p.parallel.metric}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <details class="cols inline">
+          <summary>Params ({chosen.size} of {params.length})</summary>
+          <div class="opts">
+            {params.map((k) => (
+              <label key={k}>
+                <input type="checkbox" name="pp" value={k} checked={chosen.has(k)} /> {k}
+              </label>
+            ))}
+          </div>
+        </details>
+        <button type="submit">Draw</button>
+      </form>
+      {p.parallel.model
+        ? (
+          <div class="plotwrap">
+            <ParallelPlot
+              m={p.parallel.model}
+              title={`Parallel coordinates of ${p.parallel.params.join(", ")} and ${
+                p.parallel.metric ?? ""
+              }`}
+            />
+          </div>
+        )
+        : <p class="muted">Choose a metric or params to draw.</p>}
+      <h2 id="scatter">Scatter plot</h2>
+      <form class="toolbar" action={`${action}#scatter`} method="get">
+        <Hidden state={p.state} except={["sx", "sy"]} />
+        {(["sx", "sy"] as const).map((name) => (
+          <label key={name}>
+            {name === "sx" ? "X" : "Y"}{" "}
+            <select name={name} aria-label={name === "sx" ? "X column" : "Y column"}>
+              {p.columns.map((c) => (
+                <option key={c} value={c} selected={c === p.scatter[name === "sx" ? "x" : "y"]}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
+        <button type="submit">Plot</button>
+      </form>
+      {p.scatter.model
+        ? (
+          <div class="plotwrap">
+            <ScatterPlot m={p.scatter.model} />
+          </div>
+        )
+        : <p class="muted">Choose two columns to plot.</p>}
+    </>
+  );
 }
 
 /** Keys of a run field (params or metrics) across runs, with whether the values differ. */
@@ -37,6 +131,7 @@ export function ComparePage(p: ComparePageProps): VNode {
   const runs = p.runs.map((r) => r.run);
   const ids = runs.map((r) => r.info.runId);
   const params = diffRows(runs, (r) => r.data.params).filter((r) => !p.onlyDiff || r.differs);
+  const { runs: _, ...keep } = p.state;
   const metrics = diffRows(runs, (r) => r.data.metrics);
   const head = (
     <thead>
@@ -89,9 +184,9 @@ export function ComparePage(p: ComparePageProps): VNode {
       <h2>Parameters</h2>
       <p class="small">
         {p.onlyDiff
-          ? <a href={u.compare(ids, { x: p.view.x, y: p.view.y })}>Show all parameters</a>
+          ? <a href={u.compare(ids, { ...keep, diff: undefined })}>Show all parameters</a>
           : (
-            <a href={u.compare(ids, { diff: "1", x: p.view.x, y: p.view.y })}>
+            <a href={u.compare(ids, { ...keep, diff: "1" })}>
               Show only differences
             </a>
           )}
@@ -134,6 +229,7 @@ export function ComparePage(p: ComparePageProps): VNode {
           </tbody>
         </table>
       </div>
+      {p.columns.length > 0 && <Plots {...p} />}
       {p.charts.length > 0 && (
         <>
           <h2 id="charts">Charts</h2>
@@ -141,9 +237,13 @@ export function ComparePage(p: ComparePageProps): VNode {
             action={u.compare([]).split("?")[0]}
             view={p.view}
             anchor="charts"
-            keep={{ runs: ids.join(","), diff: p.onlyDiff ? "1" : undefined }}
+            keep={{ ...p.state, x: undefined, y: undefined, smooth: undefined }}
           />
-          <div class="cards">{p.charts.map((c) => <SvgChart key={c.metricKey} {...c} />)}</div>
+          <div class="cards" id="charts-grid">
+            {p.charts.map((c) => (
+              <ChartCard key={"svg" in c ? c.svg.metricKey : c.lazy.metricKey} item={c} />
+            ))}
+          </div>
         </>
       )}
     </Layout>

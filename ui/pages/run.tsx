@@ -1,9 +1,13 @@
-/** A run's page: overview, description, params, metrics table, one chart per metric, tags, artifacts. */
-import type { VNode } from "preact";
+/**
+ * A run's page: overview, description, params, metrics table, one chart per metric, the output
+ * log, tags, artifacts. Streamed in three parts: RunPage (frame, overview, description, params)
+ * at once, then RunMetrics (needs the histories), then RunDetails (output, tags, artifacts).
+ */
+import type { ComponentChildren, VNode } from "preact";
 import { type Experiment, type Run, TAG } from "../../src/model.ts";
 import { Artifacts, type ArtifactsProps } from "../components/artifacts.tsx";
 import { ChartControls, type ChartView } from "../components/chart_controls.tsx";
-import { SvgChart, type SvgChartProps } from "../components/chart.tsx";
+import { ChartCard, type ChartItem } from "../components/chart.tsx";
 import { Markdown } from "../components/markdown.tsx";
 import { MetricsTable, type MetricSummary } from "../components/metrics.tsx";
 import { CopyButton, StatusBadge, Time } from "../components/status.tsx";
@@ -11,20 +15,51 @@ import { formatDuration, isSafeUrl, runDuration, runLabel, runUser, tagValue } f
 import { Layout } from "../layout.tsx";
 import type { Urls } from "../urls.ts";
 
-/** Everything the run page shows. */
+/** What the page's frame shows at once. */
 export interface RunPageProps {
   u: Urls;
   run: Run;
   experiment: Experiment;
   experiments: Experiment[];
-  metrics: MetricSummary[];
-  charts: SvgChartProps[];
   view: ChartView;
-  artifacts: Omit<ArtifactsProps, "u" | "runId">;
   parent?: Run;
   /** Signature of the shown state, passed to the live stream. */
   liveSince?: string;
   now: number;
+  /** RunMetrics (or a Slot when streamed). */
+  metrics: ComponentChildren;
+  /** RunDetails (or a Slot when streamed). */
+  details: ComponentChildren;
+}
+
+/** The metrics table and charts. */
+export interface RunMetricsProps {
+  u: Urls;
+  run: Run;
+  view: ChartView;
+  metrics: MetricSummary[];
+  charts: ChartItem[];
+}
+
+/** The output log, tags and artifacts. */
+export interface RunDetailsProps {
+  u: Urls;
+  run: Run;
+  /** The tail of `mlt/stdout.log` when the run has one. */
+  output?: OutputLog;
+  artifacts: Omit<ArtifactsProps, "u" | "runId">;
+}
+
+/** The end of a run's captured output. */
+export interface OutputLog {
+  path: string;
+  text: string;
+  /** Bytes of the whole log. */
+  size: number;
+  /** Whether `text` is the whole log, its end, or its beginning (a log too large to read). */
+  shown: "all" | "end" | "start";
+  /** The artifact browser's view of the log. */
+  href: string;
 }
 
 function Kv({ k, children }: { k: string; children: VNode | string | (VNode | string)[] }): VNode {
@@ -36,7 +71,9 @@ function Kv({ k, children }: { k: string; children: VNode | string | (VNode | st
   );
 }
 
-function Overview({ u, run, parent, now }: RunPageProps): VNode {
+function Overview(
+  { u, run, parent, now }: { u: Urls; run: Run; parent?: Run; now: number },
+): VNode {
   const i = run.info;
   const commit = tagValue(run, TAG.gitCommit);
   const repo = tagValue(run, TAG.gitRepoUrl);
@@ -146,7 +183,7 @@ function Tags({ u, run }: { u: Urls; run: Run }): VNode {
   );
 }
 
-/** The run page. */
+/** The run page's frame: everything that needs only the run itself. */
 export function RunPage(p: RunPageProps): VNode {
   const { u, run, experiment: e } = p;
   const i = run.info;
@@ -179,7 +216,7 @@ export function RunPage(p: RunPageProps): VNode {
           </span>
         )}
       </h1>
-      <Overview {...p} />
+      <Overview u={u} run={run} parent={p.parent} now={p.now} />
       <h2>Description</h2>
       {note ? <Markdown text={note} /> : <p class="muted">No description.</p>}
       <details>
@@ -206,6 +243,18 @@ export function RunPage(p: RunPageProps): VNode {
           </table>
         )
         : <p class="muted">No parameters.</p>}
+      {p.metrics}
+      {p.details}
+    </Layout>
+  );
+}
+
+/** The metrics table and one chart per metric. */
+export function RunMetrics(p: RunMetricsProps): VNode {
+  const { u, run } = p;
+  const i = run.info;
+  return (
+    <>
       <h2 id="metrics">Metrics ({p.metrics.length})</h2>
       {p.metrics.length
         ? <MetricsTable u={u} runId={i.runId} metrics={p.metrics} />
@@ -213,16 +262,44 @@ export function RunPage(p: RunPageProps): VNode {
       {p.charts.length > 0 && (
         <>
           <h2 id="charts">Charts</h2>
-          <ChartControls action={u.run(e.experimentId, i.runId)} view={p.view} anchor="charts" />
+          <ChartControls action={u.run(i.experimentId, i.runId)} view={p.view} anchor="charts" />
           <div class="cards" id="charts-grid">
-            {p.charts.map((c) => <SvgChart key={c.metricKey} {...c} />)}
+            {p.charts.map((c) => (
+              <ChartCard key={"svg" in c ? c.svg.metricKey : c.lazy.metricKey} item={c} />
+            ))}
           </div>
         </>
       )}
+    </>
+  );
+}
+
+/** The output log, tags and artifacts. */
+export function RunDetails(p: RunDetailsProps): VNode {
+  const { u, run } = p;
+  return (
+    <>
+      {p.output && <Output u={u} runId={run.info.runId} log={p.output} />}
       <h2 id="tags">Tags</h2>
       <Tags u={u} run={run} />
       <h2 id="artifacts">Artifacts</h2>
-      <Artifacts u={u} runId={i.runId} {...p.artifacts} />
-    </Layout>
+      <Artifacts u={u} runId={run.info.runId} {...p.artifacts} />
+    </>
+  );
+}
+
+function Output({ u, runId, log }: { u: Urls; runId: string; log: OutputLog }): VNode {
+  return (
+    <section aria-labelledby="output">
+      <h2 id="output">Output</h2>
+      <p class="small">
+        <span class="mono">{log.path}</span> · {log.size} bytes{" "}
+        {log.shown !== "all" && (
+          <span class="muted">· showing the {log.shown === "end" ? "end" : "beginning"}</span>
+        )} · <a href={log.href}>View in artifacts</a> ·{" "}
+        <a href={u.artifact(runId, log.path)} download>Download</a>
+      </p>
+      <pre class="output" id="output-log">{log.text}</pre>
+    </section>
   );
 }

@@ -1,5 +1,9 @@
-/** An experiment's page: filter box, column chooser, runs table, selection actions, pager. */
-import type { VNode } from "preact";
+/**
+ * An experiment's page: filter box, column chooser, runs table, selection actions, pager. Streamed
+ * in two parts: RunsPage (the frame, the experiment's head and the filter box) goes out at once;
+ * RunsBody (everything that needs the search) follows in its slot.
+ */
+import type { ComponentChildren, VNode } from "preact";
 import type { Experiment, Run, ViewType } from "../../src/model.ts";
 import { FilterBox, type FilterError } from "../components/filter_box.tsx";
 import { RunsTable, type Sort } from "../components/runs_table.tsx";
@@ -7,23 +11,36 @@ import { Time } from "../components/status.tsx";
 import { Layout } from "../layout.tsx";
 import type { Urls } from "../urls.ts";
 
-/** Everything the runs page shows. */
+/** What the page's frame shows before the search is done. */
 export interface RunsPageProps {
   u: Urls;
   experiment: Experiment;
   experiments: Experiment[];
-  runs: Run[];
   filter: string;
   filterError?: FilterError;
+  /** URL state as query pairs (filter, sort, dir, view, cols, n), for links that keep it. */
+  state: Record<string, string | undefined>;
+  /** The body (RunsBody, or a Slot when streamed). */
+  children: ComponentChildren;
+}
+
+/** Everything below the filter box. */
+export interface RunsBodyProps {
+  u: Urls;
+  experiment: Experiment;
+  runs: Run[];
   sort: Sort;
   view: ViewType;
   /** Chosen columns (`metrics.k`, `params.k`, `tags.k`) and every column seen on this page. */
   columns: string[];
   available: string[];
   pageSize: number;
+  /** Index of the page's first run in the whole result. */
+  offset: number;
   pageToken?: string;
   nextPageToken?: string;
-  /** URL state as query pairs (filter, sort, dir, view, cols, n), for links that keep it. */
+  /** Token of the previous page; undefined on the first two pages (the first has none). */
+  prevPageToken?: string;
   state: Record<string, string | undefined>;
   now: number;
 }
@@ -33,14 +50,10 @@ const VIEWS: [ViewType, string][] = [["ACTIVE_ONLY", "Active"], ["DELETED_ONLY",
   "All",
 ]];
 
-/** The runs page. */
+/** The runs page's frame: header, sidebar, the experiment's head, the filter box, the body. */
 export function RunsPage(p: RunsPageProps): VNode {
   const { u, experiment: e } = p;
   const here = u.experiment(e.experimentId);
-  const link = (over: Record<string, string | undefined>) =>
-    u.experiment(e.experimentId, { ...p.state, page: undefined, ...over });
-  const running = p.runs.filter((r) => r.info.status === "RUNNING").map((r) => r.info.runId);
-  const chosen = new Set(p.columns);
   return (
     <Layout
       title={e.name}
@@ -63,6 +76,22 @@ export function RunsPage(p: RunsPageProps): VNode {
         error={p.filterError}
         keep={{ ...p.state, filter: undefined, page: undefined }}
       />
+      {p.children}
+    </Layout>
+  );
+}
+
+/** The runs page's body: views, columns, the table with its actions, the pager. */
+export function RunsBody(p: RunsBodyProps): VNode {
+  const { u, experiment: e } = p;
+  const here = u.experiment(e.experimentId);
+  const link = (over: Record<string, string | undefined>) =>
+    u.experiment(e.experimentId, { ...p.state, page: undefined, ...over });
+  const running = p.runs.filter((r) => r.info.status === "RUNNING").map((r) => r.info.runId);
+  const chosen = new Set(p.columns);
+  const first = p.runs.length ? p.offset + 1 : 0, last = p.offset + p.runs.length;
+  return (
+    <>
       <div class="toolbar">
         <span class="muted">Show:</span>
         {VIEWS.map(([v, label]) =>
@@ -103,7 +132,9 @@ export function RunsPage(p: RunsPageProps): VNode {
             </button>
           )}
           <span class="muted small">
-            {p.runs.length} run{p.runs.length === 1 ? "" : "s"} on this page · times in UTC
+            {p.runs.length
+              ? `Runs ${first}–${last}${p.nextPageToken ? "" : ` of ${last}`}`
+              : "No runs"} · times in UTC
           </span>
           {running.length > 0 && (
             <span class="live" data-live-statuses={u.liveStatuses(running)}>● live</span>
@@ -119,10 +150,13 @@ export function RunsPage(p: RunsPageProps): VNode {
         />
       </form>
       <nav class="pager" aria-label="Pages">
-        {p.pageToken ? <a href={link({})}>« First page</a> : <span class="muted">First page</span>}
+        {p.pageToken ? <a href={link({})}>« First</a> : <span class="muted">« First</span>}
+        {p.pageToken
+          ? <a href={link({ page: p.prevPageToken })} rel="prev">‹ Previous page</a>
+          : <span class="muted">‹ Previous page</span>}
         {p.nextPageToken
-          ? <a href={link({ page: p.nextPageToken })} rel="next">Next page »</a>
-          : <span class="muted">Last page</span>}
+          ? <a href={link({ page: p.nextPageToken })} rel="next">Next page ›</a>
+          : <span class="muted">Next page ›</span>}
         <form class="inline" action={here} method="get">
           {Object.entries({ ...p.state, n: undefined, page: undefined }).map(([k, v]) =>
             v ? <input key={k} type="hidden" name={k} value={v} /> : null
@@ -139,7 +173,7 @@ export function RunsPage(p: RunsPageProps): VNode {
         </form>
       </nav>
       <ManageExperiment u={u} e={e} />
-    </Layout>
+    </>
   );
 }
 
