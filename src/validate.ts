@@ -1,6 +1,6 @@
 /** MLflow's validation rules and limits (reference §7), as pure functions that throw MltError. */
 import { invalidParam } from "./errors.ts";
-import type { Metric, Param, Tag } from "./model.ts";
+import type { DatasetInput, Metric, Param, Tag } from "./model.ts";
 
 /** Maximum length of a metric, param or tag key. */
 export const MAX_KEY_LENGTH = 250;
@@ -181,4 +181,53 @@ export function validateMaxResults(n: unknown, limit = MAX_RESULTS_LIMIT): numbe
     );
   }
   return n;
+}
+
+/** MLflow's limits of a logged dataset (reference §7). */
+export const DATASET_LIMITS = {
+  name: 500,
+  digest: 36,
+  source: 65535,
+  schema: 1048575,
+  profile: 16777215,
+  inputTagKey: 255,
+  inputTagValue: 500,
+} as const;
+
+function checkDatasetField(v: unknown, what: string, max: number, required: boolean): void {
+  if (v === undefined || v === null) {
+    if (required) throw invalidParam(`Dataset ${what} is required`);
+    return;
+  }
+  if (typeof v !== "string") throw invalidParam(`Dataset ${what} must be a string`);
+  if (required && v === "") throw invalidParam(`Dataset ${what} must not be empty`);
+  if (v.length > max) {
+    throw invalidParam(`Dataset ${what} exceeds the maximum length of ${max} characters`);
+  }
+}
+
+/** Checks dataset inputs against MLflow's limits; throws INVALID_PARAMETER_VALUE. */
+export function validateDatasetInputs(inputs: DatasetInput[]): void {
+  if (!Array.isArray(inputs)) throw invalidParam("Dataset inputs must be a list");
+  const L = DATASET_LIMITS;
+  for (const input of inputs) {
+    const d = input?.dataset;
+    if (!d) throw invalidParam("Dataset input is missing its dataset");
+    checkDatasetField(d.name, "name", L.name, true);
+    checkDatasetField(d.digest, "digest", L.digest, true);
+    checkDatasetField(d.sourceType, "source_type", L.source, true);
+    checkDatasetField(d.source, "source", L.source, true);
+    checkDatasetField(d.schema, "schema", L.schema, false);
+    checkDatasetField(d.profile, "profile", L.profile, false);
+    for (const t of input.tags ?? []) {
+      if (typeof t.key !== "string" || t.key === "" || t.key.length > L.inputTagKey) {
+        throw invalidParam(`Input tag key ${JSON.stringify(t.key)} is empty or too long`);
+      }
+      if (typeof t.value !== "string" || t.value.length > L.inputTagValue) {
+        throw invalidParam(
+          `Input tag value of '${t.key}' exceeds the maximum length of ${L.inputTagValue}`,
+        );
+      }
+    }
+  }
 }

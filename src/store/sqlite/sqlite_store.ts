@@ -23,6 +23,7 @@ import { decodePageToken } from "../../search/page_token.ts";
 import {
   MAX_ARTIFACT_LOCATION_LENGTH,
   validateBatchLimits,
+  validateDatasetInputs,
   validateExperimentId,
   validateExperimentName,
   validateExperimentTag,
@@ -45,7 +46,6 @@ import type {
 import type { DatasetInput } from "../../model.ts";
 // Pure URI math shared with the file store (no I/O, no YAML).
 import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
-import { validateDatasetInputs } from "./inputs.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
 import { page, searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
 import {
