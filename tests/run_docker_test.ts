@@ -6,6 +6,7 @@
  * codes, `docker stop` on SIGTERM — is exercised.
  */
 import assert from "node:assert/strict";
+import { alive, gone } from "./helpers/process.ts";
 import { join } from "node:path";
 import { openStore } from "../src/store/open.ts";
 import type { Run } from "../src/model.ts";
@@ -109,15 +110,6 @@ async function waitFor(path: string): Promise<string> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${path} never appeared`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
 }
 
 /** PATH without the directories holding a `docker`. */
@@ -411,7 +403,7 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
     child.kill(signal);
     const r = await output(child);
     assert.equal(r.code, code, r.stderr);
-    assert.equal(alive(grandchild), false, "the container's process survived");
+    assert.ok(await gone(grandchild), "the container's process survived");
     const run = await onlyRun(dir);
     assert.equal(run.info.status, "KILLED");
     assert.equal(tagsOf(run)["mlt.runner.signal"], signal);

@@ -3,6 +3,7 @@
  * resulting store read back through openStore. No Python needed (see tests/compat/ for that).
  */
 import assert from "node:assert/strict";
+import { alive, gone } from "./helpers/process.ts";
 import { join } from "node:path";
 import { openStore } from "../src/store/open.ts";
 import type { Run } from "../src/model.ts";
@@ -118,17 +119,6 @@ async function waitFor(path: string): Promise<string> {
   throw new Error(`${path} never appeared`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    // A zombie still answers; look at its state.
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("mlt run examples/hello: child sees the run, params logged, run FINISHED", async () => {
   const dir = await tempDir();
   const r = await mltRun(dir, [HELLO, "-P", "name=big world", "-P", "times=2"]);
@@ -241,7 +231,7 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
     child.kill(signal);
     const out = await child.output();
     assert.equal(out.code, code, new TextDecoder().decode(out.stderr));
-    assert.equal(alive(grandchild), false, "grandchild survived");
+    assert.ok(await gone(grandchild), "grandchild survived");
     const run = await onlyRun(dir);
     assert.equal(run.info.status, "KILLED");
     assert.equal(tagsOf(run)["mlt.runner.signal"], signal);
@@ -258,7 +248,7 @@ Deno.test("mlt run: a child that ignores SIGTERM is SIGKILLed after the grace pe
   child.kill("SIGTERM");
   const out = await child.output();
   assert.equal(out.code, 143);
-  assert.equal(alive(pid), false);
+  assert.ok(await gone(pid), "the entry point survived");
   assert.equal((await onlyRun(dir)).info.status, "KILLED");
 });
 
@@ -535,7 +525,7 @@ Deno.test("mlt run on a terminal: SIGTERM kills the entry point's whole group", 
   Deno.kill(mlt, "SIGTERM");
   const r = await ttyOutput(outer);
   assert.equal(r.code, 143, r.stdout);
-  assert.equal(alive(grandchild), false, "grandchild survived");
+  assert.ok(await gone(grandchild), "grandchild survived");
   // mlt signals the entry point's group itself: script never got the signal (it would print
   // "Session terminated" and wait two seconds before killing its child).
   assert.doesNotMatch(r.stdout, /Session terminated/);
@@ -558,7 +548,7 @@ Deno.test("mlt run on a terminal: Ctrl-C reaches the entry point; the rest of it
   assert.equal(r.code, 130, r.stdout);
   assert.match(r.stdout, /killed by SIGINT/);
   // A background job ignores SIGINT; mlt stops it as it would on an interrupt of its own.
-  assert.equal(alive(grandchild), false, "grandchild survived");
+  assert.ok(await gone(grandchild), "grandchild survived");
   const run = await onlyRun(dir);
   assert.equal(run.info.status, "KILLED");
   assert.equal(tagsOf(run)["mlt.runner.signal"], "SIGINT");

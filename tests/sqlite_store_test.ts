@@ -110,6 +110,74 @@ sqliteTest("metric history keeps one copy of an exact duplicate, ordered as MLfl
   }
 });
 
+sqliteTest(
+  "history pages resume after the last point: same points, order and offsets",
+  async (c) => {
+    const s = c.open();
+    try {
+      const id = (await s.createRun({})).info.runId;
+      const other = (await s.createRun({})).info.runId;
+      // Ties on (timestamp, step) broken by value, NaN beside 0, ±Infinity, steps out of order,
+      // and another run's points of the same key interleaved in time.
+      const values = [0, NaN, -1, Infinity, -Infinity, 2.5, 0.1];
+      const points = Array.from({ length: 60 }, (_, i) => ({
+        key: "h",
+        value: values[i % values.length],
+        step: (i * 7) % 11,
+        timestamp: 1000 + Math.floor(i / 3),
+      }));
+      await s.logBatch(id, { metrics: points });
+      await s.logBatch(other, {
+        metrics: points.map((p, i) => ({ ...p, value: i, timestamp: p.timestamp + (i % 2) })),
+      });
+      const all = (await s.getMetricHistory(id, "h")).items;
+      assert.equal(all.length, 60);
+      const legacy = (offset: number) => btoa(`{"offset": ${offset}}`);
+      for (const max of [1, 4, 7, 59, 60, 61]) {
+        const got: unknown[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const page = await s.getMetricHistory(id, "h", { maxResults: max, pageToken: token });
+          got.push(...page.items);
+          token = page.nextPageToken;
+          pages++;
+          if (token) {
+            // Still MLflow's offset token for a server that knows only offsets.
+            const offset = JSON.parse(atob(token)).offset;
+            assert.equal(offset, got.length);
+            const viaOffset = await s.getMetricHistory(id, "h", {
+              maxResults: max,
+              pageToken: legacy(offset),
+            });
+            const next = await s.getMetricHistory(id, "h", { maxResults: max, pageToken: token });
+            assert.deepEqual(viaOffset.items, next.items, `max ${max} at ${offset}`);
+          }
+        } while (token);
+        assert.deepEqual(got, all, `max ${max}`);
+        assert.equal(pages, Math.max(1, Math.ceil(60 / max)));
+      }
+      // Points logged while a client pages through the history still come (when they sort later).
+      const p1 = await s.getMetricHistory(id, "h", { maxResults: 30 });
+      const p2 = await s.getMetricHistory(id, "h", { maxResults: 30, pageToken: p1.nextPageToken });
+      assert.equal(p2.nextPageToken, undefined);
+      await s.logMetric(id, { key: "h", value: 1, step: 0, timestamp: 5000 });
+      const again = await s.getMetricHistory(id, "h", {
+        maxResults: 30,
+        pageToken: p1.nextPageToken,
+      });
+      assert.equal(again.items.length, 30);
+      const p3 = await s.getMetricHistory(id, "h", {
+        maxResults: 30,
+        pageToken: again.nextPageToken,
+      });
+      assert.deepEqual([p3.items.map((p) => p.timestamp), p3.nextPageToken], [[5000], undefined]);
+    } finally {
+      await s.close();
+    }
+  },
+);
+
 sqliteTest("stores NaN as is_nan + 0 and ±Infinity as ±max double, as MLflow", async (c) => {
   const s = c.open();
   try {

@@ -397,9 +397,10 @@ export function createUi(opts: UiOptions): Ui {
 export function mountUi(
   api: Hono,
   opts: Omit<UiOptions, "artifacts"> & { staticPrefix?: string },
+  artifactsApi: Hono = api,
 ): Ui {
   const prefix = opts.staticPrefix ?? opts.prefix ?? "";
-  const ui = createUi({ ...opts, prefix, artifacts: restArtifacts(api) });
+  const ui = createUi({ ...opts, prefix, artifacts: restArtifacts(artifactsApi) });
   api.route(prefix || "/", ui.app);
   // Under a prefix the start page is `/prefix`; MLflow's `/prefix/#/…` links redirect there.
   if (prefix) api.get(`${prefix}/`, (c) => c.redirect(prefix));

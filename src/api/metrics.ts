@@ -5,7 +5,7 @@ import type { Metric } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { validateRunId } from "../validate.ts";
 import { type ApiContext, endpoint } from "./context.ts";
-import { encodeMetric, message } from "./wire.ts";
+import { encodeMetric, encodeMetricsJson, jsonTextResponse, message } from "./wire.ts";
 
 /** Most run ids one bulk request may name. */
 export const MAX_BULK_RUNS = 100;
@@ -68,10 +68,13 @@ export function metricRoutes(ctx: ApiContext): Hono {
       maxResults: q.maxResults,
       pageToken: q.pageToken || undefined,
     });
-    return message({
-      metrics: page.items.map((m) => encodeMetric(m)),
-      next_page_token: page.nextPageToken,
-    });
+    // Built as text: a page holds up to 25,000+ points (message() would drop the same fields).
+    const fields: string[] = [];
+    if (page.items.length > 0) fields.push(`"metrics":${encodeMetricsJson(page.items)}`);
+    if (page.nextPageToken !== undefined) {
+      fields.push(`"next_page_token":${JSON.stringify(page.nextPageToken)}`);
+    }
+    return jsonTextResponse(`{${fields.join(",")}}`);
   });
 
   // One history read per run (≤ 100): the store has no bulk read. Sampled per run as MLflow's

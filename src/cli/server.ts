@@ -200,10 +200,14 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
     },
     auth,
   });
-  // The web UI shares the app, so its routes pass the same Host/Origin and auth middleware.
+  // The web UI shares the app, so its routes pass the same Host/Origin and auth middleware. Its
+  // modules load on the first UI request: an API-only server starts sooner and idles smaller.
   const ui = flags.artifactsOnly
     ? undefined
-    : (await import("../../ui/app.ts")).mountUi(app, { store, staticPrefix: flags.staticPrefix });
+    : (await import("../../ui/lazy.ts")).mountUiLazily(app, {
+      store,
+      staticPrefix: flags.staticPrefix,
+    });
   if ((flags.workers ?? 1) > 1) {
     console.error(`mlt serves from one process; --workers ${flags.workers} is ignored`);
   }

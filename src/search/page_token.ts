@@ -76,7 +76,26 @@ export const MAX_PAGE_TOKEN_CHARS = 1000;
 
 /** The offset a page token stands for; 0 when the token is absent or empty. */
 export function decodePageToken(token: string | undefined): number {
-  if (!token) return 0;
+  return decodePageTokenFields(token).offset;
+}
+
+/**
+ * A token of the page at `offset` that also carries `fields` (a store's cursor): still base64 JSON
+ * with MLflow's "offset", so a server that knows only offsets pages from it correctly.
+ */
+export function encodePageTokenFields(offset: number, fields: Record<string, unknown>): string {
+  const json = JSON.stringify({ offset: Math.trunc(offset), ...fields });
+  // btoa needs Latin-1: escape anything beyond ASCII (JSON allows \u escapes anywhere).
+  return btoa(
+    json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  );
+}
+
+/** A page token's offset (0 when absent) and all its decoded fields, checked as decodePageToken. */
+export function decodePageTokenFields(
+  token: string | undefined,
+): { offset: number; fields: Record<string, unknown> } {
+  if (!token) return { offset: 0, fields: {} };
   // Bounds the work and the echo below: a megabyte token of nested JSON would otherwise be
   // parsed, walked recursively and quoted back in the message.
   if (token.length > MAX_PAGE_TOKEN_CHARS) {
@@ -92,20 +111,21 @@ export function decodePageToken(token: string | undefined): number {
   }
   const badParsed = () => invalidParam(`Invalid page token, parsed value=${pyRepr(parsed)}`);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw badParsed();
-  const offset = (parsed as Record<string, unknown>).offset;
+  const fields = parsed as Record<string, unknown>;
+  const offset = fields.offset;
   if (typeof offset === "string") {
     // MLflow accepts int("12"); anything else is "not stringable" there.
     if (!/^\s*\+?\d+\s*$/.test(offset)) {
       throw invalidParam(`Invalid page token, not stringable ${offset}`);
     }
     const n = Number(offset.trim());
-    if (n > 0 && Number.isSafeInteger(n)) return n;
+    if (n > 0 && Number.isSafeInteger(n)) return { offset: n, fields };
     throw badParsed();
   }
   // Python's int() truncates floats; negative, zero and non-numeric offsets are refused.
   if (typeof offset === "number" && offset >= 1 && Number.isFinite(offset)) {
     const n = Math.trunc(offset);
-    if (Number.isSafeInteger(n)) return n;
+    if (Number.isSafeInteger(n)) return { offset: n, fields };
   }
   throw badParsed();
 }

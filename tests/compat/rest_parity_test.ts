@@ -149,6 +149,12 @@ function normalise(a: Answer, opts: { messages?: boolean } = {}): Answer {
   if (b.run) b.run = normaliseRun(b.run);
   if (b.runs) b.runs = b.runs.map(normaliseRun);
   if (b.metrics) b.metrics = normaliseMetrics(b.metrics);
+  // get-history: mlt's token carries a keyset cursor beside MLflow's offset (README); the offset
+  // must match, and MLflow's own offset-only token pages on mlt too (compare() sends it).
+  if (typeof b.next_page_token === "string") {
+    const t = JSON.parse(atob(b.next_page_token));
+    if (t.after) b.next_page_token = btoa(`{"offset": ${t.offset}}`);
+  }
   // search-datasets: MLflow's SQL has no ORDER BY; compare as sets.
   if (b.dataset_summaries) {
     b.dataset_summaries = [...b.dataset_summaries].sort((x, y) =>

@@ -203,6 +203,8 @@ export class Connections {
   readonly readOnlyReason: string | undefined;
   /** True when MLflow's (run_uuid, key, step) index on metrics exists (it does at the pin). */
   readonly hasHistoryIndex: boolean;
+  /** The index of metrics' primary key when it is MLflow's (key, timestamp, step, run_uuid, …). */
+  readonly metricsKeyIndex: string | undefined;
   #group: GroupCommit | undefined;
   #closed = false;
 
@@ -239,6 +241,7 @@ export class Connections {
       "SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?",
       HISTORY_INDEX,
     ) !== undefined;
+    this.metricsKeyIndex = metricsKeyIndex(this.reader);
   }
 
   // Creates or checks the schema; returns why the database must stay read-only, if it must.
@@ -335,6 +338,20 @@ export class Connections {
     if (this.reader !== this.writer) this.reader.db.close();
     this.writer?.db.close();
   }
+}
+
+// The primary key index of metrics, when it orders one key's points by timestamp then step (the
+// history pages' keyset walk relies on that order); undefined for other schemas.
+function metricsKeyIndex(s: Statements): string | undefined {
+  const pk = s.one<{ name: string }>(
+    "SELECT name FROM pragma_index_list('metrics') WHERE origin = 'pk'",
+  );
+  if (!pk) return undefined;
+  const cols = s.all<{ name: string }>(
+    "SELECT name FROM pragma_index_info(?) ORDER BY seqno",
+    pk.name,
+  ).map((c) => c.name).join(",");
+  return cols === "key,timestamp,step,run_uuid,value,is_nan" ? pk.name : undefined;
 }
 
 // WAL lets readers run during a write; NORMAL sync is durable across process crashes in WAL.

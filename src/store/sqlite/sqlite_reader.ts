@@ -1,14 +1,14 @@
 /**
- * Reads of the SQLite store: experiments, runs (in bulk, for search pages), metric histories.
+ * Reads of the SQLite store: experiments, runs (in bulk, for search pages); metric histories are
+ * in sqlite_history.ts.
  * Every query names its columns, so the extra columns of newer MLflow releases are ignored.
  */
 import { invalidParam, notFound } from "../../errors.ts";
-import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, Tag } from "../../model.ts";
-import { HISTORY_INDEX, type Statements } from "./connection.ts";
+import type { DatasetInput, Experiment, Param, Run, RunInfo, Tag } from "../../model.ts";
+import type { Statements } from "./connection.ts";
 import {
   datasetFromRow,
   type DatasetRow,
-  decodeMetricValue,
   EXPERIMENT_COLUMNS,
   experimentFromRow,
   type ExperimentRow,
@@ -18,7 +18,6 @@ import {
   RUN_COLUMNS,
   runInfoFromRow,
   type RunRow,
-  safeInt,
 } from "./rows.ts";
 
 const INT64_MAX = 9223372036854775807n;
@@ -167,34 +166,4 @@ export function runById(s: Statements, runId: string): Run {
   const [run] = runsByIds(s, [runId]);
   if (!run) throw notFound(`Run with id=${runId} not found`);
   return run;
-}
-
-/**
- * Points of one metric ordered by (timestamp, step, value) as MLflow; `limit` -1 = all. With
- * MLflow's (run_uuid, key, step) index named explicitly: SQLite otherwise picks the primary key
- * (key first) and walks that key's points of every run (99 ms instead of 3 ms for 10k of 1M).
- */
-export function metricHistory(
-  s: Statements,
-  runId: string,
-  key: string,
-  limit: number,
-  offset: number,
-  indexed: boolean,
-): Metric[] {
-  const from = indexed ? `metrics INDEXED BY ${HISTORY_INDEX}` : "metrics";
-  const rows = s.arrays(
-    `SELECT value, is_nan, ${safeInt("timestamp")}, ${safeInt("step")} FROM ${from} ` +
-      "WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value LIMIT ? OFFSET ?",
-    runId,
-    key,
-    limit,
-    offset,
-  );
-  const out = new Array<Metric>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const [value, isNan, timestamp, step] = rows[i] as [number | null, number, number, number];
-    out[i] = { key, value: decodeMetricValue(value, isNan), timestamp, step };
-  }
-  return out;
 }

@@ -47,11 +47,10 @@ import type { DatasetInput } from "../../model.ts";
 // Pure URI math shared with the file store (no I/O, no YAML).
 import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
-import { page, searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
+import { searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
 import {
   experimentById,
   experimentByName,
-  metricHistory,
   runById,
   runInfo,
   sqlExperimentId,
@@ -70,6 +69,7 @@ import {
   writeBatch,
 } from "./sqlite_writer.ts";
 import { SqliteImport } from "./sqlite_import.ts";
+import { fullHistory, historyPage } from "./sqlite_history.ts";
 import {
   activeExperimentId,
   insertRunRow,
@@ -331,13 +331,15 @@ export class SqliteStore implements TrackingStore {
       if (!Number.isInteger(max) || max < 0) {
         throw invalidParam(`Invalid value ${max} for parameter 'max_results' supplied`);
       }
-      const offset = decodePageToken(req.pageToken);
-      runInfo(r, runId);
+      const idx = { history: this.#db.hasHistoryIndex, key: this.#db.metricsKeyIndex };
       if (max === 0) {
-        return { items: metricHistory(r, runId, key, -1, offset, this.#db.hasHistoryIndex) };
+        const offset = decodePageToken(req.pageToken);
+        runInfo(r, runId);
+        return { items: fullHistory(r, runId, key, idx).slice(offset) };
       }
-      const points = metricHistory(r, runId, key, max + 1, offset, this.#db.hasHistoryIndex);
-      return page(points.slice(0, max), points.length > max, offset + max);
+      decodePageToken(req.pageToken); // a bad token is refused before the run is looked up
+      runInfo(r, runId);
+      return historyPage(r, runId, key, max, req.pageToken, idx);
     });
   }
 

@@ -1,0 +1,179 @@
+/**
+ * Pages of one metric's history on the SQLite store, in O(page) per page: the first page sorts
+ * the run's points (MLflow's (run_uuid, key, step) index), later pages resume after the previous
+ * page's last point along the metrics primary key (key, timestamp, step, run_uuid, value, is_nan),
+ * which already holds one key's points in timestamp order. The page token stays base64 JSON with
+ * MLflow's "offset" (so an offset-only server or token still works) plus that cursor and the
+ * run's point count, which bounds the walk so it never runs on into other runs' later points.
+ */
+import type { Metric, Page } from "../../model.ts";
+import { decodePageTokenFields, encodePageTokenFields } from "../../search/page_token.ts";
+import { HISTORY_INDEX, type Statements } from "./connection.ts";
+import { decodeMetricValue, safeInt } from "./rows.ts";
+
+/** Which indexes the database has (connection.ts finds them at open). */
+export interface HistoryIndexes {
+  /** MLflow's (run_uuid, key, step) index exists. */
+  history: boolean;
+  /** The primary key index of metrics, when it has MLflow's column order. */
+  key: string | undefined;
+}
+
+/** Where the previous page ended: its last point's sort key, and the run's count of points. */
+interface Cursor {
+  t: number;
+  s: number;
+  v: number;
+  nan: 0 | 1;
+  count: number;
+}
+
+// The one total order of a history: MLflow's (timestamp, step, value), then is_nan, which makes
+// it total (the primary key holds (timestamp, step, value, is_nan) once per run and key). Column
+// names are qualified so they are not the result aliases of safeInt().
+const ORDER = "ORDER BY metrics.timestamp, metrics.step, metrics.value, metrics.is_nan";
+const COLUMNS = `value, is_nan, ${safeInt("timestamp")}, ${safeInt("step")}`;
+
+type Row = [number | null, number, number, number];
+
+function toMetrics(key: string, rows: Row[], n: number): Metric[] {
+  const out = new Array<Metric>(n);
+  for (let i = 0; i < n; i++) {
+    const [value, isNan, timestamp, step] = rows[i];
+    out[i] = { key, value: decodeMetricValue(value, isNan), timestamp, step };
+  }
+  return out;
+}
+
+/**
+ * Points of one metric in history order (see ORDER); `limit` -1 = all. With MLflow's
+ * (run_uuid, key, step) index named explicitly: SQLite otherwise picks the primary key (key
+ * first) and walks that key's points of every run (99 ms instead of 3 ms for 10k of 1M).
+ */
+function sortedRows(
+  s: Statements,
+  runId: string,
+  key: string,
+  limit: number,
+  offset: number,
+  idx: HistoryIndexes,
+): Row[] {
+  const from = idx.history ? `metrics INDEXED BY ${HISTORY_INDEX}` : "metrics";
+  return s.arrays(
+    `SELECT ${COLUMNS} FROM ${from} WHERE run_uuid = ? AND key = ? ${ORDER} LIMIT ? OFFSET ?`,
+    runId,
+    key,
+    limit,
+    offset,
+  ) as Row[];
+}
+
+/** Every point of one metric, in history order. */
+export function fullHistory(
+  s: Statements,
+  runId: string,
+  key: string,
+  idx: HistoryIndexes,
+): Metric[] {
+  const rows = sortedRows(s, runId, key, -1, 0, idx);
+  return toMetrics(key, rows, rows.length);
+}
+
+// Points after `c` along the primary key; the walk stops after `limit` of this run's points.
+function rowsAfter(
+  s: Statements,
+  runId: string,
+  key: string,
+  c: Cursor,
+  limit: number,
+  pk: string,
+) {
+  return s.arrays(
+    `SELECT ${COLUMNS} FROM metrics INDEXED BY "${pk.replaceAll('"', '""')}" ` +
+      "WHERE key = ? AND run_uuid = ? AND (timestamp, step, value, is_nan) > (?, ?, ?, ?) " +
+      `${ORDER} LIMIT ?`,
+    key,
+    runId,
+    c.t,
+    c.s,
+    c.v,
+    c.nan,
+    limit,
+  ) as Row[];
+}
+
+function countOf(s: Statements, runId: string, key: string, idx: HistoryIndexes): number {
+  const from = idx.history ? `metrics INDEXED BY ${HISTORY_INDEX}` : "metrics";
+  return s.arrays(
+    `SELECT count(*) FROM ${from} WHERE run_uuid = ? AND key = ?`,
+    runId,
+    key,
+  )[0][0] as number;
+}
+
+// A cursor from a client's token; undefined when absent or not one mlt wrote (then the offset
+// alone is used, as MLflow does).
+function cursorOf(f: Record<string, unknown>): Cursor | undefined {
+  const a = f.after, count = f.count;
+  if (!Array.isArray(a) || a.length !== 4 || !Number.isSafeInteger(count)) return undefined;
+  const [t, s, v, nan] = a;
+  if (!Number.isSafeInteger(t) || !Number.isSafeInteger(s)) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v) || (nan !== 0 && nan !== 1)) return undefined;
+  return { t, s, v, nan, count: count as number };
+}
+
+// The token of the page after `offset` points, ending at `last`.
+function nextToken(offset: number, last: Row, count: number): string {
+  const [value, nan, t, s] = last;
+  // Integers beyond 2^53 come back rounded, and a NULL value cannot be compared: offset only.
+  if (!Number.isSafeInteger(t) || !Number.isSafeInteger(s) || typeof value !== "number") {
+    return encodePageTokenFields(offset, {});
+  }
+  return encodePageTokenFields(offset, { after: [t, s, value, nan ? 1 : 0], count });
+}
+
+/** One page of at most `max` (≥ 1) points of one metric after the page `token` names. */
+export function historyPage(
+  s: Statements,
+  runId: string,
+  key: string,
+  max: number,
+  token: string | undefined,
+  idx: HistoryIndexes,
+): Page<Metric> {
+  const { offset, fields } = decodePageTokenFields(token);
+  const cursor = idx.key ? cursorOf(fields) : undefined;
+  if (!cursor || !idx.key) {
+    const rows = sortedRows(s, runId, key, max + 1, offset, idx);
+    if (rows.length <= max) return { items: toMetrics(key, rows, rows.length) };
+    const count = idx.key ? countOf(s, runId, key, idx) : 0;
+    return {
+      items: toMetrics(key, rows, max),
+      nextPageToken: idx.key
+        ? nextToken(offset + max, rows[max - 1], count)
+        : encodePageTokenFields(offset + max, {}),
+    };
+  }
+  // Asking for exactly the points known to remain stops the walk at the run's last point.
+  const remaining = cursor.count - offset;
+  const limit = remaining > max || remaining <= 0 ? max + 1 : remaining;
+  const rows = rowsAfter(s, runId, key, cursor, limit, idx.key);
+  if (rows.length > max) {
+    return {
+      items: toMetrics(key, rows, max),
+      nextPageToken: nextToken(offset + max, rows[max - 1], cursor.count),
+    };
+  }
+  const items = toMetrics(key, rows, rows.length);
+  // Every point counted was read: more follow only if points were logged since (a new count).
+  if (rows.length === limit && rows.length > 0) {
+    const count = countOf(s, runId, key, idx);
+    if (count > cursor.count) {
+      return {
+        items,
+        nextPageToken: nextToken(offset + rows.length, rows[rows.length - 1], count),
+      };
+    }
+  }
+  return { items };
+}
