@@ -7,110 +7,24 @@
  */
 import assert from "node:assert/strict";
 import { alive, gone } from "./helpers/process.ts";
+import {
+  exists,
+  MAIN,
+  mltRun,
+  onlyRun,
+  output,
+  paramsOf,
+  project as projectIn,
+  runsIn,
+  spawnMlt,
+  tagsOf,
+  waitFor,
+} from "./helpers/mlt_run.ts";
 import { join } from "node:path";
-import { openStore } from "../src/store/open.ts";
-import type { Run } from "../src/model.ts";
 
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-docker-test-" }));
-  tempDirs.push(dir);
-  return dir;
-}
-globalThis.addEventListener("unload", () => {
-  for (const dir of tempDirs) Deno.removeSync(dir, { recursive: true });
-});
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const IMAGE_ID = "sha256:" + "5e".repeat(32);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function spawnMlt(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "run", ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", MLFLOW_TRACKING_URI: "", ...env },
-  }).spawn();
-}
-
-async function output(child: Deno.ChildProcess): Promise<Result> {
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-function mltRun(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return output(spawnMlt(cwd, args, env));
-}
-
-async function runsIn(dir: string): Promise<Run[]> {
-  const store = openStore(join(dir, "mlruns"));
-  try {
-    const exps = await store.searchExperiments({ viewType: "ALL", maxResults: 1000 });
-    if (!exps.items.length) return [];
-    const page = await store.searchRuns({
-      experimentIds: exps.items.map((e) => e.experimentId),
-      viewType: "ALL",
-      maxResults: 1000,
-    });
-    return page.items;
-  } catch {
-    return [];
-  } finally {
-    await store.close();
-  }
-}
-
-async function onlyRun(dir: string): Promise<Run> {
-  const runs = await runsIn(dir);
-  assert.equal(runs.length, 1, `expected one run, found ${runs.length}`);
-  return runs[0];
-}
-
-const tagsOf = (run: Run) => Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
-const paramsOf = (run: Run) => Object.fromEntries(run.data.params.map((p) => [p.key, p.value]));
-
-async function project(files: Record<string, string>): Promise<{ dir: string; proj: string }> {
-  const dir = await tempDir();
-  const proj = join(dir, "proj");
-  await Deno.mkdir(proj);
-  for (const [name, text] of Object.entries(files)) {
-    await Deno.mkdir(join(proj, name, ".."), { recursive: true });
-    await Deno.writeTextFile(join(proj, name), text);
-  }
-  return { dir, proj };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(path: string): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const text = await Deno.readTextFile(path);
-      if (text.endsWith("\n")) return text.trim();
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${path} never appeared`);
-}
+const project = (files: Record<string, string>) => projectIn(files, "mlt-docker-test-");
 
 /** PATH without the directories holding a `docker`. */
 function pathWithoutDocker(): string {

@@ -4,120 +4,27 @@
  */
 import assert from "node:assert/strict";
 import { alive, gone } from "./helpers/process.ts";
-import { join } from "node:path";
 import { openStore } from "../src/store/open.ts";
 import type { Run } from "../src/model.ts";
+import {
+  exists,
+  MAIN,
+  mltRun,
+  onlyRun,
+  paramsOf,
+  project,
+  type Result,
+  runsIn,
+  spawnMlt,
+  tagsOf,
+  tempDir,
+  waitFor,
+} from "./helpers/mlt_run.ts";
+import { join } from "node:path";
 
-const tempDirs: string[] = [];
-/** A temp dir removed when the test file ends. */
-async function tempDir(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "mlt-run-test-" });
-  tempDirs.push(dir);
-  return dir;
-}
-globalThis.addEventListener("unload", () => {
-  for (const dir of tempDirs) Deno.removeSync(dir, { recursive: true });
-});
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const HELLO = new URL("../examples/hello", import.meta.url).pathname;
 const OPEN_TS = new URL("../src/store/open.ts", import.meta.url).href;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawns `mlt run …` in `cwd` with its own ./mlruns; returns the process. */
-function spawnMlt(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "run", ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", MLFLOW_TRACKING_URI: "", ...env },
-  }).spawn();
-}
-
-async function mltRun(
-  cwd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Result> {
-  const out = await spawnMlt(cwd, args, env).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** Every run in every experiment of `<dir>/mlruns`. */
-async function runsIn(dir: string): Promise<Run[]> {
-  const store = openStore(join(dir, "mlruns"));
-  try {
-    const exps = await store.searchExperiments({ viewType: "ALL", maxResults: 1000 });
-    if (!exps.items.length) return [];
-    const page = await store.searchRuns({
-      experimentIds: exps.items.map((e) => e.experimentId),
-      viewType: "ALL",
-      maxResults: 1000,
-    });
-    return page.items;
-  } catch {
-    return [];
-  } finally {
-    await store.close();
-  }
-}
-
-async function onlyRun(dir: string): Promise<Run> {
-  const runs = await runsIn(dir);
-  assert.equal(runs.length, 1, `expected one run, found ${runs.length}`);
-  return runs[0];
-}
-
-function tagsOf(run: Run): Record<string, string> {
-  return Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
-}
-
-function paramsOf(run: Run): Record<string, string> {
-  return Object.fromEntries(run.data.params.map((p) => [p.key, p.value]));
-}
-
-/** A temp dir with a project in `proj/` made of `files`. */
-async function project(files: Record<string, string>): Promise<{ dir: string; proj: string }> {
-  const dir = await tempDir();
-  const proj = join(dir, "proj");
-  await Deno.mkdir(proj);
-  for (const [name, text] of Object.entries(files)) {
-    await Deno.mkdir(join(proj, name, ".."), { recursive: true });
-    await Deno.writeTextFile(join(proj, name), text);
-  }
-  return { dir, proj };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(path: string): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const text = await Deno.readTextFile(path);
-      if (text.endsWith("\n")) return text.trim();
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${path} never appeared`);
-}
 
 Deno.test("mlt run examples/hello: child sees the run, params logged, run FINISHED", async () => {
   const dir = await tempDir();
