@@ -7,9 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { openStore } from "../src/store/open.ts";
-import { metricLine, runToYaml } from "../src/store/file/format.ts";
-import { newRunId } from "../src/ids.ts";
-import type { RunInfo } from "../src/model.ts";
+import { metricLine } from "../src/store/file/format.ts";
+import { T0, writeRunSkeleton } from "./mlruns_gen.ts";
 
 const { values: opt } = parseArgs({
   args: Deno.args,
@@ -38,29 +37,10 @@ async function buildTree(root: string): Promise<{ expId: string; runIds: string[
   await store.close();
   const expDir = `${root}/${expId}`;
   const runIds: string[] = [];
-  const t0 = 1_700_000_000_000;
   const enc = new TextEncoder();
   for (let r = 0; r < RUNS; r++) {
-    const runId = newRunId();
+    const { runId, dir } = await writeRunSkeleton(expDir, expId, r);
     runIds.push(runId);
-    const dir = `${expDir}/${runId}`;
-    for (const sub of ["metrics", "params", "tags", "artifacts"]) {
-      await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
-    }
-    const info: RunInfo = {
-      runId,
-      experimentId: expId,
-      runName: `run-${r}`,
-      userId: "bench",
-      status: "FINISHED",
-      startTime: t0 + r * 1000,
-      endTime: t0 + r * 1000 + 500,
-      artifactUri: `file://${dir}/artifacts`,
-      lifecycleStage: "active",
-    };
-    await Deno.writeTextFile(`${dir}/meta.yaml`, runToYaml(info, null));
-    await Deno.writeTextFile(`${dir}/tags/mlflow.runName`, `run-${r}`);
-    await Deno.writeTextFile(`${dir}/tags/mlflow.user`, "bench");
     await Deno.writeTextFile(`${dir}/params/lr`, LRS[r % 3]);
     for (let p = 1; p < PARAMS; p++) {
       await Deno.writeTextFile(`${dir}/params/p${p}`, String(Math.floor(rand() * 100)));
@@ -71,7 +51,7 @@ async function buildTree(root: string): Promise<{ expId: string; runIds: string[
       let text = "";
       for (let s = 0; s < STEPS; s++) {
         const value = s === STEPS - 1 && m === 0 ? last : rand();
-        text += metricLine({ key, value, timestamp: t0 + r * 1000 + s, step: s });
+        text += metricLine({ key, value, timestamp: T0 + r * 1000 + s, step: s });
       }
       await Deno.writeFile(`${dir}/metrics/${key}`, enc.encode(text));
     }

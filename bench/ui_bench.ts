@@ -15,9 +15,8 @@
  */
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
-import { newRunId } from "../src/ids.ts";
-import type { RunInfo } from "../src/model.ts";
-import { metricLine, runToYaml } from "../src/store/file/format.ts";
+import { metricLine } from "../src/store/file/format.ts";
+import { T0, writeRunSkeleton } from "./mlruns_gen.ts";
 import { openStore } from "../src/store/open.ts";
 
 const { values: opt } = parseArgs({
@@ -40,28 +39,9 @@ const RUNS = Number(opt.runs), PARAMS = Number(opt.params), METRICS = Number(opt
 const CHART_METRICS = Number(opt["chart-metrics"]), CHART_STEPS = Number(opt["chart-steps"]);
 const REPEAT = Number(opt.repeat);
 const enc = new TextEncoder();
-const T0 = 1_700_000_000_000;
 
 async function writeRun(expDir: string, expId: string, r: number, metrics: number, steps: number) {
-  const runId = newRunId();
-  const dir = `${expDir}/${runId}`;
-  for (const sub of ["metrics", "params", "tags", "artifacts"]) {
-    await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
-  }
-  const info: RunInfo = {
-    runId,
-    experimentId: expId,
-    runName: `run-${r}`,
-    userId: "bench",
-    status: "FINISHED",
-    startTime: T0 + r * 1000,
-    endTime: T0 + r * 1000 + 500,
-    artifactUri: `file://${dir}/artifacts`,
-    lifecycleStage: "active",
-  };
-  await Deno.writeTextFile(`${dir}/meta.yaml`, runToYaml(info, null));
-  await Deno.writeTextFile(`${dir}/tags/mlflow.runName`, `run-${r}`);
-  await Deno.writeTextFile(`${dir}/tags/mlflow.user`, "bench");
+  const { runId, dir } = await writeRunSkeleton(expDir, expId, r);
   for (let p = 0; p < PARAMS; p++) {
     await Deno.writeTextFile(`${dir}/params/p${p}`, String((r * 31 + p * 7) % 100));
   }
