@@ -23,6 +23,8 @@ export interface ServeOptions {
   stopTimeoutMs?: number;
   /** Message of the 503 answered to requests that arrive during a stop. */
   closingMessage?: string;
+  /** SO_REUSEPORT (Linux): several processes listen on one port (`mlt server --workers`). */
+  reusePort?: boolean;
   /** Called once the socket listens, with the bound address. */
   onListen?: (addr: { hostname: string; port: number }) => void;
 }
@@ -91,6 +93,7 @@ export function startServer(
       server = Deno.serve({
         hostname: opts.hostname ?? "127.0.0.1",
         port: opts.port ?? 0,
+        reusePort: opts.reusePort,
         onListen: ({ hostname, port }) => {
           opts.onListen?.({ hostname, port });
           const host = hostname.includes(":") ? `[${hostname}]` : hostname;

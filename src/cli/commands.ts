@@ -12,7 +12,7 @@ import { registerGc } from "./gc.ts";
 import { registerMigrate } from "./migrate.ts";
 import { registerRun } from "./run.ts";
 import { registerRuns } from "./runs.ts";
-import { serverCommand, uiCommand } from "./server.ts";
+import { serverCommand, uiCommand } from "./server_command.ts";
 
 /** A subcommand: registers itself (options, help, action) on the program. */
 export type Subcommand = (program: Command, ctx: CliContext) => void;

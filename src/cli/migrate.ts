@@ -24,14 +24,14 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
         "\n  mlt migrate --from sqlite:///mlflow.db --to ./mlruns-copy",
     )
     .action(async (opts: { from: string; to: string; quiet?: boolean }, cmd: Command) => {
-      const { openStore } = await import("../store/open.ts");
+      const { loadStore } = await import("../store/load.ts");
       const { migrate, COUNT_LABELS } = await import("../store/migrate.ts");
       const { FileImport } = await import("../store/migrate_file.ts");
       if (opts.from === opts.to) {
         cmd.error("error: --from and --to name the same store", { exitCode: 2 });
       }
-      const source = openStore(opts.from);
-      const target = openStore(opts.to);
+      const source = await loadStore(opts.from);
+      const target = await loadStore(opts.to);
       try {
         const where = (st: unknown) => {
           const x = st as { root?: string; path?: string };

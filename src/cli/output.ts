@@ -29,10 +29,10 @@ export async function withStore<T>(
   fn: (store: TrackingStore, uri: string) => Promise<T>,
   warn: (message: string) => void = warnLine,
 ): Promise<T> {
-  const { openStore } = await import("../store/open.ts");
+  const { loadStore } = await import("../store/load.ts");
   const { httpOptionsFromEnv } = await import("../store/store.ts");
   const uri = trackingUri(ctx, flag);
-  const store = openStore(uri, { http: httpOptionsFromEnv(ctx.env), warn });
+  const store = await loadStore(uri, { http: httpOptionsFromEnv(ctx.env), warn });
   try {
     return await fn(store, uri);
   } finally {

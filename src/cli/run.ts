@@ -53,7 +53,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const { runProject } = await import("../runner/run_project.ts");
       const { childTrackingUri } = await import("../runner/env.ts");
       const { isUsageError } = await import("../runner/params.ts");
-      const { openStore } = await import("../store/open.ts");
+      const { loadStore } = await import("../store/load.ts");
       const given = trackingUri(ctx, opts.trackingUri as string | undefined);
       // Relative store paths are taken from the invocation directory, not the process's.
       const storeUri = /^https?:/i.test(given) ? given : childTrackingUri(given, ctx.cwd);
@@ -66,7 +66,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       };
       const grace = seconds("--grace-period", opts.gracePeriod, true);
       const interval = seconds("--system-metrics-interval", opts.systemMetricsInterval, false);
-      const store = openStore(storeUri);
+      const store = await loadStore(storeUri);
       // The Python client opens file stores itself; anything else but a server goes through a
       // tracking endpoint mlt serves for the run.
       const remote = /^https?:/i.test(storeUri);

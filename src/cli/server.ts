@@ -1,9 +1,20 @@
-/** `mlt server` and `mlt ui`: MLflow's tracking REST API, artifact proxy and web UI on one port. */
-import { type Command, InvalidArgumentError, Option } from "commander";
+/**
+ * `mlt server` and `mlt ui`: MLflow's tracking REST API, artifact proxy and web UI on one port.
+ * main.ts calls `serverMain` directly (commander only prints this command's help), and the store,
+ * app and UI load lazily, so an idle server holds only what it serves.
+ */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import denoJson from "../../deno.json" with { type: "json" };
 import type { CliContext } from "./context.ts";
+import {
+  checkWorkersPossible,
+  parentGone,
+  READY_LINE,
+  WORKER_ENV,
+  WorkerPool,
+} from "./server_workers.ts";
+import { parsePrefix, parseServerArgs, type ServerArgs, UsageError } from "./server_options.ts";
 
 /** Parsed options of `mlt server`. */
 export interface ServerFlags {
@@ -32,27 +43,6 @@ export interface AuthFlags {
   readOnly: string[];
 }
 
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InvalidArgumentError("expected a port number from 0 to 65535");
-  }
-  return n;
-}
-
-function parsePositive(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
-
-function parsePrefix(v: string): string {
-  if (!v.startsWith("/") || v.endsWith("/")) {
-    throw new InvalidArgumentError("the static prefix must start with '/' and not end with '/'");
-  }
-  return v;
-}
-
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
 
@@ -64,103 +54,82 @@ function localDir(uri: string): string | undefined {
   return /^[a-zA-Z][a-zA-Z0-9+.\-]*:/.test(uri) ? undefined : resolve(uri);
 }
 
-function register(name: "server" | "ui", program: Command, ctx: CliContext): void {
-  const env = ctx.env;
-  program.command(name)
-    .description(
-      name === "server"
-        ? "serve MLflow's tracking REST API and artifact proxy"
-        : "serve the web UI and tracking API locally (same options as `mlt server`)",
-    )
-    .helpOption("--help", "show help")
-    .option(
-      "-h, --host <host>",
-      "address to bind (not a security setting)",
-      env("MLFLOW_HOST") ?? "127.0.0.1",
-    )
-    .addOption(
-      new Option("-p, --port <port>", "port to listen on (0 picks a free one)")
-        .default(env("MLFLOW_PORT") ? parsePort(env("MLFLOW_PORT")!) : 5000).argParser(parsePort),
-    )
-    .option(
-      "--backend-store-uri <uri>",
-      "tracking store (default: MLFLOW_TRACKING_URI or ./mlruns)",
-    )
-    .option("--registry-store-uri <uri>", "accepted for compatibility; mlt has no model registry")
-    .option("--default-artifact-root <uri>", "artifact root of new experiments")
-    .option("--serve-artifacts", "serve the mlflow-artifacts proxy (default)")
-    .option("--no-serve-artifacts", "do not serve the mlflow-artifacts proxy")
-    .option("--artifacts-destination <dir>", "where proxied artifacts are stored")
-    .option("--artifacts-only", "serve only the artifacts proxy")
-    .option("--allowed-hosts <list>", "comma-separated Host patterns to accept besides localhost")
-    .option("--cors-allowed-origins <list>", "comma-separated origins allowed cross-origin")
-    .option("--disable-security-middleware", "turn the Host, Origin and header checks off")
-    .option("--x-frame-options <value>", "SAMEORIGIN (default), DENY or NONE")
-    .addOption(
-      new Option("--static-prefix <prefix>", "prefix of the UI and ajax routes").argParser(
-        parsePrefix,
-      ),
-    )
-    .addOption(
-      new Option("-w, --workers <n>", "accepted; mlt serves from one process").argParser(
-        parsePositive,
-      ),
-    )
-    .addOption(
-      new Option("--max-artifact-size <bytes>", "largest artifact upload").argParser(parsePositive),
-    )
-    .addOption(
-      new Option("--auth <kind>", "authentication: none (default) or basic")
-        .choices(["none", "basic"]).default(env("MLT_AUTH") || "none"),
-    )
-    .option(
-      "--auth-users <file>",
-      "with --auth basic: 'user:password' lines (plain or PBKDF2 hash); also MLT_AUTH_USERS",
-    )
-    .option(
-      "--auth-tokens <file>",
-      "with --auth basic: 'name:token' lines for bearer tokens; also MLT_AUTH_TOKENS",
-    )
-    .option("--auth-readonly <list>", "comma-separated users and token names that may only read")
-    .option("--hash-password", "read a password on stdin, print its PBKDF2 hash, and exit")
-    .option("--gunicorn-opts <opts>", "accepted and ignored")
-    .option("--uvicorn-opts <opts>", "accepted and ignored")
-    .option("--waitress-opts <opts>", "accepted and ignored")
-    .action(async (o) => {
-      if (o.hashPassword) return await printPasswordHash();
-      await serve({
-        host: o.host,
-        port: o.port,
-        backendStoreUri: o.backendStoreUri ?? env("MLFLOW_BACKEND_STORE_URI"),
-        defaultArtifactRoot: o.defaultArtifactRoot ?? env("MLFLOW_DEFAULT_ARTIFACT_ROOT"),
-        serveArtifacts: o.serveArtifacts !== false &&
-          (env("MLFLOW_SERVE_ARTIFACTS") === undefined || truthy(env("MLFLOW_SERVE_ARTIFACTS"))),
-        artifactsDestination: o.artifactsDestination ?? env("MLFLOW_ARTIFACTS_DESTINATION") ??
-          "./mlartifacts",
-        artifactsOnly: o.artifactsOnly ?? truthy(env("MLFLOW_ARTIFACTS_ONLY")),
-        allowedHosts: list(o.allowedHosts ?? env("MLFLOW_SERVER_ALLOWED_HOSTS") ?? ""),
-        corsAllowedOrigins: list(
-          o.corsAllowedOrigins ?? env("MLFLOW_SERVER_CORS_ALLOWED_ORIGINS") ?? "",
-        ),
-        disableSecurityMiddleware: o.disableSecurityMiddleware ??
-          truthy(env("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE")),
-        xFrameOptions: o.xFrameOptions ?? env("MLFLOW_SERVER_X_FRAME_OPTIONS"),
-        staticPrefix: o.staticPrefix ??
-          (env("MLFLOW_STATIC_PREFIX") && parsePrefix(env("MLFLOW_STATIC_PREFIX")!)),
-        workers: o.workers,
-        maxArtifactSize: o.maxArtifactSize,
-        auth: await authFlags(o, ctx),
-      }, ctx);
-    });
+// An environment default checked like its flag; a bad one is a usage error naming the variable.
+function fromEnv<T>(ctx: CliContext, name: string, parse: (v: string) => T): T | undefined {
+  const v = ctx.env(name);
+  if (v === undefined || v === "") return undefined;
+  try {
+    return parse(v);
+  } catch (e) {
+    throw new UsageError(`${name}="${v}" is invalid: ${(e as Error).message}`);
+  }
 }
 
-/** Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish. */
-export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> {
-  const { openStore } = await import("../store/open.ts");
+/** `mlt server …` / `mlt ui …` after the command name: parses, then serves or hashes. */
+export async function serverMain(args: string[], ctx: CliContext): Promise<void> {
+  const o = parseServerArgs(args);
+  if (o["hash-password"]) return await printPasswordHash();
+  await serve(await serverFlags(o, ctx), ctx, args);
+}
+
+/** The flags of a parsed command line, with MLflow's environment variables as defaults. */
+export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<ServerFlags> {
+  const env = ctx.env;
+  const str = (k: string) => o[k] as string | undefined;
+  const port = (o.port as number | undefined) ??
+    fromEnv(ctx, "MLFLOW_PORT", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        throw new Error("expected a port number from 0 to 65535");
+      }
+      return n;
+    }) ?? 5000;
+  return {
+    host: str("host") ?? env("MLFLOW_HOST") ?? "127.0.0.1",
+    port,
+    backendStoreUri: str("backend-store-uri") ?? env("MLFLOW_BACKEND_STORE_URI"),
+    defaultArtifactRoot: str("default-artifact-root") ?? env("MLFLOW_DEFAULT_ARTIFACT_ROOT"),
+    serveArtifacts: !o["no-serve-artifacts"] &&
+      (o["serve-artifacts"] === true || env("MLFLOW_SERVE_ARTIFACTS") === undefined ||
+        truthy(env("MLFLOW_SERVE_ARTIFACTS"))),
+    artifactsDestination: str("artifacts-destination") ?? env("MLFLOW_ARTIFACTS_DESTINATION") ??
+      "./mlartifacts",
+    artifactsOnly: (o["artifacts-only"] as boolean | undefined) ??
+      truthy(env("MLFLOW_ARTIFACTS_ONLY")),
+    allowedHosts: list(str("allowed-hosts") ?? env("MLFLOW_SERVER_ALLOWED_HOSTS") ?? ""),
+    corsAllowedOrigins: list(
+      str("cors-allowed-origins") ?? env("MLFLOW_SERVER_CORS_ALLOWED_ORIGINS") ?? "",
+    ),
+    disableSecurityMiddleware: (o["disable-security-middleware"] as boolean | undefined) ??
+      truthy(env("MLFLOW_SERVER_DISABLE_SECURITY_MIDDLEWARE")),
+    xFrameOptions: str("x-frame-options") ?? env("MLFLOW_SERVER_X_FRAME_OPTIONS"),
+    staticPrefix: str("static-prefix") ?? fromEnv(ctx, "MLFLOW_STATIC_PREFIX", parsePrefix),
+    workers: o.workers as number | undefined,
+    maxArtifactSize: o["max-artifact-size"] as number | undefined,
+    auth: await authFlags({
+      auth: str("auth") ?? env("MLT_AUTH") ?? "none",
+      authUsers: str("auth-users"),
+      authTokens: str("auth-tokens"),
+      authReadonly: str("auth-readonly"),
+    }, ctx),
+  };
+}
+
+/**
+ * Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish. `args` (the
+ * command line after `server`) starts the copies of `--workers`.
+ */
+export async function serve(
+  flags: ServerFlags,
+  ctx: CliContext,
+  args: string[] = [],
+): Promise<void> {
+  const { loadStore } = await import("../store/load.ts");
   const { createApp } = await import("../api/app.ts");
   const { startServer } = await import("../api/serve.ts");
   const { trackingUri } = await import("./context.ts");
   const { MltError } = await import("../errors.ts");
+  checkWorkersPossible(flags.workers ?? 1);
   if (flags.artifactsOnly && flags.backendStoreUri) {
     throw new MltError(
       "INVALID_PARAMETER_VALUE",
@@ -179,7 +148,7 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
   const destination = resolve(ctx.cwd, flags.artifactsDestination);
   const artifactRoot = flags.defaultArtifactRoot ??
     (flags.serveArtifacts ? "mlflow-artifacts:/" : undefined);
-  const store = openStore(storeUri, { artifactRoot });
+  const store = await loadStore(storeUri, { artifactRoot });
   const roots = [store.uri, flags.defaultArtifactRoot].filter((u): u is string => !!u)
     .map(localDir).filter((d): d is string => d !== undefined);
   const app = createApp({
@@ -208,31 +177,41 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
       store,
       staticPrefix: flags.staticPrefix,
     });
-  if ((flags.workers ?? 1) > 1) {
-    console.error(`mlt serves from one process; --workers ${flags.workers} is ignored`);
-  }
+  // A copy started by `--workers` (see server_workers.ts) shares the first process's port.
+  const copy = ctx.env(WORKER_ENV) !== undefined;
+  const workers = copy ? 1 : flags.workers ?? 1;
+  let pool: WorkerPool | undefined;
   const stopping = new AbortController();
   let signals = 0;
   const onSignal = () => {
-    // The first signal stops gracefully; a second one does not wait any more.
-    if (++signals > 1) Deno.exit(130);
+    // The first signal stops gracefully; a second one does not wait any more. A copy leaves
+    // that to the first process, which may forward the terminal's Ctrl-C as a SIGTERM too.
+    if (++signals > 1) {
+      if (copy) return;
+      pool?.kill();
+      Deno.exit(130);
+    }
     ui?.close(); // open live streams would otherwise hold the shutdown
     stopping.abort();
   };
   // Listening before the server exists: a signal during startup stops it right after.
   const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of names) Deno.addSignalListener(s, onSignal);
+  if (copy) parentGone().then(onSignal);
   try {
     const server = await startServer((req, info) => app.fetch(req, info), {
       hostname: flags.host,
       port: flags.port,
       signal: stopping.signal,
-      onListen: ({ hostname, port }) => {
-        const h = hostname.includes(":") ? `[${hostname}]` : hostname;
-        const how = auth ? " (authentication: basic)" : "";
-        console.log(`mlt ${denoJson.version} listening on http://${h}:${port}${how}`);
-      },
+      reusePort: copy || workers > 1,
     }).catch((e) => {
+      if (String(e).includes("--unstable-net")) {
+        throw new MltError(
+          "INVALID_PARAMETER_VALUE",
+          "--workers needs Deno's --unstable-net for SO_REUSEPORT (deno.json sets it; add it " +
+            "to your own `deno run` command line)",
+        );
+      }
       if (
         !(e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
           e instanceof Deno.errors.AddrNotAvailable)
@@ -242,7 +221,30 @@ export async function serve(flags: ServerFlags, ctx: CliContext): Promise<void> 
         `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`,
       );
     });
+    if (copy) {
+      console.log(READY_LINE);
+    } else {
+      if (workers > 1) {
+        // The copies bind the port this process got (which matters for --port 0).
+        pool = new WorkerPool(workers, ["server", ...args, "--port", String(server.port)]);
+        try {
+          await pool.start();
+        } catch (e) {
+          await server.stop();
+          throw e;
+        }
+        stopping.signal.addEventListener("abort", () => void pool?.stop(), { once: true });
+      }
+      const how = [
+        auth ? "authentication: basic" : "",
+        workers > 1 ? `${workers} worker processes` : "",
+      ].filter(Boolean).join("; ");
+      console.log(
+        `mlt ${denoJson.version} listening on ${server.url}${how ? ` (${how})` : ""}`,
+      );
+    }
     await server.finished;
+    await pool?.stop();
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
     await store.close();
@@ -258,7 +260,7 @@ async function authFlags(
   const usersEnv = ctx.env("MLT_AUTH_USERS");
   const tokensEnv = ctx.env("MLT_AUTH_TOKENS");
   const readonly = o.authReadonly ?? ctx.env("MLT_AUTH_READONLY");
-  // commander checks the flag's choices, not a default taken from MLT_AUTH.
+  // The parser checks the flag's choices, not a value taken from MLT_AUTH.
   const kind = o.auth.toLowerCase();
   if (kind !== "basic" && kind !== "none") {
     throw new MltError(
@@ -328,14 +330,4 @@ async function printPasswordHash(): Promise<void> {
   const password = text.split(/\r?\n/)[0];
   if (password === "") throw new MltError("INVALID_PARAMETER_VALUE", "The password is empty");
   console.log(await hashPassword(password));
-}
-
-/** Registers `mlt server`. */
-export function serverCommand(program: Command, ctx: CliContext): void {
-  register("server", program, ctx);
-}
-
-/** Registers `mlt ui`. */
-export function uiCommand(program: Command, ctx: CliContext): void {
-  register("ui", program, ctx);
 }

@@ -7,7 +7,7 @@
  * one line per difference). Needs the venv python (python.ts); a missing one fails the test.
  */
 import assert from "node:assert/strict";
-import { type MltServer, startMltServer } from "./mlt_server.ts";
+import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
 import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 
 const FIXTURE = `${REPO_ROOT}/tests/fixtures/mlflow-3.17.2.db`;

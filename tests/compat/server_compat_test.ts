@@ -7,7 +7,7 @@
  * one fails the test.
  */
 import assert from "node:assert/strict";
-import { type MltServer, startMltServer } from "./mlt_server.ts";
+import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
 import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 
 const FLOWS = `${REPO_ROOT}/tests/compat/server_flows.py`;

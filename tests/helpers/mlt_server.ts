@@ -1,5 +1,6 @@
-/** A real `mlt server` process on a free port, for the compatibility tests. */
-import { REPO_ROOT } from "./python.ts";
+/** A real `mlt server` process on a free port, for the CLI and compatibility tests. */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** A running `mlt server` child. */
 export interface MltServer {
@@ -19,7 +20,7 @@ export async function startMltServer(
   env: Record<string, string> = {},
 ): Promise<MltServer> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${REPO_ROOT}/main.ts`, "server", "--port", "0", ...args],
+    args: ["run", "-A", MAIN, "server", "--port", "0", ...args],
     cwd: dir,
     stdout: "piped",
     stderr: "piped",

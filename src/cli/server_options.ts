@@ -1,0 +1,200 @@
+/**
+ * The options of `mlt server` / `mlt ui` as one table, read by two consumers: commander prints
+ * the help from it (src/cli/server_command.ts), and `parseServerArgs` parses a command line with
+ * `node:util`'s parseArgs. Starting a server never loads commander (and the Node-compat modules it
+ * pulls in): that keeps the server's start-up time and idle memory down (issue 4, B8/B9).
+ */
+import { parseArgs } from "node:util";
+
+/** A refused command line: main.ts prints it with a hint and exits 2, as commander does. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** One option: its long name, short letter, value name (absent for a switch) and help line. */
+export interface ServerOption {
+  long: string;
+  short?: string;
+  value?: string;
+  description: string;
+  /** Checks and converts the value; throws a message for commander's and our error line. */
+  parse?: (v: string) => unknown;
+  choices?: string[];
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new Error("expected a port number from 0 to 65535");
+  }
+  return n;
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 1) {
+    throw new Error("expected a positive integer");
+  }
+  return n;
+}
+
+/** `--static-prefix`: a path prefix such as `/mlflow`. */
+export function parsePrefix(v: string): string {
+  if (!v.startsWith("/") || v.endsWith("/")) {
+    throw new Error("the static prefix must start with '/' and not end with '/'");
+  }
+  return v;
+}
+
+/** Every option of `mlt server` and `mlt ui`, in help order. */
+export const SERVER_OPTIONS: readonly ServerOption[] = [
+  {
+    long: "host",
+    short: "h",
+    value: "host",
+    description: "address to bind (not a security setting; default 127.0.0.1, or MLFLOW_HOST)",
+  },
+  {
+    long: "port",
+    short: "p",
+    value: "port",
+    description: "port to listen on (0 picks a free one; default 5000, or MLFLOW_PORT)",
+    parse: parsePort,
+  },
+  {
+    long: "backend-store-uri",
+    value: "uri",
+    description: "tracking store (default: MLFLOW_TRACKING_URI or ./mlruns)",
+  },
+  {
+    long: "registry-store-uri",
+    value: "uri",
+    description: "accepted for compatibility; mlt has no model registry",
+  },
+  { long: "default-artifact-root", value: "uri", description: "artifact root of new experiments" },
+  { long: "serve-artifacts", description: "serve the mlflow-artifacts proxy (default)" },
+  { long: "no-serve-artifacts", description: "do not serve the mlflow-artifacts proxy" },
+  {
+    long: "artifacts-destination",
+    value: "dir",
+    description: "where proxied artifacts are stored (default ./mlartifacts)",
+  },
+  { long: "artifacts-only", description: "serve only the artifacts proxy" },
+  {
+    long: "allowed-hosts",
+    value: "list",
+    description: "comma-separated Host patterns to accept besides localhost",
+  },
+  {
+    long: "cors-allowed-origins",
+    value: "list",
+    description: "comma-separated origins allowed cross-origin",
+  },
+  {
+    long: "disable-security-middleware",
+    description: "turn the Host, Origin and header checks off",
+  },
+  { long: "x-frame-options", value: "value", description: "SAMEORIGIN (default), DENY or NONE" },
+  {
+    long: "static-prefix",
+    value: "prefix",
+    description: "prefix of the UI and ajax routes",
+    parse: parsePrefix,
+  },
+  {
+    long: "workers",
+    short: "w",
+    value: "n",
+    description: "processes serving the one port (default 1; SO_REUSEPORT, Linux)",
+    parse: parsePositive,
+  },
+  {
+    long: "max-artifact-size",
+    value: "bytes",
+    description: "largest artifact upload",
+    parse: parsePositive,
+  },
+  {
+    long: "auth",
+    value: "kind",
+    description: "authentication: none (default, or MLT_AUTH) or basic",
+    choices: ["none", "basic"],
+  },
+  {
+    long: "auth-users",
+    value: "file",
+    description:
+      "with --auth basic: 'user:password' lines (plain or PBKDF2 hash); also MLT_AUTH_USERS",
+  },
+  {
+    long: "auth-tokens",
+    value: "file",
+    description: "with --auth basic: 'name:token' lines for bearer tokens; also MLT_AUTH_TOKENS",
+  },
+  {
+    long: "auth-readonly",
+    value: "list",
+    description: "comma-separated users and token names that may only read",
+  },
+  {
+    long: "hash-password",
+    description: "read a password on stdin, print its PBKDF2 hash, and exit",
+  },
+  { long: "gunicorn-opts", value: "opts", description: "accepted and ignored" },
+  { long: "uvicorn-opts", value: "opts", description: "accepted and ignored" },
+  { long: "waitress-opts", value: "opts", description: "accepted and ignored" },
+];
+
+/** commander's spelling of an option: `-p, --port <port>`. */
+export function optionFlags(o: ServerOption): string {
+  return `${o.short ? `-${o.short}, ` : ""}--${o.long}${o.value ? ` <${o.value}>` : ""}`;
+}
+
+/** Parsed values, keyed by long name; converted by each option's `parse`. */
+export type ServerArgs = Record<string, unknown>;
+
+/** Parses the arguments after `server` / `ui`; a mistake is a UsageError naming the option. */
+export function parseServerArgs(args: string[]): ServerArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries(
+        SERVER_OPTIONS.map((o) => [o.long, {
+          type: o.value ? "string" as const : "boolean" as const,
+          ...(o.short ? { short: o.short } : {}),
+        }]),
+      ),
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    // node:util's messages ("Unknown option '--x'", "…argument missing") without their advice
+    // paragraphs; main.ts adds the --help hint.
+    const first = (e as Error).message.split("\n")[0].replace(/\.$/, "");
+    throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1));
+  }
+  const out: ServerArgs = {};
+  for (const o of SERVER_OPTIONS) {
+    const v = values[o.long];
+    if (v === undefined) continue;
+    if (typeof v === "string" && o.choices && !o.choices.includes(v)) {
+      throw new UsageError(
+        `option '${optionFlags(o)}' argument '${v}' is invalid. Allowed choices are ${
+          o.choices.join(", ")
+        }.`,
+      );
+    }
+    try {
+      out[o.long] = typeof v === "string" && o.parse ? o.parse(v) : v;
+    } catch (e) {
+      throw new UsageError(
+        `option '${optionFlags(o)}' argument '${v}' is invalid. ${(e as Error).message}`,
+      );
+    }
+  }
+  return out;
+}

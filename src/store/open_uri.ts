@@ -1,0 +1,46 @@
+/**
+ * How a tracking URI names a store, without importing any store: shared by `openStore` (open.ts)
+ * and the lazily importing `loadStore` (load.ts).
+ */
+import { fileURLToPath } from "node:url";
+import { invalidParam } from "../errors.ts";
+
+/** The file store's default root, relative to the working directory. */
+const DEFAULT_STORE_PATH = "./mlruns";
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/;
+
+// The local directory a plain path or `file:` URI names.
+function fileUriToPath(uri: string): string {
+  const rest = uri.slice("file:".length);
+  if (!rest.startsWith("//")) return decodeURIComponent(rest); // file:relative/path
+  try {
+    return fileURLToPath(uri);
+  } catch (e) {
+    throw invalidParam(`Invalid file URI "${uri}": ${(e as Error).message}`);
+  }
+}
+
+/** Which store a tracking URI names, and the path or URI its constructor takes. */
+export type StoreLocation =
+  | { kind: "file"; root: string }
+  | { kind: "sqlite"; uri: string }
+  | { kind: "rest"; uri: string };
+
+/**
+ * Reads a tracking URI: nothing, a plain path or a `file:` URI → the file store (default
+ * `./mlruns`); `sqlite:///relative.db` / `sqlite:////abs.db` → SQLite; `http(s):` → MLflow's REST
+ * API. Anything else is refused.
+ */
+export function storeLocation(uri: string | undefined): StoreLocation {
+  if (uri === undefined || uri.trim() === "") return { kind: "file", root: DEFAULT_STORE_PATH };
+  const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
+  if (scheme === undefined) return { kind: "file", root: uri };
+  if (scheme === "file") return { kind: "file", root: fileUriToPath(uri) };
+  if (scheme === "sqlite") return { kind: "sqlite", uri };
+  if (scheme === "http" || scheme === "https") return { kind: "rest", uri };
+  throw invalidParam(
+    `Cannot open tracking URI "${uri}": unknown scheme "${scheme}"; expected a local path, ` +
+      "a file: URI, sqlite: or http(s):",
+  );
+}
