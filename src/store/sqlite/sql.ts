@@ -3,7 +3,8 @@
  * the semantics of search/match.ts: a missing value never matches (except IS NULL), metrics
  * compare their latest value, NaN only matches `!=`, LIKE is a case-sensitive full match where
  * only `%` and `_` are special, run_name is the `mlflow.runName` tag, and sort keys put NaN, then
- * missing values last in either direction. Every user value is a bound parameter.
+ * missing values last in either direction. Every user value is a bound parameter. A run search
+ * scans runs or walks the rows of one filter key (RunSearch.driver): same rows, same order.
  * Pure: builds strings; never touches node:sqlite.
  */
 import type { Comparison } from "../../search/filter.ts";
@@ -75,18 +76,29 @@ function condition(expr: string, c: Comparison, params: SqlValue[]): string {
   }
 }
 
-// A metric matches on its latest value; NaN (is_nan) fails every test except `!=`.
-function metricCondition(c: Comparison, params: SqlValue[]): string {
-  params.push(num(c.value));
-  if (c.comparator === "!=") return "(m.is_nan = 1 OR m.value != ?)";
-  return `m.is_nan = 0 AND m.value ${c.comparator} ?`;
+const KEYED = {
+  metric: { table: "latest_metrics", alias: "m", value: (a: string) => `${a}.value` },
+  param: { table: "params", alias: "p", value: (a: string) => `${a}.value` },
+  tag: { table: "tags", alias: "t", value: (a: string) => `COALESCE(${a}.value, '')` },
+} as const;
+
+type Keyed = keyof typeof KEYED;
+
+function isKeyed(entity: string): entity is Keyed {
+  return entity in KEYED;
 }
 
-const KEYED = {
-  metric: { table: "latest_metrics", alias: "m", value: "m.value" },
-  param: { table: "params", alias: "p", value: "p.value" },
-  tag: { table: "tags", alias: "t", value: "COALESCE(t.value, '')" },
-} as const;
+/**
+ * The test of a keyed comparison on the row `a` that has its key (undefined when having the key is
+ * the whole test). A metric matches on its latest value; NaN (is_nan) fails every test except `!=`.
+ */
+function keyedCondition(c: Comparison, a: string, params: SqlValue[]): string | undefined {
+  if (c.comparator === "IS NOT NULL") return undefined;
+  if (c.entity !== "metric") return condition(KEYED[c.entity as Keyed].value(a), c, params);
+  params.push(num(c.value));
+  if (c.comparator === "!=") return `(${a}.is_nan = 1 OR ${a}.value != ?)`;
+  return `${a}.is_nan = 0 AND ${a}.value ${c.comparator} ?`;
+}
 
 // The SQL value of a run attribute, the same value rows.ts gives the entity.
 function runAttribute(key: string, params: SqlValue[]): string {
@@ -124,18 +136,28 @@ function datasetCondition(c: Comparison, params: SqlValue[]): string {
   return `EXISTS (${base} WHERE ${edge} AND ${condition(col, c, params)})`;
 }
 
-/** One run filter comparison as a WHERE term over `runs r`. */
-export function runCondition(c: Comparison, params: SqlValue[]): string {
+/**
+ * One run filter comparison as a WHERE term over `runs r`. Keyed lookups correlate on `runId`,
+ * which may name the driving table's `run_uuid` so that SQLite tests them before fetching the run.
+ */
+export function runCondition(c: Comparison, params: SqlValue[], runId = "r.run_uuid"): string {
   if (c.entity === "attribute") return condition(runAttribute(c.key, params), c, params);
   if (c.entity === "dataset") return datasetCondition(c, params);
   const k = KEYED[c.entity];
   params.push(c.key);
-  const exists = `SELECT 1 FROM ${k.table} ${k.alias} WHERE ${k.alias}.run_uuid = r.run_uuid ` +
+  const exists = `SELECT 1 FROM ${k.table} ${k.alias} WHERE ${k.alias}.run_uuid = ${runId} ` +
     `AND ${k.alias}.key = ?`;
   if (c.comparator === "IS NULL") return `NOT EXISTS (${exists})`;
-  if (c.comparator === "IS NOT NULL") return `EXISTS (${exists})`;
-  const cond = c.entity === "metric" ? metricCondition(c, params) : condition(k.value, c, params);
-  return `EXISTS (${exists} AND ${cond})`;
+  const cond = keyedCondition(c, k.alias, params);
+  return cond ? `EXISTS (${exists} AND ${cond})` : `EXISTS (${exists})`;
+}
+
+/**
+ * Whether a comparison can drive a run search: it only holds for runs that have a row with its key,
+ * so walking that key's rows (the `(key, run_uuid)` primary key) finds every match.
+ */
+export function canDrive(c: Comparison): boolean {
+  return isKeyed(c.entity) && c.comparator !== "IS NULL";
 }
 
 interface SortKey {
@@ -145,10 +167,18 @@ interface SortKey {
   ascending: boolean;
 }
 
-// Sort keys of runs; `joins` receives LEFT JOINs (with their parameters in `joinParams`).
-function runSortKeys(order: OrderClause[], joins: string[], joinParams: SqlValue[]): SortKey[] {
+/**
+ * Sort keys of runs; `joins` receives LEFT JOINs (with their parameters in `joinParams`). A key
+ * that the driving comparison `drive` names reads its row `d` instead: the same row, joined once.
+ */
+function runSortKeys(
+  order: OrderClause[],
+  joins: string[],
+  joinParams: SqlValue[],
+  drive?: Comparison,
+): SortKey[] {
   return order.map((o, i) => {
-    const a = `o${i}`;
+    let a = `o${i}`;
     if (o.entity === "attribute" && o.key === "run_name") {
       // A join, not runAttribute()'s subquery: ORDER BY parameters would bind after WHERE's.
       joins.push(`LEFT JOIN tags ${a} ON ${a}.run_uuid = r.run_uuid AND ${a}.key = ?`);
@@ -160,9 +190,12 @@ function runSortKeys(order: OrderClause[], joins: string[], joinParams: SqlValue
       const value = runAttribute(o.key, []);
       return { rank: `${value} IS NULL`, value, ascending: o.ascending };
     }
-    const k = KEYED[o.entity as keyof typeof KEYED];
-    joins.push(`LEFT JOIN ${k.table} ${a} ON ${a}.run_uuid = r.run_uuid AND ${a}.key = ?`);
-    joinParams.push(o.key);
+    const k = KEYED[o.entity as Keyed];
+    if (drive?.entity === o.entity && drive.key === o.key) a = "d";
+    else {
+      joins.push(`LEFT JOIN ${k.table} ${a} ON ${a}.run_uuid = r.run_uuid AND ${a}.key = ?`);
+      joinParams.push(o.key);
+    }
     const missing = `${a}.run_uuid IS NULL`;
     if (o.entity === "metric") {
       return {
@@ -171,8 +204,7 @@ function runSortKeys(order: OrderClause[], joins: string[], joinParams: SqlValue
         ascending: o.ascending,
       };
     }
-    const value = o.entity === "tag" ? `COALESCE(${a}.value, '')` : `${a}.value`;
-    return { rank: missing, value, ascending: o.ascending };
+    return { rank: missing, value: k.value(a), ascending: o.ascending };
   });
 }
 
@@ -189,27 +221,82 @@ export interface RunSearch {
   order: OrderClause[];
   limit: number;
   offset: number;
+  /**
+   * Index in `filter` of a comparison (see canDrive()) whose table drives the query: its key's
+   * rows are walked and joined to their runs, instead of scanning every run of the database (runs
+   * has no index on experiment_id) and looking the key up for each. Same rows, same order.
+   */
+  driver?: number;
+}
+
+// The run search's membership terms: experiment and lifecycle stage.
+function memberTerms(s: RunSearch, params: SqlValue[]): string[] {
+  params.push(...s.experimentIds, ...s.stages);
+  return [
+    `r.experiment_id IN (${s.experimentIds.map(() => "?").join(", ")})`,
+    `COALESCE(r.lifecycle_stage, 'active') IN (${s.stages.map(() => "?").join(", ")})`,
+  ];
 }
 
 /** The ids (`run_uuid`) of one page of a run search, in MLflow's order. */
 export function compileRunSearch(s: RunSearch): Query {
+  const drive = s.driver === undefined ? undefined : s.filter[s.driver];
+  if (drive && !canDrive(drive)) throw new Error(`cannot drive a run search by ${drive.entity}`);
   const joins: string[] = [];
   const joinParams: SqlValue[] = [];
-  const keys = runSortKeys(s.order, joins, joinParams);
+  const keys = runSortKeys(s.order, joins, joinParams, drive);
   keys.push(
     { rank: "r.start_time IS NULL", value: "r.start_time", ascending: false },
     { value: "r.run_uuid", ascending: true },
   );
   const where: SqlValue[] = [];
-  const terms = [
-    `r.experiment_id IN (${s.experimentIds.map(() => "?").join(", ")})`,
-    `COALESCE(r.lifecycle_stage, 'active') IN (${s.stages.map(() => "?").join(", ")})`,
-  ];
-  where.push(...s.experimentIds, ...s.stages);
-  for (const c of s.filter) terms.push(runCondition(c, where));
-  const sql = `SELECT r.run_uuid AS run_uuid FROM runs r ${joins.join(" ")} ` +
+  const terms: string[] = [];
+  let from = "runs r";
+  let runId = "r.run_uuid";
+  if (drive) {
+    // CROSS JOIN keeps the driving table outermost: without statistics SQLite cannot tell.
+    from = `${KEYED[drive.entity as Keyed].table} d CROSS JOIN runs r ON r.run_uuid = d.run_uuid`;
+    runId = "d.run_uuid";
+    where.push(drive.key);
+    terms.push("d.key = ?");
+    const cond = keyedCondition(drive, "d", where);
+    if (cond) terms.push(cond);
+  }
+  terms.push(...memberTerms(s, where));
+  s.filter.forEach((c, i) => {
+    if (i !== s.driver) terms.push(runCondition(c, where, runId));
+  });
+  const sql = `SELECT r.run_uuid AS run_uuid FROM ${from} ${joins.join(" ")} ` +
     `WHERE ${terms.join(" AND ")} ORDER BY ${orderSql(keys)} LIMIT ? OFFSET ?`;
   return { sql, params: [...joinParams, ...where, s.limit, s.offset] };
+}
+
+/** What compileDriverSample() counts. */
+export interface DriverSample {
+  /** Rows of the key sampled (fewer than asked: the key has no more). */
+  n: number;
+  /** Of these, rows of runs the search selects by experiment and lifecycle stage. */
+  members: number;
+  /** Of these, rows that also pass the comparison. */
+  hits: number;
+}
+
+/**
+ * Counts (DriverSample) over the first `size` rows of the key of `s.filter[i]` in primary key order,
+ * that is by run_uuid: a random sample of the runs having that key, as run ids are random.
+ */
+export function compileDriverSample(s: RunSearch, i: number, size: number): Query {
+  const c = s.filter[i];
+  if (!canDrive(c)) throw new Error(`cannot drive a run search by ${c.entity}`);
+  const params: SqlValue[] = [];
+  const member = memberTerms(s, params).join(" AND ");
+  const hit = keyedCondition(c, "d", params) ?? "1";
+  params.push(c.key, size);
+  const sql = "SELECT count(*) AS n, COALESCE(SUM(m), 0) AS members, " +
+    `COALESCE(SUM(m AND h), 0) AS hits FROM (SELECT (${member}) AS m, (${hit}) AS h ` +
+    `FROM (SELECT * FROM ${KEYED[c.entity as Keyed].table} WHERE key = ? ORDER BY run_uuid ` +
+    "LIMIT ?) d LEFT JOIN runs r ON r.run_uuid = d.run_uuid)";
+  return { sql, params };
 }
 
 function experimentAttribute(key: string): string {

@@ -4,7 +4,13 @@ import { DatabaseSync } from "node:sqlite";
 import { parseExperimentFilter, parseRunFilter } from "../../search/filter.ts";
 import { parseRunOrderBy } from "../../search/order_by.ts";
 import { likeMatcher } from "../../search/match.ts";
-import { compileExperimentSearch, compileRunSearch, likeToGlob } from "./sql.ts";
+import {
+  canDrive,
+  compileDriverSample,
+  compileExperimentSearch,
+  compileRunSearch,
+  likeToGlob,
+} from "./sql.ts";
 import { decodeMetricValue, encodeMetricValue, MAX_DOUBLE, safeInt } from "./rows.ts";
 import { missingColumn, REQUIRED_COLUMNS, revisionState, SCHEMA_REVISION } from "./schema.ts";
 
@@ -59,6 +65,50 @@ Deno.test("compileRunSearch() binds every user value as a parameter", () => {
   assert.ok(q.params.includes(MAX_DOUBLE), "±Infinity is bound as MLflow's ±max double");
   assert.deepEqual(q.params.slice(-2), [11, 20]);
   assert.ok(q.params.includes(123456789012345678n));
+});
+
+Deno.test("compileRunSearch() with a driver walks that key and reads its sort key from it", () => {
+  const base = {
+    experimentIds: [7n],
+    stages: ["active"],
+    filter: parseRunFilter("metrics.acc > 0.9 and params.lr = '0.01'"),
+    order: parseRunOrderBy(["metrics.acc DESC"]),
+    limit: 101,
+    offset: 0,
+  };
+  const q = compileRunSearch({ ...base, driver: 0 });
+  assert.match(
+    q.sql,
+    /FROM latest_metrics d CROSS JOIN runs r ON r\.run_uuid = d\.run_uuid +WHERE/,
+  );
+  assert.match(q.sql, /p\.run_uuid = d\.run_uuid AND p\.key = \?/);
+  assert.match(q.sql, /ORDER BY CASE WHEN d\.run_uuid IS NULL THEN 2 WHEN d\.is_nan/);
+  assert.equal(q.sql.split("?").length - 1, q.params.length);
+  assert.deepEqual(q.params, ["acc", 0.9, 7n, "active", "lr", "0.01", 101, 0]);
+  // Driven by the param, the metric sort key is joined as without a driver.
+  const byParam = compileRunSearch({ ...base, driver: 1 });
+  assert.match(byParam.sql, /^SELECT r\.run_uuid AS run_uuid FROM params d CROSS JOIN runs r/);
+  assert.match(byParam.sql, /LEFT JOIN latest_metrics o0 ON o0\.run_uuid = r\.run_uuid/);
+  assert.deepEqual(byParam.params, ["acc", "lr", "0.01", 7n, "active", "acc", 0.9, 101, 0]);
+  assert.throws(() =>
+    compileRunSearch({ ...base, filter: parseRunFilter("tags.t IS NULL"), driver: 0 })
+  );
+  const sample = compileDriverSample({ ...base, experimentIds: [1n, 2n] }, 0, 64);
+  assert.equal(sample.sql.split("?").length - 1, sample.params.length);
+  assert.deepEqual(sample.params, [1n, 2n, "active", 0.9, "acc", 64]);
+});
+
+Deno.test("canDrive(): keyed comparisons that need their key", () => {
+  const table: [string, boolean][] = [
+    ["metrics.m != 1", true],
+    ["params.p LIKE '%'", true],
+    ["tags.t IS NOT NULL", true],
+    ["tags.t IS NULL", false],
+    ["params.p IS NULL", false],
+    ["attributes.status = 'x'", false],
+    ["datasets.name = 'd'", false],
+  ];
+  for (const [f, want] of table) assert.equal(canDrive(parseRunFilter(f)[0]), want, f);
 });
 
 Deno.test("compileExperimentSearch() orders by MLflow's defaults and tie-breaks", () => {

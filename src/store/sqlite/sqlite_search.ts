@@ -1,7 +1,8 @@
 /**
  * `experiments/search` and `runs/search` on the SQLite store: parse (search/), compile to SQL
- * (sql.ts), fetch one page of ids plus one more row to know whether a next page exists, then load
- * the page's entities in bulk. Offset page tokens identical to MLflow's.
+ * (sql.ts; a run search first samples its filter keys to pick the plan), fetch one page of ids
+ * plus one more row to know whether a next page exists, then load the page's entities in bulk.
+ * Offset page tokens identical to MLflow's.
  */
 import type { Experiment, Page, Run, ViewType } from "../../model.ts";
 import { parseExperimentFilter, parseRunFilter } from "../../search/filter.ts";
@@ -10,7 +11,14 @@ import { decodePageToken, encodePageToken } from "../../search/page_token.ts";
 import { validateExperimentId, validateMaxResults } from "../../validate.ts";
 import type { SearchExperimentsRequest, SearchRunsRequest } from "../store.ts";
 import type { Statements } from "./connection.ts";
-import { compileExperimentSearch, compileRunSearch } from "./sql.ts";
+import {
+  canDrive,
+  compileDriverSample,
+  compileExperimentSearch,
+  compileRunSearch,
+  type DriverSample,
+  type RunSearch,
+} from "./sql.ts";
 import { experimentsByIds, runsByIds, sqlExperimentId } from "./sqlite_reader.ts";
 
 /** MLflow's default page size of both searches. */
@@ -50,6 +58,44 @@ export function searchExperimentsSql(
   return page(experimentsByIds(r, ids.slice(0, max)), ids.length > max, offset + max);
 }
 
+/** Rows of a key that chooseDriver() samples. */
+const SAMPLE = 64;
+
+/**
+ * The share of a key's sampled rows that must belong to the searched runs for walking that key to
+ * pay: the walk reads every row of the key, in any experiment, while the scan looks the key up for
+ * every run of the searched experiments only. Measured on 10,000 searched runs: the walk is 2.2×
+ * faster when they hold all of the key, no faster at a share of 1/2 and 1.8× slower at 1/3.
+ */
+const MIN_SHARE = 0.6;
+
+/**
+ * The comparison of `s.filter` whose key should drive the search (RunSearch.driver), chosen from a
+ * sample of each candidate key's rows (SQLite keeps no statistics on MLflow's database): a key
+ * with fewer rows than the sample first, fewest first, then among keys mostly of the searched
+ * runs the one whose test passes least often. None when a run id filter is given (the runs
+ * primary key answers it) or no key is mostly of the searched runs (say, one small experiment in
+ * a database of many: scanning runs is cheaper than walking every experiment's rows of the key).
+ */
+export function chooseDriver(r: Statements, s: RunSearch): number | undefined {
+  const byId = s.filter.some((c) =>
+    c.entity === "attribute" && c.key === "run_id" &&
+    (c.comparator === "=" || c.comparator === "IN")
+  );
+  if (byId) return undefined;
+  let best: { i: number; score: number } | undefined;
+  s.filter.forEach((c, i) => {
+    if (!canDrive(c)) return;
+    const q = compileDriverSample(s, i, SAMPLE);
+    const { n, members, hits } = r.one<DriverSample>(q.sql, ...q.params)!;
+    if (n === SAMPLE && members < MIN_SHARE * n) return;
+    // Scores below 1 rank a key seen whole by its size, those from 1 up by how often it passes.
+    const score = n < SAMPLE ? n / SAMPLE : 1 + hits / n;
+    if (!best || score < best.score) best = { i, score };
+  });
+  return best?.i;
+}
+
 /** One page of runs of the given experiments. */
 export function searchRunsSql(r: Statements, req: SearchRunsRequest): Page<Run> {
   const filter = parseRunFilter(req.filter);
@@ -58,14 +104,15 @@ export function searchRunsSql(r: Statements, req: SearchRunsRequest): Page<Run> 
   const offset = decodePageToken(req.pageToken);
   const ids = [...new Set(req.experimentIds)].map((e) => sqlExperimentId(validateExperimentId(e)));
   if (ids.length === 0) return { items: [] };
-  const q = compileRunSearch({
+  const search: RunSearch = {
     experimentIds: ids,
     stages: stagesOf(req.viewType),
     filter,
     order,
     limit: max + 1,
     offset,
-  });
+  };
+  const q = compileRunSearch({ ...search, driver: chooseDriver(r, search) });
   const runIds = r.all<{ run_uuid: string }>(q.sql, ...q.params).map((x) => x.run_uuid);
   return page(runsByIds(r, runIds.slice(0, max)), runIds.length > max, offset + max);
 }
