@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { decodeRequest, encodeDouble, encodeMetric, encodeRunInfo, queryToJson } from "./wire.ts";
+import type { DatasetInput, Metric, Run, RunInfo, Tag } from "../model.ts";
+import {
+  decodeRequest,
+  encodeDouble,
+  encodeMetric,
+  encodeRun,
+  encodeRunInfo,
+  message,
+  queryToJson,
+} from "./wire.ts";
 
 Deno.test("decodeRequest() follows protobuf JSON: int64 strings, enums, special doubles", () => {
   const q = decodeRequest("runs/log-metric", {
@@ -90,4 +99,174 @@ Deno.test("encoders write NaN/±Infinity as strings and omit unset fields", () =
   assert.equal("run_name" in info, false);
   assert.equal(info.run_uuid, "r");
   assert.equal(info.user_id, "");
+});
+
+// The run encoders as first written: every field set, then the unset ones and empty lists deleted.
+const reference = (() => {
+  const compact = <T extends Record<string, unknown>>(o: T): T => {
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (v === undefined || (Array.isArray(v) && v.length === 0)) delete o[k];
+    }
+    return o;
+  };
+  const tags = (ts: Tag[] | undefined) =>
+    ts?.length ? ts.map((t) => ({ key: t.key, value: t.value })) : undefined;
+  const info = (i: RunInfo) =>
+    compact({
+      run_uuid: i.runId,
+      experiment_id: i.experimentId,
+      run_name: i.runName,
+      user_id: i.userId ?? "",
+      status: i.status,
+      start_time: i.startTime,
+      end_time: i.endTime,
+      artifact_uri: i.artifactUri,
+      lifecycle_stage: i.lifecycleStage,
+      run_id: i.runId,
+    });
+  const metric = (m: Metric, runId?: string) =>
+    compact({
+      key: m.key,
+      value: encodeDouble(m.value),
+      timestamp: m.timestamp,
+      step: m.step ?? 0,
+      dataset_name: m.datasetName || undefined,
+      dataset_digest: m.datasetDigest || undefined,
+      model_id: m.modelId || undefined,
+      run_id: runId ?? (m.runId || undefined),
+    });
+  const input = (d: DatasetInput) =>
+    compact({
+      tags: tags(d.tags),
+      dataset: compact({
+        name: d.dataset.name,
+        digest: d.dataset.digest,
+        source_type: d.dataset.sourceType,
+        source: d.dataset.source,
+        schema: d.dataset.schema || undefined,
+        profile: d.dataset.profile || undefined,
+      }),
+    });
+  const run = (r: Run) => ({
+    info: info(r.info),
+    data: compact({
+      metrics: r.data.metrics.map((m) => metric(m)),
+      params: tags(r.data.params),
+      tags: tags(r.data.tags),
+    }),
+    inputs: compact({ dataset_inputs: (r.inputs?.datasetInputs ?? []).map(input) }),
+    outputs: {},
+  });
+  return { info, metric, run };
+})();
+
+const ODD = [
+  "",
+  '"quoted" \\',
+  "\n\t\u0000\u001f\u007f",
+  "\u2028\u2029",
+  "é\u{1F600}",
+  "\ud800x\udfff",
+];
+const NUMBERS = [
+  0,
+  -0,
+  1.5,
+  -2.25e-7,
+  1e21,
+  5e-324,
+  2 ** 53 + 2,
+  2 ** 63,
+  -(2 ** 63),
+  NaN,
+  Infinity,
+];
+
+function oddRuns(): Run[] {
+  const runs: Run[] = [];
+  for (let i = 0; i < ODD.length * 2; i++) {
+    const s = ODD[i % ODD.length];
+    const n = NUMBERS[i % NUMBERS.length];
+    const info: RunInfo = {
+      runId: `r${i}${s}`,
+      experimentId: s,
+      userId: s,
+      status: "FAILED",
+      artifactUri: s,
+      lifecycleStage: i % 2 ? "deleted" : "active",
+    };
+    if (i % 3 !== 0) info.runName = s;
+    if (i % 4 !== 1) info.startTime = n;
+    if (i % 5 === 2) info.endTime = -n;
+    if (i % 2) info.deletedTime = 7;
+    const metrics: Metric[] = NUMBERS.slice(0, i).map((v, j) => ({
+      key: ODD[j % ODD.length] + j,
+      value: j % 3 ? v : -v,
+      timestamp: NUMBERS[(i + j) % NUMBERS.length],
+      step: j % 4 ? NUMBERS[j] : undefined as unknown as number,
+      ...(j % 5 === 1 ? { datasetName: s, datasetDigest: "d" } : {}),
+      ...(j % 5 === 2 ? { datasetName: "", modelId: "m", runId: s } : {}),
+      ...(j % 5 === 3 ? { modelId: "", runId: "rr" } : {}),
+    }));
+    const pairs = ODD.slice(0, i % 4).map((k, j) => ({ key: k, value: ODD[(j + i) % ODD.length] }));
+    const inputs: DatasetInput[] = i % 3 === 1 ? [] : [
+      {
+        tags: i % 2 ? [] : pairs,
+        dataset: {
+          name: s,
+          digest: "d" + i,
+          sourceType: "local",
+          source: `{"x":"${s}"}`,
+          ...(i % 4 === 0 ? { schema: s, profile: "{}" } : {}),
+          ...(i % 4 === 2 ? { schema: "{}" } : {}),
+        },
+      },
+    ];
+    runs.push({
+      info,
+      data: { metrics, params: i % 5 === 4 ? [] : pairs, tags: pairs.slice(1) },
+      inputs: { datasetInputs: i % 6 === 5 ? inputs.concat(inputs) : inputs },
+    });
+  }
+  // A run from a store that leaves the optional parts out.
+  runs.push({
+    info: {
+      runId: "bare",
+      experimentId: "0",
+      userId: undefined as unknown as string,
+      status: "RUNNING",
+      artifactUri: "",
+      lifecycleStage: "active",
+    },
+    data: { metrics: [], params: undefined as unknown as Tag[], tags: [] },
+    inputs: undefined as unknown as Run["inputs"],
+  });
+  return runs;
+}
+
+Deno.test("run encoders write the same bytes as the compact() reference", () => {
+  const runs = oddRuns();
+  for (const r of runs) {
+    assert.equal(JSON.stringify(encodeRun(r)), JSON.stringify(reference.run(r)), r.info.runId);
+    assert.equal(JSON.stringify(encodeRunInfo(r.info)), JSON.stringify(reference.info(r.info)));
+    for (const m of r.data.metrics) {
+      for (const runId of [undefined, "", "given"]) {
+        assert.equal(
+          JSON.stringify(encodeMetric(m, runId)),
+          JSON.stringify(reference.metric(m, runId)),
+        );
+      }
+    }
+  }
+  for (const page of [runs, runs.slice(0, 1), []]) {
+    for (const token of [undefined, "", "tok"]) {
+      assert.equal(
+        JSON.stringify(message({ runs: page.map(encodeRun), next_page_token: token })),
+        JSON.stringify(
+          message({ runs: page.map(reference.run), next_page_token: token }),
+        ),
+      );
+    }
+  }
 });

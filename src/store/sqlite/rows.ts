@@ -75,7 +75,7 @@ export function experimentFromRow(r: ExperimentRow): Experiment {
   return exp;
 }
 
-/** Columns of a run row. */
+/** Columns of a run row, in the order of RunValues. */
 export const RUN_COLUMNS = [
   "r.run_uuid",
   "CAST(r.experiment_id AS TEXT) AS experiment_id",
@@ -89,63 +89,64 @@ export const RUN_COLUMNS = [
   safeInt("r.deleted_time"),
 ].join(", ");
 
-/** A run row as selected with RUN_COLUMNS. */
-export interface RunRow {
-  run_uuid: string;
-  experiment_id: string | null;
-  name: string | null;
-  user_id: string | null;
-  status: string | null;
-  start_time: number | null;
-  end_time: number | null;
-  artifact_uri: string | null;
-  lifecycle_stage: string | null;
-  deleted_time: number | null;
-}
+/**
+ * A run row as selected with RUN_COLUMNS in array mode (`Statements.arrays`): run_uuid,
+ * experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage,
+ * deleted_time. Arrays, not objects: search pages read hundreds of rows per request.
+ */
+export type RunValues = [
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  number | null,
+  string | null,
+  string | null,
+  number | null,
+];
 
 function stage(s: string | null): LifecycleStage {
   return s === "deleted" ? "deleted" : "active";
 }
 
-/** A run's info from its row. */
-export function runInfoFromRow(r: RunRow): RunInfo {
+/** A run's info from its row (the first ten values of `v`, as RUN_COLUMNS selects them). */
+export function runInfoFromValues(v: RunValues): RunInfo {
   const info: RunInfo = {
-    runId: r.run_uuid,
-    experimentId: r.experiment_id ?? "",
-    userId: r.user_id ?? "",
-    status: (r.status ?? "RUNNING") as RunStatus,
-    artifactUri: r.artifact_uri ?? "",
-    lifecycleStage: stage(r.lifecycle_stage),
+    runId: v[0],
+    experimentId: v[1] ?? "",
+    userId: v[3] ?? "",
+    status: (v[4] ?? "RUNNING") as RunStatus,
+    artifactUri: v[7] ?? "",
+    lifecycleStage: stage(v[8]),
   };
-  if (r.name !== null) info.runName = r.name;
-  if (r.start_time !== null) info.startTime = r.start_time;
-  if (r.end_time !== null) info.endTime = r.end_time;
-  if (r.deleted_time !== null && info.lifecycleStage === "deleted") {
-    info.deletedTime = r.deleted_time;
-  }
+  if (v[2] !== null) info.runName = v[2];
+  if (v[5] !== null) info.startTime = v[5];
+  if (v[6] !== null) info.endTime = v[6];
+  if (v[9] !== null && info.lifecycleStage === "deleted") info.deletedTime = v[9];
   return info;
 }
 
-/** Columns of a `metrics` or `latest_metrics` row. */
-export const METRIC_COLUMNS = ["key", "value", "is_nan", safeInt("timestamp"), safeInt("step")]
-  .join(", ");
+/** Columns of a `latest_metrics` row aliased `m`, in the order of MetricValues. */
+export const METRIC_COLUMNS = [
+  "m.key",
+  "m.value",
+  "m.is_nan",
+  safeInt("m.timestamp"),
+  safeInt("m.step"),
+].join(", ");
 
-/** A metric row as selected with METRIC_COLUMNS. */
-export interface MetricRow {
-  key: string;
-  value: number | null;
-  is_nan: number | null;
-  timestamp: number | null;
-  step: number | null;
-}
+/** A metric row as selected with METRIC_COLUMNS in array mode: key, value, is_nan, timestamp, step. */
+export type MetricValues = [string, number | null, number | null, number | null, number | null];
 
-/** A metric point from its row. */
-export function metricFromRow(r: MetricRow): Metric {
+/** A metric point from its row (the first five values of `v`). */
+export function metricFromValues(v: MetricValues): Metric {
   return {
-    key: r.key,
-    value: decodeMetricValue(r.value, r.is_nan),
-    timestamp: r.timestamp ?? 0,
-    step: r.step ?? 0,
+    key: v[0],
+    value: decodeMetricValue(v[1], v[2]),
+    timestamp: v[3] ?? 0,
+    step: v[4] ?? 0,
   };
 }
 
