@@ -1,7 +1,8 @@
 /**
  * The SQLite startup protocol and failure handling on real files: the exact schema, MLflow's
  * revisions (current, older, unknown), foreign and corrupted files (a clear error, not a byte
- * written), and a lock held past the busy timeout (503 TEMPORARILY_UNAVAILABLE).
+ * written), a lock held past the busy timeout (503 TEMPORARILY_UNAVAILABLE), and the WAL
+ * checkpoints of an idle writer.
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -9,7 +10,7 @@ import { join } from "node:path";
 import { MltError } from "../../errors.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 import { MLFLOW_DDL, SCHEMA_REVISION } from "./schema.ts";
-import { sqlitePath } from "./connection.ts";
+import { Connections, IdleCheckpoint, sqlitePath } from "./connection.ts";
 
 type Rows = Record<string, unknown>[];
 
@@ -271,5 +272,169 @@ Deno.test("a database another process uses in rollback-journal mode is kept in t
       await s.close();
     }
     assert.deepEqual(rows(path, "PRAGMA journal_mode"), [{ journal_mode: "delete" }]);
+  });
+});
+
+// Experiments as the database file alone holds them (a copy without its WAL): what a checkpoint
+// has copied into it.
+function checkpointedNames(dir: string, path: string): string[] {
+  const copy = join(dir, "copy.db");
+  for (const p of [copy, `${copy}-wal`, `${copy}-shm`]) {
+    try {
+      Deno.removeSync(p);
+    } catch { /* absent */ }
+  }
+  Deno.copyFileSync(path, copy);
+  return rows(copy, "SELECT name FROM experiments ORDER BY experiment_id").map((r) =>
+    String(r.name)
+  );
+}
+
+function connect(path: string, idleCheckpointMs: number, warnings: string[] = []): Connections {
+  return new Connections(path, {
+    uri: `sqlite:///${path}`,
+    busyTimeoutMs: 2000,
+    warn: (m) => warnings.push(m),
+    now: () => 1,
+    defaultLocation: () => "/artifacts/0",
+    idleCheckpointMs,
+  });
+}
+
+const addExperiment = (c: Connections, name: string) =>
+  c.write((w) =>
+    w.run(
+      "INSERT INTO experiments (name, artifact_location, lifecycle_stage) VALUES (?, '', 'active')",
+      name,
+    )
+  );
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Waits (up to 5 s) until `names` are what the database file alone holds.
+async function checkpointed(dir: string, path: string, names: string[]): Promise<void> {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(20)) {
+    if (checkpointedNames(dir, path).join() === names.join()) return;
+  }
+  assert.deepEqual(checkpointedNames(dir, path), names);
+}
+
+Deno.test("the writer checkpoints the WAL into the database file once it is idle", async () => {
+  await withDir(async (dir, path) => {
+    await open(path).close(); // the schema, checkpointed by the close
+    const c = connect(path, 600);
+    try {
+      assert.deepEqual(rows(path, "PRAGMA journal_mode"), [{ journal_mode: "wal" }]);
+      const before = checkpointedNames(dir, path);
+      await addExperiment(c, "a");
+      // Small commits stay in the WAL (SQLite's own bound is thousands of pages) …
+      assert.deepEqual(checkpointedNames(dir, path), before);
+      await sleep(300);
+      await addExperiment(c, "b");
+      await sleep(300);
+      // … each write postpones the idle checkpoint …
+      assert.deepEqual(checkpointedNames(dir, path), before);
+      // … until the writer has been idle long enough.
+      await checkpointed(dir, path, [...before, "a", "b"]);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+Deno.test("a checkpoint held back by another process's reader never fails a write", async () => {
+  await withDir(async (dir, path) => {
+    await open(path).close();
+    const warnings: string[] = [];
+    const c = connect(path, 30, warnings);
+    const other = new DatabaseSync(path);
+    try {
+      const before = checkpointedNames(dir, path);
+      await addExperiment(c, "a");
+      await checkpointed(dir, path, [...before, "a"]);
+      other.exec("BEGIN");
+      other.prepare("SELECT count(*) FROM experiments").get(); // holds a snapshot without "b"
+      await addExperiment(c, "b");
+      await sleep(100); // the idle checkpoint runs, but cannot copy what the snapshot predates
+      await addExperiment(c, "c");
+      assert.deepEqual(checkpointedNames(dir, path), [...before, "a"]);
+      other.exec("COMMIT");
+      await addExperiment(c, "d");
+      await checkpointed(dir, path, [...before, "a", "b", "c", "d"]);
+      assert.deepEqual(warnings, []);
+    } finally {
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+      c.close();
+    }
+  });
+});
+
+Deno.test("a failing idle checkpoint is warned about once and never fails a write", async () => {
+  const warnings: string[] = [];
+  let calls = 0, writing = false;
+  const idle = new IdleCheckpoint(
+    () => {
+      calls++;
+      throw Object.assign(new Error("disk I/O error"), { errcode: 10 });
+    },
+    () => writing,
+    10,
+    (m) => warnings.push(m),
+    "x.db",
+  );
+  const until = async (ok: () => boolean) => {
+    for (const deadline = Date.now() + 5000; !ok() && Date.now() < deadline;) await sleep(5);
+  };
+  try {
+    idle.wrote();
+    await until(() => calls === 1);
+    assert.equal(calls, 1);
+    writing = true; // a group is being written: the checkpoint waits for it
+    idle.wrote();
+    await sleep(50);
+    assert.equal(calls, 1);
+    writing = false;
+    await until(() => calls === 2);
+    assert.equal(calls, 2);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /Could not checkpoint the WAL of "x\.db" \(writes go on\)/);
+    idle.wrote();
+    idle.stop(); // closing cancels a pending checkpoint
+    await sleep(50);
+    assert.equal(calls, 2);
+  } finally {
+    idle.stop();
+  }
+});
+
+Deno.test("in-memory and rollback-journal databases write without idle checkpoints", async () => {
+  await withDir(async (_, path) => {
+    const mem = connect(":memory:", 10);
+    try {
+      await addExperiment(mem, "a");
+      await sleep(40);
+      assert.equal(mem.read((r) => r.all("SELECT name FROM experiments").length), 2);
+    } finally {
+      mem.close();
+    }
+    await open(path).close();
+    exec(path, "PRAGMA journal_mode = DELETE");
+    const other = new DatabaseSync(path);
+    other.exec("BEGIN");
+    other.prepare("SELECT count(*) FROM experiments").get(); // keeps it in rollback-journal mode
+    const warnings: string[] = [];
+    const c = connect(path, 10, warnings);
+    try {
+      other.exec("COMMIT");
+      await addExperiment(c, "b");
+      await sleep(40);
+      assert.equal(warnings.length, 1); // only "Could not switch … to WAL mode"
+      assert.deepEqual(rows(path, "PRAGMA journal_mode"), [{ journal_mode: "delete" }]);
+    } finally {
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+      c.close();
+    }
   });
 });
