@@ -40,6 +40,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { api, createExperiment, createRun, hash01, quantile, runB3, timedPost } from "./b3_mix.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { values: opt } = parseArgs({
@@ -391,46 +392,6 @@ Deno.addSignalListener("SIGTERM", onSignal);
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-async function api(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}/api/2.0/mlflow/${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 200)}`);
-  return text ? JSON.parse(text) : {};
-}
-
-/** POST and read the whole answer; returns the latency in ms. */
-async function timedPost(url: string, path: string, body: string): Promise<number> {
-  const t = performance.now();
-  const res = await fetch(`${url}/api/2.0/mlflow/${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-  });
-  const text = await res.text();
-  const ms = performance.now() - t;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 200)}`);
-  return ms;
-}
-
-async function createExperiment(url: string, name: string): Promise<string> {
-  const r = await api(url, "experiments/create", { name: `${name}-${crypto.randomUUID()}` });
-  return String(r.experiment_id);
-}
-
-async function createRun(url: string, experimentId: string, name?: string, start = Date.now()) {
-  const r = await api(url, "runs/create", {
-    experiment_id: experimentId,
-    run_name: name,
-    start_time: start,
-    user_id: "bench",
-  }) as { run: { info: { run_id?: string; run_uuid?: string } } };
-  return (r.run.info.run_id ?? r.run.info.run_uuid)!;
-}
-
 /** Runs `count` jobs on `width` async workers. */
 async function pool(count: number, width: number, job: (i: number) => Promise<void>) {
   let next = 0;
@@ -439,19 +400,6 @@ async function pool(count: number, width: number, job: (i: number) => Promise<vo
       while (next < count) await job(next++);
     }),
   );
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-
-/** A deterministic value in [0, 1) for (a, b): every server gets the same numbers. */
-function hash01(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-  h = Math.imul(h ^ (h >>> 13), 0x45d9f3b);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -624,37 +572,6 @@ async function b2(s: Server, tag: string): Promise<void> {
   });
 }
 
-/** FastTrackML's k6 logging iteration, for one virtual user. */
-const B3_STEPS: [string, (run: string) => string, number][] = [
-  ["log-metric", (run) => metricBody(run, 1, 1), 1],
-  ["log-batch 40", (run) => metricBody(run, 10, 4), 40],
-  ["log-batch 400", (run) => metricBody(run, 100, 4), 400],
-  ["log-batch 1000", (run) => metricBody(run, 500, 2), 1000],
-  ["params 10", (run) => paramBody(run, 10), 0],
-  ["params 100", (run) => paramBody(run, 100), 0],
-];
-
-function metricBody(run: string, keys: number, steps: number): string {
-  if (keys === 1) {
-    return `{"run_id":"${run}","key":"single","value":0.5,"timestamp":${Date.now()},"step":0}`;
-  }
-  const parts: string[] = [];
-  const now = Date.now();
-  for (let k = 0; k < keys; k++) {
-    for (let s = 0; s < steps; s++) {
-      parts.push(
-        `{"key":"b${keys}_${k}","value":${hash01(k, s)},"timestamp":${now + s},"step":${s}}`,
-      );
-    }
-  }
-  return `{"run_id":"${run}","metrics":[${parts.join(",")}]}`;
-}
-
-function paramBody(run: string, n: number): string {
-  const parts = Array.from({ length: n }, (_, i) => `{"key":"p${n}_${i}","value":"v${i}"}`);
-  return `{"run_id":"${run}","params":[${parts.join(",")}]}`;
-}
-
 async function b3(s: Server, tag: string): Promise<void> {
   const W1 = `B3 ${VUS} writers, k6 logging mix, ${tag} (requests/s; points/s)`;
   const W2 = `B3 ${VUS} writers: p50 / p95 latency, all requests, ${tag} (ratio of p50)`;
@@ -665,14 +582,6 @@ async function b3(s: Server, tag: string): Promise<void> {
     "lower",
   ]];
   await guard(s.name, ws, async () => {
-    const exp = await createExperiment(s.url, "b3");
-    const lat = new Map<string, number[]>();
-    const record = (k: string, ms: number) => {
-      let a = lat.get(k);
-      if (!a) lat.set(k, a = []);
-      a.push(ms);
-    };
-    let errors = 0, firstError = "", points = 0, requests = 0, iterations = 0;
     let peak = { rss: 0, anon: 0, file: 0 };
     let sampling = true;
     const sampler = (async () => {
@@ -682,46 +591,10 @@ async function b3(s: Server, tag: string): Promise<void> {
         await sleep(250);
       }
     })();
-    const t = performance.now();
-    const timed = async (k: string, path: string, body: string, n: number) => {
-      try {
-        record(k, await timedPost(s.url, path, body));
-        points += n;
-      } catch (e) {
-        errors++;
-        firstError ||= (e as Error).message.slice(0, 100);
-      }
-      requests++;
-    };
-    await Promise.all(Array.from({ length: VUS }, async (_, vu) => {
-      for (let it = 0; it < ITERATIONS && performance.now() - t < BUDGET_MS; it++) {
-        let run: string;
-        const t1 = performance.now();
-        try {
-          run = await createRun(s.url, exp, `vu${vu}-${it}`);
-          record("create run", performance.now() - t1);
-          requests++;
-        } catch (e) {
-          errors++;
-          requests++;
-          firstError ||= (e as Error).message.slice(0, 100);
-          continue;
-        }
-        for (const [k, body, n] of B3_STEPS) {
-          await timed(k, k === "log-metric" ? "runs/log-metric" : "runs/log-batch", body(run), n);
-        }
-        await timed(
-          "update run",
-          "runs/update",
-          JSON.stringify({ run_id: run, status: "FINISHED", end_time: Date.now() }),
-          0,
-        );
-        iterations++;
-      }
-    }));
-    const seconds = (performance.now() - t) / 1000;
-    sampling = false;
+    const r = await runB3(s.url, { vus: VUS, iterations: ITERATIONS, budgetMs: BUDGET_MS })
+      .finally(() => sampling = false);
     await sampler;
+    const { seconds, iterations, requests, errors, firstError, points, latencies: lat } = r;
     const all = [...lat.values()].flat();
     const big = lat.get("log-batch 1000") ?? [];
     const short = iterations < VUS * ITERATIONS;

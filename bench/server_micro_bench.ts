@@ -10,11 +10,23 @@
  *       the real Python client's per-call logging (bench/rest_client.py b1)
  *   deno run -A bench/server_micro_bench.ts start --store sqlite:////tmp/x.db [--starts 5]
  *       spawn → first 200 on /health (median) and VmRSS after startup and one /health
+ *   deno run -A bench/server_micro_bench.ts search --store sqlite:////tmp/mb/seed.db [--calls 30]
+ *       [--filter F] [--order O] [--max 100]
+ *       rest_bench.ts's B4 runs/search over the seeded experiment: the first call after start,
+ *       then the median (and min, p90) of --calls calls after 5 warm-up calls
+ *   deno run -A bench/server_micro_bench.ts b3 [--vus 20] [--iterations 20] [--reps 1]
+ *       [--from /tmp/mb/seed.db] [--src DIR1,DIR2]
+ *       workload B3 of rest_bench.ts (bench/b3_mix.ts) against `mlt server` on a fresh SQLite
+ *       database in --dir (a copy of --from when given): req/s, mean/p50/p95 of all requests, p95
+ *       of the 1,000-point batch, peak VmRSS of the server (sampled every 100 ms), WAL size at the
+ *       end. With several --src dirs and --reps, runs alternate between them (A B A B …) and a
+ *       median line per src closes the output.
  *
  * `--src DIR` runs mlt from another checkout (e.g. a `git archive HEAD` copy) for the "before".
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { quantile, runB3 } from "./b3_mix.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { positionals, values: opt } = parseArgs({
@@ -30,6 +42,14 @@ const { positionals, values: opt } = parseArgs({
     steps: { type: "string", default: "100" },
     starts: { type: "string", default: "5" },
     walks: { type: "string", default: "3" },
+    calls: { type: "string", default: "30" },
+    filter: { type: "string", default: "metrics.acc > 0.9 and params.lr = '0.01'" },
+    order: { type: "string", default: "metrics.acc DESC" },
+    max: { type: "string", default: "100" },
+    vus: { type: "string", default: "20" },
+    iterations: { type: "string", default: "20" },
+    reps: { type: "string", default: "1" },
+    from: { type: "string" },
   },
 });
 const T0 = 1_700_000_000_000;
@@ -42,11 +62,11 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function spawn(store: string): Promise<Server & { firstLineMs: number }> {
+async function spawn(store: string, src = opt.src): Promise<Server & { firstLineMs: number }> {
   const t = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts", "server", "--port", "0", "--backend-store-uri", store],
-    cwd: opt.src,
+    cwd: src,
     stdout: "piped",
     stderr: "inherit",
     env: { MLFLOW_DISABLE_TELEMETRY: "true" },
@@ -110,13 +130,17 @@ async function seedOne(store: string): Promise<string> {
         const runId = (run.run as { info: { run_id: string } }).info.run_id;
         await api(s.url, "runs/log-batch", {
           run_id: runId,
-          params: [{ key: "lr", value: ["0.001", "0.01", "0.1"][r % 3] }],
+          params: [
+            { key: "lr", value: ["0.001", "0.01", "0.1"][r % 3] },
+            ...[1, 2, 3, 4].map((i) => ({ key: `p${i}`, value: String(hash01(r, i)) })),
+          ],
           metrics: ["acc", "loss", "f1", "auc", "mse"].map((key, i) => ({
             key,
             value: hash01(r, 10 + i),
             timestamp: T0 + r,
             step: 0,
           })),
+          tags: [{ key: "team", value: `t${r % 7}` }, { key: "kind", value: "bench" }],
         });
       }
     }));
@@ -253,10 +277,133 @@ async function start(): Promise<void> {
   }));
 }
 
-const commands: Record<string, () => Promise<void>> = { seed, history, b1, start };
+function statusMb(pid: number): { rss: number; anon: number; file: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
+  return {
+    rss: kb("VmRSS") / 1024,
+    anon: kb("RssAnon") / 1024,
+    file: (kb("RssFile") + kb("RssShmem")) / 1024,
+  };
+}
+
+function sizeMb(path: string): number {
+  try {
+    return Deno.statSync(path).size / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+async function b3(): Promise<void> {
+  const srcs = opt.src.split(",");
+  const results = new Map<string, Record<string, number>[]>(srcs.map((s) => [s, []]));
+  await Deno.mkdir(opt.dir, { recursive: true });
+  for (let rep = 0; rep < Number(opt.reps); rep++) {
+    for (const src of srcs) {
+      const path = join(opt.dir, `b3-${rep}-${srcs.indexOf(src)}.db`);
+      for (const p of [path, `${path}-wal`, `${path}-shm`]) await Deno.remove(p).catch(() => {});
+      if (opt.from) await Deno.copyFile(opt.from, path);
+      const s = await spawn(`sqlite:///${path}`, src);
+      let peak = { rss: 0, anon: 0, file: 0 }, maxWal = 0, sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const m = statusMb(s.pid);
+          if (m.rss > peak.rss) peak = m;
+          maxWal = Math.max(maxWal, sizeMb(`${path}-wal`));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      try {
+        const r = await runB3(s.url, {
+          vus: Number(opt.vus),
+          iterations: Number(opt.iterations),
+          budgetMs: 600_000,
+        }).finally(() => sampling = false);
+        await sampler;
+        const all = [...r.latencies.values()].flat();
+        const big = r.latencies.get("log-batch 1000") ?? [];
+        const row = {
+          req_s: +(r.requests / r.seconds).toFixed(1),
+          mean: +(all.reduce((a, b) => a + b, 0) / all.length).toFixed(1),
+          p50: +quantile(all, 0.5).toFixed(1),
+          p95: +quantile(all, 0.95).toFixed(1),
+          batch_p95: +quantile(big, 0.95).toFixed(1),
+          peak_rss_mb: +peak.rss.toFixed(1),
+          peak_anon_mb: +peak.anon.toFixed(1),
+          peak_file_mb: +peak.file.toFixed(1),
+          max_wal_mb: +maxWal.toFixed(1),
+          end_wal_mb: +sizeMb(`${path}-wal`).toFixed(1),
+          errors: r.errors,
+        };
+        results.get(src)!.push(row);
+        console.log(JSON.stringify({ src, rep, ...row, firstError: r.firstError || undefined }));
+      } finally {
+        sampling = false;
+        await s.stop();
+      }
+      for (const p of [path, `${path}-wal`, `${path}-shm`]) await Deno.remove(p).catch(() => {});
+    }
+  }
+  for (const [src, rows] of results) {
+    const med = Object.fromEntries(
+      Object.keys(rows[0]).map((k) => [k, median(rows.map((r) => r[k]))]),
+    );
+    console.log(JSON.stringify({ src, median_of: rows.length, ...med }));
+  }
+}
+
+async function search(): Promise<void> {
+  const s = await spawn(opt.store!);
+  try {
+    const exp = await (await fetch(
+      `${s.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=b4-search`,
+    )).json();
+    const body = JSON.stringify({
+      experiment_ids: [exp.experiment.experiment_id],
+      filter: opt.filter,
+      order_by: opt.order ? [opt.order] : [],
+      max_results: Number(opt.max),
+      run_view_type: "ACTIVE_ONLY",
+    });
+    let runs = 0;
+    const once = async () => {
+      const t = performance.now();
+      const res = await fetch(`${s.url}/api/2.0/mlflow/runs/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      const text = await res.text();
+      const ms = performance.now() - t;
+      if (!res.ok) throw new Error(`runs/search: ${res.status} ${text.slice(0, 200)}`);
+      runs = (JSON.parse(text).runs ?? []).length;
+      return ms;
+    };
+    const first = await once();
+    for (let i = 0; i < 5; i++) await once();
+    const samples: number[] = [];
+    for (let i = 0; i < Number(opt.calls); i++) samples.push(await once());
+    const sorted = [...samples].sort((a, b) => a - b);
+    console.log(JSON.stringify({
+      src: opt.src,
+      runs,
+      first_ms: +first.toFixed(1),
+      median_ms: +median(samples).toFixed(2),
+      min_ms: +sorted[0].toFixed(2),
+      p90_ms: +sorted[Math.floor(sorted.length * 0.9)].toFixed(2),
+    }));
+  } finally {
+    await s.stop();
+  }
+}
+
+const commands: Record<string, () => Promise<void>> = { seed, history, b1, start, b3, search };
 const cmd = commands[positionals[0]];
 if (!cmd) {
-  console.error("usage: server_micro_bench.ts seed|history|b1|start [options] (see the header)");
+  console.error(
+    "usage: server_micro_bench.ts seed|history|b1|start|b3|search [options] (see the header)",
+  );
   Deno.exit(2);
 }
 await cmd();
