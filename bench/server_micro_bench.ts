@@ -22,6 +22,7 @@
  *       end. With several --src dirs and --reps, runs alternate between them (A B A B …) and a
  *       median line per src closes the output.
  *
+ * `--server-args "…"` adds options to every `mlt server` started (e.g. "--workers 2").
  * `--src DIR` runs mlt from another checkout (e.g. a `git archive HEAD` copy) for the "before".
  */
 import { parseArgs } from "node:util";
@@ -50,6 +51,7 @@ const { positionals, values: opt } = parseArgs({
     iterations: { type: "string", default: "20" },
     reps: { type: "string", default: "1" },
     from: { type: "string" },
+    "server-args": { type: "string", default: "" },
   },
 });
 const T0 = 1_700_000_000_000;
@@ -65,7 +67,17 @@ interface Server {
 async function spawn(store: string, src = opt.src): Promise<Server & { firstLineMs: number }> {
   const t = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "server", "--port", "0", "--backend-store-uri", store],
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "server",
+      "--port",
+      "0",
+      "--backend-store-uri",
+      store,
+      ...opt["server-args"].split(" ").filter(Boolean),
+    ],
     cwd: src,
     stdout: "piped",
     stderr: "inherit",

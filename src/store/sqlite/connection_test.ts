@@ -438,3 +438,36 @@ Deno.test("in-memory and rollback-journal databases write without idle checkpoin
     }
   });
 });
+
+Deno.test("a WAL past its bound is restarted after a commit; a busy restart is tried again", () => {
+  const warnings: string[] = [];
+  let big = false, restarts = 0, busy = true;
+  const idle = new IdleCheckpoint(
+    () => {},
+    () => false,
+    60_000,
+    (m) => warnings.push(m),
+    "x.db",
+    () => big,
+    () => {
+      restarts++;
+      if (busy) throw Object.assign(new Error("database is locked"), { errcode: 5 });
+      big = false;
+    },
+  );
+  try {
+    idle.wrote();
+    assert.equal(restarts, 0, "no restart while the WAL is within its bound");
+    big = true;
+    idle.wrote(); // another process holds the file: busy, no warning, writes go on
+    assert.equal(restarts, 1);
+    busy = false;
+    idle.wrote();
+    assert.equal(restarts, 2);
+    idle.wrote();
+    assert.equal(restarts, 2, "the WAL was cut back: no more restarts");
+    assert.deepEqual(warnings, []);
+  } finally {
+    idle.stop();
+  }
+});
