@@ -680,6 +680,9 @@ async function b4(s: Server, tag: string, sd: Seed): Promise<void> {
       data: { metrics?: { key: string; value: number }[] };
     }[];
     const top = runs[0]?.info.run_name ?? "-";
+    // Five warm-up calls for every server (JIT, caches, the write burst of B3 settling), as the
+    // first call is reported on its own.
+    for (let i = 0; i < 5 && first.ms < BUDGET_MS / 20; i++) await once();
     const samples: number[] = [];
     const t = performance.now();
     for (let i = 0; i < 20 && (i < 3 || performance.now() - t < BUDGET_MS / 4); i++) {

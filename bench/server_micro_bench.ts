@@ -13,7 +13,8 @@
  *   deno run -A bench/server_micro_bench.ts search --store sqlite:////tmp/mb/seed.db [--calls 30]
  *       [--filter F] [--order O] [--max 100]
  *       rest_bench.ts's B4 runs/search over the seeded experiment: the first call after start,
- *       then the median (and min, p90) of --calls calls after 5 warm-up calls
+ *       then the median (and min, p90) of --calls calls after 5 warm-up calls; --after-b3 first
+ *       runs B3 against the same server (it writes into the store: use a copy)
  *   deno run -A bench/server_micro_bench.ts b3 [--vus 20] [--iterations 20] [--reps 1]
  *       [--from /tmp/mb/seed.db] [--src DIR1,DIR2]
  *       workload B3 of rest_bench.ts (bench/b3_mix.ts) against `mlt server` on a fresh SQLite
@@ -52,6 +53,7 @@ const { positionals, values: opt } = parseArgs({
     reps: { type: "string", default: "1" },
     from: { type: "string" },
     "server-args": { type: "string", default: "" },
+    "after-b3": { type: "boolean", default: false },
   },
 });
 const T0 = 1_700_000_000_000;
@@ -392,6 +394,11 @@ async function search(): Promise<void> {
       runs = (JSON.parse(text).runs ?? []).length;
       return ms;
     };
+    if (opt["after-b3"]) {
+      // As in rest_bench.ts, where B4 follows B3 in the same server process.
+      await runB3(s.url, { vus: 20, iterations: 20, budgetMs: 120_000 });
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     const first = await once();
     for (let i = 0; i < 5; i++) await once();
     const samples: number[] = [];
