@@ -553,6 +553,44 @@ fileTest("8 processes logging one param with different values: exactly one succe
   assert.equal(read(join(c.root, "0", id, "params", "p")), ok[0].value);
 });
 
+fileTest("kill -9 during 1000 status changes leaves every meta.yaml whole", async (c) => {
+  // security.md §5.6 test 51: every rewrite goes through a temp file and a rename.
+  const id = (await c.store.createRun({})).info.runId;
+  const runMeta = join(c.root, "0", id, "meta.yaml");
+  const expMeta = join(c.root, "0", "meta.yaml");
+  const expBefore = read(expMeta);
+  let progress = 0;
+  for (let round = 0; round < 6; round++) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", WORKER, "status", c.root, id, "1000"],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("started")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    assert.ok(out.includes("started"), "the writer started its loop");
+    // A different point of the loop each round: 0 to ~60 ms into about a thousand rewrites.
+    await new Promise((r) => setTimeout(r, round * 12));
+    child.kill("SIGKILL");
+    assert.equal((await child.status).signal, "SIGKILL", "killed mid-loop, not finished");
+    await reader.cancel();
+    const text = read(runMeta);
+    assert.ok(text.length > 0 && text.endsWith("\n"), `round ${round}: ${JSON.stringify(text)}`);
+    // A fresh store (no cache) parses it: the old or the new version of the run.
+    const run = await new FileStore(c.root, { warn: () => {} }).getRun(id);
+    assert.ok(["RUNNING", "FINISHED"].includes(run.info.status), run.info.status);
+    progress = Math.max(progress, run.info.endTime ?? 0);
+    assert.equal(read(expMeta), expBefore, "the experiment's meta.yaml untouched");
+  }
+  // The writer got through some of its rewrites before a kill (end times are 2000 + i).
+  assert.ok(progress > 2000, `no rewrite happened before the kills (${progress})`);
+});
+
 fileTest("rewrites keep meta.yaml keys written by newer MLflow versions", async (c) => {
   handWrite(c.root, {
     "7/meta.yaml": "artifact_location: file:///a/7\ncreation_time: 1\n" +
