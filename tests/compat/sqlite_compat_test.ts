@@ -19,6 +19,7 @@ import { MLFLOW_DDL } from "../../src/store/sqlite/schema.ts";
 import type { TrackingStore } from "../../src/store/store.ts";
 import type { Experiment, Run, ViewType } from "../../src/model.ts";
 import { REPO_ROOT, runPython } from "./python.ts";
+import { datasetInputJson, experimentJson, idKey as byId, record as dict } from "./file_tree.ts";
 
 const FIXTURES = `${REPO_ROOT}/tests/fixtures`;
 const READ_TREE = `${REPO_ROOT}/tests/compat/read_tree.py`;
@@ -32,13 +33,6 @@ function float(v: number): number | string {
   if (v === -Infinity) return -MAX;
   return v;
 }
-
-function dict(kv: { key: string; value: string }[]): Record<string, string> {
-  const sorted = [...kv].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return Object.fromEntries(sorted.map((t) => [t.key, t.value]));
-}
-
-const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 async function all<T>(
   fetch: (token?: string) => Promise<{ items: T[]; nextPageToken?: string }>,
@@ -94,17 +88,7 @@ async function mltTree(s: TrackingStore): Promise<Json> {
       tags: dict(r.data.tags),
       metrics,
       metric_history: history,
-      dataset_inputs: r.inputs.datasetInputs.map((d) => ({
-        tags: dict(d.tags),
-        dataset: {
-          name: d.dataset.name,
-          digest: d.dataset.digest,
-          source_type: d.dataset.sourceType,
-          source: d.dataset.source,
-          schema: d.dataset.schema ?? null,
-          profile: d.dataset.profile ?? null,
-        },
-      })).sort((a, b) =>
+      dataset_inputs: r.inputs.datasetInputs.map(datasetInputJson).sort((a, b) =>
         a.dataset.name + "\0" + a.dataset.digest < b.dataset.name + "\0" + b.dataset.digest ? -1 : 1
       ),
     };
@@ -112,15 +96,7 @@ async function mltTree(s: TrackingStore): Promise<Json> {
   const allRuns = (await runs("ALL")).sort((a, b) => (a.info.runId < b.info.runId ? -1 : 1));
   const runIds = async (v: ViewType) => (await runs(v)).map((r) => r.info.runId).sort();
   return {
-    experiments: experiments.map((e) => ({
-      experiment_id: e.experimentId,
-      name: e.name,
-      artifact_location: e.artifactLocation,
-      lifecycle_stage: e.lifecycleStage,
-      creation_time: e.creationTime ?? null,
-      last_update_time: e.lastUpdateTime ?? null,
-      tags: dict(e.tags),
-    })),
+    experiments: experiments.map(experimentJson),
     runs: await Promise.all(allRuns.map(runJson)),
     search: {
       active_experiment_ids: (await exps("ACTIVE_ONLY")).map((e) => e.experimentId),
