@@ -43,7 +43,7 @@ export function writeNewExperiment(e: NewExperiment): void {
     lastUpdateTime: e.now,
     tags: [],
   };
-  writeAtomic(metaPath(dir), experimentToYaml(exp, false), dir);
+  writeAtomic(metaPath(dir), experimentToYaml(exp, false), dir, true);
   for (const t of e.tags) writeAtomic(experimentTagPath(dir, t.key), t.value, dir);
 }
 

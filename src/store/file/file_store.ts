@@ -146,7 +146,7 @@ export class FileStore implements TrackingStore {
 
   #rewriteExperiment(loc: ExperimentLoc, exp: Experiment): void {
     const path = metaPath(loc.dir);
-    writeAtomic(path, experimentToYaml(exp, true, currentMeta(path)), loc.dir);
+    writeAtomic(path, experimentToYaml(exp, true, currentMeta(path)), loc.dir, true);
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {

@@ -17,7 +17,7 @@ import { appendUriPath, metaPath, runFilePath } from "./layout.ts";
 export function writeRunInfo(loc: RunLoc, info: RunInfo, deletedTime: number | undefined): void {
   const { deletedTime: _, ...rest } = info;
   const path = metaPath(loc.dir);
-  writeAtomic(path, runToYaml(rest, deletedTime, currentMeta(path)), loc.dir);
+  writeAtomic(path, runToYaml(rest, deletedTime, currentMeta(path)), loc.dir, true);
 }
 
 /** The mapping in a meta.yaml about to be replaced, so keys mlt does not know survive. */
@@ -62,7 +62,7 @@ export function writeNewRun(
     artifactUri: appendUriPath(experiment.artifactLocation, runId, "artifacts"),
     lifecycleStage: "active",
   };
-  writeAtomic(metaPath(dir), runToYaml(info, null), dir);
+  writeAtomic(metaPath(dir), runToYaml(info, null), dir, true);
   // MLflow creates these three up front.
   for (const sub of ["metrics", "params", "artifacts"]) Deno.mkdirSync(join(dir, sub));
   for (const t of allTags) writeAtomic(runFilePath(dir, "tags", t.key), t.value, dir);
