@@ -3,17 +3,15 @@
  * decoding with MLflow's 400 messages, and response encoding (int64 as numbers, enums as names,
  * empty fields omitted, NaN/±Infinity as strings).
  */
+import {
+  encodeDatasetInput,
+  encodeDouble,
+  encodeMetricFields,
+  encodeTag,
+  encodeTags,
+} from "../entity_json.ts";
 import { invalidParam } from "../errors.ts";
-import type {
-  DatasetInput,
-  Experiment,
-  Metric,
-  Run,
-  RunInfo,
-  RunStatus,
-  Tag,
-  ViewType,
-} from "../model.ts";
+import type { Experiment, Metric, Run, RunInfo, RunStatus, Tag, ViewType } from "../model.ts";
 
 /** A decoded request: camelCase keys, values of the declared types. */
 // deno-lint-ignore no-explicit-any
@@ -298,20 +296,6 @@ export function queryToJson(endpoint: Endpoint, query: URLSearchParams): Record<
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
-/** A double as protobuf JSON writes it: NaN and ±Infinity as strings. */
-export function encodeDouble(v: number): number | string {
-  if (Number.isFinite(v)) return v;
-  return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-}
-
-function tags(ts: Tag[] | undefined): { key: string; value: string }[] | undefined {
-  return ts?.length ? ts.map(tag) : undefined;
-}
-
-function tag(t: Tag): { key: string; value: string } {
-  return { key: t.key, value: t.value };
-}
-
 // Drops undefined fields and empty lists, as protobuf JSON omits unset fields. Deleting turns an
 // object into a slow dictionary that JSON.stringify walks several times slower, so the run
 // encoders (a runs/search page holds thousands of objects) instead add only the fields that are
@@ -333,7 +317,7 @@ export function encodeExperiment(e: Experiment): Record<string, unknown> {
     lifecycle_stage: e.lifecycleStage,
     last_update_time: e.lastUpdateTime,
     creation_time: e.creationTime,
-    tags: tags(e.tags),
+    tags: encodeTags(e.tags),
   });
 }
 
@@ -353,15 +337,7 @@ export function encodeRunInfo(i: RunInfo): Record<string, unknown> {
 
 /** One metric point; `runId` adds `run_id` (history from the file store, bulk endpoints). */
 export function encodeMetric(m: Metric, runId?: string): Record<string, unknown> {
-  const o: Record<string, unknown> = {
-    key: m.key,
-    value: encodeDouble(m.value),
-    timestamp: m.timestamp,
-    step: m.step ?? 0,
-  };
-  if (m.datasetName) o.dataset_name = m.datasetName;
-  if (m.datasetDigest) o.dataset_digest = m.datasetDigest;
-  if (m.modelId) o.model_id = m.modelId;
+  const o = encodeMetricFields(m);
   const run = runId ?? (m.runId || undefined);
   if (run !== undefined) o.run_id = run;
   return o;
@@ -401,26 +377,13 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : "null";
 }
 
-function encodeDatasetInput(d: DatasetInput): Record<string, unknown> {
-  const ds = d.dataset;
-  const dataset: Record<string, unknown> = {
-    name: ds.name,
-    digest: ds.digest,
-    source_type: ds.sourceType,
-    source: ds.source,
-  };
-  if (ds.schema) dataset.schema = ds.schema;
-  if (ds.profile) dataset.profile = ds.profile;
-  return d.tags?.length ? { tags: d.tags.map(tag), dataset } : { dataset };
-}
-
 /** A whole run: info, data (latest metrics, params, tags), inputs and (empty) outputs. */
 export function encodeRun(r: Run): Record<string, unknown> {
   const { metrics, params, tags } = r.data;
   const data: Record<string, unknown> = {};
   if (metrics.length > 0) data.metrics = metrics.map((m) => encodeMetric(m));
-  if (params?.length) data.params = params.map(tag);
-  if (tags?.length) data.tags = tags.map(tag);
+  if (params?.length) data.params = params.map(encodeTag);
+  if (tags?.length) data.tags = tags.map(encodeTag);
   const datasetInputs = r.inputs?.datasetInputs;
   return {
     info: encodeRunInfo(r.info),

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { DatasetInput, Metric, Run, RunInfo, Tag } from "../model.ts";
+import { encodeDouble } from "../entity_json.ts";
 import {
   decodeRequest,
-  encodeDouble,
   encodeMetric,
   encodeRun,
   encodeRunInfo,

@@ -4,6 +4,7 @@
  * permanent deletion, so those operations answer NOT_IMPLEMENTED.
  * Must not import other store implementations, api/, ui/ or cli/.
  */
+import { encodeDatasetInput, encodeMetricFields, encodeTags } from "../../entity_json.ts";
 import { MltError } from "../../errors.ts";
 import type {
   DatasetInput,
@@ -27,15 +28,12 @@ import type {
 } from "../store.ts";
 import { HttpTransport, type Json } from "./rest_http.ts";
 import {
-  datasetInputsToWire,
   experimentFromWire,
   listFromWire,
   metricFromWire,
-  metricToWire,
   runFromWire,
   runInfoFromWire,
   ShapeError,
-  tagsToWire,
 } from "./rest_wire.ts";
 
 /** `max_results` of searches that do not set one (MLflow's server requires it; its clients send 1000). */
@@ -77,7 +75,7 @@ export class RestStore implements TrackingStore {
     return this.#call("POST", "experiments/create", {
       name,
       artifact_location: artifactLocation || undefined,
-      tags: tagsToWire(tags),
+      tags: encodeTags(tags),
     }, (b) => {
       if (typeof b.experiment_id !== "string" && typeof b.experiment_id !== "number") {
         throw new ShapeError('no "experiment_id"');
@@ -149,7 +147,7 @@ export class RestStore implements TrackingStore {
       user_id: req.userId,
       run_name: req.runName,
       start_time: req.startTime,
-      tags: tagsToWire(req.tags),
+      tags: encodeTags(req.tags),
     }, (b) => runFromWire(b.run));
   }
 
@@ -186,7 +184,7 @@ export class RestStore implements TrackingStore {
   }
 
   logMetric(runId: string, metric: Metric): Promise<void> {
-    return this.#post("runs/log-metric", { run_id: runId, ...metricToWire(metric) });
+    return this.#post("runs/log-metric", { run_id: runId, ...encodeMetricFields(metric) });
   }
 
   logParam(runId: string, param: Param): Promise<void> {
@@ -204,9 +202,9 @@ export class RestStore implements TrackingStore {
   logBatch(runId: string, batch: LogBatch): Promise<void> {
     return this.#post("runs/log-batch", {
       run_id: runId,
-      metrics: batch.metrics?.map(metricToWire),
-      params: tagsToWire(batch.params),
-      tags: tagsToWire(batch.tags),
+      metrics: batch.metrics?.map(encodeMetricFields),
+      params: encodeTags(batch.params),
+      tags: encodeTags(batch.tags),
     });
   }
 
@@ -237,7 +235,7 @@ export class RestStore implements TrackingStore {
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
     return this.#post("runs/log-inputs", {
       run_id: runId,
-      datasets: datasetInputsToWire(datasets),
+      datasets: datasets.map(encodeDatasetInput),
     });
   }
 

@@ -49,12 +49,6 @@ function optInt(v: unknown): number | undefined {
   return undefined;
 }
 
-/** A double as protobuf JSON writes it: NaN and ±Infinity as strings. */
-export function doubleToWire(v: number): number | string {
-  if (typeof v !== "number" || Number.isFinite(v)) return v;
-  return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-}
-
 function doubleFromWire(v: unknown, what: string): number {
   if (typeof v === "number") return v;
   if (v === "NaN") return NaN;
@@ -64,11 +58,6 @@ function doubleFromWire(v: unknown, what: string): number {
   throw new ShapeError(`no number "${what}"`);
 }
 
-/** Tags or params as `[{key, value}]`. */
-export function tagsToWire(tags: readonly Tag[] | undefined): Json[] | undefined {
-  return tags?.map((t) => ({ key: t.key, value: t.value }));
-}
-
 function tagsFromWire(v: unknown, what: string): Tag[] {
   return list(v, what).map((t, i) => {
     const o = obj(t, `${what}[${i}]`);
@@ -76,21 +65,6 @@ function tagsFromWire(v: unknown, what: string): Tag[] {
   });
 }
 
-/** One metric point as request JSON (`runId` is implied by the request). */
-export function metricToWire(m: Metric): Json {
-  const out: Json = {
-    key: m.key,
-    value: doubleToWire(m.value),
-    timestamp: m.timestamp,
-    step: m.step ?? 0,
-  };
-  if (m.modelId) out.model_id = m.modelId;
-  if (m.datasetName) out.dataset_name = m.datasetName;
-  if (m.datasetDigest) out.dataset_digest = m.datasetDigest;
-  return out;
-}
-
-/** One metric point from response JSON. */
 export function metricFromWire(v: unknown): Metric {
   const o = obj(v, "metric");
   const m: Metric = {
@@ -190,21 +164,6 @@ export function runFromWire(v: unknown): Run {
       ),
     },
   };
-}
-
-/** Datasets of `runs/log-inputs` as request JSON. */
-export function datasetInputsToWire(inputs: readonly DatasetInput[]): Json[] {
-  return inputs.map((d) => {
-    const ds: Json = {
-      name: d.dataset.name,
-      digest: d.dataset.digest,
-      source_type: d.dataset.sourceType,
-      source: d.dataset.source,
-    };
-    if (d.dataset.schema) ds.schema = d.dataset.schema;
-    if (d.dataset.profile) ds.profile = d.dataset.profile;
-    return { tags: tagsToWire(d.tags), dataset: ds };
-  });
 }
 
 /** Reads a list field of a response, decoding each element. */

@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  doubleToWire,
-  experimentFromWire,
-  metricFromWire,
-  metricToWire,
-  runFromWire,
-  ShapeError,
-} from "./rest_wire.ts";
+import { encodeDouble, encodeMetricFields } from "../../entity_json.ts";
+import { experimentFromWire, metricFromWire, runFromWire, ShapeError } from "./rest_wire.ts";
 
-Deno.test("doubleToWire() and metricFromWire() round-trip NaN, ±Infinity and numbers", () => {
+Deno.test("encodeDouble() and metricFromWire() round-trip NaN, ±Infinity and numbers", () => {
   const table: [number, number | string][] = [
     [NaN, "NaN"],
     [Infinity, "Infinity"],
@@ -17,18 +11,21 @@ Deno.test("doubleToWire() and metricFromWire() round-trip NaN, ±Infinity and nu
     [-0, -0],
   ];
   for (const [v, wire] of table) {
-    assert.ok(Object.is(doubleToWire(v), wire), String(v));
+    assert.ok(Object.is(encodeDouble(v), wire), String(v));
     const back = metricFromWire({ key: "m", value: wire, timestamp: "12", step: 3 });
     assert.ok(Object.is(back.value, v), String(v));
     assert.deepEqual([back.timestamp, back.step], [12, 3]);
   }
-  assert.deepEqual(metricToWire({ key: "k", value: 1, timestamp: 2, step: 0, datasetName: "d" }), {
-    key: "k",
-    value: 1,
-    timestamp: 2,
-    step: 0,
-    dataset_name: "d",
-  });
+  assert.deepEqual(
+    encodeMetricFields({ key: "k", value: 1, timestamp: 2, step: 0, datasetName: "d" }),
+    {
+      key: "k",
+      value: 1,
+      timestamp: 2,
+      step: 0,
+      dataset_name: "d",
+    },
+  );
 });
 
 Deno.test("runFromWire() reads MLflow's run JSON, old run_uuid and omitted fields included", () => {
