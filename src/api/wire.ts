@@ -3,15 +3,9 @@
  * decoding with MLflow's 400 messages, and response encoding (int64 as numbers, enums as names,
  * empty fields omitted, NaN/±Infinity as strings).
  */
-import {
-  encodeDatasetInput,
-  encodeDouble,
-  encodeMetricFields,
-  encodeTag,
-  encodeTags,
-} from "../entity_json.ts";
+import { encodeDatasetInput, encodeMetricFields, encodeTag, encodeTags } from "../entity_json.ts";
 import { invalidParam } from "../errors.ts";
-import type { Experiment, Metric, Run, RunInfo, RunStatus, Tag, ViewType } from "../model.ts";
+import type { Experiment, Metric, Run, RunInfo, RunStatus, ViewType } from "../model.ts";
 
 /** A decoded request: camelCase keys, values of the declared types. */
 // deno-lint-ignore no-explicit-any
