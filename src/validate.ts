@@ -1,6 +1,7 @@
 /** MLflow's validation rules and limits (reference §7), as pure functions that throw MltError. */
 import { invalidParam } from "./errors.ts";
-import type { DatasetInput, Metric, Param, Tag } from "./model.ts";
+import { randomRunName } from "./ids.ts";
+import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "./model.ts";
 
 /** Maximum length of a metric, param or tag key. */
 export const MAX_KEY_LENGTH = 250;
@@ -230,4 +231,24 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
       }
     }
   }
+}
+
+/**
+ * A new run's name and tags, as MLflow's stores settle them: `run_name`, else the last
+ * `mlflow.runName` tag, else a random name; the tag is added when missing. Both given and
+ * different is INVALID_PARAMETER_VALUE.
+ */
+export function newRunName(
+  requested: string | undefined,
+  tags: Tag[],
+): { runName: string; tags: Tag[] } {
+  const tagName = tags.findLast((t) => t.key === TAG.runName)?.value;
+  if (requested && tagName && requested !== tagName) {
+    throw invalidParam(
+      "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different " +
+        `values (run_name='${requested}', mlflow.runName='${tagName}').`,
+    );
+  }
+  const runName = requested || tagName || randomRunName();
+  return { runName, tags: tagName ? tags : [...tags, { key: TAG.runName, value: runName }] };
 }

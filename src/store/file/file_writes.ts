@@ -4,7 +4,8 @@
  */
 import { join } from "node:path";
 import { invalidParam, type MltError } from "../../errors.ts";
-import { type Clock, newRunId, randomRunName } from "../../ids.ts";
+import { type Clock, newRunId } from "../../ids.ts";
+import { newRunName } from "../../validate.ts";
 import type { Experiment, LifecycleStage, Metric, Param, RunInfo, Tag } from "../../model.ts";
 import type { CreateRunRequest } from "../store.ts";
 import { TAG } from "../../model.ts";
@@ -40,15 +41,7 @@ export function writeNewRun(
   tags: Tag[],
   clock: Clock,
 ): RunLoc {
-  const tagName = tags.findLast((t) => t.key === TAG.runName)?.value;
-  if (req.runName && tagName && req.runName !== tagName) {
-    throw invalidParam(
-      "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different " +
-        `values (run_name='${req.runName}', mlflow.runName='${tagName}').`,
-    );
-  }
-  const runName = req.runName || tagName || randomRunName();
-  const allTags = tagName ? tags : [...tags, { key: TAG.runName, value: runName }];
+  const { runName, tags: allTags } = newRunName(req.runName, tags);
   const runId = newRunId();
   const dir = join(exp.dir, runId);
   Deno.mkdirSync(dir);

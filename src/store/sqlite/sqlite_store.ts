@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import { invalidParam, notFound } from "../../errors.ts";
-import { type Clock, newRunId, randomRunName, systemClock } from "../../ids.ts";
+import { type Clock, newRunId, systemClock } from "../../ids.ts";
 import {
   DEFAULT_EXPERIMENT_ID,
   type Experiment,
@@ -22,6 +22,7 @@ import {
 import { decodePageToken } from "../../search/page_token.ts";
 import {
   MAX_ARTIFACT_LOCATION_LENGTH,
+  newRunName,
   validateBatchLimits,
   validateDatasetInputs,
   validateExperimentId,
@@ -218,16 +219,10 @@ export class SqliteStore implements TrackingStore {
   async createRun(req: CreateRunRequest): Promise<Run> {
     const experimentId = req.experimentId || DEFAULT_EXPERIMENT_ID;
     validateExperimentId(experimentId);
-    const tags = (req.tags ?? []).map((t) => validateTag(t, this.#truncate));
-    const tagName = tags.findLast((t) => t.key === TAG.runName)?.value;
-    if (req.runName && tagName && req.runName !== tagName) {
-      throw invalidParam(
-        "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different " +
-          `values (run_name='${req.runName}', mlflow.runName='${tagName}').`,
-      );
-    }
-    const runName = req.runName || tagName || randomRunName();
-    if (!tagName) tags.push({ key: TAG.runName, value: runName });
+    const { runName, tags } = newRunName(
+      req.runName,
+      (req.tags ?? []).map((t) => validateTag(t, this.#truncate)),
+    );
     const runId = newRunId();
     await this.#db.write((w) => {
       insertRunRow(w, {
