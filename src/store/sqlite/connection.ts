@@ -311,18 +311,13 @@ export class Connections {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
     if (tables.length === 0) {
       if (!memory) setWal(db, opts.warn, this.display);
-      db.exec("BEGIN IMMEDIATE");
-      try {
+      immediate(db, () => {
         // Another process may have created the schema while this one waited for the lock.
         if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table'").get()) {
           createSchema(db);
         }
         ensureDefaultExperiment(db, opts);
-        db.exec("COMMIT");
-      } catch (e) {
-        db.exec("ROLLBACK");
-        throw e;
-      }
+      });
       return undefined;
     }
     const columns = tableColumns(db);
@@ -356,14 +351,7 @@ export class Connections {
     }
     if (!memory) setWal(db, opts.warn, this.display);
     if (!db.prepare("SELECT 1 FROM experiments WHERE experiment_id = 0").get()) {
-      db.exec("BEGIN IMMEDIATE");
-      try {
-        ensureDefaultExperiment(db, opts);
-        db.exec("COMMIT");
-      } catch (e) {
-        db.exec("ROLLBACK");
-        throw e;
-      }
+      immediate(db, () => ensureDefaultExperiment(db, opts));
     }
     return undefined;
   }
@@ -447,6 +435,18 @@ function walSize(path: string): number {
     return Deno.statSync(`${path}-wal`).size;
   } catch {
     return 0;
+  }
+}
+
+// Runs `fn` in a BEGIN IMMEDIATE transaction (start-up only; requests go through GroupCommit).
+function immediate(db: DatabaseSync, fn: () => void): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    fn();
+    db.exec("COMMIT");
+  } catch (e) {
+    db.exec("ROLLBACK");
+    throw e;
   }
 }
 
