@@ -6,7 +6,8 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import denoJson from "../../deno.json" with { type: "json" };
-import type { CliContext } from "./context.ts";
+import { MltError } from "../errors.ts";
+import { type CliContext, trackingUri } from "./context.ts";
 import {
   checkWorkersPossible,
   parentGone,
@@ -14,7 +15,13 @@ import {
   WORKER_ENV,
   WorkerPool,
 } from "./server_workers.ts";
-import { parsePrefix, parseServerArgs, type ServerArgs, UsageError } from "./server_options.ts";
+import {
+  parsePort,
+  parsePrefix,
+  parseServerArgs,
+  type ServerArgs,
+  UsageError,
+} from "./server_options.ts";
 
 /** Parsed options of `mlt server`. */
 export interface ServerFlags {
@@ -76,14 +83,7 @@ export async function serverMain(args: string[], ctx: CliContext): Promise<void>
 export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<ServerFlags> {
   const env = ctx.env;
   const str = (k: string) => o[k] as string | undefined;
-  const port = (o.port as number | undefined) ??
-    fromEnv(ctx, "MLFLOW_PORT", (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        throw new Error("expected a port number from 0 to 65535");
-      }
-      return n;
-    }) ?? 5000;
+  const port = (o.port as number | undefined) ?? fromEnv(ctx, "MLFLOW_PORT", parsePort) ?? 5000;
   return {
     host: str("host") ?? env("MLFLOW_HOST") ?? "127.0.0.1",
     port,
@@ -127,8 +127,6 @@ export async function serve(
   const { loadStore } = await import("../store/load.ts");
   const { createApp } = await import("../api/app.ts");
   const { startServer } = await import("../api/serve.ts");
-  const { trackingUri } = await import("./context.ts");
-  const { MltError } = await import("../errors.ts");
   checkWorkersPossible(flags.workers ?? 1);
   if (flags.artifactsOnly && flags.backendStoreUri) {
     throw new MltError(
@@ -256,7 +254,6 @@ async function authFlags(
   o: { auth: string; authUsers?: string; authTokens?: string; authReadonly?: string },
   ctx: CliContext,
 ): Promise<AuthFlags | undefined> {
-  const { MltError } = await import("../errors.ts");
   const usersEnv = ctx.env("MLT_AUTH_USERS");
   const tokensEnv = ctx.env("MLT_AUTH_TOKENS");
   const readonly = o.authReadonly ?? ctx.env("MLT_AUTH_READONLY");
@@ -317,7 +314,6 @@ async function authFlags(
 // `--hash-password`: one line from stdin → a werkzeug-format PBKDF2-SHA256 hash on stdout.
 async function printPasswordHash(): Promise<void> {
   const { hashPassword } = await import("../api/passwords.ts");
-  const { MltError } = await import("../errors.ts");
   // The first line only, so a terminal needs no end-of-file.
   let text = "";
   const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();

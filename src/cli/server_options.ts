@@ -25,7 +25,8 @@ export interface ServerOption {
   choices?: string[];
 }
 
-function parsePort(v: string): number {
+/** `--port` and MLFLOW_PORT: 0 to 65535. */
+export function parsePort(v: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) {
     throw new Error("expected a port number from 0 to 65535");

@@ -59,9 +59,10 @@ export function checkWorkersPossible(workers: number): void {
 }
 
 interface Copy {
-  index: number;
   child: Deno.ChildProcess;
+  /** Held open: the copy stops when it closes. */
   stdin: WritableStreamDefaultWriter<Uint8Array>;
+  exited: Promise<Deno.CommandStatus>;
 }
 
 /** The copies of a `--workers N` server, started, watched and stopped by the first process. */
@@ -69,7 +70,6 @@ export class WorkerPool {
   #copies = new Map<number, Copy>();
   #stopping = false;
   #restarts: number[] = [];
-  #exits: Promise<void>[] = [];
 
   /** `args`: the copies' command line (after `mlt`), already naming the bound port. */
   constructor(readonly count: number, readonly args: string[]) {}
@@ -86,16 +86,12 @@ export class WorkerPool {
     }
   }
 
-  /** Process ids of the running copies. */
-  get pids(): number[] {
-    return [...this.#copies.values()].map((c) => c.child.pid);
-  }
-
   /** Asks every copy to stop gracefully and waits until all have exited. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    for (const copy of this.#copies.values()) this.#signal(copy, "SIGTERM");
-    await Promise.all(this.#exits);
+    const copies = [...this.#copies.values()];
+    for (const copy of copies) this.#signal(copy, "SIGTERM");
+    await Promise.all(copies.map((c) => c.exited));
   }
 
   /** Ends every copy at once (a second Ctrl-C). */
@@ -121,8 +117,7 @@ export class WorkerPool {
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
-    const copy: Copy = { index, child, stdin: child.stdin.getWriter() };
-    this.#copies.set(index, copy);
+    const stdin = child.stdin.getWriter();
     let ready!: () => void;
     const listening = new Promise<void>((r) => ready = r);
     // The first line says the copy listens; anything it prints later goes to our stdout (chunk
@@ -148,10 +143,10 @@ export class WorkerPool {
     const exited = child.status.then(async (status) => {
       await output.catch(() => {});
       this.#copies.delete(index);
-      copy.stdin.close().catch(() => {});
+      stdin.close().catch(() => {});
       return status;
     });
-    this.#exits.push(exited.then(() => {}));
+    this.#copies.set(index, { child, stdin, exited });
     exited.then((status) => this.#exited(index, status));
     return Promise.race([
       listening,
