@@ -113,6 +113,13 @@ Deno.test("environmentArgs(): pairs set values, names copy set host variables", 
 });
 
 Deno.test("trackingAccess(): local stores are mounted, loopback servers use the host network", () => {
+  // What a container needs to sign in to a tracking server.
+  const CREDENTIALS = [
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_TRACKING_INSECURE_TLS",
+  ];
   const table: [string, string | undefined, ReturnType<typeof trackingAccess>][] = [
     ["file:///abs/ml%20runs", undefined, {
       mounts: ["/abs/ml runs"],
@@ -132,32 +139,17 @@ Deno.test("trackingAccess(): local stores are mounted, loopback servers use the 
     ["http://127.0.0.1:41234", "/abs/mlartifacts/1/r/artifacts", {
       mounts: ["/abs/mlartifacts/1/r/artifacts"],
       hostNetwork: true,
-      passEnv: [
-        "MLFLOW_TRACKING_USERNAME",
-        "MLFLOW_TRACKING_PASSWORD",
-        "MLFLOW_TRACKING_TOKEN",
-        "MLFLOW_TRACKING_INSECURE_TLS",
-      ],
+      passEnv: CREDENTIALS,
     }],
     ["http://localhost:5000", undefined, {
       mounts: [],
       hostNetwork: true,
-      passEnv: [
-        "MLFLOW_TRACKING_USERNAME",
-        "MLFLOW_TRACKING_PASSWORD",
-        "MLFLOW_TRACKING_TOKEN",
-        "MLFLOW_TRACKING_INSECURE_TLS",
-      ],
+      passEnv: CREDENTIALS,
     }],
     ["https://mlflow.example.com/x", undefined, {
       mounts: [],
       hostNetwork: false,
-      passEnv: [
-        "MLFLOW_TRACKING_USERNAME",
-        "MLFLOW_TRACKING_PASSWORD",
-        "MLFLOW_TRACKING_TOKEN",
-        "MLFLOW_TRACKING_INSECURE_TLS",
-      ],
+      passEnv: CREDENTIALS,
     }],
     ["postgresql://u@db.example.com/x", undefined, { mounts: [], hostNetwork: false, passEnv: [] }],
   ];
@@ -286,9 +278,9 @@ Deno.test("dockerRunArgs() refuses mounts docker cannot take and clashing target
   for (const [over, re] of cases) assert.throws(() => dockerRunArgs(options(over)), re);
 });
 
+// Needs the docker client (not an engine); .ci/run installs it, and a missing one fails the test.
 Deno.test({
   name: "dockerRunArgs() output parses with the real docker client",
-  ignore: !which("docker", Deno.env.get("PATH")),
   fn: async () => {
     // No engine at this socket: the client parses and checks every flag, then fails to connect.
     const env = { DOCKER_HOST: "unix:///nonexistent/mlt-test.sock", PATH: Deno.env.get("PATH")! };
