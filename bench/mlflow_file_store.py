@@ -4,23 +4,14 @@ Usage: python bench/mlflow_file_store.py <root> <experiment_id> <run_id> <filter
 Prints one JSON object: median milliseconds per operation and the ids it found.
 """
 import json
-import statistics
 import sys
-import time
 import warnings
 
 warnings.filterwarnings("ignore")
 from mlflow.entities import ViewType  # noqa: E402
 from mlflow.store.tracking.file_store import FileStore  # noqa: E402
 
-
-def timed(fn, repeat):
-    samples, result = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples), result
+from _timing import timed  # noqa: E402
 
 
 def main():

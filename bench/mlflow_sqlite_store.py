@@ -11,7 +11,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -23,14 +22,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 from mlflow.entities import Metric, ViewType  # noqa: E402
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore  # noqa: E402
 
-
-def timed(fn, repeat):
-    samples, result = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples), result
+from _timing import timed  # noqa: E402
 
 
 def main():

@@ -40,7 +40,18 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { api, createExperiment, createRun, hash01, quantile, runB3, timedPost } from "./b3_mix.ts";
+import {
+  createExperiment,
+  createRun,
+  hash01,
+  quantile,
+  runB3,
+  type Seed,
+  seed,
+  T0,
+  timedPost,
+  walkHistory,
+} from "./rest_common.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { values: opt } = parseArgs({
@@ -76,11 +87,10 @@ const ITERATIONS = Number(opt.iterations);
 const BUDGET_MS = Number(opt.budget) * 1000;
 const STARTS = Math.max(1, Number(opt.starts));
 const B1_KEYS = 10;
-const B1_RAW_CALLS = Math.min(1000, Number(opt.steps) * 10);
+const B1_RAW_CALLS = Math.min(1000, STEPS * 10);
 const B2_RUNS = 10, B2_KEYS = 100, B2_STEPS_PER_REQ = 10;
 const FILTER = "metrics.acc > 0.9 and params.lr = '0.01'";
 const ORDER = "metrics.acc DESC";
-const T0 = 1_700_000_000_000;
 const HOST = "127.0.0.1";
 const ENV = { MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true" };
 
@@ -263,6 +273,8 @@ function storeUri(name: ServerName, kind: StoreKind, path: string): string {
 }
 
 function command(name: ServerName, uri: string, port: number, cwd: string): string[] {
+  // mlt and MLflow take the same server options.
+  const server = ["server", "--host", HOST, "--port", String(port), "--backend-store-uri", uri];
   switch (name) {
     case "mlt":
       return [
@@ -271,26 +283,11 @@ function command(name: ServerName, uri: string, port: number, cwd: string): stri
         "-A",
         ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opt["cpu-prof"]}`] : []),
         join(mltDir, "main.ts"),
-        "server",
-        "--host",
-        HOST,
-        "--port",
-        String(port),
-        "--backend-store-uri",
-        uri,
+        ...server,
       ];
     case "mlflow":
       // Default settings: 4 uvicorn workers, artifact proxy on.
-      return [
-        opt.mlflow,
-        "server",
-        "--host",
-        HOST,
-        "--port",
-        String(port),
-        "--backend-store-uri",
-        uri,
-      ];
+      return [opt.mlflow, ...server];
     case "fml":
       return [
         opt.fml,
@@ -390,63 +387,7 @@ Deno.addSignalListener("SIGINT", onSignal);
 Deno.addSignalListener("SIGTERM", onSignal);
 
 // ---------------------------------------------------------------------------------------------
-// HTTP
-
-/** Runs `count` jobs on `width` async workers. */
-async function pool(count: number, width: number, job: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < count) await job(next++);
-    }),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Seed data for B4 and B5
-
-interface Seed {
-  searchExp: string;
-  historyRun: string;
-  seconds: number;
-}
-
-async function seed(url: string): Promise<Seed> {
-  const t = performance.now();
-  const searchExp = await createExperiment(url, "b4-search");
-  const lrs = ["0.001", "0.01", "0.1"];
-  await pool(RUNS, 4, async (r) => {
-    const runId = await createRun(url, searchExp, `run-${r}`, T0 + r);
-    await api(url, "runs/log-batch", {
-      run_id: runId,
-      params: [
-        { key: "lr", value: lrs[r % 3] },
-        ...[1, 2, 3, 4].map((i) => ({ key: `p${i}`, value: String(hash01(r, i)) })),
-      ],
-      metrics: ["acc", "loss", "f1", "auc", "mse"].map((key, i) => ({
-        key,
-        value: hash01(r, 10 + i),
-        timestamp: T0 + r,
-        step: 0,
-      })),
-      tags: [{ key: "team", value: `t${r % 7}` }, { key: "kind", value: "bench" }],
-    });
-    if ((r + 1) % 2000 === 0) log(`  seeded ${r + 1}/${RUNS} runs`);
-  });
-  const historyExp = await createExperiment(url, "b5-history");
-  const historyRun = await createRun(url, historyExp, "history", T0);
-  for (let b = 0; b * 1000 < HISTORY; b++) {
-    const parts: string[] = [];
-    for (let i = 0; i < 1000 && b * 1000 + i < HISTORY; i++) {
-      const step = b * 1000 + i;
-      parts.push(
-        `{"key":"loss","value":${hash01(step, 99)},"timestamp":${T0 + step},"step":${step}}`,
-      );
-    }
-    await api(url, "runs/log-batch", `{"run_id":"${historyRun}","metrics":[${parts.join(",")}]}`);
-  }
-  return { searchExp, historyRun, seconds: (performance.now() - t) / 1000 };
-}
+// Seed copies
 
 async function copy(from: string, to: string): Promise<void> {
   const out = await new Deno.Command("cp", { args: ["-a", from, to] }).output();
@@ -520,13 +461,13 @@ async function b1(s: Server, tag: string): Promise<void> {
     const t = performance.now();
     for (let i = 0; i < B1_RAW_CALLS && performance.now() - t < BUDGET_MS / 4; i++) {
       samples.push(
-        await timedPost(
+        (await timedPost(
           s.url,
           "runs/log-metric",
           `{"run_id":"${run}","key":"m${i % 10}","value":${hash01(i, 1)},"timestamp":${
             T0 + i
           },"step":${i}}`,
-        ),
+        )).ms,
       );
     }
     const tail = samples.slice(10); // warm-up
@@ -558,11 +499,11 @@ async function b2(s: Server, tag: string): Promise<void> {
           }
         }
         lat.push(
-          await timedPost(
+          (await timedPost(
             s.url,
             "runs/log-batch",
             `{"run_id":"${run}","metrics":[${parts.join(",")}]}`,
-          ),
+          )).ms,
         );
         done += parts.length;
         if (performance.now() - t > BUDGET_MS) break outer;
@@ -662,18 +603,7 @@ async function b4(s: Server, tag: string, sd: Seed): Promise<void> {
       max_results: 100,
       run_view_type: "ACTIVE_ONLY",
     });
-    const once = async () => {
-      const t = performance.now();
-      const res = await fetch(`${s.url}/api/2.0/mlflow/runs/search`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
-      const text = await res.text();
-      const ms = performance.now() - t;
-      if (!res.ok) throw new Error(`runs/search: ${res.status} ${text.slice(0, 200)}`);
-      return { ms, text };
-    };
+    const once = () => timedPost(s.url, "runs/search", body);
     const first = await once();
     const runs = (JSON.parse(first.text).runs ?? []) as {
       info: { run_name?: string };
@@ -709,33 +639,8 @@ async function b5(s: Server, tag: string, sd: Seed): Promise<void> {
   const W = `B5 history of ${fmtNum(HISTORY)} points, pages of 25,000, ${tag} (time to last byte)`;
   await guard(s.name, [[W, "lower"]], async () => {
     // Times only request → last byte of each page; reading the page token is not counted.
-    const walk = async (countPoints: boolean) => {
-      let token: string | undefined;
-      let ms = 0, pages = 0, bytes = 0, points = 0;
-      do {
-        const q = new URLSearchParams({
-          run_id: sd.historyRun,
-          metric_key: "loss",
-          max_results: "25000",
-        });
-        if (token) q.set("page_token", token);
-        const t = performance.now();
-        const res = await fetch(`${s.url}/api/2.0/mlflow/metrics/get-history?${q}`);
-        const text = await res.text();
-        ms += performance.now() - t;
-        if (!res.ok) throw new Error(`get-history: ${res.status} ${text.slice(0, 200)}`);
-        pages++;
-        bytes += text.length;
-        const m = /"next_page_token"\s*:\s*"([^"]+)"/.exec(text.slice(-1000)) ??
-          /"next_page_token"\s*:\s*"([^"]+)"/.exec(text);
-        token = m?.[1];
-        if (countPoints) points += (JSON.parse(text).metrics ?? []).length;
-        if (ms > BUDGET_MS) {
-          return { ms, pages, bytes, points, cut: true };
-        }
-      } while (token && pages < 100_000);
-      return { ms, pages, bytes, points, cut: false };
-    };
+    const walk = (countPoints: boolean) =>
+      walkHistory(s.url, sd.historyRun, "loss", { countPoints, budgetMs: BUDGET_MS });
     const first = await walk(true);
     let ms = first.ms;
     let extrapolated = false;
@@ -916,7 +821,7 @@ try {
       try {
         const { server } = await start("mlt", kind, seedPath, base);
         try {
-          sd = await seed(server.url);
+          sd = await seed(server.url, RUNS, HISTORY, log);
         } finally {
           await stop(server);
         }
@@ -937,7 +842,7 @@ try {
         try {
           const { server } = await start(name, kind, path, cwd);
           try {
-            mySeed = await seed(server.url);
+            mySeed = await seed(server.url, RUNS, HISTORY, log);
           } finally {
             await stop(server);
           }

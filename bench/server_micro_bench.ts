@@ -3,7 +3,7 @@
  * one workload at a time, for before/after comparisons while optimising:
  *
  *   deno run -A bench/server_micro_bench.ts seed --dir /tmp/mb [--runs 10000] [--history 1000000]
- *       writes <dir>/seed.db and <dir>/seed-mlruns through mlt's REST API (as rest_bench.ts does)
+ *       writes <dir>/seed.db and <dir>/seed-mlruns through mlt's REST API (rest_bench.ts's seed)
  *   deno run -A bench/server_micro_bench.ts history --store sqlite:////tmp/mb/seed.db [--page 25000]
  *       time to last byte of the whole history of the seeded run in pages (median of 3 walks)
  *   deno run -A bench/server_micro_bench.ts b1 --store sqlite:////tmp/x.db [--steps 100]
@@ -17,7 +17,7 @@
  *       runs B3 against the same server (it writes into the store: use a copy)
  *   deno run -A bench/server_micro_bench.ts b3 [--vus 20] [--iterations 20] [--reps 1]
  *       [--from /tmp/mb/seed.db] [--src DIR1,DIR2]
- *       workload B3 of rest_bench.ts (bench/b3_mix.ts) against `mlt server` on a fresh SQLite
+ *       workload B3 of rest_bench.ts (bench/rest_common.ts) against `mlt server` on a fresh SQLite
  *       database in --dir (a copy of --from when given): req/s, mean/p50/p95 of all requests, p95
  *       of the 1,000-point batch, peak VmRSS of the server (sampled every 100 ms), WAL size at the
  *       end. With several --src dirs and --reps, runs alternate between them (A B A B …) and a
@@ -28,7 +28,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { quantile, runB3 } from "./b3_mix.ts";
+import { api, quantile, runB3, seed as seedData, timedPost, walkHistory } from "./rest_common.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { positionals, values: opt } = parseArgs({
@@ -56,7 +56,6 @@ const { positionals, values: opt } = parseArgs({
     "after-b3": { type: "boolean", default: false },
   },
 });
-const T0 = 1_700_000_000_000;
 const PY = join(REPO, ".venv", "bin", "python");
 
 interface Server {
@@ -66,8 +65,7 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function spawn(store: string, src = opt.src): Promise<Server & { firstLineMs: number }> {
-  const t = performance.now();
+async function spawn(store: string, src = opt.src): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -92,7 +90,6 @@ async function spawn(store: string, src = opt.src): Promise<Server & { firstLine
     if (done) throw new Error(`server exited: ${text}`);
     text += value;
   }
-  const firstLineMs = performance.now() - t;
   void (async () => {
     while (!(await reader.read()).done);
   })();
@@ -101,7 +98,6 @@ async function spawn(store: string, src = opt.src): Promise<Server & { firstLine
     url,
     pid: child.pid,
     child,
-    firstLineMs,
     stop: async () => {
       child.kill("SIGTERM");
       await child.status;
@@ -109,70 +105,10 @@ async function spawn(store: string, src = opt.src): Promise<Server & { firstLine
   };
 }
 
-async function api(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}/api/2.0/mlflow/${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const out = await res.json();
-  if (!res.ok) throw new Error(`${path}: ${JSON.stringify(out)}`);
-  return out;
-}
-
-function hash01(a: number, b: number): number {
-  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 13), 0x45d9f3b);
-  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
-}
-
 async function seedOne(store: string): Promise<string> {
   const s = await spawn(store);
   try {
-    const runs = Number(opt.runs), history = Number(opt.history);
-    const exp = (await api(s.url, "experiments/create", { name: "b4-search" }))
-      .experiment_id as string;
-    let next = 0;
-    await Promise.all([0, 1, 2, 3].map(async () => {
-      while (next < runs) {
-        const r = next++;
-        const run = await api(s.url, "runs/create", {
-          experiment_id: exp,
-          run_name: `run-${r}`,
-          start_time: T0 + r,
-        });
-        const runId = (run.run as { info: { run_id: string } }).info.run_id;
-        await api(s.url, "runs/log-batch", {
-          run_id: runId,
-          params: [
-            { key: "lr", value: ["0.001", "0.01", "0.1"][r % 3] },
-            ...[1, 2, 3, 4].map((i) => ({ key: `p${i}`, value: String(hash01(r, i)) })),
-          ],
-          metrics: ["acc", "loss", "f1", "auc", "mse"].map((key, i) => ({
-            key,
-            value: hash01(r, 10 + i),
-            timestamp: T0 + r,
-            step: 0,
-          })),
-          tags: [{ key: "team", value: `t${r % 7}` }, { key: "kind", value: "bench" }],
-        });
-      }
-    }));
-    const hexp = (await api(s.url, "experiments/create", { name: "b5-history" }))
-      .experiment_id as string;
-    const run = await api(s.url, "runs/create", { experiment_id: hexp, start_time: T0 });
-    const runId = (run.run as { info: { run_id: string } }).info.run_id;
-    for (let b = 0; b * 1000 < history; b++) {
-      const parts: string[] = [];
-      for (let i = 0; i < 1000 && b * 1000 + i < history; i++) {
-        const step = b * 1000 + i;
-        parts.push(
-          `{"key":"loss","value":${hash01(step, 99)},"timestamp":${T0 + step},"step":${step}}`,
-        );
-      }
-      await api(s.url, "runs/log-batch", `{"run_id":"${runId}","metrics":[${parts.join(",")}]}`);
-    }
-    return runId;
+    return (await seedData(s.url, Number(opt.runs), Number(opt.history))).historyRun;
   } finally {
     await s.stop();
   }
@@ -181,17 +117,11 @@ async function seedOne(store: string): Promise<string> {
 async function seed(): Promise<void> {
   await Deno.mkdir(opt.dir, { recursive: true });
   const out: Record<string, string> = {};
-  out[`sqlite:///${join(opt.dir, "seed.db")}`] = await seedOne(
-    `sqlite:///${join(opt.dir, "seed.db")}`,
-  );
-  out[join(opt.dir, "seed-mlruns")] = await seedOne(join(opt.dir, "seed-mlruns"));
+  for (const store of [`sqlite:///${join(opt.dir, "seed.db")}`, join(opt.dir, "seed-mlruns")]) {
+    out[store] = await seedOne(store);
+  }
   await Deno.writeTextFile(join(opt.dir, "seed.json"), JSON.stringify(out, null, 2));
   console.log(JSON.stringify(out));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function history(): Promise<void> {
@@ -204,25 +134,13 @@ async function history(): Promise<void> {
     const walks: number[] = [];
     let pages = 0, bytes = 0;
     for (let w = 0; w < Number(opt.walks); w++) {
-      let token: string | undefined, ms = 0;
-      pages = 0, bytes = 0;
-      do {
-        const q = new URLSearchParams({ run_id: runId, metric_key: "loss", max_results: opt.page });
-        if (token) q.set("page_token", token);
-        const t = performance.now();
-        const res = await fetch(`${s.url}/api/2.0/mlflow/metrics/get-history?${q}`);
-        const text = await res.text();
-        ms += performance.now() - t;
-        if (!res.ok) throw new Error(text.slice(0, 300));
-        pages++;
-        bytes += text.length;
-        token = /"next_page_token"\s*:\s*"([^"]+)"/.exec(text.slice(-1000))?.[1];
-      } while (token);
-      walks.push(ms);
+      const walk = await walkHistory(s.url, runId, "loss", { page: Number(opt.page) });
+      ({ pages, bytes } = walk);
+      walks.push(walk.ms);
     }
     console.log(JSON.stringify({
       store,
-      median_ms: Math.round(median(walks)),
+      median_ms: Math.round(quantile(walks, 0.5)),
       walks: walks.map(Math.round),
       pages,
       mb: +(bytes / 1e6).toFixed(1),
@@ -255,38 +173,29 @@ async function start(): Promise<void> {
   const firsts: number[] = [], rss: number[] = [];
   for (let i = 0; i < Number(opt.starts); i++) {
     const t = performance.now();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts", "server", "--port", "0", "--backend-store-uri", opt.store!],
-      cwd: opt.src,
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
     // The port is printed once listening; poll /health from then on as a client would.
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!/listening on (\S+)/.test(text)) text += (await reader.read()).value ?? "";
-    const url = /listening on (\S+)/.exec(text)![1];
-    for (;;) {
-      try {
-        const res = await fetch(`${url}/health`);
-        await res.body?.cancel();
-        if (res.status === 200) break;
-      } catch { /* not yet */ }
+    const s = await spawn(opt.store!);
+    try {
+      for (;;) {
+        try {
+          const res = await fetch(`${s.url}/health`);
+          await res.body?.cancel();
+          if (res.status === 200) break;
+        } catch { /* not yet */ }
+      }
+      firsts.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 1000));
+      await (await fetch(`${s.url}/health`)).text();
+      rss.push(statusMb(s.pid).rss);
+    } finally {
+      await s.stop();
     }
-    firsts.push(performance.now() - t);
-    await new Promise((r) => setTimeout(r, 1000));
-    await (await fetch(`${url}/health`)).text();
-    const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-    rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
-    child.kill("SIGTERM");
-    await child.status;
-    void reader.cancel();
   }
   console.log(JSON.stringify({
     store: opt.store,
-    first_200_ms: Math.round(median(firsts)),
+    first_200_ms: Math.round(quantile(firsts, 0.5)),
     firsts: firsts.map(Math.round),
-    rss_mb: +median(rss).toFixed(1),
+    rss_mb: +quantile(rss, 0.5).toFixed(1),
     rss: rss.map((x) => +x.toFixed(1)),
   }));
 }
@@ -361,7 +270,7 @@ async function b3(): Promise<void> {
   }
   for (const [src, rows] of results) {
     const med = Object.fromEntries(
-      Object.keys(rows[0]).map((k) => [k, median(rows.map((r) => r[k]))]),
+      Object.keys(rows[0]).map((k) => [k, quantile(rows.map((r) => r[k]), 0.5)]),
     );
     console.log(JSON.stringify({ src, median_of: rows.length, ...med }));
   }
@@ -370,11 +279,14 @@ async function b3(): Promise<void> {
 async function search(): Promise<void> {
   const s = await spawn(opt.store!);
   try {
-    const exp = await (await fetch(
-      `${s.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=b4-search`,
-    )).json();
+    // The seed's experiment is named "b4-search-<uuid>" (plain "b4-search" in older seeds).
+    const { experiments } = await api(s.url, "experiments/search", {
+      filter: "name LIKE 'b4-search%'",
+      max_results: 1,
+    }) as { experiments?: { experiment_id: string }[] };
+    if (!experiments?.length) throw new Error(`no b4-search experiment in ${opt.store}`);
     const body = JSON.stringify({
-      experiment_ids: [exp.experiment.experiment_id],
+      experiment_ids: [experiments[0].experiment_id],
       filter: opt.filter,
       order_by: opt.order ? [opt.order] : [],
       max_results: Number(opt.max),
@@ -382,15 +294,7 @@ async function search(): Promise<void> {
     });
     let runs = 0;
     const once = async () => {
-      const t = performance.now();
-      const res = await fetch(`${s.url}/api/2.0/mlflow/runs/search`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      });
-      const text = await res.text();
-      const ms = performance.now() - t;
-      if (!res.ok) throw new Error(`runs/search: ${res.status} ${text.slice(0, 200)}`);
+      const { ms, text } = await timedPost(s.url, "runs/search", body);
       runs = (JSON.parse(text).runs ?? []).length;
       return ms;
     };
@@ -403,14 +307,13 @@ async function search(): Promise<void> {
     for (let i = 0; i < 5; i++) await once();
     const samples: number[] = [];
     for (let i = 0; i < Number(opt.calls); i++) samples.push(await once());
-    const sorted = [...samples].sort((a, b) => a - b);
     console.log(JSON.stringify({
       src: opt.src,
       runs,
       first_ms: +first.toFixed(1),
-      median_ms: +median(samples).toFixed(2),
-      min_ms: +sorted[0].toFixed(2),
-      p90_ms: +sorted[Math.floor(sorted.length * 0.9)].toFixed(2),
+      median_ms: +quantile(samples, 0.5).toFixed(2),
+      min_ms: +Math.min(...samples).toFixed(2),
+      p90_ms: +quantile(samples, 0.9).toFixed(2),
     }));
   } finally {
     await s.stop();

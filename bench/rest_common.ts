@@ -1,9 +1,13 @@
 /**
- * Workload B3 of the REST benchmarks (bench/rest_bench.ts, bench/server_micro_bench.ts):
- * FastTrackML's k6 logging script run by concurrent virtual users. Each iteration creates a run,
- * then logs one metric, batches of 40, 400 and 1,000 points, 10 and 100 params, and finishes the
- * run: 8 requests, 1,441 points.
+ * What the REST benchmarks (bench/rest_bench.ts, bench/server_micro_bench.ts) share: a thin
+ * client (api, timedPost, createExperiment, createRun), the deterministic values and quantiles,
+ * the B4/B5 seed data, the B5 history walk, and workload B3: FastTrackML's k6 logging script run
+ * by concurrent virtual users. Each B3 iteration creates a run, then logs one metric, batches of
+ * 40, 400 and 1,000 points, 10 and 100 params, and finishes the run: 8 requests, 1,441 points.
  */
+
+/** Timestamps of the seeded and logged points start here. */
+export const T0 = 1_700_000_000_000;
 
 /** A deterministic value in [0, 1) for (a, b): every server gets the same numbers. */
 export function hash01(a: number, b: number): number {
@@ -35,8 +39,15 @@ export async function api(
   return text ? JSON.parse(text) : {};
 }
 
-/** POSTs `body`; returns the time to the last byte of the answer (ms), throws on a non-2xx. */
-export async function timedPost(url: string, path: string, body: string): Promise<number> {
+/**
+ * POSTs `body`; returns the time to the last byte of the answer (ms) and the answer's text,
+ * throws on a non-2xx.
+ */
+export async function timedPost(
+  url: string,
+  path: string,
+  body: string,
+): Promise<{ ms: number; text: string }> {
   const t = performance.now();
   const res = await fetch(`${url}/api/2.0/mlflow/${path}`, {
     method: "POST",
@@ -46,7 +57,7 @@ export async function timedPost(url: string, path: string, body: string): Promis
   const text = await res.text();
   const ms = performance.now() - t;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 200)}`);
-  return ms;
+  return { ms, text };
 }
 
 /** Creates an experiment with a unique name; returns its id. */
@@ -70,6 +81,119 @@ export async function createRun(
   }) as { run: { info: { run_id?: string; run_uuid?: string } } };
   return (r.run.info.run_id ?? r.run.info.run_uuid)!;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Seed data for B4 and B5
+
+/** Runs `count` jobs on `width` async workers. */
+async function pool(count: number, width: number, job: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+}
+
+/** Where the seed is: the experiment B4 searches, the run whose history B5 reads. */
+export interface Seed {
+  searchExp: string;
+  historyRun: string;
+  seconds: number;
+}
+
+/**
+ * Writes the B4/B5 data through the REST API at `url`: `runs` runs in a new "b4-search-…"
+ * experiment (lr in 0.001/0.01/0.1, four more params, five metrics, two tags each; 4 writers),
+ * and one run in a new "b5-history-…" experiment with a `history`-point "loss" series (batches of
+ * 1,000). `progress` is told every 2,000 runs.
+ */
+export async function seed(
+  url: string,
+  runs: number,
+  history: number,
+  progress?: (msg: string) => void,
+): Promise<Seed> {
+  const t = performance.now();
+  const searchExp = await createExperiment(url, "b4-search");
+  const lrs = ["0.001", "0.01", "0.1"];
+  await pool(runs, 4, async (r) => {
+    const runId = await createRun(url, searchExp, `run-${r}`, T0 + r);
+    await api(url, "runs/log-batch", {
+      run_id: runId,
+      params: [
+        { key: "lr", value: lrs[r % 3] },
+        ...[1, 2, 3, 4].map((i) => ({ key: `p${i}`, value: String(hash01(r, i)) })),
+      ],
+      metrics: ["acc", "loss", "f1", "auc", "mse"].map((key, i) => ({
+        key,
+        value: hash01(r, 10 + i),
+        timestamp: T0 + r,
+        step: 0,
+      })),
+      tags: [{ key: "team", value: `t${r % 7}` }, { key: "kind", value: "bench" }],
+    });
+    if ((r + 1) % 2000 === 0) progress?.(`  seeded ${r + 1}/${runs} runs`);
+  });
+  const historyExp = await createExperiment(url, "b5-history");
+  const historyRun = await createRun(url, historyExp, "history", T0);
+  for (let b = 0; b * 1000 < history; b++) {
+    const parts: string[] = [];
+    for (let i = 0; i < 1000 && b * 1000 + i < history; i++) {
+      const step = b * 1000 + i;
+      parts.push(
+        `{"key":"loss","value":${hash01(step, 99)},"timestamp":${T0 + step},"step":${step}}`,
+      );
+    }
+    await api(url, "runs/log-batch", `{"run_id":"${historyRun}","metrics":[${parts.join(",")}]}`);
+  }
+  return { searchExp, historyRun, seconds: (performance.now() - t) / 1000 };
+}
+
+/** What one walk of a metric history did; `cut` when it stopped at the budget. */
+export interface HistoryWalk {
+  ms: number;
+  pages: number;
+  bytes: number;
+  points: number;
+  cut: boolean;
+}
+
+/**
+ * Reads the whole `key` history of `runId` through metrics/get-history in pages of `page`, as
+ * the client pages. `ms` sums request → last byte of each page; reading the page token (and
+ * counting points, with `countPoints`) is not timed. Stops once `ms` exceeds `budgetMs`.
+ */
+export async function walkHistory(
+  url: string,
+  runId: string,
+  key: string,
+  opts: { page?: number; countPoints?: boolean; budgetMs?: number } = {},
+): Promise<HistoryWalk> {
+  const { page = 25_000, countPoints = false, budgetMs = Infinity } = opts;
+  let token: string | undefined;
+  let ms = 0, pages = 0, bytes = 0, points = 0;
+  do {
+    const q = new URLSearchParams({ run_id: runId, metric_key: key, max_results: String(page) });
+    if (token) q.set("page_token", token);
+    const t = performance.now();
+    const res = await fetch(`${url}/api/2.0/mlflow/metrics/get-history?${q}`);
+    const text = await res.text();
+    ms += performance.now() - t;
+    if (!res.ok) throw new Error(`get-history: ${res.status} ${text.slice(0, 200)}`);
+    pages++;
+    bytes += text.length;
+    const m = /"next_page_token"\s*:\s*"([^"]+)"/.exec(text.slice(-1000)) ??
+      /"next_page_token"\s*:\s*"([^"]+)"/.exec(text);
+    token = m?.[1];
+    if (countPoints) points += (JSON.parse(text).metrics ?? []).length;
+    if (ms > budgetMs) return { ms, pages, bytes, points, cut: true };
+  } while (token && pages < 100_000);
+  return { ms, pages, bytes, points, cut: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload B3
 
 /** FastTrackML's k6 logging iteration, for one virtual user: [kind, body, points]. */
 export const B3_STEPS: [string, (run: string) => string, number][] = [
@@ -133,7 +257,7 @@ export async function runB3(
   const t = performance.now();
   const timed = async (k: string, path: string, body: string, n: number) => {
     try {
-      record(k, await timedPost(url, path, body));
+      record(k, (await timedPost(url, path, body)).ms);
       points += n;
     } catch (e) {
       errors++;
