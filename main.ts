@@ -5,7 +5,7 @@
  * `mlt ui` go straight to their module, without commander, so a server starts sooner and idles
  * smaller (its help still comes from commander); every other command goes through commander.
  */
-import { UsageError } from "./src/cli/server_options.ts";
+import { UsageError } from "./src/cli/context.ts";
 import { MltError } from "./src/errors.ts";
 
 const USAGE_HINT = "(run with --help for usage)";

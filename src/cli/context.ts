@@ -12,3 +12,11 @@ export interface CliContext {
 export function trackingUri(ctx: CliContext, flag?: string): string {
   return flag || ctx.env("MLFLOW_TRACKING_URI") || "./mlruns";
 }
+
+/** A refused command line: main.ts prints it with the --help hint and exits 2, as commander does. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import denoJson from "../../deno.json" with { type: "json" };
 import { MltError } from "../errors.ts";
-import { type CliContext, trackingUri } from "./context.ts";
+import { type CliContext, trackingUri, UsageError } from "./context.ts";
 import {
   checkWorkersPossible,
   parentGone,
@@ -15,13 +15,7 @@ import {
   WORKER_ENV,
   WorkerPool,
 } from "./server_workers.ts";
-import {
-  parsePort,
-  parsePrefix,
-  parseServerArgs,
-  type ServerArgs,
-  UsageError,
-} from "./server_options.ts";
+import { parsePort, parsePrefix, parseServerArgs, type ServerArgs } from "./server_options.ts";
 
 /** Parsed options of `mlt server`. */
 export interface ServerFlags {

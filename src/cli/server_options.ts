@@ -5,14 +5,7 @@
  * pulls in): that keeps the server's start-up time and idle memory down (issue 4, B8/B9).
  */
 import { parseArgs } from "node:util";
-
-/** A refused command line: main.ts prints it with a hint and exits 2, as commander does. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+import { UsageError } from "./context.ts";
 
 /** One option: its long name, short letter, value name (absent for a switch) and help line. */
 export interface ServerOption {
