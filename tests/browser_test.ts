@@ -7,7 +7,8 @@
  * installs it (`apt-get install -y chromium`).
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "./helpers/chromium.ts";
 import { createApp } from "../src/api/app.ts";
 import { openStore } from "../src/store/open.ts";
 import type { TrackingStore } from "../src/store/store.ts";
@@ -85,18 +86,7 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
   const ui = mountUi(app, { store, pollMs: 200, chartBudget: { points: 100, min: 2 } });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   const base = `http://127.0.0.1:${server.addr.port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ], // playwright gives each launch a fresh temporary --user-data-dir itself
-  });
+  const browser = await launchChromium(CHROMIUM);
   const errors: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -13,86 +13,41 @@ async function files(dir: string): Promise<void> {
 
 /** Logs, lists and downloads artifacts of `runId` through the CLI with `store` flags. */
 async function roundTrip(dir: string, runId: string, store: string[], onDisk: string) {
+  // `mlt artifacts <args> <store>`, in `cwd` when given.
+  const cli = (args: string[], cwd?: string) => mlt(["artifacts", ...args, ...store], { cwd });
   await files(dir);
-  const one = await mlt([
-    "artifacts",
-    "log-artifact",
-    runId,
-    "-l",
-    "src/model.bin",
-    "-a",
-    "model",
-    ...store,
-  ], {
-    cwd: dir,
-  });
+  const one = await cli(["log-artifact", runId, "-l", "src/model.bin", "-a", "model"], dir);
   assert.equal(one.code, 0, one.stderr);
   assert.match(one.stdout, /Logged 1 file from .*model\.bin to run \w+ under "model"/);
-  const many = await mlt([
-    "artifacts",
-    "log-artifacts",
-    "--run-id",
-    runId,
-    "--local-dir",
-    join(dir, "src"),
-    ...store,
-  ]);
+  const many = await cli(["log-artifacts", "--run-id", runId, "--local-dir", join(dir, "src")]);
   assert.equal(many.code, 0, many.stderr);
   assert.match(many.stdout, /Logged 2 files/);
   assert.equal(await Deno.readTextFile(join(onDisk, "model/model.bin")), "0123456789");
   assert.equal(await Deno.readTextFile(join(onDisk, "plots/loss.svg")), "<svg/>");
 
-  const list = await mlt(["artifacts", "list", runId, ...store]);
+  const list = await cli(["list", runId]);
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /^PATH\s+SIZE\nmodel\/\s*\nmodel\.bin\s+10 B\nplots\/\s*\n$/);
-  const sub = await mlt(["artifacts", "list", runId, "-a", "plots", "--json", ...store]);
+  const sub = await cli(["list", runId, "-a", "plots", "--json"]);
   assert.deepEqual(JSON.parse(sub.stdout), [{ path: "plots/loss.svg", isDir: false, size: 6 }]);
 
-  const dl = await mlt(["artifacts", "download", runId, "-d", "out", ...store], { cwd: dir });
+  const dl = await cli(["download", runId, "-d", "out"], dir);
   assert.equal(dl.code, 0, dl.stderr);
   assert.equal(dl.stdout.trim(), join(dir, "out"));
   assert.equal(await Deno.readTextFile(join(dir, "out/model/model.bin")), "0123456789");
   assert.equal(await Deno.readTextFile(join(dir, "out/plots/loss.svg")), "<svg/>");
-  const file = await mlt([
-    "artifacts",
-    "download",
-    runId,
-    "-a",
-    "plots/loss.svg",
-    "-d",
-    "one",
-    ...store,
-  ], {
-    cwd: dir,
-  });
+  const file = await cli(["download", runId, "-a", "plots/loss.svg", "-d", "one"], dir);
   assert.equal(file.stdout.trim(), join(dir, "one/plots/loss.svg"));
 
-  const missing = await mlt(["artifacts", "download", runId, "-a", "nope", "-d", "x", ...store], {
-    cwd: dir,
-  });
+  const missing = await cli(["download", runId, "-a", "nope", "-d", "x"], dir);
   assert.equal(missing.code, 1);
   assert.match(errorLine(missing), /^error: No artifact "nope"/);
-  const noFile = await mlt(["artifacts", "log-artifact", runId, "-l", "absent.txt", ...store], {
-    cwd: dir,
-  });
+  const noFile = await cli(["log-artifact", runId, "-l", "absent.txt"], dir);
   assert.equal(noFile.code, 2);
   assert.match(errorLine(noFile), /absent\.txt" does not exist/);
-  const dirAsFile = await mlt(["artifacts", "log-artifact", runId, "-l", "src", ...store], {
-    cwd: dir,
-  });
+  const dirAsFile = await cli(["log-artifact", runId, "-l", "src"], dir);
   assert.equal(dirAsFile.code, 2);
-  const escape = await mlt([
-    "artifacts",
-    "log-artifact",
-    runId,
-    "-l",
-    "src/model.bin",
-    "-a",
-    "../up",
-    ...store,
-  ], {
-    cwd: dir,
-  });
+  const escape = await cli(["log-artifact", runId, "-l", "src/model.bin", "-a", "../up"], dir);
   assert.equal(escape.code, 1);
   assert.match(errorLine(escape), /Invalid artifact path "\.\.\/up"/);
 }

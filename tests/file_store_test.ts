@@ -7,14 +7,8 @@ import { join } from "node:path";
 import { MltError } from "../src/errors.ts";
 import { FileStore } from "../src/store/file/file_store.ts";
 import { openStore } from "../src/store/open.ts";
-import { rejectsWith, storeContract } from "./store_contract.ts";
-
-const T0 = 1732000000000;
-
-function fakeClock(start = T0): () => number {
-  let t = start;
-  return () => t++;
-}
+import { readUntil, STORE_WORKER, storeWorkers } from "./helpers/process.ts";
+import { fakeClock, rejectsWith, storeContract, T0 } from "./store_contract.ts";
 
 storeContract("file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlt-contract-" });
@@ -497,26 +491,9 @@ fileTest("openStore() maps URIs to stores", async (c) => {
 
 // ---- several processes ----
 
-const WORKER = new URL("./helpers/store_worker.ts", import.meta.url).pathname;
-
-async function spawnWorkers(n: number, args: (i: number) => string[]) {
-  const children = Array.from({ length: n }, (_, i) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", WORKER, ...args(i)],
-      stdout: "piped",
-      stderr: "piped",
-    }).output());
-  const outs = await Promise.all(children);
-  return outs.map((o) => {
-    const text = new TextDecoder().decode(o.stdout).trim();
-    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
-    return JSON.parse(text) as { ok: boolean; code?: string; id?: string; value?: string };
-  });
-}
-
 fileTest("8 processes x 1000 logMetric into one run keep all 8000 points", async (c) => {
   const id = (await c.store.createRun({})).info.runId;
-  const results = await spawnWorkers(8, () => ["metrics", c.root, id, "1000"]);
+  const results = await storeWorkers(8, () => ["metrics", c.root, id, "1000"]);
   assert.ok(results.every((r) => r.ok), JSON.stringify(results));
   const text = read(join(c.root, "0", id, "metrics", "m"));
   const lines = text.split("\n");
@@ -529,7 +506,7 @@ fileTest("8 processes x 1000 logMetric into one run keep all 8000 points", async
 fileTest(
   "8 processes creating one experiment name: one wins, seven get ALREADY_EXISTS",
   async (c) => {
-    const results = await spawnWorkers(8, () => ["create", c.root, "race"]);
+    const results = await storeWorkers(8, () => ["create", c.root, "race"]);
     assert.equal(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
     assert.deepEqual(
       results.filter((r) => !r.ok).map((r) => r.code),
@@ -546,7 +523,7 @@ fileTest(
 
 fileTest("8 processes logging one param with different values: exactly one succeeds", async (c) => {
   const id = (await c.store.createRun({})).info.runId;
-  const results = await spawnWorkers(8, (i) => ["param", c.root, id, `v${i}`]);
+  const results = await storeWorkers(8, (i) => ["param", c.root, id, `v${i}`]);
   const ok = results.filter((r) => r.ok);
   assert.equal(ok.length, 1, JSON.stringify(results));
   assert.ok(results.filter((r) => !r.ok).every((r) => r.code === "INVALID_PARAMETER_VALUE"));
@@ -562,17 +539,12 @@ fileTest("kill -9 during 1000 status changes leaves every meta.yaml whole", asyn
   let progress = 0;
   for (let round = 0; round < 6; round++) {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", WORKER, "status", c.root, id, "1000"],
+      args: ["run", "-A", STORE_WORKER, "status", c.root, id, "1000"],
       stdout: "piped",
       stderr: "null",
     }).spawn();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    while (!out.includes("started")) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      out += value;
-    }
+    const out = await readUntil(reader, "started");
     assert.ok(out.includes("started"), "the writer started its loop");
     // A different point of the loop each round: 0 to ~60 ms into about a thousand rewrites.
     await new Promise((r) => setTimeout(r, round * 12));

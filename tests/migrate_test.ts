@@ -11,6 +11,7 @@ import { migrate } from "../src/store/migrate.ts";
 import { FileImport } from "../src/store/migrate_file.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import type { Experiment, Metric, Run } from "../src/model.ts";
+import { withTempDir } from "./helpers/temp.ts";
 
 const T0 = 1_760_000_000_000;
 
@@ -115,14 +116,7 @@ async function fill(s: TrackingStore): Promise<string[]> {
   return ids;
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mlt-migrate-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("mlt-migrate-", fn);
 
 const quiet = { warn: () => {} };
 

@@ -9,14 +9,8 @@ import { join } from "node:path";
 import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
 import { openStore } from "../src/store/open.ts";
 import { SCHEMA_REVISION } from "../src/store/sqlite/schema.ts";
-import { rejectsWith, storeContract } from "./store_contract.ts";
-
-const T0 = 1732000000000;
-
-function fakeClock(start = T0): () => number {
-  let t = start;
-  return () => t++;
-}
+import { storeWorkers } from "./helpers/process.ts";
+import { fakeClock, rejectsWith, storeContract } from "./store_contract.ts";
 
 const SKIP = {
   "getMetricHistory() returns every point in logging order, paged":
@@ -368,36 +362,19 @@ sqliteTest("runs rows carry MLflow's defaults and the run name in runs.name", as
   }
 });
 
-const WORKER = new URL("./helpers/sqlite_worker.ts", import.meta.url).pathname;
-
-async function workers(n: number, args: (i: number) => string[]) {
-  const outs = await Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", WORKER, ...args(i)],
-        stdout: "piped",
-        stderr: "piped",
-      }).output()),
-  );
-  return outs.map((o) => {
-    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
-    return JSON.parse(new TextDecoder().decode(o.stdout).trim()) as { ok: boolean; code?: string };
-  });
-}
-
 sqliteTest(
   "8 processes writing at once: every point kept, one name and one param value win",
   async (c) => {
     const s = c.open();
     try {
       const id = (await s.createRun({})).info.runId;
-      const res = await workers(8, (i) => ["metrics", c.uri, id, "150", String(i)]);
+      const res = await storeWorkers(8, (i) => ["metrics", c.uri, id, "150", String(i)]);
       assert.ok(res.every((r) => r.ok), JSON.stringify(res));
       assert.equal((await s.getMetricHistory(id, "m")).items.length, 8 * 150);
-      const created = await workers(6, () => ["create", c.uri, "same-name"]);
+      const created = await storeWorkers(6, () => ["create", c.uri, "same-name"]);
       assert.equal(created.filter((r) => r.ok).length, 1);
       assert.ok(created.filter((r) => !r.ok).every((r) => r.code === "RESOURCE_ALREADY_EXISTS"));
-      const params = await workers(6, (i) => ["param", c.uri, id, `v${i}`]);
+      const params = await storeWorkers(6, (i) => ["param", c.uri, id, `v${i}`]);
       assert.equal(params.filter((r) => r.ok).length, 1);
       assert.ok(params.filter((r) => !r.ok).every((r) => r.code === "INVALID_PARAMETER_VALUE"));
       assert.equal((await s.getRun(id)).data.params.length, 1);

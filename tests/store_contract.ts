@@ -7,6 +7,15 @@ import { type ErrorCode, MltError } from "../src/errors.ts";
 import type { Metric, Run } from "../src/model.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 
+/** The first time of the tests' clocks. */
+export const T0 = 1732000000000;
+
+/** A clock for a store under test: T0 (or `start`), then one millisecond later at each call. */
+export function fakeClock(start = T0): () => number {
+  let t = start;
+  return () => t++;
+}
+
 /** A fresh, empty store and how to dispose of it. */
 export type MakeStore = () => Promise<{ store: TrackingStore; cleanup(): Promise<void> }>;
 

@@ -1,22 +1,11 @@
 /** startServer() over a real socket: graceful stops, 503 while stopping, interrupted uploads. */
 import assert from "node:assert/strict";
 import { newRun, testApp } from "../../tests/helpers/api.ts";
+import { manualBody } from "../../tests/helpers/body.ts";
 import { startServer } from "./serve.ts";
 
 const enc = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A request body the test feeds by hand. */
-function manualBody() {
-  let send!: (s: string) => void, finish!: () => void;
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      send = (s) => c.enqueue(enc.encode(s));
-      finish = () => c.close();
-    },
-  });
-  return { body, send: (s: string) => send(s), finish: () => finish() };
-}
 
 async function listDir(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { manualBody } from "../../tests/helpers/body.ts";
 import { openStore } from "../store/open.ts";
 import { startTrackingEndpoint } from "./run_endpoint.ts";
 
@@ -15,14 +16,7 @@ Deno.test("startTrackingEndpoint() serves the store and lets in-flight requests 
     assert.equal((await get.json()).run.info.run_id, runId);
 
     // A request still sending its body when the stop begins.
-    const enc = new TextEncoder();
-    let send!: (s: string) => void, finish!: () => void;
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        send = (s) => c.enqueue(enc.encode(s));
-        finish = () => c.close();
-      },
-    });
+    const { body, send, finish } = manualBody();
     send(`{"run_id": "${runId}", `);
     const slow = fetch(`${ep.uri}/api/2.0/mlflow/runs/log-metric`, {
       method: "POST",

@@ -4,6 +4,7 @@
  * `MLT_PYTHON` wins; otherwise `<repo>/.venv/bin/python` (created by `.ci/run`). A missing
  * interpreter is an error, never a skip: in CI these tests must run.
  */
+import { runProcess } from "../helpers/process.ts";
 
 /** The repository root (two levels above this file). */
 export const REPO_ROOT: string = decodeURIComponent(new URL("../../", import.meta.url).pathname)
@@ -37,24 +38,9 @@ export const PYTHON_ENV: Readonly<Record<string, string>> = {
 
 /** Runs the venv python with `args`; throws with its stderr when it exits non-zero. */
 export async function runPython(args: string[], stdin?: string): Promise<string> {
-  const child = new Deno.Command(pythonPath(), {
-    args,
-    env: { ...PYTHON_ENV },
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
+  const out = await runProcess(pythonPath(), args, { env: { ...PYTHON_ENV }, stdin });
   if (out.code !== 0) {
-    throw new Error(
-      `python ${args.slice(0, 1).join(" ")} exited ${out.code}:\n${dec.decode(out.stderr)}`,
-    );
+    throw new Error(`python ${args.slice(0, 1).join(" ")} exited ${out.code}:\n${out.stderr}`);
   }
-  return dec.decode(out.stdout);
+  return out.stdout;
 }

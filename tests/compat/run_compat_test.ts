@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
 import type { Run } from "../../src/model.ts";
+import { runProcess } from "../helpers/process.ts";
 import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 
 const tempDirs: string[] = [];
@@ -47,23 +48,27 @@ async function copyDir(from: string, to: string): Promise<void> {
   }
 }
 
+/** The environment of `mlt run` with `python` first on PATH. */
+function runEnv(python: string): Record<string, string> {
+  return {
+    ...PYTHON_ENV,
+    NO_COLOR: "1",
+    MLFLOW_TRACKING_URI: "",
+    PATH: `${dirname(python)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+  };
+}
+
 /** Runs `mlt run <args>` in `cwd` with `python` on PATH resolving to `python`. */
-async function mltRun(cwd: string, python: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "run", ...args],
+function mltRun(cwd: string, python: string, args: string[]) {
+  return runProcess(Deno.execPath(), ["run", "-A", MAIN, "run", ...args], {
     cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: {
-      ...PYTHON_ENV,
-      NO_COLOR: "1",
-      MLFLOW_TRACKING_URI: "",
-      PATH: `${dirname(python)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-    },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    env: runEnv(python),
+  });
+}
+
+/** The run's output as mlt saved it (the artifact mlt/stdout.log). */
+function stdoutLog(run: Run): Promise<string> {
+  return Deno.readTextFile(join(new URL(run.info.artifactUri!).pathname, "mlt", "stdout.log"));
 }
 
 async function onlyRun(root: string): Promise<{ run: Run; points: number[] }> {
@@ -104,9 +109,7 @@ async function seedWorkflow(python: string, args: string[]) {
   ]);
   assert.deepEqual(points, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   // The output, saved as the run artifact mlt/stdout.log: tqdm's bar in its final state only.
-  const log = await Deno.readTextFile(
-    join(new URL(run.info.artifactUri!).pathname, "mlt", "stdout.log"),
-  );
+  const log = await stdoutLog(run);
   assert.match(log, new RegExp(`^MLFLOW_RUN_ID=${id}$`, "m"));
   assert.match(log, /^100%\|█+\| 10\/10 .*\]$/m);
   assert.doesNotMatch(log, /\r| 0%\|/);
@@ -146,13 +149,7 @@ Deno.test("seed workflow on a terminal: tqdm draws live, the log keeps the last 
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    env: {
-      ...PYTHON_ENV,
-      NO_COLOR: "1",
-      MLFLOW_TRACKING_URI: "",
-      SHELL: "/bin/sh",
-      PATH: `${dirname(python)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-    },
+    env: { ...runEnv(python), SHELL: "/bin/sh" },
   }).spawn().output(); // stdin stays an open pipe: with /dev/null, script would type an EOF
   const screen = new TextDecoder().decode(out.stdout);
   assert.equal(out.code, 0, screen);
@@ -161,9 +158,7 @@ Deno.test("seed workflow on a terminal: tqdm draws live, the log keeps the last 
   const { run, points } = await onlyRun(dir);
   assert.equal(run.info.status, "FINISHED");
   assert.equal(points.length, 10);
-  const log = await Deno.readTextFile(
-    join(new URL(run.info.artifactUri!).pathname, "mlt", "stdout.log"),
-  );
+  const log = await stdoutLog(run);
   assert.match(log, /^100%\|█+\| 10\/10 .*\]$/m);
   assert.doesNotMatch(log, / [1-9]0%\||\r|Script (started|done)/);
   assert.ok(!log.includes("\x1b"), "escape codes in the log");

@@ -7,7 +7,10 @@
  * one fails the test.
  */
 import assert from "node:assert/strict";
+import { manualBody } from "../helpers/body.ts";
+import { mlt as runMlt } from "../helpers/mlt_cli.ts";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
+import { runProcess } from "../helpers/process.ts";
 import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 
 const FLOWS = `${REPO_ROOT}/tests/compat/server_flows.py`;
@@ -36,8 +39,7 @@ async function runFlows(
   flows: string[] = [],
   env: Record<string, string> = {},
 ): Promise<Record<string, string>> {
-  const out = await new Deno.Command(pythonPath(), {
-    args: [FLOWS, url, dir, ...flows],
+  const out = await runProcess(pythonPath(), [FLOWS, url, dir, ...flows], {
     cwd: dir,
     env: {
       ...PYTHON_ENV,
@@ -46,12 +48,9 @@ async function runFlows(
       MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT: "true",
       ...env,
     },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const line = text.split("\n").find((l) => l.startsWith("MLT_RESULTS "));
-  assert.ok(line, `no results from server_flows.py:\n${new TextDecoder().decode(out.stderr)}`);
+  });
+  const line = out.stdout.split("\n").find((l) => l.startsWith("MLT_RESULTS "));
+  assert.ok(line, `no results from server_flows.py:\n${out.stderr}`);
   return JSON.parse(line.slice("MLT_RESULTS ".length));
 }
 
@@ -83,14 +82,7 @@ Deno.test("mlt server: SIGTERM lets an upload in flight finish and store it, the
   const dir = await Deno.makeTempDir({ prefix: "mlt-server-sigterm-" });
   const server = await startServer(dir);
   try {
-    const enc = new TextEncoder();
-    let send!: (s: string) => void, finish!: () => void;
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        send = (s) => c.enqueue(enc.encode(s));
-        finish = () => c.close();
-      },
-    });
+    const { body, send, finish } = manualBody();
     send("written before SIGTERM; ");
     const put = fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/slow.txt`, {
       method: "PUT",
@@ -181,24 +173,8 @@ Deno.test("--auth basic: the Python client signs in with a password or a token",
 
 Deno.test("mlt server --auth: configuration mistakes stop it before it listens; --hash-password", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlt-server-authcfg-" });
-  const mlt = async (args: string[], env: Record<string, string> = {}, stdin?: string) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${REPO_ROOT}/main.ts`, "server", "--port", "0", ...args],
-      cwd: dir,
-      env: { NO_COLOR: "1", ...env },
-      stdin: stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(stdin));
-      await w.close();
-    }
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  };
+  const mlt = (args: string[], env: Record<string, string> = {}, stdin?: string) =>
+    runMlt(["server", "--port", "0", ...args], { cwd: dir, env, stdin });
   try {
     await Deno.writeTextFile(`${dir}/users`, "alice:$2b$12$notsupportedbcrypt\n", { mode: 0o600 });
     const cases: [string[], Record<string, string>, RegExp][] = [

@@ -18,6 +18,7 @@ import { SqliteStore } from "../../src/store/sqlite/sqlite_store.ts";
 import { MLFLOW_DDL } from "../../src/store/sqlite/schema.ts";
 import type { TrackingStore } from "../../src/store/store.ts";
 import type { Experiment, Run, ViewType } from "../../src/model.ts";
+import { withTempDir } from "../helpers/temp.ts";
 import { REPO_ROOT, runPython } from "./python.ts";
 import { datasetInputJson, experimentJson, idKey as byId, record as dict } from "./file_tree.ts";
 
@@ -114,14 +115,7 @@ async function mlflowTree(path: string): Promise<Json> {
   return tree;
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mlt sqlite compat " });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("mlt sqlite compat ", fn);
 
 // By name: MLflow's migrations create some indexes in a different order from one run to the next.
 const MASTER = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";

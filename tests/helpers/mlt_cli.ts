@@ -1,25 +1,22 @@
 /** Runs the real CLI (`deno run -A main.ts …`) in a child process and collects its output. */
+import { type ProcessResult, runProcess } from "./process.ts";
+import { withTempDir } from "./temp.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** What one CLI invocation printed and how it exited. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = ProcessResult;
 
-/** Runs `mlt <args>` in `cwd` with stdin closed (not a terminal) and NO_COLOR set. */
-export async function mlt(
+/**
+ * Runs `mlt <args>` in `cwd` with NO_COLOR set and stdin closed (not a terminal), or fed `stdin`.
+ */
+export function mlt(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
 ): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+  return runProcess(Deno.execPath(), ["run", "-A", MAIN, ...args], {
     cwd: opts.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+    stdin: opts.stdin,
     env: {
       NO_COLOR: "1",
       MLFLOW_TRACKING_URI: "",
@@ -28,9 +25,7 @@ export async function mlt(
       MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: "0.01",
       ...opts.env,
     },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  });
 }
 
 /** The first stderr line, which must be the one `error: …` line of a failure. */
@@ -46,12 +41,7 @@ export function closedPort(): number {
   return port;
 }
 
-/** A temp dir, removed after `fn`. */
-export async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-cli-" }));
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** A temp dir (symlinks resolved), removed after `fn`. */
+export function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  return withTempDir("mlt-cli-", async (dir) => fn(await Deno.realPath(dir)));
 }

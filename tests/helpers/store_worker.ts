@@ -1,20 +1,26 @@
 /**
- * A child process for the file store's cross-process tests:
- *   metrics <root> <runId> <n>   logs n metric points
- *   create <root> <name>         creates an experiment
- *   param <root> <runId> <value> logs param "p"
- *   status <root> <runId> <n>    prints "started", then switches the run's status n times
+ * A child process for the stores' cross-process tests; `<uri>` is a file store root or a
+ * `sqlite:` URI:
+ *   metrics <uri> <runId> <n> [tag]  logs n points of metric "m" (steps tag·1e6 + i, or i)
+ *   create <uri> <name>              creates an experiment
+ *   param <uri> <runId> <value>      logs param "p"
+ *   status <root> <runId> <n>        prints "started", then switches the run's status n times
  * Prints one JSON line: {"ok": true, ...} or {"ok": false, "code": "..."}.
  */
 import { MltError } from "../../src/errors.ts";
 import { FileStore } from "../../src/store/file/file_store.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite_store.ts";
+import type { TrackingStore } from "../../src/store/store.ts";
 
-const [mode, root, a, b] = Deno.args;
-const store = new FileStore(root, { warn: () => {} });
+const [mode, uri, a, b, c] = Deno.args;
+const store: TrackingStore = uri.startsWith("sqlite:")
+  ? new SqliteStore(uri, { warn: () => {} })
+  : new FileStore(uri, { warn: () => {} });
 try {
   if (mode === "metrics") {
+    const first = c === undefined ? 0 : Number(c) * 1e6;
     for (let i = 0; i < Number(b); i++) {
-      await store.logMetric(a, { key: "m", value: i, timestamp: 1000 + i, step: i });
+      await store.logMetric(a, { key: "m", value: i, timestamp: 1000 + i, step: first + i });
     }
     console.log(JSON.stringify({ ok: true }));
   } else if (mode === "create") {
@@ -39,4 +45,6 @@ try {
 } catch (e) {
   if (!(e instanceof MltError)) throw e;
   console.log(JSON.stringify({ ok: false, code: e.code, message: e.message }));
+} finally {
+  await store.close();
 }

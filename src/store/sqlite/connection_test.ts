@@ -11,6 +11,7 @@ import { MltError } from "../../errors.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 import { MLFLOW_DDL, SCHEMA_REVISION } from "./schema.ts";
 import { Connections, IdleCheckpoint, sqlitePath } from "./connection.ts";
+import { withTempDir } from "../../../tests/helpers/temp.ts";
 
 type Rows = Record<string, unknown>[];
 
@@ -32,13 +33,8 @@ function exec(path: string, sql: string): void {
   }
 }
 
-async function withDir(fn: (dir: string, path: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mlt-sqlite-conn-" });
-  try {
-    await fn(dir, join(dir, "mlflow.db"));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+function withDir(fn: (dir: string, path: string) => Promise<void>): Promise<void> {
+  return withTempDir("mlt-sqlite-conn-", (dir) => fn(dir, join(dir, "mlflow.db")));
 }
 
 function open(path: string, warnings: string[] = [], busyTimeoutMs = 20000): SqliteStore {
