@@ -14,7 +14,8 @@
  * Prints one table and the ratios MLflow / mlt (above 1 means mlt is faster).
  */
 import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../tests/helpers/chromium.ts";
 import { metricLine } from "../src/store/file/format.ts";
 import { T0, writeRunSkeleton } from "./mlruns_gen.ts";
 import { openStore } from "../src/store/open.ts";
@@ -144,7 +145,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 // Milliseconds from navigation until `check` (a JS expression) holds in a fresh context; with
 // `scroll`, the page scrolls down by a screen every 100 ms meanwhile (as a reader skimming it).
 async function visible(
-  browser: Awaited<ReturnType<typeof chromium.launch>>,
+  browser: Browser,
   url: string,
   check: string,
   scroll = false,
@@ -189,18 +190,7 @@ async function main() {
     "--workers",
     "1",
   ], { MLFLOW_ALLOW_FILE_STORE: "true" });
-  const browser = await chromium.launch({
-    executablePath: opt.chromium,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium(opt.chromium);
   const rows: [string, number | undefined, number | undefined][] = [];
   try {
     const mltBase = `http://127.0.0.1:${mltPort}`, mlflowBase = `http://127.0.0.1:${mlflowPort}`;
