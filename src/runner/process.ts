@@ -122,46 +122,24 @@ export async function runInGroup(spec: ChildSpec, opts: GroupOptions = {}): Prom
     ttyLog?.end();
   };
   const piped = output.kind === "pipe";
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(program, {
-      args,
-      cwd: spec.cwd,
-      env,
-      clearEnv: true,
-      // setsid(): the child leads a new session and process group (pgid = pid), so the whole tree
-      // can be signalled.
-      detached: true,
-      stdin: "inherit",
-      stdout: piped ? "piped" : "inherit",
-      stderr: piped ? "piped" : "inherit",
-    }).spawn();
-  } catch (e) {
-    await stopTail();
-    throw e;
-  }
-  const groups = [child.pid];
+  // The group's process ids: the child's, then (under `script`) the entry point's.
+  const groups: number[] = [];
   // Under `script`: the entry point's own group, once known (undefined while looking for it).
-  let inner: Promise<number | undefined> | undefined = output.kind === "tty"
-    ? childPid(child.pid)
-    : undefined;
-  const pumps = output.kind === "pipe"
-    ? [
-      pump(child.stdout, Deno.stdout, output.log.stream()),
-      pump(child.stderr, Deno.stderr, output.log.stream()),
-    ]
-    : [];
-
+  let inner: Promise<number | undefined> | undefined;
   let interruptedBy: ChildResult["interruptedBy"] = null;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const stopping: Promise<unknown>[] = [];
   // Under `script`, signal the entry point's own group (script would print "Session terminated"
-  // and wait two seconds before it SIGKILLs its child); script exits once its child has.
+  // and wait two seconds before it SIGKILLs its child); script exits once its child has. Before
+  // the child exists there is nothing to signal: the spawn below forwards what came meanwhile.
   const killAll = (signal: Deno.Signal) => {
+    if (groups.length === 0) return;
     if (signal === "SIGKILL") groups.forEach((g) => killGroup(g, signal));
-    else if (inner) void inner.then((pid) => killGroup(pid ?? child.pid, signal));
+    else if (inner) void inner.then((pid) => killGroup(pid ?? groups[0], signal));
     else killGroup(groups[groups.length - 1], signal);
   };
+  // Listening before the child starts: a signal in between would otherwise end mlt by its
+  // default action and leave the detached group running.
   const handlers = FORWARDED.map((sig) => {
     const handler = () => {
       opts.onSignal?.(sig);
@@ -185,6 +163,41 @@ export async function runInGroup(spec: ChildSpec, opts: GroupOptions = {}): Prom
     Deno.addSignalListener(sig, handler);
     return [sig, handler] as const;
   });
+  const unlisten = () => {
+    clearTimeout(killTimer);
+    for (const [sig, handler] of handlers) Deno.removeSignalListener(sig, handler);
+  };
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args,
+      cwd: spec.cwd,
+      env,
+      clearEnv: true,
+      // setsid(): the child leads a new session and process group (pgid = pid), so the whole tree
+      // can be signalled.
+      detached: true,
+      stdin: "inherit",
+      stdout: piped ? "piped" : "inherit",
+      stderr: piped ? "piped" : "inherit",
+    }).spawn();
+  } catch (e) {
+    unlisten();
+    await Promise.allSettled(stopping);
+    await stopTail();
+    throw e;
+  }
+  groups.push(child.pid);
+  if (output.kind === "tty") inner = childPid(child.pid);
+  // Interrupted while starting: the grace period already runs; the group hears of it now.
+  if (interruptedBy !== null && !opts.stop) killAll("SIGTERM");
+  const pumps = output.kind === "pipe"
+    ? [
+      pump(child.stdout, Deno.stdout, output.log.stream()),
+      pump(child.stderr, Deno.stderr, output.log.stream()),
+    ]
+    : [];
+
   try {
     // Under `script` the entry point leads a session of its own, one level down.
     const innerPid = await inner;
@@ -209,8 +222,7 @@ export async function runInGroup(spec: ChildSpec, opts: GroupOptions = {}): Prom
     await finishPumps(pumps);
     return { code, signal, interruptedBy };
   } finally {
-    clearTimeout(killTimer);
-    for (const [sig, handler] of handlers) Deno.removeSignalListener(sig, handler);
+    unlisten();
     await Promise.allSettled(stopping);
     await stopTail();
   }
