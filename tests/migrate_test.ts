@@ -9,7 +9,7 @@ import { FileStore } from "../src/store/file/file_store.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { FileImport } from "../src/store/migrate_file.ts";
-import type { TrackingStore } from "../src/store/store.ts";
+import { allPages, type TrackingStore } from "../src/store/store.ts";
 import type { Experiment, Metric, Run } from "../src/model.ts";
 import { withTempDir } from "./helpers/temp.ts";
 
@@ -24,14 +24,7 @@ const byKey = <T extends { key: string }>(xs: T[]) =>
   [...xs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
 async function all<T>(fetch: (t?: string) => Promise<{ items: T[]; nextPageToken?: string }>) {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    out.push(...page.items);
-    token = page.nextPageToken;
-  } while (token);
-  return out;
+  return (await allPages(fetch)).items;
 }
 
 /** Everything a store holds, read through TrackingStore, in a canonical order. */

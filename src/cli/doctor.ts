@@ -7,10 +7,9 @@
 import type { Command } from "commander";
 import { relative } from "node:path";
 import type { Run } from "../model.ts";
-import type { TrackingStore } from "../store/store.ts";
+import { allPages, type TrackingStore } from "../store/store.ts";
 import type { CliContext } from "./context.ts";
 import {
-  allPages,
   colorOn,
   confirm,
   durationArg,

@@ -5,10 +5,9 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { MltError, notFound } from "../errors.ts";
 import type { Experiment, Tag } from "../model.ts";
-import type { TrackingStore } from "../store/store.ts";
+import { allPages, type TrackingStore } from "../store/store.ts";
 import type { CliContext } from "./context.ts";
 import {
-  allPages,
   colorOn,
   commaList,
   formatTime,

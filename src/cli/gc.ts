@@ -7,10 +7,9 @@ import type { Command } from "commander";
 import { basename, dirname, resolve, sep } from "node:path";
 import { MltError } from "../errors.ts";
 import type { Experiment, RunInfo } from "../model.ts";
-import type { TrackingStore } from "../store/store.ts";
+import { allPages, type TrackingStore } from "../store/store.ts";
 import type { CliContext } from "./context.ts";
 import {
-  allPages,
   commaList,
   confirm,
   durationArg,

@@ -193,24 +193,6 @@ export function parseView(value: string): "ACTIVE_ONLY" | "DELETED_ONLY" | "ALL"
   throw new InvalidArgumentError("expected active_only, deleted_only or all");
 }
 
-/** Reads every page of a search, up to `limit` items. */
-export async function allPages<T>(
-  fetchPage: (pageToken: string | undefined, maxResults: number) => Promise<{
-    items: T[];
-    nextPageToken?: string;
-  }>,
-  limit = Infinity,
-): Promise<{ items: T[]; more: boolean }> {
-  const items: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token, Math.min(1000, limit - items.length));
-    items.push(...page.items);
-    token = page.nextPageToken;
-  } while (token && items.length < limit);
-  return { items, more: token !== undefined };
-}
-
 /** A commander parser for MLflow durations (`2d8h`): milliseconds; malformed → usage error. */
 export function durationArg(value: string): number {
   try {

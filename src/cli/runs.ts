@@ -5,10 +5,9 @@
 import type { Command } from "commander";
 import { MltError } from "../errors.ts";
 import type { Run, ViewType } from "../model.ts";
-import type { TrackingStore } from "../store/store.ts";
+import { allPages, type TrackingStore } from "../store/store.ts";
 import type { CliContext } from "./context.ts";
 import {
-  allPages,
   colorOn,
   commaList,
   durationArg,

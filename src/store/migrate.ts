@@ -6,7 +6,7 @@
  * Reads through TrackingStore; writes through an ImportTarget (ids and times kept).
  */
 import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, Tag } from "../model.ts";
-import type { TrackingStore } from "./store.ts";
+import { allPages, type TrackingStore } from "./store.ts";
 
 /** Everything a migration copies of one run. */
 export interface RunRecord {
@@ -95,13 +95,9 @@ function zero(): EntityCounts {
 }
 
 async function allExperiments(store: TrackingStore): Promise<Experiment[]> {
-  const out: Experiment[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await store.searchExperiments({ viewType: "ALL", maxResults: 50000, pageToken });
-    out.push(...page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
+  const { items: out } = await allPages((pageToken) =>
+    store.searchExperiments({ viewType: "ALL", maxResults: 50000, pageToken })
+  );
   // The default experiment first, then by id, so ids never collide with fresh ones midway.
   return out.sort((a, b) =>
     a.experimentId.length - b.experimentId.length ||
@@ -110,19 +106,10 @@ async function allExperiments(store: TrackingStore): Promise<Experiment[]> {
 }
 
 async function runIdsOf(store: TrackingStore, experimentId: string): Promise<string[]> {
-  const out: string[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await store.searchRuns({
-      experimentIds: [experimentId],
-      viewType: "ALL",
-      maxResults: 1000,
-      pageToken,
-    });
-    out.push(...page.items.map((r) => r.info.runId));
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return out;
+  const { items } = await allPages((pageToken, maxResults) =>
+    store.searchRuns({ experimentIds: [experimentId], viewType: "ALL", maxResults, pageToken })
+  );
+  return items.map((r) => r.info.runId);
 }
 
 /** A run with every point of every metric, read through the TrackingStore interface. */

@@ -180,3 +180,24 @@ export interface TrackingStore {
   /** Releases files, handles and caches. */
   close(): Promise<void>;
 }
+
+/**
+ * Reads every page of a search or history, up to `limit` items (pages of at most 1,000 unless
+ * `fetchPage` picks its own size).
+ */
+export async function allPages<T>(
+  fetchPage: (pageToken: string | undefined, maxResults: number) => Promise<{
+    items: T[];
+    nextPageToken?: string;
+  }>,
+  limit = Infinity,
+): Promise<{ items: T[]; more: boolean }> {
+  const items: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token, Math.min(1000, limit - items.length));
+    items.push(...page.items);
+    token = page.nextPageToken;
+  } while (token && items.length < limit);
+  return { items, more: token !== undefined };
+}

@@ -16,7 +16,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { SqliteStore } from "../../src/store/sqlite/sqlite_store.ts";
 import { MLFLOW_DDL } from "../../src/store/sqlite/schema.ts";
-import type { TrackingStore } from "../../src/store/store.ts";
+import { allPages, type TrackingStore } from "../../src/store/store.ts";
 import type { Experiment, Run, ViewType } from "../../src/model.ts";
 import { withTempDir } from "../helpers/temp.ts";
 import { REPO_ROOT, runPython } from "./python.ts";
@@ -38,14 +38,7 @@ function float(v: number): number | string {
 async function all<T>(
   fetch: (token?: string) => Promise<{ items: T[]; nextPageToken?: string }>,
 ): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    out.push(...page.items);
-    token = page.nextPageToken;
-  } while (token);
-  return out;
+  return (await allPages(fetch)).items;
 }
 
 /** What mlt reads from a store, in the JSON shape of tests/compat/read_tree.py. */

@@ -16,15 +16,16 @@ import type {
   RunInfo,
   Tag,
 } from "../../model.ts";
-import type {
-  CreateRunRequest,
-  HistoryRequest,
-  LogBatch,
-  SearchExperimentsRequest,
-  SearchRunsRequest,
-  StoreOptions,
-  TrackingStore,
-  UpdateRunRequest,
+import {
+  allPages,
+  type CreateRunRequest,
+  type HistoryRequest,
+  type LogBatch,
+  type SearchExperimentsRequest,
+  type SearchRunsRequest,
+  type StoreOptions,
+  type TrackingStore,
+  type UpdateRunRequest,
 } from "../store.ts";
 import { HttpTransport, type Json } from "./rest_http.ts";
 import {
@@ -222,13 +223,7 @@ export class RestStore implements TrackingStore {
       }, (b) => page(listFromWire(b.metrics, "metrics", metricFromWire), b));
     if (req.maxResults) return await fetchPage(req.maxResults, req.pageToken);
     // No limit: follow the pages (MLflow's server answers an omitted max_results with nothing).
-    const items: Metric[] = [];
-    let token = req.pageToken;
-    do {
-      const p = await fetchPage(HISTORY_PAGE, token);
-      items.push(...p.items);
-      token = p.nextPageToken;
-    } while (token);
+    const { items } = await allPages((token) => fetchPage(HISTORY_PAGE, token ?? req.pageToken));
     return { items };
   }
 
