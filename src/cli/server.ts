@@ -173,6 +173,7 @@ export async function serve(
   const copy = ctx.env(WORKER_ENV) !== undefined;
   const workers = copy ? 1 : flags.workers ?? 1;
   let pool: WorkerPool | undefined;
+  let unrecord: (() => Promise<void>) | undefined;
   const stopping = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -234,11 +235,20 @@ export async function serve(
       console.log(
         `mlt ${denoJson.version} listening on ${server.url}${how ? ` (${how})` : ""}`,
       );
+      if (ui) {
+        // So that `mlt run` on the same store links to this UI (src/cli/live_servers.ts).
+        const { recordServer, storeKey } = await import("./live_servers.ts");
+        unrecord = await recordServer(ctx, {
+          url: server.url + (flags.staticPrefix ?? ""),
+          store: storeKey(storeUri, ctx.cwd),
+        });
+      }
     }
     await server.finished;
     await pool?.stop();
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
+    await unrecord?.();
     await store.close();
   }
 }
