@@ -4,10 +4,10 @@
  * run to a live UI on the same store instead of guessing a port. Best effort: a home that cannot
  * be written only means no link.
  */
-import process from "node:process";
 import { join } from "node:path";
 import { childTrackingUri } from "../runner/env.ts";
 import { type CliContext, mltHome } from "./context.ts";
+import { processAlive } from "./stale.ts";
 
 /** One running server, as its state file says. */
 export interface LiveServer {
@@ -53,16 +53,6 @@ export async function recordServer(
   return () => Deno.remove(file).catch(() => {});
 }
 
-// True while process `pid` exists (EPERM: it exists, as another user's).
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
-  }
-}
-
 /** The URL of a live server on `store` (a `storeKey`), answering `/health`; else undefined. */
 export async function findServer(ctx: CliContext, store: string): Promise<string | undefined> {
   const home = mltHome(ctx);
@@ -78,7 +68,7 @@ export async function findServer(ctx: CliContext, store: string): Promise<string
       } catch {
         continue; // being replaced, or not ours
       }
-      if (!running(s.pid)) {
+      if (!processAlive(s.pid)) {
         await Deno.remove(join(dir, e.name)).catch(() => {});
       } else if (s.store === store && typeof s.url === "string") found.push(s);
     }

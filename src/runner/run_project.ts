@@ -442,11 +442,17 @@ async function outputMode(req: RunRequest, runId: string): Promise<Output> {
     );
     return inherit;
   }
-  const script = req.terminal ? which("script", req.env.PATH) : undefined;
+  // Only util-linux's `script` takes the flags process.ts gives it; the BSD one (macOS) does not.
+  const linux = Deno.build.os === "linux";
+  const script = req.terminal && linux ? which("script", req.env.PATH) : undefined;
   if (req.terminal && !script) {
     req.log(
-      `=== Not saving ${STDOUT_LOG}: util-linux \`script\` is not on PATH (it keeps the ` +
-        `terminal while copying the output; Debian and Ubuntu: apt-get install bsdutils) ===`,
+      `=== Not saving ${STDOUT_LOG}: ` +
+        (linux
+          ? "util-linux `script` is not on PATH (it keeps the terminal while copying the output; " +
+            "Debian and Ubuntu: apt-get install bsdutils) ==="
+          : "on a terminal that needs util-linux `script` (Linux); redirect the output to save " +
+            "it ==="),
     );
     return inherit;
   }
