@@ -94,9 +94,10 @@ export function bindParams(entry: EntryPoint, given: ReadonlyMap<string, string>
   if (missing.length) {
     const hints = typos.filter((t) => missing.some((p) => p.name === t.meant))
       .map((t) => `; ${notAParam(t)}: did you mean "${t.meant}"?`);
+    const add = `; add ${missing.map((p) => `-P ${p.name}=<value>`).join(" ")}`;
     throw usageError(
       `No value given for missing parameters: ${missing.map((p) => `"${p.name}"`).join(", ")}` +
-        hints.join(""),
+        (hints.length ? hints.join("") : add),
     );
   }
   const declared = entry.parameters.map((p) => ({

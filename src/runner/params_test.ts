@@ -33,7 +33,7 @@ Deno.test("parseParamArgs() splits on the first = and refuses repeats", () => {
 Deno.test("bindParams() names every missing parameter in one error", () => {
   assert.throws(
     () => bindParams(entry, new Map()),
-    /No value given for missing parameters: "epochs", "data"/,
+    /^MltError: No value given for missing parameters: "epochs", "data"; add -P epochs=<value> -P data=<value>$/,
   );
 });
 
