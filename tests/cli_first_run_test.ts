@@ -118,3 +118,23 @@ Deno.test("mlt run links to a live mlt ui on its store, else says how to start o
   // A stopped server removes its record.
   assert.deepEqual([...Deno.readDirSync(join(home, "servers"))], []);
 });
+
+Deno.test("a second mlt ui on a busy port says how to pick another", async () => {
+  const dir = await tempDir();
+  const server = await startMltServer(dir, []);
+  try {
+    const port = new URL(server.url).port;
+    const r = await mlt(["ui", "--port", port], { cwd: dir, env: { MLT_HOME: join(dir, "h") } });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^error: Cannot listen on 127\\.0\\.0\\.1:${port}: .*\\(another server runs there: pick ` +
+          "another port with --port, or --port 0 for a free one\\)\n$",
+      ),
+    );
+  } finally {
+    server.child.kill("SIGTERM");
+    await server.child.status;
+  }
+});

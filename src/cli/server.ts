@@ -209,9 +209,12 @@ export async function serve(
         !(e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
           e instanceof Deno.errors.AddrNotAvailable)
       ) throw e;
+      const busy = e instanceof Deno.errors.AddrInUse
+        ? " (another server runs there: pick another port with --port, or --port 0 for a free one)"
+        : "";
       throw new MltError(
         "INVALID_PARAMETER_VALUE",
-        `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`,
+        `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}${busy}`,
       );
     });
     if (copy) {
