@@ -1,12 +1,13 @@
 /**
  * Makes docs/screenshot.png, the README's picture of the UI: runs `examples/deno-train` with three
- * learning rates and `examples/hello` into a fresh store through the real CLI, starts `mlt ui` on a
- * free port and photographs one page with headless Chromium (Debian's, as the browser tests use).
+ * learning rates and `examples/hello` into a fresh store through the real CLI, serves it on a free
+ * port and photographs one page with headless Chromium (Debian's, as the browser tests use).
  *
  *   deno run -A docs/screenshot.ts [--page runs|run|compare|metric] [--out docs/screenshot.png]
  */
 import { parseArgs } from "node:util";
 import { launchChromium } from "../tests/helpers/chromium.ts";
+import { startMltServer } from "../tests/helpers/mlt_server.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const EXAMPLES = new URL("../examples/", import.meta.url).pathname;
@@ -51,22 +52,12 @@ try {
     );
   }
   await mlt(dir, ["run", `${EXAMPLES}hello`, "--experiment-name", "deno-train", "-P", "name=mlt"]);
-  const ui = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "ui", "--port", "0"],
-    cwd: dir,
-    env: { NO_COLOR: "1", MLFLOW_TRACKING_URI: "", MLT_HOME: `${dir}/.mlt` },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = ui.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    line += value;
-  }
-  const url = /http:\/\/\S+/.exec(line)?.[0];
-  if (!url) throw new Error(`mlt ui did not start: ${line}`);
+  // `mlt server` serves the same UI as `mlt ui`.
+  const server = await startMltServer(dir, [], {
+    MLFLOW_TRACKING_URI: "",
+    MLT_HOME: `${dir}/.mlt`,
+  });
+  const url = server.url;
   const browser = await launchChromium(CHROMIUM);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -87,9 +78,8 @@ try {
     console.log(`${values.out}: ${target.replace(url, "")}`);
   } finally {
     await browser.close();
-    ui.kill("SIGTERM");
-    await reader.cancel();
-    await ui.status;
+    server.child.kill("SIGTERM");
+    await server.child.status;
   }
 } finally {
   await Deno.remove(dir, { recursive: true });
