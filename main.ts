@@ -14,12 +14,13 @@ const USAGE_HINT = "(run with --help for usage)";
 export async function main(args: string[]): Promise<number> {
   const ctx = { env: (name: string) => Deno.env.get(name), cwd: Deno.cwd() };
   try {
-    if ((args[0] === "server" || args[0] === "ui") && !args.includes("--help")) {
+    const server = args[0] === "server" || args[0] === "ui";
+    if (server && !(await import("./src/cli/server_options.ts")).wantsHelp(args.slice(1))) {
       const { serverMain } = await import("./src/cli/server.ts");
       await serverMain(args.slice(1), ctx);
     } else {
       const { buildProgram } = await import("./src/cli/commands.ts");
-      await buildProgram(ctx).parseAsync(args, { from: "user" });
+      await buildProgram(ctx).parseAsync(server ? [args[0], "--help"] : args, { from: "user" });
     }
     return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
   } catch (e) {

@@ -14,7 +14,12 @@ Deno.test("mlt server: a bad command line exits 2 with one error and the help hi
     const cases: [string[], RegExp, Record<string, string>?][] = [
       [["server", "--port", "abc"], /'-p, --port <port>' argument 'abc' is invalid/],
       [["server", "--port", "70000"], /expected a port number from 0 to 65535/],
-      [["ui", "--bogus"], /unknown option '--bogus'/],
+      [["ui", "--bogus"], /unknown option '--bogus'$/],
+      [["server", "--prot", "5001"], /unknown option '--prot' \(did you mean --port\?\)$/],
+      [
+        ["ui", "--backend-stor-uri=x"],
+        /'--backend-stor-uri' \(did you mean --backend-store-uri\?\)/,
+      ],
       [["server", "extra"], /unexpected argument 'extra'/],
       [["server", "--auth", "magic"], /Allowed choices are none, basic/],
       [["server", "--workers", "0"], /expected a positive integer/],

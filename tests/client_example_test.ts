@@ -31,12 +31,17 @@ async function onlyRun(store: TrackingStore): Promise<Run> {
   return runs[0];
 }
 
-async function checkTraining(store: TrackingStore, run: Run, epochs: number): Promise<void> {
+async function checkTraining(
+  store: TrackingStore,
+  run: Run,
+  epochs: number,
+  lr = "0.3",
+): Promise<void> {
   assert.equal(run.info.status, "FINISHED");
   assert.ok(run.info.endTime! >= run.info.startTime!);
-  assert.equal(run.info.runName, "logreg-lr0.3");
+  assert.equal(run.info.runName, `logreg-lr${lr}`);
   const params = Object.fromEntries(run.data.params.map((p) => [p.key, p.value]));
-  assert.deepEqual(params, { epochs: String(epochs), lr: "0.3", samples: "400", seed: "7" });
+  assert.deepEqual(params, { epochs: String(epochs), lr, samples: "400", seed: "7" });
   assert.equal(run.data.tags.find((t) => t.key === "model")?.value, "logistic-regression");
   assert.equal(run.data.tags.find((t) => t.key === "mlflow.source.type")?.value, "PROJECT");
   const loss = (await store.getMetricHistory(run.info.runId, "loss")).items;
@@ -52,11 +57,12 @@ Deno.test("examples/deno-train under `mlt run` logs params and per-epoch metrics
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-deno-train-" }));
   const store = openStore(join(dir, "mlruns"), { warn: () => {} });
   try {
-    const r = await mltRun(dir, ["-P", "epochs=12", "-P", "lr=0.3", "--no-system-metrics"]);
+    // "1.0", not "1": the script logs the params as given, as mlt run already logged them.
+    const r = await mltRun(dir, ["-P", "epochs=12", "-P", "lr=1.0", "--no-system-metrics"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /epoch 11: loss/);
     const run = await onlyRun(store);
-    await checkTraining(store, run, 12);
+    await checkTraining(store, run, 12, "1.0");
     const weights = join(dir, "mlruns", "0", run.info.runId, "artifacts", "model/weights.json");
     const model = JSON.parse(await Deno.readTextFile(weights));
     assert.equal(model.w.length, 2);

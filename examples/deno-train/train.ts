@@ -12,8 +12,11 @@ interface Args {
   seed: number;
 }
 
-function parseArgs(argv: string[]): Args {
+// The values as numbers, and as given: under `mlt run` the params are already logged as given
+// (`-P lr=1.0` is "1.0"), and logging String(1.0) = "1" again would be a changed param.
+function parseArgs(argv: string[]): { args: Args; given: Record<keyof Args, string> } {
   const args: Args = { epochs: 20, lr: 0.5, samples: 400, seed: 7 };
+  const given = { epochs: "20", lr: "0.5", samples: "400", seed: "7" };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "") as keyof Args;
     const value = Number(argv[i + 1]);
@@ -21,8 +24,9 @@ function parseArgs(argv: string[]): Args {
       throw new Error(`Unknown or invalid argument ${argv[i]} ${argv[i + 1]}`);
     }
     args[key] = value;
+    given[key] = argv[i + 1];
   }
-  return args;
+  return { args, given };
 }
 
 // mulberry32: a small seeded generator, so runs with the same seed see the same data.
@@ -57,10 +61,10 @@ function makeData(n: number, seed: number): { x: [number, number][]; y: number[]
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-const args = parseArgs(Deno.args);
+const { args, given } = parseArgs(Deno.args);
 const { x, y } = makeData(args.samples, args.seed);
-const run = await mlt.startRun({ runName: `logreg-lr${args.lr}` });
-mlt.logParams({ epochs: args.epochs, lr: args.lr, samples: args.samples, seed: args.seed });
+const run = await mlt.startRun({ runName: `logreg-lr${given.lr}` });
+mlt.logParams(given);
 mlt.setTag("model", "logistic-regression");
 
 let w = [0, 0];

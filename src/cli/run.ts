@@ -1,10 +1,30 @@
 /** `mlt run [uri]`: runs an MLproject entry point in a new run (src/runner/run_project.ts). */
 import type { Command } from "commander";
 import type { CliContext } from "./context.ts";
-import { trackingUri } from "./context.ts";
+import { mltHome, trackingUri } from "./context.ts";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/**
+ * Where to see a finished run: its page on the server it was logged to, on a live `mlt ui` of the
+ * same store (src/cli/live_servers.ts), else the command that starts one. Never a guessed port.
+ */
+async function viewHint(
+  ctx: CliContext,
+  given: string | undefined,
+  run: { storeUri: string; path: string },
+): Promise<string> {
+  if (/^https?:\/\//i.test(run.storeUri)) {
+    return `${run.storeUri.replace(/\/+$/, "")}/#/${run.path}`;
+  }
+  const { findServer, storeKey } = await import("./live_servers.ts");
+  const ui = await findServer(ctx, storeKey(run.storeUri, ctx.cwd));
+  if (ui) return `${ui}/${run.path}`;
+  const { shellQuote } = await import("../runner/command.ts");
+  const start = given ? `mlt ui --backend-store-uri ${shellQuote(given)}` : "mlt ui";
+  return `to see it, start \`${start}\` and open /${run.path} at the address it prints`;
 }
 
 /** Registers `mlt run`. */
@@ -44,7 +64,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
       "\nThe child gets MLFLOW_RUN_ID, MLFLOW_EXPERIMENT_ID and an absolute MLFLOW_TRACKING_URI." +
         "\nIts output is also saved as the run artifact mlt/stdout.log (on a terminal, through" +
         "\nutil-linux `script`, so the child keeps a terminal)." +
-        "\nEnvironments (virtualenv, uv, conda) are cached in MLT_ENV_ROOT (default ~/.mlt/envs)." +
+        "\nEnvironments (virtualenv, uv, conda) are cached in MLT_ENV_ROOT (default ~/.mlt/envs," +
+        "\nor $MLT_HOME/envs)." +
         "\nA docker_env project runs its image with `docker run`, the project mounted at" +
         "\n/mlflow/projects/code; it needs a Docker engine that answers `docker info`." +
         "\nExit code: the entry point's; 130/143 when mlt run is interrupted by SIGINT/SIGTERM.",
@@ -74,7 +95,6 @@ export function registerRun(program: Command, ctx: CliContext): void {
         (opts.serveTracking === true ||
           /^(1|true|yes|on)$/i.test(ctx.env("MLT_RUN_SERVE_TRACKING") ?? "") ||
           !/^file:/i.test(storeUri));
-      const home = ctx.env("HOME");
       try {
         Deno.exitCode = await runProject({
           uri,
@@ -98,7 +118,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
           terminal: Deno.stdout.isTerminal() && Deno.stderr.isTerminal(),
           stdinTerminal: Deno.stdin.isTerminal(),
           saveOutput: opts.saveOutput !== false,
-          envRoot: ctx.env("MLT_ENV_ROOT") || (home ? `${home}/.mlt/envs` : undefined),
+          envRoot: ctx.env("MLT_ENV_ROOT") || (mltHome(ctx) && `${mltHome(ctx)}/envs`),
+          viewHint: (experimentId, runId) =>
+            viewHint(ctx, (opts.trackingUri as string) || ctx.env("MLFLOW_TRACKING_URI"), {
+              storeUri,
+              path: `experiments/${experimentId}/runs/${runId}`,
+            }),
           trackingServer: serve
             ? async () => {
               const { startTrackingEndpoint } = await import("./run_endpoint.ts");

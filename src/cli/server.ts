@@ -173,6 +173,7 @@ export async function serve(
   const copy = ctx.env(WORKER_ENV) !== undefined;
   const workers = copy ? 1 : flags.workers ?? 1;
   let pool: WorkerPool | undefined;
+  let unrecord: (() => Promise<void>) | undefined;
   const stopping = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -208,9 +209,12 @@ export async function serve(
         !(e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
           e instanceof Deno.errors.AddrNotAvailable)
       ) throw e;
+      const busy = e instanceof Deno.errors.AddrInUse
+        ? " (another server runs there: pick another port with --port, or --port 0 for a free one)"
+        : "";
       throw new MltError(
         "INVALID_PARAMETER_VALUE",
-        `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`,
+        `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}${busy}`,
       );
     });
     if (copy) {
@@ -234,11 +238,20 @@ export async function serve(
       console.log(
         `mlt ${denoJson.version} listening on ${server.url}${how ? ` (${how})` : ""}`,
       );
+      if (ui) {
+        // So that `mlt run` on the same store links to this UI (src/cli/live_servers.ts).
+        const { recordServer, storeKey } = await import("./live_servers.ts");
+        unrecord = await recordServer(ctx, {
+          url: server.url + (flags.staticPrefix ?? ""),
+          store: storeKey(storeUri, ctx.cwd),
+        });
+      }
     }
     await server.finished;
     await pool?.stop();
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
+    await unrecord?.();
     await store.close();
   }
 }

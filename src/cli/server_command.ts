@@ -14,7 +14,7 @@ function register(name: "server" | "ui", program: Command): void {
         ? "serve MLflow's tracking REST API and artifact proxy"
         : "serve the web UI and tracking API locally (same options as `mlt server`)",
     )
-    .helpOption("--help", "show help");
+    .helpOption("--help", "show help (so does -h alone)");
   for (const o of SERVER_OPTIONS) {
     const option = new Option(optionFlags(o), o.description);
     if (o.choices) option.choices(o.choices);

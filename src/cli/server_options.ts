@@ -5,6 +5,7 @@
  * pulls in): that keeps the server's start-up time and idle memory down (issue 4, B8/B9).
  */
 import { parseArgs } from "node:util";
+import { closest } from "../suggest.ts";
 import { UsageError } from "./context.ts";
 
 /** One option: its long name, short letter, value name (absent for a switch) and help line. */
@@ -49,7 +50,9 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     long: "host",
     short: "h",
     value: "host",
-    description: "address to bind (not a security setting; default 127.0.0.1, or MLFLOW_HOST)",
+    description:
+      "address to bind (not a security setting; default 127.0.0.1, or MLFLOW_HOST); -h alone " +
+      "prints this help",
   },
   {
     long: "port",
@@ -142,9 +145,26 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   { long: "waitress-opts", value: "opts", description: "accepted and ignored" },
 ];
 
+/**
+ * True when a server command line asks for help: `--help`, or `-h` without a value after it.
+ * `-h <address>` stays MLflow's `--host`, so MLflow's command lines keep working.
+ */
+export function wantsHelp(args: readonly string[]): boolean {
+  const h = args.indexOf("-h");
+  return args.includes("--help") ||
+    (h >= 0 && (h === args.length - 1 || args[h + 1].startsWith("-")));
+}
+
 /** commander's spelling of an option: `-p, --port <port>`. */
 export function optionFlags(o: ServerOption): string {
   return `${o.short ? `-${o.short}, ` : ""}--${o.long}${o.value ? ` <${o.value}>` : ""}`;
+}
+
+// " (did you mean --port?)" for "Unknown option '--prot'", as commander says for its commands.
+function didYouMean(message: string): string {
+  const long = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+  const meant = long && closest(long, SERVER_OPTIONS.map((o) => o.long));
+  return meant ? ` (did you mean --${meant}?)` : "";
 }
 
 /** Parsed values, keyed by long name; converted by each option's `parse`. */
@@ -169,7 +189,7 @@ export function parseServerArgs(args: string[]): ServerArgs {
     // node:util's messages ("Unknown option '--x'", "…argument missing") without their advice
     // paragraphs; main.ts adds the --help hint.
     const first = (e as Error).message.split("\n")[0].replace(/\.$/, "");
-    throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1));
+    throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1) + didYouMean(first));
   }
   const out: ServerArgs = {};
   for (const o of SERVER_OPTIONS) {

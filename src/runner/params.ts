@@ -5,6 +5,7 @@
  */
 import { MltError } from "../errors.ts";
 import type { Param } from "../model.ts";
+import { closest } from "../suggest.ts";
 import type { EntryPoint } from "./spec.ts";
 
 const usage = new WeakSet<Error>();
@@ -50,6 +51,8 @@ export interface BoundParam {
 export interface Binding {
   declared: BoundParam[];
   extras: [string, string][];
+  /** One line per undeclared key that looks like a typo of a declared one. */
+  warnings: string[];
 }
 
 const INT = /^[+-]?\d+$/;
@@ -79,11 +82,22 @@ export function bindParams(entry: EntryPoint, given: ReadonlyMap<string, string>
   for (const [key, value] of given) {
     if (value.includes("\0")) throw usageError(`Parameter "${key}" contains a NUL byte`);
   }
-  const declaredNames = new Set(entry.parameters.map((p) => p.name));
+  const names = entry.parameters.map((p) => p.name);
+  const declaredNames = new Set(names);
+  // Undeclared keys that are near misses of a declared name (`nme` for `name`).
+  const typos = [...given.keys()].filter((k) => !declaredNames.has(k))
+    .map((key) => ({ key, meant: closest(key, names) }))
+    .filter((t): t is { key: string; meant: string } => t.meant !== undefined);
+  const notAParam = (t: { key: string }) =>
+    `"${t.key}" is not a parameter of entry point "${entry.name}"`;
   const missing = entry.parameters.filter((p) => p.default === undefined && !given.has(p.name));
   if (missing.length) {
+    const hints = typos.filter((t) => missing.some((p) => p.name === t.meant))
+      .map((t) => `; ${notAParam(t)}: did you mean "${t.meant}"?`);
+    const add = `; add ${missing.map((p) => `-P ${p.name}=<value>`).join(" ")}`;
     throw usageError(
-      `No value given for missing parameters: ${missing.map((p) => `"${p.name}"`).join(", ")}`,
+      `No value given for missing parameters: ${missing.map((p) => `"${p.name}"`).join(", ")}` +
+        (hints.length ? hints.join("") : add),
     );
   }
   const declared = entry.parameters.map((p) => ({
@@ -103,7 +117,12 @@ export function bindParams(entry: EntryPoint, given: ReadonlyMap<string, string>
     }
     extras.push([key, value]);
   }
-  return { declared, extras };
+  // MLflow passes undeclared keys on as `--key value`, and so does mlt; a likely typo is said.
+  const warnings = typos.map((t) =>
+    `warning: ${notAParam(t)} (did you mean "${t.meant}"?); passing it on as --${t.key}, as ` +
+    "MLflow does"
+  );
+  return { declared, extras, warnings };
 }
 
 /** The params to log: raw values (not shell-quoted as MLflow logs them), declared then extras. */

@@ -33,7 +33,7 @@ Deno.test("parseParamArgs() splits on the first = and refuses repeats", () => {
 Deno.test("bindParams() names every missing parameter in one error", () => {
   assert.throws(
     () => bindParams(entry, new Map()),
-    /No value given for missing parameters: "epochs", "data"/,
+    /^MltError: No value given for missing parameters: "epochs", "data"; add -P epochs=<value> -P data=<value>$/,
   );
 });
 
@@ -95,4 +95,32 @@ Deno.test("checkType() validates int, float, uri and path strictly", () => {
     ["path", ""],
   ];
   for (const [t, v] of bad) assert.match(checkType("p", t, v) ?? "", /Parameter "p" must be/, v);
+});
+
+Deno.test("bindParams() names a typo of a declared parameter: an error when it is missing", () => {
+  const hello: EntryPoint = {
+    name: "main",
+    command: "hello {name} {greeting}",
+    script: false,
+    parameters: [{ name: "name", type: "string" }, {
+      name: "greeting",
+      type: "string",
+      default: "Hello",
+    }],
+  };
+  assert.throws(
+    () => bindParams(hello, new Map([["nme", "world"]])),
+    (e: Error) =>
+      isUsageError(e) &&
+      e.message === 'No value given for missing parameters: "name"; "nme" is not a parameter ' +
+          'of entry point "main": did you mean "name"?',
+  );
+  // A typo of an optional parameter is passed on as MLflow does, with one warning line.
+  const b = bindParams(hello, new Map([["name", "w"], ["greting", "Hi"], ["epochs", "3"]]));
+  assert.deepEqual(b.extras, [["greting", "Hi"], ["epochs", "3"]]);
+  assert.deepEqual(b.warnings, [
+    'warning: "greting" is not a parameter of entry point "main" (did you mean "greeting"?); ' +
+    "passing it on as --greting, as MLflow does",
+  ]);
+  assert.deepEqual(bindParams(hello, new Map([["name", "w"]])).warnings, []);
 });

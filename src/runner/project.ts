@@ -10,11 +10,12 @@ import {
   findMlprojectName,
   MAX_MLPROJECT_BYTES,
   parseMlproject,
+  type ProjectFiles,
   type ProjectSpec,
 } from "./spec.ts";
 
 /** A project ready to run. */
-export interface LoadedProject {
+export interface LoadedProject extends ProjectFiles {
   /** The project directory, symlinks resolved. */
   dir: string;
   spec: ProjectSpec;
@@ -53,7 +54,11 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
     throw fail(`Cannot run project "${dir}": no such directory`);
   }
   const names: string[] = [];
-  for await (const e of Deno.readDir(root)) names.push(e.name);
+  const scripts: string[] = [];
+  for await (const e of Deno.readDir(root)) {
+    names.push(e.name);
+    if (e.isFile && /\.(py|sh)$/.test(e.name)) scripts.push(e.name);
+  }
   const mlproject = findMlprojectName(names);
   let spec: ProjectSpec = { entryPoints: [], env: { kind: "none" } };
   if (mlproject) {
@@ -85,7 +90,10 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
       }
     }
   }
-  return { dir: root, spec, env, envFile };
+  // Python scripts first: the usual thing to run in a folder without an MLproject.
+  const py = (n: string) => n.endsWith(".py") ? 0 : 1;
+  scripts.sort((a, b) => py(a) - py(b) || (a < b ? -1 : 1));
+  return { dir: root, spec, env, envFile, mlproject, scripts };
 }
 
 /** The project directory for `#subdir` inside `root`; the subdirectory must stay inside. */

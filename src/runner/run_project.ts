@@ -85,6 +85,8 @@ export interface RunRequest {
   saveOutput?: boolean;
   /** Where virtualenvs and conda environments are cached (`~/.mlt/envs`). */
   envRoot?: string;
+  /** What to print after "Run <id> FINISHED": where to see the run (default: nothing). */
+  viewHint?: (experimentId: string, runId: string) => Promise<string | undefined>;
   /**
    * Serves the tracking store over HTTP for the run's duration; the child then logs through it
    * (for stores the Python client cannot open itself). Called just before the child starts.
@@ -168,9 +170,10 @@ async function prepare(req: RunRequest): Promise<Prepared> {
     const docker = envManager === "docker";
     // The user's SHELL is a host path; an image has bash (it runs the command with bash -c).
     const shell = docker ? "bash" : req.env.SHELL || "bash";
-    const entry = resolveEntryPoint(project.spec, entryName, shell);
+    const entry = resolveEntryPoint(project.spec, entryName, shell, project);
     if (entry.script) await containedPath(project.dir, entryName, "entry point file");
     const binding = bindParams(entry, parseParamArgs(req.params ?? []));
+    for (const warning of binding.warnings) req.log(warning);
     const values = new Map<string, string>();
     const mounts: string[] = [];
     for (const b of binding.declared) {
@@ -373,7 +376,8 @@ async function execute(req: RunRequest, p: Prepared): Promise<number> {
   else if (status === "KILLED") log(`=== Run (ID '${runId}') killed by ${result.signal} ===`);
   else if (code === 0) log(`=== Run (ID '${runId}') succeeded ===`);
   else log(`=== Run (ID '${runId}') failed (exit code ${code}) ===`);
-  log(`Run ${runId} ${final}: ${viewHint(req.storeUri, experimentId, runId)}`);
+  const hint = await req.viewHint?.(experimentId, runId).catch(() => undefined);
+  log(`Run ${runId} ${final}${hint ? `: ${hint}` : ""}`);
   return code;
 }
 
@@ -438,11 +442,17 @@ async function outputMode(req: RunRequest, runId: string): Promise<Output> {
     );
     return inherit;
   }
-  const script = req.terminal ? which("script", req.env.PATH) : undefined;
+  // Only util-linux's `script` takes the flags process.ts gives it; the BSD one (macOS) does not.
+  const linux = Deno.build.os === "linux";
+  const script = req.terminal && linux ? which("script", req.env.PATH) : undefined;
   if (req.terminal && !script) {
     req.log(
-      `=== Not saving ${STDOUT_LOG}: util-linux \`script\` is not on PATH (it keeps the ` +
-        `terminal while copying the output; Debian and Ubuntu: apt-get install bsdutils) ===`,
+      `=== Not saving ${STDOUT_LOG}: ` +
+        (linux
+          ? "util-linux `script` is not on PATH (it keeps the terminal while copying the output; " +
+            "Debian and Ubuntu: apt-get install bsdutils) ==="
+          : "on a terminal that needs util-linux `script` (Linux); redirect the output to save " +
+            "it ==="),
     );
     return inherit;
   }
@@ -475,10 +485,4 @@ function outcome(r: ChildResult): { status: RunStatus; code: number; endTags: Ta
     return { status: KILL_SIGNALS.has(r.signal) ? "KILLED" : "FAILED", code: r.code, endTags };
   }
   return { status: r.code === 0 ? "FINISHED" : "FAILED", code: r.code, endTags };
-}
-
-function viewHint(storeUri: string, experimentId: string, runId: string): string {
-  const path = `#/experiments/${experimentId}/runs/${runId}`;
-  if (/^https?:\/\//i.test(storeUri)) return `${storeUri.replace(/\/+$/, "")}/${path}`;
-  return `view it with \`mlt ui\` at http://127.0.0.1:5000/${path}`;
 }

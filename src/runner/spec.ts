@@ -13,6 +13,7 @@ import {
   YAML11_SCHEMA,
 } from "js-yaml";
 import { MltError } from "../errors.ts";
+import { closest } from "../suggest.ts";
 import { posixNormpath } from "../validate.ts";
 import { shellQuote } from "./command.ts";
 
@@ -257,8 +258,23 @@ function parseEnv(doc: Record<string, unknown>, fail: Fail): DeclaredEnv {
   return { kind: "none" };
 }
 
+/** What the project directory holds besides the spec, for a helpful "no such entry point". */
+export interface ProjectFiles {
+  /** The project directory. */
+  dir: string;
+  /** The MLproject file's name, when there is one. */
+  mlproject?: string;
+  /** The `.py` and `.sh` files at the project's top level, `.py` first. */
+  scripts: readonly string[];
+}
+
 /** The entry point called `name`: a declared one, else a `.py`/`.sh` file run with `shell`. */
-export function resolveEntryPoint(spec: ProjectSpec, name: string, shell = "bash"): EntryPoint {
+export function resolveEntryPoint(
+  spec: ProjectSpec,
+  name: string,
+  shell = "bash",
+  files?: ProjectFiles,
+): EntryPoint {
   const declared = spec.entryPoints.find((e) => e.name === name);
   if (declared) return declared;
   if (name.endsWith(".py")) {
@@ -272,10 +288,21 @@ export function resolveEntryPoint(spec: ProjectSpec, name: string, shell = "bash
       script: true,
     };
   }
-  const names = spec.entryPoints.map((e) => `"${e.name}"`).join(", ");
-  throw new MltError(
-    "INVALID_PARAMETER_VALUE",
-    `Cannot find entry point "${name}": it is not among the entry points [${names}] and is not ` +
-      `a runnable script (supported script file extensions: .py, .sh)`,
-  );
+  throw new MltError("INVALID_PARAMETER_VALUE", noEntryPoint(spec, name, files));
+}
+
+// Why `name` is no entry point, and what the user can run instead.
+function noEntryPoint(spec: ProjectSpec, name: string, files?: ProjectFiles): string {
+  const scripts = files?.scripts ?? [];
+  const tryScript = scripts.length
+    ? `run a script with -e, such as -e ${shellQuote(scripts[0])} (found: ${scripts.join(", ")})`
+    : "add one, or a .py or .sh script to run with -e <script>.py";
+  if (files && !files.mlproject) {
+    return `Cannot find entry point "${name}": "${files.dir}" has no MLproject file; ${tryScript}`;
+  }
+  const declared = spec.entryPoints.map((e) => e.name);
+  const meant = closest(name, declared);
+  return `Cannot find entry point "${name}": it is not among the entry points ` +
+    `[${declared.map((n) => `"${n}"`).join(", ")}] and is not a runnable script (supported ` +
+    `script file extensions: .py, .sh)${meant ? `; did you mean "${meant}"?` : ""}`;
 }

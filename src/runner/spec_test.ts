@@ -157,3 +157,26 @@ Deno.test("resolveEntryPoint() finds declared points, .py and .sh files", () => 
   assert.equal(resolveEntryPoint(spec, "x; rm -rf ~.py").command, "python 'x; rm -rf ~.py'");
   assert.throws(() => resolveEntryPoint(spec, "train"), /Cannot find entry point "train"/);
 });
+
+Deno.test("resolveEntryPoint() says what to run instead of a missing entry point", () => {
+  const spec = parseMlproject(
+    "entry_points:\n  train:\n    command: a\n  evaluate:\n    command: b",
+    "x",
+  );
+  const files = { dir: "/p", mlproject: "MLproject", scripts: ["prep.py"] };
+  assert.throws(() => resolveEntryPoint(spec, "trian", "bash", files), /did you mean "train"\?$/);
+  assert.throws(
+    () => resolveEntryPoint(spec, "main", "bash", files),
+    (e: Error) => e.message.includes('["train", "evaluate"]') && !e.message.includes("mean"),
+  );
+  // No MLproject at all: the scripts it could run, Python first.
+  const none = { entryPoints: [], env: { kind: "none" as const } };
+  assert.throws(
+    () => resolveEntryPoint(none, "main", "bash", { dir: "/p", scripts: ["a b.py", "z.sh"] }),
+    /^MltError: Cannot find entry point "main": "\/p" has no MLproject file; run a script with -e, such as -e 'a b\.py' \(found: a b\.py, z\.sh\)$/,
+  );
+  assert.throws(
+    () => resolveEntryPoint(none, "main", "bash", { dir: "/p", scripts: [] }),
+    /has no MLproject file; add one, or a \.py or \.sh script to run with -e <script>\.py$/,
+  );
+});
