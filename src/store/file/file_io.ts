@@ -55,6 +55,18 @@ export function readText(path: string): string | undefined {
   }
 }
 
+/** A whole file's bytes, or undefined when it does not exist. */
+export function readBytes(path: string): Uint8Array | undefined {
+  try {
+    return Deno.readFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
 /** Reads bytes [from, end) of a file. */
 export function readBytesFrom(path: string, from: number): Uint8Array {
   const f = Deno.openSync(path, { read: true });
