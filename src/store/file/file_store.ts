@@ -29,6 +29,7 @@ import {
   validateParam,
   validateRunId,
   validateTag,
+  validateText,
 } from "../../validate.ts";
 import type {
   CreateRunRequest,
@@ -258,6 +259,7 @@ export class FileStore implements TrackingStore {
     const experimentId = req.experimentId ?? DEFAULT_EXPERIMENT_ID;
     validateExperimentId(experimentId);
     const tags = (req.tags ?? []).map((t) => validateTag(t, this.#truncate));
+    validateText(req.userId, "user_id");
     await this.#ensureRoot();
     const loc = this.#reader.findExperiment(experimentId);
     if (!loc) {
@@ -296,6 +298,7 @@ export class FileStore implements TrackingStore {
 
   async updateRun(req: UpdateRunRequest): Promise<RunInfo> {
     validateRunId(req.runId);
+    validateText(req.runName, "run_name");
     await this.#ensureRoot();
     const { loc, info } = this.#activeRun(req.runId);
     const next: RunInfo = { ...info };
