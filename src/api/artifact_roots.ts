@@ -3,9 +3,10 @@
  * stored, and maps a stored run artifact URI to a local directory the server may read. Only the
  * artifacts destination and the configured local roots are ever dereferenced; no URL is fetched.
  */
-import { isAbsolute, resolve, sep } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invalidParam, MltError } from "../errors.ts";
+import { checkArtifactDir, metadataConflict } from "../store/artifact_guard.ts";
 import { MAX_ARTIFACT_LOCATION_LENGTH } from "../validate.ts";
 import type { ApiContext } from "./context.ts";
 import { invalidPath, validatePath } from "./paths.ts";
@@ -38,6 +39,11 @@ function localPath(uri: string): string | undefined {
   }
 }
 
+/** The server's own file store root (if any), whose metadata no artifact may be written into. */
+export function storeRoots(ctx: ApiContext): string[] {
+  return ctx.store.uri.startsWith("file:") ? [fileURLToPath(ctx.store.uri)] : [];
+}
+
 /** Validates an `artifact_location` of `experiments/create`; returns it unchanged. */
 export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
   if (loc.length > MAX_ARTIFACT_LOCATION_LENGTH) {
@@ -63,8 +69,12 @@ export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
       if (!isAbsolute(path) || !inside(ctx.localArtifactRoots, path)) {
         throw badLocation("local artifact locations must lie inside the server's artifact roots");
       }
+      const why = metadataConflict(path, storeRoots(ctx));
+      if (why !== undefined) throw badLocation(why);
     } else if (scheme === "mlflow-artifacts") {
-      validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""));
+      const rel = validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""));
+      const why = metadataConflict(join(ctx.artifactsDestination, rel), storeRoots(ctx));
+      if (why !== undefined) throw badLocation(why);
     }
   } catch (e) {
     if (e instanceof MltError && e.message === "Invalid path") {
@@ -98,7 +108,13 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
         "Artifacts of this run are proxied, but this server runs with --no-serve-artifacts",
       );
     }
-    return { root: ctx.artifactsDestination, rel: validatePath(proxied.replace(/^\/+/, "")) };
+    const rel = validatePath(proxied.replace(/^\/+/, ""));
+    checkArtifactDir(
+      join(ctx.artifactsDestination, rel),
+      storeRoots(ctx),
+      "artifact location of this run",
+    );
+    return { root: ctx.artifactsDestination, rel };
   }
   const path = scheme === undefined || scheme === "file" ? localPath(uri) : undefined;
   if (path === undefined) {
@@ -107,5 +123,6 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
   // A stored pointer outside the allowed roots (a hand-edited meta.yaml) is never followed.
   const root = ctx.localArtifactRoots.find((r) => inside([r], path));
   if (root === undefined) throw invalidPath();
+  checkArtifactDir(path, storeRoots(ctx), "artifact location of this run");
   return { root, rel: validatePath(path.slice(root.length).replace(/^[\\/]+/, "")) };
 }

@@ -2,10 +2,12 @@
  * Artifact endpoints: a run's listing (`artifacts/list`), one-file download (`/get-artifact`),
  * and the `mlflow-artifacts` proxy (GET/PUT/DELETE/list under the artifacts destination).
  */
+import { join } from "node:path";
 import { type Context, Hono } from "hono";
+import { checkArtifactDir } from "../store/artifact_guard.ts";
 import { invalidParam, MltError } from "../errors.ts";
 import { validateRunId } from "../validate.ts";
-import { localArtifacts } from "./artifact_roots.ts";
+import { localArtifacts, storeRoots } from "./artifact_roots.ts";
 import {
   attachmentHeaders,
   deleteArtifact,
@@ -58,6 +60,14 @@ function rawArtifactPath(c: Context): string {
   return at < 0 ? "" : path.slice(at + "/artifacts/".length);
 }
 
+// A proxy path to write or delete; never inside a tracking store's metadata (a destination
+// that holds a file store, such as `--artifacts-destination ./mlruns`, holds its runs too).
+function proxyWritePath(c: Context, ctx: ApiContext): string {
+  const rel = validatePath(rawArtifactPath(c));
+  checkArtifactDir(join(ctx.artifactsDestination, rel), storeRoots(ctx), "artifact path");
+  return rel;
+}
+
 /** The `mlflow-artifacts` proxy routes (mounted under both API prefixes). */
 export function proxyRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
@@ -84,13 +94,13 @@ export function proxyRoutes(ctx: ApiContext): Hono {
   });
   r.get("/artifacts/*", async (c) => await download(dest, validatePath(rawArtifactPath(c))));
   r.put("/artifacts/*", async (c) => {
-    const rel = validatePath(rawArtifactPath(c));
+    const rel = proxyWritePath(c, ctx);
     checkDeclaredLength(c.req.raw, ctx.maxArtifactBytes);
     await writeArtifact(dest, rel, cappedChunks(c.req.raw, ctx.maxArtifactBytes));
     return jsonResponse({});
   });
   r.delete("/artifacts/*", async (c) => {
-    await deleteArtifact(dest, validatePath(rawArtifactPath(c)));
+    await deleteArtifact(dest, proxyWritePath(c, ctx));
     return jsonResponse({});
   });
   r.post("/mpu/*", (c) => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { MltError } from "../errors.ts";
 import type { RunStatus, Tag } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
+import { metadataConflict } from "../store/artifact_guard.ts";
 import { localArtifactDir, STDOUT_LOG } from "./artifact_dir.ts";
 import { renderCommand } from "./command.ts";
 import {
@@ -391,7 +392,12 @@ async function dockerChild(
 ): Promise<ChildSpec> {
   const docker = p.activation.docker!;
   const artifactUri = (await req.store.getRun(run.runId)).info.artifactUri ?? "";
-  const artifactDir = localArtifactDir(artifactUri, req.cwd);
+  let artifactDir = localArtifactDir(artifactUri, req.cwd);
+  const why = artifactDir === undefined ? undefined : metadataConflict(artifactDir);
+  if (why !== undefined) {
+    req.log(`=== Not mounting the run's artifact location "${artifactUri}": ${why} ===`);
+    artifactDir = undefined;
+  }
   // A missing mount source would be created by the engine, owned by root.
   if (artifactDir !== undefined) await Deno.mkdir(artifactDir, { recursive: true });
   const access = trackingAccess(run.trackingUri, artifactDir);
@@ -436,6 +442,11 @@ async function outputMode(req: RunRequest, runId: string): Promise<Output> {
       `=== Not saving ${STDOUT_LOG}: the run's artifact location "${artifactUri}" is not a ` +
         `local directory ===`,
     );
+    return inherit;
+  }
+  const why = metadataConflict(dir);
+  if (why !== undefined) {
+    req.log(`=== Not saving ${STDOUT_LOG}: the run's artifact location ${why} ===`);
     return inherit;
   }
   const script = req.terminal ? which("script", req.env.PATH) : undefined;

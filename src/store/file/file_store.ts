@@ -41,6 +41,7 @@ import type {
   TrackingStore,
   UpdateRunRequest,
 } from "../store.ts";
+import { checkArtifactUri } from "../artifact_guard.ts";
 import { FileCache } from "./file_cache.ts";
 import { isDir, isFile, withLock, writeAtomic } from "./file_io.ts";
 import { currentMeta, setRunsStage, writeBatch, writeNewRun, writeRunInfo } from "./file_writes.ts";
@@ -100,6 +101,7 @@ export class FileStore implements TrackingStore {
     const location = artifactLocation
       ? resolveArtifactLocation(artifactLocation, Deno.cwd())
       : undefined;
+    if (location) checkArtifactUri(location, [this.root]);
     await this.#ensureRoot();
     return await withLock(lockPath(this.root), () => {
       checkNameFree(this.#reader, name);
