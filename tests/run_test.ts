@@ -82,6 +82,28 @@ Deno.test("mlt run: shell metacharacters in values reach the program literally",
   assert.equal(await exists(canary), false);
 });
 
+Deno.test("mlt run: a {param} inside quotes is quoted for its context; backticks refused", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n" +
+      "  main:\n    parameters: {msg: string, who: string}\n" +
+      `    command: echo "MSG={msg}" 'WHO={who}' > out.txt\n` +
+      "  old:\n    parameters: {msg: string}\n    command: echo `echo {msg}`\n",
+  });
+  const canary = join(dir, "pwn");
+  const msg = `$(touch ${canary})\`touch ${canary}\`"; touch ${canary}; "`;
+  const who = `'; touch ${canary}; '`;
+  const r = await mltRun(dir, [proj, "-P", `msg=${msg}`, "-P", `who=${who}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await exists(canary), false, "a value was executed");
+  assert.equal(await Deno.readTextFile(join(proj, "out.txt")), `MSG=${msg} WHO=${who}\n`);
+  assert.deepEqual(paramsOf(await onlyRun(dir)), { msg, who });
+  const bad = await mltRun(dir, [proj, "-e", "old", "-P", `msg=${msg}`]);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /placeholder "\{msg\}" is inside backticks; write \$\(…\) instead/);
+  assert.equal(await exists(canary), false);
+  assert.equal((await runsIn(dir)).length, 1, "a refused command creates no run");
+});
+
 Deno.test("mlt run: bad -P input is a usage error (exit 2) and creates no run", async () => {
   const dir = await tempDir();
   const canary = join(dir, "pwn");
