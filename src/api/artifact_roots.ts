@@ -72,7 +72,7 @@ export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
       const why = metadataConflict(path, storeRoots(ctx));
       if (why !== undefined) throw badLocation(why);
     } else if (scheme === "mlflow-artifacts") {
-      const rel = validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""));
+      const rel = validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""), 1);
       const why = metadataConflict(join(ctx.artifactsDestination, rel), storeRoots(ctx));
       if (why !== undefined) throw badLocation(why);
     }
@@ -108,7 +108,7 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
         "Artifacts of this run are proxied, but this server runs with --no-serve-artifacts",
       );
     }
-    const rel = validatePath(proxied.replace(/^\/+/, ""));
+    const rel = validatePath(proxied.replace(/^\/+/, ""), 1);
     checkArtifactDir(
       join(ctx.artifactsDestination, rel),
       storeRoots(ctx),
@@ -124,5 +124,5 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
   const root = ctx.localArtifactRoots.find((r) => inside([r], path));
   if (root === undefined) throw invalidPath();
   checkArtifactDir(path, storeRoots(ctx), "artifact location of this run");
-  return { root, rel: validatePath(path.slice(root.length).replace(/^[\\/]+/, "")) };
+  return { root, rel: validatePath(path.slice(root.length).replace(/^[\\/]+/, ""), 0) };
 }
