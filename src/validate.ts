@@ -158,6 +158,11 @@ export function validateBatchLimits(metrics: unknown[], params: Param[], tags: u
   }
 }
 
+/** True when `id` has the form of a run id. */
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id);
+}
+
 /** Checks a run id. */
 export function validateRunId(id: unknown): string {
   if (typeof id !== "string" || !RUN_ID.test(id)) {
