@@ -11,6 +11,7 @@ import {
   MAIN,
   mltRun,
   onlyRun,
+  output,
   paramsOf,
   project,
   type Result,
@@ -300,6 +301,34 @@ Deno.test("mlt run: env files and subdirectories may not leave the project", asy
   assert.deepEqual(await runsIn(dir), []);
   const ok = await mltRun(dir, [`${proj}#c`]);
   assert.equal(ok.code, 0, ok.stderr);
+});
+
+Deno.test("mlt run: a FIFO as an environment or requirements file is refused, not read", async () => {
+  const { dir, proj } = await project({
+    "py/MLproject": "entry_points: {main: {command: echo hi}}\n",
+    "conda/MLproject": "conda_env: env.yaml\nentry_points: {main: {command: echo hi}}\n",
+    "req/MLproject": "entry_points: {main: {command: echo hi}}\n",
+    "req/python_env.yaml": "dependencies:\n  - -r req.txt\n",
+  });
+  for (const f of ["py/python_env.yaml", "conda/env.yaml", "req/req.txt"]) {
+    const out = await new Deno.Command("mkfifo", { args: [join(proj, f)] }).output();
+    assert.equal(out.code, 0, "mkfifo");
+  }
+  const cases: [string, RegExp][] = [
+    ["py", /python_env file ".*python_env\.yaml": it is not a regular file/],
+    ["conda", /conda_env file ".*env\.yaml": it is not a regular file/],
+    ["req", /requirements file ".*req\.txt": it is not a regular file/],
+  ];
+  for (const [sub, re] of cases) {
+    const child = spawnMlt(dir, [`${proj}#${sub}`]);
+    // Reading a FIFO nobody writes blocks forever: a hang fails the test instead of stalling it.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const r = await output(child);
+    clearTimeout(timer);
+    assert.equal(r.code, 1, `${sub}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  assert.deepEqual(await runsIn(dir), []);
 });
 
 async function sh(cwd: string, script: string): Promise<void> {
