@@ -44,6 +44,8 @@ export interface EnvSetup {
   log: (line: string) => void;
   /** How long `docker info` may take (default 10 s). */
   dockerInfoTimeoutMs?: number;
+  /** `--allow-docker-volumes`: docker_env volumes may mount host paths outside the project. */
+  allowDockerVolumes?: boolean;
 }
 
 const NONE: Activation = { prefix: [], env: {} };
@@ -61,6 +63,7 @@ export async function setUpEnvironment(s: EnvSetup): Promise<Activation> {
       env: s.env,
       log: s.log,
       infoTimeoutMs: s.dockerInfoTimeoutMs,
+      allowHostVolumes: s.allowDockerVolumes,
     });
     return { prefix: [], env: {}, docker };
   }

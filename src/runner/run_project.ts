@@ -82,6 +82,8 @@ export interface RunRequest {
   stdinTerminal?: boolean;
   /** How long `docker info` may take before a docker_env project is refused (default 10 s). */
   dockerInfoTimeoutMs?: number;
+  /** Let docker_env volumes mount host paths outside the project (`--allow-docker-volumes`). */
+  allowDockerVolumes?: boolean;
   /** Save the entry point's output as the run artifact `mlt/stdout.log` (default true). */
   saveOutput?: boolean;
   /** Where virtualenvs and conda environments are cached (`~/.mlt/envs`). */
@@ -200,6 +202,7 @@ async function prepare(req: RunRequest): Promise<Prepared> {
       env: req.env,
       log: req.log,
       dockerInfoTimeoutMs: req.dockerInfoTimeoutMs,
+      allowDockerVolumes: req.allowDockerVolumes,
     });
     return {
       dir: project.dir,

@@ -25,8 +25,8 @@ function statOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
-// The real path of `p`: its deepest existing ancestor resolved through links, plus the rest.
-function realish(p: string): string {
+/** The real path of `p`: its deepest existing ancestor resolved through links, plus the rest. */
+export function realPathOf(p: string): string {
   let head = resolve(p);
   const tail: string[] = [];
   for (;;) {
@@ -56,8 +56,8 @@ export function metadataConflict(
   dir: string,
   knownRoots: readonly string[] = [],
 ): string | undefined {
-  const real = realish(dir);
-  const roots = new Set(knownRoots.map(realish));
+  const real = realPathOf(dir);
+  const roots = new Set(knownRoots.map(realPathOf));
   for (let d = real;; d = dirname(d)) {
     if (!roots.has(d) && looksLikeStoreRoot(d)) roots.add(d);
     if (dirname(d) === d) break;
