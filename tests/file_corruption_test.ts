@@ -15,6 +15,8 @@ interface Corruption {
   /** New bytes of the file, or bytes appended to it. */
   write?: string | Uint8Array;
   append?: string;
+  /** The file replaced by a FIFO (reading it would block forever). */
+  fifo?: boolean;
   /** A meta.yaml line replaced: [field, new YAML value]. */
   field?: [string, string];
   /** What the damage takes away: the run (meta.yaml), the experiment, or just one value. */
@@ -121,6 +123,11 @@ const TABLE: Corruption[] = [
     loses: "experiment",
   },
   { name: "experiment tag of non-UTF-8", file: "<exp>/tags/et", write: BAD_UTF8, loses: "value" },
+  { name: "metric file a FIFO", file: "<run>/metrics/m", fifo: true, loses: "value" },
+  { name: "param file a FIFO", file: "<run>/params/p", fifo: true, loses: "value" },
+  { name: "tag file a FIFO", file: "<run>/tags/t", fifo: true, loses: "value" },
+  { name: "run meta.yaml a FIFO", file: "<run>/meta.yaml", fifo: true, loses: "run" },
+  { name: "experiment meta.yaml a FIFO", file: "<exp>/meta.yaml", fifo: true, loses: "experiment" },
 ];
 
 function replaceField(text: string, field: string, value: string): string {
@@ -160,6 +167,10 @@ async function damagedApp(c: Corruption) {
   else if (c.write !== undefined) {
     if (typeof c.write === "string") Deno.writeTextFileSync(path, c.write);
     else Deno.writeFileSync(path, c.write);
+  } else if (c.fifo) {
+    Deno.removeSync(path);
+    const made = new Deno.Command("mkfifo", { args: [path] }).outputSync();
+    assert.equal(made.code, 0, "mkfifo");
   } else if (c.field) {
     Deno.writeTextFileSync(path, replaceField(Deno.readTextFileSync(path), ...c.field));
   }
@@ -230,7 +241,7 @@ for (const c of TABLE) {
         if (c.loses === "value" && c.file.endsWith("metrics/m")) {
           // The good point survives; the bad line is gone, and pages do not repeat or lose it.
           const values = (h.json.metrics ?? []).map((m: { value: number }) => m.value);
-          assert.deepEqual(values, c.write ? [] : [0.5], `max_results ${max}`);
+          assert.deepEqual(values, c.write || c.fifo ? [] : [0.5], `max_results ${max}`);
         }
       }
       assert.deepEqual(statuses.filter(([, s]) => s >= 500), [], "no 5xx");

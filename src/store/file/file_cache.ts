@@ -38,8 +38,11 @@ export class FileCache {
   #walks = new Map<string, { listing: Deno.DirEntry[]; files: readonly string[] }>();
   #now: () => number;
 
-  /** Told about each file read that is not valid UTF-8 (its text then holds U+FFFD). */
-  onLossy: (path: string) => void = () => {};
+  /**
+   * Told about odd files: `lossy` ones are not valid UTF-8 (their text then holds U+FFFD),
+   * `special` ones (FIFOs, devices, sockets) are skipped without being read.
+   */
+  onOdd: (path: string, kind: "lossy" | "special") => void = () => {};
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -51,7 +54,7 @@ export class FileCache {
     try {
       return STRICT.decode(bytes);
     } catch {
-      this.onLossy(path);
+      this.onOdd(path, "lossy");
       return new TextDecoder().decode(bytes);
     }
   }
@@ -138,6 +141,7 @@ export class FileCache {
         flat = false;
         out.push(...this.walk(join(dir, e.name), rel));
       } else if (e.isFile) out.push(rel);
+      else if (!e.isSymlink) this.onOdd(join(dir, e.name), "special");
     }
     // Nested keys are listed through sub-directories the memo does not track: walk them anew.
     if (!prefix) {

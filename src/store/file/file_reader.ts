@@ -10,7 +10,7 @@ import { TAG } from "../../model.ts";
 import { validateExperimentId, validateKey, validateRunId } from "../../validate.ts";
 import { FileCache } from "./file_cache.ts";
 import { RunOrderIndex } from "./run_order.ts";
-import { readText } from "./file_io.ts";
+import { readText, sig } from "./file_io.ts";
 import { HistoryPages } from "./history_pages.ts";
 import {
   datasetFromMeta,
@@ -86,9 +86,11 @@ export class FileReader {
     this.root = root;
     this.cache = cache;
     this.#warn = warn;
-    cache.onLossy = (path) =>
+    cache.onOdd = (path, kind) =>
       this.warnOnce(
-        `Reading "${this.rel(path)}": it is not valid UTF-8; bad bytes read as U+FFFD.`,
+        kind === "lossy"
+          ? `Reading "${this.rel(path)}": it is not valid UTF-8; bad bytes read as U+FFFD.`
+          : `Skipping "${this.rel(path)}": not a regular file.`,
       );
   }
 
@@ -316,6 +318,11 @@ export class FileReader {
   metricHistory(loc: RunLoc, key: string): Metric[] {
     validateKey(key, "Metric name");
     const path = runFilePath(loc.dir, "metrics", key);
+    const s = sig(path);
+    if (!s || !s.isFile) {
+      if (s) this.warnOnce(`Skipping "${this.rel(path)}": not a regular file.`);
+      return [];
+    }
     const text = readText(path);
     return text === undefined ? [] : parseMetricText(key, text, this.#badLines(path));
   }
