@@ -433,6 +433,31 @@ Deno.test("mlt run saves the entry point's output as mlt/stdout.log, cleaned", a
 });
 
 /** `mlt run …` on a pseudo-terminal made by util-linux `script`, as a user at a terminal. */
+Deno.test("mlt run never writes its output log into another run's metadata", async () => {
+  const { dir, proj } = await project({ MLproject: "entry_points: {main: {command: echo hi}}\n" });
+  const store = openStore(join(dir, "mlruns"));
+  const victim = (await store.createRun({})).info.runId;
+  await store.logParam(victim, { key: "p", value: "v" });
+  const exp = await store.createExperiment("evil");
+  await store.close();
+  // A location stored by hand (or by a version of mlt before the check).
+  const meta = join(dir, "mlruns", exp, "meta.yaml");
+  const params = join(dir, "mlruns", "0", victim, "params");
+  await Deno.writeTextFile(
+    meta,
+    (await Deno.readTextFile(meta)).replace(
+      /^artifact_location: .*$/m,
+      `artifact_location: ${params}`,
+    ),
+  );
+  const r = await mltRun(dir, [proj, "--experiment-id", exp]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /=== Not saving mlt\/stdout\.log: the run's artifact location .*metadata/);
+  const left = [];
+  for await (const e of Deno.readDir(params)) left.push(e.name);
+  assert.deepEqual(left, ["p"], "nothing was written among the victim's params");
+});
+
 function spawnMltOnTty(cwd: string, args: string[]) {
   const cmd = ["exec", Deno.execPath(), "run", "-A", MAIN, "run", ...args]
     .map((a) => a === "exec" ? a : `'${a.replaceAll("'", `'"'"'`)}'`).join(" ");
