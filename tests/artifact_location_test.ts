@@ -59,15 +59,19 @@ Deno.test("metadataConflict() allows only a run's or logged model's artifacts fo
     const root = `${t.dir}/mlruns`;
     for (const rel of INSIDE_METADATA) {
       const p = join(root, rel.replace("<run>", run));
-      assert.ok(metadataConflict(p, [root]), rel);
+      assert.ok(metadataConflict(p, { stores: [root] }), rel);
       // Found without being told: the tree is recognised by its .trash and default experiment.
       assert.ok(metadataConflict(p), `${rel} (found by its marks)`);
     }
     for (const rel of ARTIFACT_AREAS) {
-      assert.equal(metadataConflict(join(root, rel.replace("<run>", run)), [root]), undefined, rel);
+      assert.equal(
+        metadataConflict(join(root, rel.replace("<run>", run)), { stores: [root] }),
+        undefined,
+        rel,
+      );
     }
     for (const p of [`${t.dir}/local/x`, `${t.dir}/mlartifacts/1`, t.dir]) {
-      assert.equal(metadataConflict(p, [root]), undefined, p);
+      assert.equal(metadataConflict(p, { stores: [root] }), undefined, p);
     }
     // Through a symlink into the store.
     await Deno.symlink(join(root, "0", run), `${t.dir}/local-link`);
@@ -230,6 +234,38 @@ Deno.test("the stores' createExperiment refuses locations in a file store's meta
     await fresh.close();
     await sq.close();
     await fs.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an artifact root the operator put inside the store is an artifact area", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-loc-" }));
+  try {
+    const root = `${dir}/mlruns`;
+    const store = new FileStore(root, { warn: () => {}, artifactRoot: `${root}/art` });
+    const app = createApp({
+      store,
+      artifactsDestination: `${dir}/mlartifacts`,
+      localArtifactRoots: [root, `${root}/art`],
+    });
+    const exp = await store.createExperiment("inside");
+    const run = (await store.createRun({ experimentId: exp })).info.runId;
+    assert.equal((await store.getRun(run)).info.artifactUri, `${root}/art/${exp}/${run}/artifacts`);
+    const up = await app.request(
+      `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${run}&path=x.txt`,
+      { method: "POST", body: "x" },
+    );
+    assert.equal(up.status, 200, await up.text());
+    assert.equal(await Deno.readTextFile(`${root}/art/${exp}/${run}/artifacts/x.txt`), "x");
+    await store.createExperiment("also-inside", `${root}/art/shared`);
+    await rejectsWith(store.createExperiment("not", `${root}/0`), "INVALID_PARAMETER_VALUE");
+    assert.equal(
+      metadataConflict(`${root}/art/a/b`, { artifactRoots: [`${root}/art`] }),
+      undefined,
+    );
+    assert.ok(metadataConflict(`${root}/art/a/b`, { artifactRoots: [root] }));
+    await store.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

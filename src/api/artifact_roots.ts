@@ -6,7 +6,7 @@
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invalidParam, MltError } from "../errors.ts";
-import { checkArtifactDir, metadataConflict } from "../store/artifact_guard.ts";
+import { checkArtifactDir, metadataConflict, type StoreBounds } from "../store/artifact_guard.ts";
 import { MAX_ARTIFACT_LOCATION_LENGTH } from "../validate.ts";
 import type { ApiContext } from "./context.ts";
 import { invalidPath, validatePath } from "./paths.ts";
@@ -39,9 +39,12 @@ function localPath(uri: string): string | undefined {
   }
 }
 
-/** The server's own file store root (if any), whose metadata no artifact may be written into. */
-export function storeRoots(ctx: ApiContext): string[] {
-  return ctx.store.uri.startsWith("file:") ? [fileURLToPath(ctx.store.uri)] : [];
+/** The server's file store (if any) and artifact roots: what bounds artifact directories. */
+export function storeBounds(ctx: ApiContext): StoreBounds {
+  return {
+    stores: ctx.store.uri.startsWith("file:") ? [fileURLToPath(ctx.store.uri)] : [],
+    artifactRoots: ctx.localArtifactRoots,
+  };
 }
 
 /** Validates an `artifact_location` of `experiments/create`; returns it unchanged. */
@@ -69,11 +72,11 @@ export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
       if (!isAbsolute(path) || !inside(ctx.localArtifactRoots, path)) {
         throw badLocation("local artifact locations must lie inside the server's artifact roots");
       }
-      const why = metadataConflict(path, storeRoots(ctx));
+      const why = metadataConflict(path, storeBounds(ctx));
       if (why !== undefined) throw badLocation(why);
     } else if (scheme === "mlflow-artifacts") {
       const rel = validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""), 1);
-      const why = metadataConflict(join(ctx.artifactsDestination, rel), storeRoots(ctx));
+      const why = metadataConflict(join(ctx.artifactsDestination, rel), storeBounds(ctx));
       if (why !== undefined) throw badLocation(why);
     }
   } catch (e) {
@@ -111,7 +114,7 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
     const rel = validatePath(proxied.replace(/^\/+/, ""), 1);
     checkArtifactDir(
       join(ctx.artifactsDestination, rel),
-      storeRoots(ctx),
+      storeBounds(ctx),
       "artifact location of this run",
     );
     return { root: ctx.artifactsDestination, rel };
@@ -123,6 +126,6 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
   // A stored pointer outside the allowed roots (a hand-edited meta.yaml) is never followed.
   const root = ctx.localArtifactRoots.find((r) => inside([r], path));
   if (root === undefined) throw invalidPath();
-  checkArtifactDir(path, storeRoots(ctx), "artifact location of this run");
+  checkArtifactDir(path, storeBounds(ctx), "artifact location of this run");
   return { root, rel: validatePath(path.slice(root.length).replace(/^[\\/]+/, ""), 0) };
 }

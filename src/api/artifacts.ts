@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import { checkArtifactDir } from "../store/artifact_guard.ts";
 import { invalidParam, MltError } from "../errors.ts";
 import { validateRunId } from "../validate.ts";
-import { localArtifacts, storeRoots } from "./artifact_roots.ts";
+import { localArtifacts, storeBounds } from "./artifact_roots.ts";
 import {
   attachmentHeaders,
   deleteArtifact,
@@ -64,7 +64,7 @@ function rawArtifactPath(c: Context): string {
 // that holds a file store, such as `--artifacts-destination ./mlruns`, holds its runs too).
 function proxyWritePath(c: Context, ctx: ApiContext): string {
   const rel = validatePath(rawArtifactPath(c), 1);
-  checkArtifactDir(join(ctx.artifactsDestination, rel), storeRoots(ctx), "artifact path");
+  checkArtifactDir(join(ctx.artifactsDestination, rel), storeBounds(ctx), "artifact path");
   return rel;
 }
 

@@ -48,22 +48,36 @@ function looksLikeStoreRoot(dir: string): boolean {
     statOrNull(join(dir, TRASH_DIR, "0", META_FILE))?.isFile);
 }
 
+/** What bounds artifact directories: known file store roots and configured artifact roots. */
+export interface StoreBounds {
+  /** File store roots (found by their marks too, when not listed). */
+  stores?: readonly string[];
+  /**
+   * Artifact roots the operator configured (`--default-artifact-root`, `--artifacts-destination`):
+   * one that lies inside a store (not the store's root itself) is an artifact area as a whole.
+   */
+  artifactRoots?: readonly string[];
+}
+
+function within(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
 /**
- * Why the local directory `dir` must not hold artifacts (it lies in the metadata of the file
- * store at `knownRoots` or of any mlruns tree found above it), or undefined when it may.
+ * Why the local directory `dir` must not hold artifacts (it lies in the metadata of a file store
+ * of `bounds` or of any mlruns tree found above it), or undefined when it may.
  */
-export function metadataConflict(
-  dir: string,
-  knownRoots: readonly string[] = [],
-): string | undefined {
+export function metadataConflict(dir: string, bounds: StoreBounds = {}): string | undefined {
   const real = realPathOf(dir);
-  const roots = new Set(knownRoots.map(realPathOf));
+  const roots = new Set((bounds.stores ?? []).map(realPathOf));
   for (let d = real;; d = dirname(d)) {
     if (!roots.has(d) && looksLikeStoreRoot(d)) roots.add(d);
     if (dirname(d) === d) break;
   }
+  const configured = (bounds.artifactRoots ?? []).map(realPathOf).filter((a) => within(a, real));
   for (const root of roots) {
-    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) continue;
+    if (!within(root, real)) continue;
+    if (configured.some((a) => a !== root && within(root, a))) continue;
     const segs = real === root ? [] : real.slice(root.length).replace(/^[\\/]+/, "").split(sep);
     if (!isArtifactArea(segs)) {
       // Store-relative, so a server's answer does not disclose where its store lives.
@@ -77,10 +91,10 @@ export function metadataConflict(
 /** Throws INVALID_PARAMETER_VALUE when `dir` lies in a file store's metadata (see above). */
 export function checkArtifactDir(
   dir: string,
-  knownRoots: readonly string[] = [],
+  bounds: StoreBounds = {},
   what = "artifact location",
 ): void {
-  const why = metadataConflict(dir, knownRoots);
+  const why = metadataConflict(dir, bounds);
   if (why !== undefined) throw invalidParam(`Invalid ${what}: ${why}`);
 }
 
@@ -102,14 +116,19 @@ export function localArtifactDir(uri: string): string | undefined {
 /** checkArtifactDir for an artifact URI: local paths and `file:` URIs; other schemes pass. */
 export function checkArtifactUri(
   uri: string,
-  knownRoots: readonly string[] = [],
+  bounds: StoreBounds = {},
   what = "artifact location",
 ): void {
-  let dir: string | undefined;
+  // A file: URI naming another host is never a local directory, so never in a local store.
+  const dir = tryLocalDir(uri);
+  if (dir !== undefined) checkArtifactDir(dir, bounds, what);
+}
+
+/** The local directory of an artifact URI, or undefined when it names none (another scheme or host). */
+export function tryLocalDir(uri: string): string | undefined {
   try {
-    dir = localArtifactDir(uri);
+    return localArtifactDir(uri);
   } catch {
-    return; // a file: URI naming another host: never a local directory, so never this store
+    return undefined;
   }
-  if (dir !== undefined) checkArtifactDir(dir, knownRoots, what);
 }

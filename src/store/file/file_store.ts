@@ -41,7 +41,7 @@ import type {
   TrackingStore,
   UpdateRunRequest,
 } from "../store.ts";
-import { checkArtifactUri } from "../artifact_guard.ts";
+import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { FileCache } from "./file_cache.ts";
 import { isDir, isFile, withLock, writeAtomic } from "./file_io.ts";
 import { currentMeta, setRunsStage, writeBatch, writeNewRun, writeRunInfo } from "./file_writes.ts";
@@ -88,6 +88,12 @@ export class FileStore implements TrackingStore {
     this.#reader = new FileReader(this.root, new FileCache(), opts.warn ?? console.warn);
   }
 
+  // The default artifact root when it is a local directory (an area the operator chose).
+  #localArtifactRoot(): string[] {
+    const dir = tryLocalDir(this.#artifactRoot);
+    return dir === undefined ? [] : [dir];
+  }
+
   // Creates the root with experiment "0" and `.trash` on the first write.
   async #ensureRoot(): Promise<void> {
     if (this.#ready) return;
@@ -101,7 +107,9 @@ export class FileStore implements TrackingStore {
     const location = artifactLocation
       ? resolveArtifactLocation(artifactLocation, Deno.cwd())
       : undefined;
-    if (location) checkArtifactUri(location, [this.root]);
+    if (location) {
+      checkArtifactUri(location, { stores: [this.root], artifactRoots: this.#localArtifactRoot() });
+    }
     await this.#ensureRoot();
     return await withLock(lockPath(this.root), () => {
       checkNameFree(this.#reader, name);

@@ -47,7 +47,7 @@ import type {
 } from "../store.ts";
 import type { DatasetInput } from "../../model.ts";
 // Pure URI math shared with the file store (no I/O, no YAML).
-import { checkArtifactUri } from "../artifact_guard.ts";
+import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
 import { searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
@@ -140,7 +140,8 @@ export class SqliteStore implements TrackingStore {
     let location: string | undefined;
     if (artifactLocation) {
       location = resolveUriIfLocal(validateArtifactLocation(artifactLocation), this.#cwd);
-      checkArtifactUri(location);
+      const root = tryLocalDir(this.#artifactRoot);
+      checkArtifactUri(location, { artifactRoots: root === undefined ? [] : [root] });
     }
     return await this.#db.write((w) => {
       checkNameFree(w, name);
