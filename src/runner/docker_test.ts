@@ -395,3 +395,19 @@ Deno.test("checkVolumeSources(): host paths outside the project are refused, lin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("checkVolumeSources(): a dangling link is judged by where it points", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-volumes-" }));
+  try {
+    await Deno.mkdir(`${dir}/proj`);
+    await Deno.symlink(`${dir}/outside/new`, `${dir}/proj/dangling`);
+    await Deno.symlink(`${dir}/proj/later`, `${dir}/proj/inside-dangling`);
+    const check = (spec: string) =>
+      checkVolumeSources([spec], [volumeArg(spec, `${dir}/proj`)], `${dir}/proj`);
+    assert.throws(() => check("./dangling:/d"), /outside the project/);
+    assert.throws(() => check("./dangling/sub:/d"), /outside the project/);
+    check("./inside-dangling:/d");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

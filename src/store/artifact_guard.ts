@@ -25,17 +25,29 @@ function statOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
-/** The real path of `p`: its deepest existing ancestor resolved through links, plus the rest. */
+/**
+ * The real path of `p`: its deepest existing ancestor resolved through links, plus the rest. A
+ * dangling link is followed to where it points (whoever creates the path creates it there).
+ */
 export function realPathOf(p: string): string {
   let head = resolve(p);
-  const tail: string[] = [];
-  for (;;) {
+  let tail: string[] = [];
+  for (let hops = 0;;) {
     try {
       return join(Deno.realPathSync(head), ...tail.reverse());
     } catch {
+      let link: string | undefined;
+      try {
+        if (hops < 40 && Deno.lstatSync(head).isSymlink) link = Deno.readLinkSync(head);
+      } catch { /* absent: climb */ }
+      if (link !== undefined) {
+        hops++;
+        head = resolve(dirname(head), link);
+        continue;
+      }
       const up = dirname(head);
-      if (up === head) return resolve(p);
-      tail.push(head.slice(up.length).replace(/^[\\/]+/, ""));
+      if (up === head) return join(head, ...tail.reverse());
+      tail = [...tail, head.slice(up.length).replace(/^[\\/]+/, "")];
       head = up;
     }
   }
