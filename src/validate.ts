@@ -40,6 +40,20 @@ export function posixNormpath(p: string): string {
   return "/".repeat(initial) + body || ".";
 }
 
+/**
+ * Refuses text that is not well-formed UTF-16: a lone surrogate has no UTF-8 form, so it would be
+ * written as a `\uD800` escape that MLflow's YAML reader rejects, or as U+FFFD (a changed value).
+ */
+export function validateText<T extends string | undefined | null>(v: T, what: string): T {
+  if (typeof v === "string" && !v.isWellFormed()) {
+    throw invalidParam(
+      `Invalid value for '${what}': it contains a lone UTF-16 surrogate, which is not text ` +
+        `(${JSON.stringify(v.slice(0, 100))})`,
+    );
+  }
+  return v;
+}
+
 /** Checks a metric, param or tag key; `what` names it in the message ("Param key", "Metric name"…). */
 export function validateKey(key: unknown, what = "key"): string {
   if (typeof key !== "string") {
@@ -75,21 +89,21 @@ export function limitValue(value: string, max: number, what: string, truncate = 
 /** Checks a param; returns it with its value within MLflow's limit. */
 export function validateParam(p: Param, truncate = true): Param {
   validateKey(p.key, "Param key");
-  const value = p.value == null ? "" : String(p.value);
+  const value = validateText(p.value == null ? "" : String(p.value), "Param value");
   return { key: p.key, value: limitValue(value, MAX_PARAM_VALUE_LENGTH, "Param value", truncate) };
 }
 
 /** Checks a run tag; returns it with its value within MLflow's limit. */
 export function validateTag(t: Tag, truncate = true): Tag {
   validateKey(t.key, "key");
-  const value = t.value == null ? "" : String(t.value);
+  const value = validateText(t.value == null ? "" : String(t.value), "Tag value");
   return { key: t.key, value: limitValue(value, MAX_TAG_VALUE_LENGTH, "Tag value", truncate) };
 }
 
 /** Checks an experiment tag. */
 export function validateExperimentTag(t: Tag): Tag {
   validateKey(t.key, "key");
-  const value = t.value == null ? "" : String(t.value);
+  const value = validateText(t.value == null ? "" : String(t.value), "value");
   return { key: t.key, value: limitValue(value, MAX_EXPERIMENT_TAG_VALUE_LENGTH, "value", false) };
 }
 
@@ -144,6 +158,11 @@ export function validateBatchLimits(metrics: unknown[], params: Param[], tags: u
   }
 }
 
+/** True when `id` has the form of a run id. */
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id);
+}
+
 /** Checks a run id. */
 export function validateRunId(id: unknown): string {
   if (typeof id !== "string" || !RUN_ID.test(id)) {
@@ -170,7 +189,21 @@ export function validateExperimentName(name: unknown): string {
       `Invalid experiment name: it exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters`,
     );
   }
-  return name;
+  return validateText(name, "name");
+}
+
+/** Checks a client-given experiment artifact location: length, no `runs:` URI, well-formed text. */
+export function validateArtifactLocation(location: string): string {
+  if (location.length > MAX_ARTIFACT_LOCATION_LENGTH) {
+    throw invalidParam(
+      `Invalid artifact location: it exceeds the maximum length of ` +
+        `${MAX_ARTIFACT_LOCATION_LENGTH} characters`,
+    );
+  }
+  if (location.startsWith("runs:")) {
+    throw invalidParam(`Invalid artifact location "${location}": 'runs:' URIs are not allowed`);
+  }
+  return validateText(location, "artifact_location");
 }
 
 /** Checks `max_results` of a search (1..50000). */
@@ -201,6 +234,7 @@ function checkDatasetField(v: unknown, what: string, max: number, required: bool
     return;
   }
   if (typeof v !== "string") throw invalidParam(`Dataset ${what} must be a string`);
+  validateText(v, `dataset ${what}`);
   if (required && v === "") throw invalidParam(`Dataset ${what} must not be empty`);
   if (v.length > max) {
     throw invalidParam(`Dataset ${what} exceeds the maximum length of ${max} characters`);
@@ -229,6 +263,8 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
           `Input tag value of '${t.key}' exceeds the maximum length of ${L.inputTagValue}`,
         );
       }
+      validateText(t.key, "input tag key");
+      validateText(t.value, "input tag value");
     }
   }
 }
@@ -242,6 +278,7 @@ export function newRunName(
   requested: string | undefined,
   tags: Tag[],
 ): { runName: string; tags: Tag[] } {
+  validateText(requested, "run_name");
   const tagName = tags.findLast((t) => t.key === TAG.runName)?.value;
   if (requested && tagName && requested !== tagName) {
     throw invalidParam(

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   limitValue,
   posixNormpath,
+  validateArtifactLocation,
   validateBatchLimits,
   validateExperimentId,
   validateExperimentName,
@@ -10,6 +11,7 @@ import {
   validateMetric,
   validateParam,
   validateRunId,
+  validateText,
 } from "./validate.ts";
 import { MltError } from "./errors.ts";
 
@@ -115,4 +117,16 @@ Deno.test("validateExperimentName() and validateMaxResults() check their ranges"
   for (const n of [0, -1, 50001, 1.5, "10"]) {
     assert.equal(code(() => validateMaxResults(n)), "INVALID_PARAMETER_VALUE", String(n));
   }
+});
+
+Deno.test("validateText() refuses lone surrogates and keeps real text", () => {
+  for (const ok of ["", "plain", "日本語 ✓ 🚀", "\uD83D\uDE80", "a\u0000b"]) {
+    assert.equal(validateText(ok, "v"), ok);
+  }
+  assert.equal(validateText(undefined, "v"), undefined);
+  for (const bad of ["\uD800", "a\uDC00", "\uDE80\uD83D", "x\uDBFF"]) {
+    assert.throws(() => validateText(bad, "v"), /lone UTF-16 surrogate/, JSON.stringify(bad));
+  }
+  assert.throws(() => validateArtifactLocation("/tmp/\uD800"), /surrogate/);
+  assert.throws(() => validateArtifactLocation("runs:/x"), /'runs:' URIs/);
 });

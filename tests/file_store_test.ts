@@ -230,11 +230,15 @@ fileTest(
         "nope",
       ], ["666", "missing"]]
     ) {
-      const e = await rejectsWith(store.getExperiment(id), "INTERNAL_ERROR", `"${id}/meta.yaml"`);
+      const e = await rejectsWith(
+        store.getExperiment(id),
+        "RESOURCE_DOES_NOT_EXIST",
+        `"${id}/meta.yaml"`,
+      );
       assert.ok(e.message.includes(part), e.message);
       assert.ok(!e.message.includes(c.root), "messages name store-relative paths only");
     }
-    await rejectsWith(store.createRun({ experimentId: "333" }), "INTERNAL_ERROR");
+    await rejectsWith(store.createRun({ experimentId: "333" }), "RESOURCE_DOES_NOT_EXIST");
     assert.equal(await store.getExperimentByName("z"), undefined);
     assert.throws(() => Deno.statSync(join(c.root, "PWNED")));
     assert.throws(() => Deno.statSync("PWNED"));
@@ -259,33 +263,51 @@ fileTest("hand-corrupted runs: skipped in searches, direct gets fail clearly", a
   const found = await store.searchRuns({ experimentIds: ["0", exp], viewType: "ALL" });
   assert.deepEqual(found.items.map((r) => r.info.runId), [good]);
   assert.equal(c.warnings.length, 4, c.warnings.join("\n"));
-  await rejectsWith(store.getRun(moved), "INTERNAL_ERROR", `"${exp}/${moved}/meta.yaml"`);
-  await rejectsWith(store.getRun(empty), "INTERNAL_ERROR", "is empty");
-  await rejectsWith(store.getRun(tagged), "INTERNAL_ERROR", "YAML");
+  // Not a 500, which the Python client would retry for minutes.
+  await rejectsWith(store.getRun(moved), "RESOURCE_DOES_NOT_EXIST", `"${exp}/${moved}/meta.yaml"`);
+  await rejectsWith(store.getRun(empty), "RESOURCE_DOES_NOT_EXIST", "is empty");
+  await rejectsWith(store.getRun(tagged), "RESOURCE_DOES_NOT_EXIST", "YAML");
   await rejectsWith(
     store.logMetric(tagged, { key: "m", value: 1, timestamp: 1, step: 0 }),
-    "INTERNAL_ERROR",
+    "RESOURCE_DOES_NOT_EXIST",
   );
 });
 
-fileTest("metric files: a torn last line is ignored, a bad line is INTERNAL_ERROR", async (c) => {
-  const id = (await c.store.createRun({})).info.runId;
-  const mdir = join(c.root, "0", id, "metrics");
-  Deno.writeTextFileSync(join(mdir, "torn"), "1 0.5 0\n2 0.7 1\n3 0.9");
-  Deno.writeTextFileSync(join(mdir, "empty"), "");
-  const run = await c.store.getRun(id);
-  assert.deepEqual(run.data.metrics.map((m) => [m.key, m.value]), [["torn", 0.7]]);
-  assert.equal((await c.store.getMetricHistory(id, "torn")).items.length, 2);
-  // The torn line completes: the cache reads only the appended bytes and sees it.
-  Deno.writeTextFileSync(join(mdir, "torn"), " 2\n", { append: true });
-  assert.equal((await c.store.getRun(id)).data.metrics.find((m) => m.key === "torn")?.value, 0.9);
-  for (const [name, text] of [["four", "1 2 3 4\n"], ["word", "1 abc 0\n"]]) {
-    Deno.writeTextFileSync(join(mdir, name), text);
-    await rejectsWith(c.store.getRun(id), "INTERNAL_ERROR", `Metric '${name}' is malformed`);
-    await rejectsWith(c.store.getMetricHistory(id, name), "INTERNAL_ERROR", "is malformed");
-    Deno.removeSync(join(mdir, name));
-  }
-});
+fileTest(
+  "metric files: a torn last line is ignored, a bad line skipped with a warning",
+  async (c) => {
+    const id = (await c.store.createRun({})).info.runId;
+    const mdir = join(c.root, "0", id, "metrics");
+    Deno.writeTextFileSync(join(mdir, "torn"), "1 0.5 0\n2 0.7 1\n3 0.9");
+    Deno.writeTextFileSync(join(mdir, "empty"), "");
+    const run = await c.store.getRun(id);
+    assert.deepEqual(run.data.metrics.map((m) => [m.key, m.value]), [["torn", 0.7]]);
+    assert.equal((await c.store.getMetricHistory(id, "torn")).items.length, 2);
+    // The torn line completes: the cache reads only the appended bytes and sees it.
+    Deno.writeTextFileSync(join(mdir, "torn"), " 2\n", { append: true });
+    assert.equal((await c.store.getRun(id)).data.metrics.find((m) => m.key === "torn")?.value, 0.9);
+    for (const [name, text] of [["four", "1 2 3 4\n"], ["word", "1 abc 0\n"]]) {
+      Deno.writeTextFileSync(join(mdir, name), `5 1.5 0\n${text}6 2.5 1\n${text}`);
+      const before = c.warnings.length;
+      const got = (await c.store.getRun(id)).data.metrics.find((m) => m.key === name);
+      assert.deepEqual([got?.value, got?.step], [2.5, 1]);
+      const all = (await c.store.getMetricHistory(id, name)).items.map((m) => m.value);
+      assert.deepEqual(all, [1.5, 2.5]);
+      const pages = [];
+      let pageToken: string | undefined;
+      do {
+        const p = await c.store.getMetricHistory(id, name, { maxResults: 1, pageToken });
+        pages.push(...p.items.map((m) => m.value));
+        pageToken = p.nextPageToken;
+      } while (pageToken);
+      assert.deepEqual(pages, [1.5, 2.5], "pages skip the bad lines too");
+      const mine = c.warnings.slice(before);
+      assert.equal(mine.length, 1, mine.join("\n"));
+      assert.ok(mine[0].includes(`"0/${id}/metrics/${name}"`), mine[0]);
+      Deno.removeSync(join(mdir, name));
+    }
+  },
+);
 
 fileTest("symlinks out of the root are never followed", async (c) => {
   const outside = join(c.dir, "outside");

@@ -135,6 +135,8 @@ Deno.test("mlt run docker_env: no engine answers → a clear error and no run", 
     "bad-image/MLproject": "docker_env: {image: '--privileged'}\n" + EP,
     "bad-volume/MLproject": "docker_env: {image: alpine, volumes: ['~/x:/x']}\n" + EP,
     "bad-env/MLproject": "docker_env: {image: alpine, environment: [[A-B, x]]}\n" + EP,
+    "host-root/MLproject": "docker_env: {image: alpine, volumes: ['/:/host']}\n" + EP,
+    "host-home/MLproject": "docker_env: {image: alpine, volumes: ['../..:/up:ro']}\n" + EP,
   });
   const realDocker = pathWithoutDocker() !== Deno.env.get("PATH");
   const cases: [Record<string, string>, RegExp][] = [
@@ -174,6 +176,14 @@ Deno.test("mlt run docker_env: no engine answers → a clear error and no run", 
       ["bad-image", /docker_env\.image "--privileged" is not an image reference/],
       ["bad-volume", /docker_env\.volumes entry "~\/x:\/x" starts with "~"/],
       ["bad-env", /docker_env\.environment name "A-B" is not a variable name/],
+      [
+        "host-root",
+        /volumes entry "\/:\/host" mounts the host path "\/", which is outside the project.*--allow-docker-volumes/,
+      ],
+      [
+        "host-home",
+        /volumes entry "\.\.\/\.\.:\/up:ro" mounts the host path ".*", which is outside/,
+      ],
     ] as const
   ) {
     const r = await mltRun(dir, [`${proj}#${sub}`], fake);
@@ -182,6 +192,24 @@ Deno.test("mlt run docker_env: no engine answers → a clear error and no run", 
   }
   assert.equal(await exists(join(dir, "docker.calls")), false, "docker was called");
   assert.deepEqual(await runsIn(dir), []);
+});
+
+Deno.test("mlt run docker_env --allow-docker-volumes: host paths outside the project are mounted", async () => {
+  const { dir, proj } = await project({
+    MLproject: "docker_env: {image: alpine, volumes: ['/etc:/host-etc:ro']}\n" +
+      "entry_points: {main: {command: echo ran}}\n",
+  });
+  const fake = await fakeDocker(dir);
+  const refused = await mltRun(dir, [proj], fake);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /--allow-docker-volumes/);
+  assert.equal(await exists(join(dir, "run.argv")), false);
+  const r = await mltRun(dir, [proj, "--allow-docker-volumes"], fake);
+  assert.equal(r.code, 0, r.stderr);
+  const argv = (await Deno.readTextFile(join(dir, "run.argv"))).split("\0");
+  const at = argv.indexOf("/etc:/host-etc:ro");
+  assert.ok(at > 0 && argv[at - 1] === "-v", argv.join(" "));
+  assert.equal((await runsIn(dir)).length, 1);
 });
 
 Deno.test("mlt run docker_env: the image runs with the project, volumes, variables and run", async () => {

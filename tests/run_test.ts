@@ -11,6 +11,7 @@ import {
   MAIN,
   mltRun,
   onlyRun,
+  output,
   paramsOf,
   project,
   type Result,
@@ -80,6 +81,28 @@ Deno.test("mlt run: shell metacharacters in values reach the program literally",
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Parameter "b" must be a float/);
   assert.equal(await exists(canary), false);
+});
+
+Deno.test("mlt run: a {param} inside quotes is quoted for its context; backticks refused", async () => {
+  const { dir, proj } = await project({
+    MLproject: "entry_points:\n" +
+      "  main:\n    parameters: {msg: string, who: string}\n" +
+      `    command: echo "MSG={msg}" 'WHO={who}' > out.txt\n` +
+      "  old:\n    parameters: {msg: string}\n    command: echo `echo {msg}`\n",
+  });
+  const canary = join(dir, "pwn");
+  const msg = `$(touch ${canary})\`touch ${canary}\`"; touch ${canary}; "`;
+  const who = `'; touch ${canary}; '`;
+  const r = await mltRun(dir, [proj, "-P", `msg=${msg}`, "-P", `who=${who}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await exists(canary), false, "a value was executed");
+  assert.equal(await Deno.readTextFile(join(proj, "out.txt")), `MSG=${msg} WHO=${who}\n`);
+  assert.deepEqual(paramsOf(await onlyRun(dir)), { msg, who });
+  const bad = await mltRun(dir, [proj, "-e", "old", "-P", `msg=${msg}`]);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /placeholder "\{msg\}" is inside backticks; write \$\(…\) instead/);
+  assert.equal(await exists(canary), false);
+  assert.equal((await runsIn(dir)).length, 1, "a refused command creates no run");
 });
 
 Deno.test("mlt run: bad -P input is a usage error (exit 2) and creates no run", async () => {
@@ -280,6 +303,34 @@ Deno.test("mlt run: env files and subdirectories may not leave the project", asy
   assert.equal(ok.code, 0, ok.stderr);
 });
 
+Deno.test("mlt run: a FIFO as an environment or requirements file is refused, not read", async () => {
+  const { dir, proj } = await project({
+    "py/MLproject": "entry_points: {main: {command: echo hi}}\n",
+    "conda/MLproject": "conda_env: env.yaml\nentry_points: {main: {command: echo hi}}\n",
+    "req/MLproject": "entry_points: {main: {command: echo hi}}\n",
+    "req/python_env.yaml": "dependencies:\n  - -r req.txt\n",
+  });
+  for (const f of ["py/python_env.yaml", "conda/env.yaml", "req/req.txt"]) {
+    const out = await new Deno.Command("mkfifo", { args: [join(proj, f)] }).output();
+    assert.equal(out.code, 0, "mkfifo");
+  }
+  const cases: [string, RegExp][] = [
+    ["py", /python_env file ".*python_env\.yaml": it is not a regular file/],
+    ["conda", /conda_env file ".*env\.yaml": it is not a regular file/],
+    ["req", /requirements file ".*req\.txt": it is not a regular file/],
+  ];
+  for (const [sub, re] of cases) {
+    const child = spawnMlt(dir, [`${proj}#${sub}`]);
+    // Reading a FIFO nobody writes blocks forever: a hang fails the test instead of stalling it.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const r = await output(child);
+    clearTimeout(timer);
+    assert.equal(r.code, 1, `${sub}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  assert.deepEqual(await runsIn(dir), []);
+});
+
 async function sh(cwd: string, script: string): Promise<void> {
   const out = await new Deno.Command("bash", {
     args: ["-ec", script],
@@ -382,6 +433,31 @@ Deno.test("mlt run saves the entry point's output as mlt/stdout.log, cleaned", a
 });
 
 /** `mlt run …` on a pseudo-terminal made by util-linux `script`, as a user at a terminal. */
+Deno.test("mlt run never writes its output log into another run's metadata", async () => {
+  const { dir, proj } = await project({ MLproject: "entry_points: {main: {command: echo hi}}\n" });
+  const store = openStore(join(dir, "mlruns"));
+  const victim = (await store.createRun({})).info.runId;
+  await store.logParam(victim, { key: "p", value: "v" });
+  const exp = await store.createExperiment("evil");
+  await store.close();
+  // A location stored by hand (or by a version of mlt before the check).
+  const meta = join(dir, "mlruns", exp, "meta.yaml");
+  const params = join(dir, "mlruns", "0", victim, "params");
+  await Deno.writeTextFile(
+    meta,
+    (await Deno.readTextFile(meta)).replace(
+      /^artifact_location: .*$/m,
+      `artifact_location: ${params}`,
+    ),
+  );
+  const r = await mltRun(dir, [proj, "--experiment-id", exp]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /=== Not saving mlt\/stdout\.log: the run's artifact location .*metadata/);
+  const left = [];
+  for await (const e of Deno.readDir(params)) left.push(e.name);
+  assert.deepEqual(left, ["p"], "nothing was written among the victim's params");
+});
+
 function spawnMltOnTty(cwd: string, args: string[]) {
   const cmd = ["exec", Deno.execPath(), "run", "-A", MAIN, "run", ...args]
     .map((a) => a === "exec" ? a : `'${a.replaceAll("'", `'"'"'`)}'`).join(" ");

@@ -48,6 +48,48 @@ function tagOf(run: Run, key: string): string | undefined {
   return run.data.tags.find((t) => t.key === key)?.value;
 }
 
+/** A lone UTF-16 surrogate: not text, and MLflow's YAML reader rejects its `\uD800` escape. */
+export const LONE = "a\uD800b";
+
+/** Every write that stores client text, each given a lone surrogate: `[what, attempt]`. */
+export function loneSurrogateWrites(
+  s: TrackingStore,
+  expId: string,
+  runId: string,
+): [string, () => Promise<unknown>][] {
+  const ds = { name: "d", digest: "1", sourceType: "local", source: "{}" };
+  return [
+    ["experiment name", () => s.createExperiment(`x${LONE}`)],
+    ["experiment name (\uDC00 first)", () => s.createExperiment("\uDC00x")],
+    [
+      "experiment tag value",
+      () => s.createExperiment("t1", undefined, [{ key: "k", value: LONE }]),
+    ],
+    ["artifact location", () => s.createExperiment("t2", `/tmp/${LONE}`)],
+    ["rename", () => s.renameExperiment(expId, LONE)],
+    ["set experiment tag", () => s.setExperimentTag(expId, { key: "k", value: LONE })],
+    ["run name", () => s.createRun({ experimentId: expId, runName: LONE })],
+    [
+      "run name tag",
+      () => s.createRun({ experimentId: expId, tags: [{ key: "mlflow.runName", value: LONE }] }),
+    ],
+    ["user id", () => s.createRun({ experimentId: expId, userId: LONE })],
+    ["update run name", () => s.updateRun({ runId, runName: LONE })],
+    ["param value", () => s.logParam(runId, { key: "p", value: LONE })],
+    ["param key", () => s.logParam(runId, { key: LONE, value: "v" })],
+    ["metric key", () => s.logMetric(runId, metric(LONE, 1))],
+    ["tag value", () => s.setTag(runId, { key: "t", value: LONE })],
+    ["batch tag", () => s.logBatch(runId, { tags: [{ key: "t", value: LONE }] })],
+    ["dataset name", () => s.logInputs(runId, [{ tags: [], dataset: { ...ds, name: LONE } }])],
+    ["dataset source", () => s.logInputs(runId, [{ tags: [], dataset: { ...ds, source: LONE } }])],
+    [
+      "input tag",
+      () =>
+        s.logInputs(runId, [{ tags: [{ key: "mlflow.data.context", value: LONE }], dataset: ds }]),
+    ],
+  ];
+}
+
 /** Registers the contract's Deno tests for one store; `skip` maps test names to reasons. */
 export function storeContract(
   name: string,
@@ -582,6 +624,24 @@ export function storeContract(
       s.logInputs(id, [{ tags: [], dataset: { ...input.dataset, digest: "x".repeat(37) } }]),
       "INVALID_PARAMETER_VALUE",
     );
+  });
+
+  test("text with a lone UTF-16 surrogate is refused, and nothing is written", async (s) => {
+    const e = await s.createExperiment("lone");
+    const id = (await s.createRun({ experimentId: e, runName: "r" })).info.runId;
+    for (const [what, attempt] of loneSurrogateWrites(s, e, id)) {
+      await rejectsWith(attempt().then(() => assert.fail(what)), "INVALID_PARAMETER_VALUE");
+    }
+    const exps = await s.searchExperiments({ viewType: "ALL" });
+    assert.deepEqual(exps.items.map((x) => x.name).sort(), ["Default", "lone"]);
+    const exp = await s.getExperiment(e);
+    assert.deepEqual([exp.name, exp.tags], ["lone", []]);
+    const runs = await s.searchRuns({ experimentIds: [e], viewType: "ALL" });
+    assert.deepEqual(runs.items.map((r) => r.info.runId), [id]);
+    const run = await s.getRun(id);
+    assert.equal(run.info.runName, "r");
+    assert.deepEqual([run.data.params, run.data.metrics, run.inputs.datasetInputs], [[], [], []]);
+    assert.deepEqual(run.data.tags.map((t) => t.value).filter((v) => !v.isWellFormed()), []);
   });
 
   test("deletedRunIds() and hard deletes", async (s) => {

@@ -12,6 +12,7 @@ import { parseRunFilter } from "../src/search/filter.ts";
 import { parseRunOrderBy } from "../src/search/order_by.ts";
 import { decodePageToken, encodePageToken } from "../src/search/page_token.ts";
 import type { TrackingStore } from "../src/store/store.ts";
+import { isRunId } from "../src/validate.ts";
 import { actionRoutes } from "./actions.ts";
 import { ASSET_VERSION, assetResponse } from "./assets.ts";
 import { alignedData, colorAt, parseSmooth, parseXMode, parseYScale } from "./chart.ts";
@@ -219,7 +220,8 @@ export function createUi(opts: UiOptions): Ui {
     const [experiment, experiments, parent] = await Promise.all([
       store.getExperiment(expId),
       allExperiments(store),
-      parentId ? store.getRun(checkRunId(parentId)).catch(() => undefined) : undefined,
+      // A hand-set tag may hold anything: the page then shows the value as text.
+      parentId && isRunId(parentId) ? store.getRun(parentId).catch(() => undefined) : undefined,
     ]);
     // Both slots start loading once the page's head is out; they stream in page order.
     const metrics = async () => h(RunMetrics, { u, run, view, ...await runCharts(run, view) });

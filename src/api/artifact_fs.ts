@@ -65,7 +65,7 @@ export interface OpenArtifact {
 
 /** Opens one file under `root` for download (404 when missing, 400 for a directory). */
 export async function openArtifact(root: string, rel: string): Promise<OpenArtifact> {
-  const canonical = validatePath(rel);
+  const canonical = validatePath(rel, 0);
   if (canonical === "") throw invalidPath();
   const p = (await exists(root)) ? await resolveWithin(root, canonical) : "";
   let info: Deno.FileInfo;
@@ -92,7 +92,7 @@ export async function writeArtifact(
   rel: string,
   chunks: AsyncIterable<Uint8Array>,
 ): Promise<void> {
-  const canonical = validatePath(rel);
+  const canonical = validatePath(rel, 0);
   if (canonical === "") throw invalidPath();
   await Deno.mkdir(root, { recursive: true });
   const target = await resolveWithin(root, canonical);
@@ -136,7 +136,7 @@ export async function writeArtifact(
 
 /** Deletes a file or directory tree under `root`; the root itself cannot be deleted. */
 export async function deleteArtifact(root: string, rel: string): Promise<void> {
-  const canonical = validatePath(rel);
+  const canonical = validatePath(rel, 0);
   if (canonical === "") throw invalidPath();
   if (!(await exists(root))) return;
   const p = await resolveWithin(root, canonical);

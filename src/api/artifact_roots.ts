@@ -3,9 +3,10 @@
  * stored, and maps a stored run artifact URI to a local directory the server may read. Only the
  * artifacts destination and the configured local roots are ever dereferenced; no URL is fetched.
  */
-import { isAbsolute, resolve, sep } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invalidParam, MltError } from "../errors.ts";
+import { checkArtifactDir, metadataConflict, type StoreBounds } from "../store/artifact_guard.ts";
 import { MAX_ARTIFACT_LOCATION_LENGTH } from "../validate.ts";
 import type { ApiContext } from "./context.ts";
 import { invalidPath, validatePath } from "./paths.ts";
@@ -38,6 +39,14 @@ function localPath(uri: string): string | undefined {
   }
 }
 
+/** The server's file store (if any) and artifact roots: what bounds artifact directories. */
+export function storeBounds(ctx: ApiContext): StoreBounds {
+  return {
+    stores: ctx.store.uri.startsWith("file:") ? [fileURLToPath(ctx.store.uri)] : [],
+    artifactRoots: ctx.localArtifactRoots,
+  };
+}
+
 /** Validates an `artifact_location` of `experiments/create`; returns it unchanged. */
 export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
   if (loc.length > MAX_ARTIFACT_LOCATION_LENGTH) {
@@ -63,8 +72,12 @@ export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
       if (!isAbsolute(path) || !inside(ctx.localArtifactRoots, path)) {
         throw badLocation("local artifact locations must lie inside the server's artifact roots");
       }
+      const why = metadataConflict(path, storeBounds(ctx));
+      if (why !== undefined) throw badLocation(why);
     } else if (scheme === "mlflow-artifacts") {
-      validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""));
+      const rel = validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""), 1);
+      const why = metadataConflict(join(ctx.artifactsDestination, rel), storeBounds(ctx));
+      if (why !== undefined) throw badLocation(why);
     }
   } catch (e) {
     if (e instanceof MltError && e.message === "Invalid path") {
@@ -98,7 +111,13 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
         "Artifacts of this run are proxied, but this server runs with --no-serve-artifacts",
       );
     }
-    return { root: ctx.artifactsDestination, rel: validatePath(proxied.replace(/^\/+/, "")) };
+    const rel = validatePath(proxied.replace(/^\/+/, ""), 1);
+    checkArtifactDir(
+      join(ctx.artifactsDestination, rel),
+      storeBounds(ctx),
+      "artifact location of this run",
+    );
+    return { root: ctx.artifactsDestination, rel };
   }
   const path = scheme === undefined || scheme === "file" ? localPath(uri) : undefined;
   if (path === undefined) {
@@ -107,5 +126,6 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
   // A stored pointer outside the allowed roots (a hand-edited meta.yaml) is never followed.
   const root = ctx.localArtifactRoots.find((r) => inside([r], path));
   if (root === undefined) throw invalidPath();
-  return { root, rel: validatePath(path.slice(root.length).replace(/^[\\/]+/, "")) };
+  checkArtifactDir(path, storeBounds(ctx), "artifact location of this run");
+  return { root, rel: validatePath(path.slice(root.length).replace(/^[\\/]+/, ""), 0) };
 }

@@ -2,10 +2,12 @@
  * Artifact endpoints: a run's listing (`artifacts/list`), one-file download (`/get-artifact`),
  * and the `mlflow-artifacts` proxy (GET/PUT/DELETE/list under the artifacts destination).
  */
+import { join } from "node:path";
 import { type Context, Hono } from "hono";
+import { checkArtifactDir } from "../store/artifact_guard.ts";
 import { invalidParam, MltError } from "../errors.ts";
 import { validateRunId } from "../validate.ts";
-import { localArtifacts } from "./artifact_roots.ts";
+import { localArtifacts, storeBounds } from "./artifact_roots.ts";
 import {
   attachmentHeaders,
   deleteArtifact,
@@ -27,7 +29,7 @@ async function download(root: string, rel: string): Promise<Response> {
 export function runArtifactRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
   endpoint(r, ctx, ["GET"], "artifacts/list", async (q) => {
-    const path = q.path !== undefined ? validatePath(q.path) : "";
+    const path = q.path !== undefined ? validatePath(q.path, 0) : "";
     const run = await ctx.store.getRun(validateRunId(q.runId));
     const loc = localArtifacts(run.info.artifactUri, ctx);
     const dir = [loc.rel, path].filter(Boolean).join("/");
@@ -45,7 +47,7 @@ export function runArtifactRoutes(ctx: ApiContext): Hono {
 /** `GET /get-artifact?run_id=…&path=…`: one run artifact as an attachment. */
 export async function getArtifact(c: Context, ctx: ApiContext): Promise<Response> {
   const q = await readRequest(c, ctx, "get-artifact");
-  const path = validatePath(q.path);
+  const path = validatePath(q.path, 0);
   const run = await ctx.store.getRun(validateRunId(q.runId));
   const loc = localArtifacts(run.info.artifactUri, ctx);
   return await download(loc.root, [loc.rel, path].filter(Boolean).join("/"));
@@ -56,6 +58,14 @@ function rawArtifactPath(c: Context): string {
   const path = new URL(c.req.url).pathname;
   const at = path.indexOf("/artifacts/");
   return at < 0 ? "" : path.slice(at + "/artifacts/".length);
+}
+
+// A proxy path to write or delete; never inside a tracking store's metadata (a destination
+// that holds a file store, such as `--artifacts-destination ./mlruns`, holds its runs too).
+function proxyWritePath(c: Context, ctx: ApiContext): string {
+  const rel = validatePath(rawArtifactPath(c), 1);
+  checkArtifactDir(join(ctx.artifactsDestination, rel), storeBounds(ctx), "artifact path");
+  return rel;
 }
 
 /** The `mlflow-artifacts` proxy routes (mounted under both API prefixes). */
@@ -75,26 +85,26 @@ export function proxyRoutes(ctx: ApiContext): Hono {
 
   r.get("/artifacts", async (c) => {
     const q = await readRequest(c, ctx, "mlflow-artifacts/list");
-    const path = q.path !== undefined ? validatePath(q.path) : "";
+    const path = q.path !== undefined ? validatePath(q.path, 0) : "";
     const entries = await listArtifacts(dest, path);
     // Basenames only, as MLflow's proxy answers.
     return jsonResponse(
       message({ files: entries.map((e) => encodeFileInfo(e.name, e.isDir, e.size)) }),
     );
   });
-  r.get("/artifacts/*", async (c) => await download(dest, validatePath(rawArtifactPath(c))));
+  r.get("/artifacts/*", async (c) => await download(dest, validatePath(rawArtifactPath(c), 1)));
   r.put("/artifacts/*", async (c) => {
-    const rel = validatePath(rawArtifactPath(c));
+    const rel = proxyWritePath(c, ctx);
     checkDeclaredLength(c.req.raw, ctx.maxArtifactBytes);
     await writeArtifact(dest, rel, cappedChunks(c.req.raw, ctx.maxArtifactBytes));
     return jsonResponse({});
   });
   r.delete("/artifacts/*", async (c) => {
-    await deleteArtifact(dest, validatePath(rawArtifactPath(c)));
+    await deleteArtifact(dest, proxyWritePath(c, ctx));
     return jsonResponse({});
   });
   r.post("/mpu/*", (c) => {
-    validatePath(c.req.path.replace(/^.*?\/mpu\/(create|complete|abort)\/?/, ""));
+    validatePath(c.req.path.replace(/^.*?\/mpu\/(create|complete|abort)\/?/, ""), 0);
     throw new MltError(
       "NOT_IMPLEMENTED",
       "Multipart upload is not supported for a local artifacts destination",
@@ -132,7 +142,7 @@ export function uploadArtifactRoutes(ctx: ApiContext): Hono {
     if (!runId) throw invalidParam("Request must specify run_uuid.");
     const raw = query.get("path");
     if (!raw) throw invalidParam("Request must specify path.");
-    const path = validatePath(raw);
+    const path = validatePath(raw, 0);
     if (path === "") throw invalidParam("Request must specify path.");
     const cap = Math.min(MAX_UI_UPLOAD_BYTES, ctx.maxArtifactBytes);
     checkDeclaredLength(c.req.raw, cap);

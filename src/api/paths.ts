@@ -1,7 +1,8 @@
 /**
  * The one validator for client-supplied paths (artifact paths, stored artifact pointers):
- * decode to a fixed point, refuse anything that could leave the root, resolve symlinks and check
- * containment. Callers use only the canonical value it returns.
+ * decode exactly once where the path arrives encoded, refuse anything that could leave the root
+ * (now or after any further decoding), resolve symlinks and check containment. Callers use only
+ * the canonical value it returns.
  */
 import { join, sep } from "node:path";
 import { MltError } from "../errors.ts";
@@ -12,11 +13,13 @@ export function invalidPath(): MltError {
 }
 
 // Decodes every well-formed %XX run; malformed escapes stay as they are (like urllib's unquote).
-function percentDecode(s: string): string {
+// Runs that are not UTF-8 throw `invalidPath()`, or stay as they are when `lenient`.
+function percentDecode(s: string, lenient = false): string {
   return s.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
     try {
       return decodeURIComponent(run);
     } catch {
+      if (lenient) return run;
       throw invalidPath(); // not UTF-8
     }
   });
@@ -26,28 +29,32 @@ function percentDecode(s: string): string {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DRIVE = /^[a-zA-Z]:/;
 
+function isUnsafe(s: string): boolean {
+  return CONTROL.test(s) || s.includes("\\") || s.includes("#") || s.includes(";") ||
+    DRIVE.test(s) || /^file:/i.test(s) || s.startsWith("/") || s.startsWith("~") ||
+    s.split("/").includes("..");
+}
+
 /**
  * Returns the canonical relative form of a client path ("" for the root), or throws 400
- * "Invalid path". Refuses NUL and control characters, `\`, drive letters, `#`, `;`, URIs,
- * absolute paths and any `..` segment, after decoding percent escapes until nothing changes.
+ * "Invalid path". `raw` is decoded exactly `decodes` times: 1 for a raw URL path or a URI, 0 for
+ * a value that arrived decoded (a query parameter, a JSON field, a file name), so a file named
+ * `a%20b.txt` keeps its name. Refuses NUL and control characters, `\`, drive letters, `#`, `;`,
+ * URIs, absolute paths and any `..` segment, in the value and in what any number of further
+ * decodings would make of it.
  */
-export function validatePath(raw: string): string {
-  let s = raw;
+export function validatePath(raw: string, decodes: 0 | 1): string {
+  const s = decodes === 1 ? percentDecode(raw) : raw;
+  let further = s;
   for (let i = 0;; i++) {
-    const next = percentDecode(s);
-    if (next === s) break;
+    if (isUnsafe(further)) throw invalidPath();
+    const next = percentDecode(further, true);
+    if (next === further) break;
     if (i > 8) throw invalidPath(); // nested more deeply than any honest client encodes
-    s = next;
-  }
-  if (
-    CONTROL.test(s) || s.includes("\\") || s.includes("#") || s.includes(";") ||
-    DRIVE.test(s) || /^file:/i.test(s) || s.startsWith("/") || s.startsWith("~")
-  ) {
-    throw invalidPath();
+    further = next;
   }
   const parts: string[] = [];
   for (const seg of s.split("/")) {
-    if (seg === "..") throw invalidPath();
     if (seg === "" || seg === ".") continue;
     parts.push(seg);
   }
@@ -73,7 +80,7 @@ async function lstatOrNull(p: string): Promise<Deno.FileInfo | null> {
  * dangling links. Components that do not exist yet are appended unresolved (they hold no links).
  */
 export async function resolveWithin(root: string, rel: string): Promise<string> {
-  const canonical = validatePath(rel);
+  const canonical = validatePath(rel, 0);
   const realRoot = await Deno.realPath(root);
   let current = realRoot;
   const segs = canonical === "" ? [] : canonical.split("/");

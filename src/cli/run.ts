@@ -56,6 +56,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
         "(automatic for stores the Python client cannot open; env MLT_RUN_SERVE_TRACKING=1)",
     )
     .option(
+      "--allow-docker-volumes",
+      "let docker_env.volumes mount host paths outside the project (such as / or $HOME)",
+    )
+    .option(
       "--no-save-output",
       "do not save the entry point's output as the artifact mlt/stdout.log",
     )
@@ -118,6 +122,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           terminal: Deno.stdout.isTerminal() && Deno.stderr.isTerminal(),
           stdinTerminal: Deno.stdin.isTerminal(),
           saveOutput: opts.saveOutput !== false,
+          allowDockerVolumes: opts.allowDockerVolumes === true,
           envRoot: ctx.env("MLT_ENV_ROOT") || (mltHome(ctx) && `${mltHome(ctx)}/envs`),
           viewHint: (experimentId, runId) =>
             viewHint(ctx, (opts.trackingUri as string) || ctx.env("MLFLOW_TRACKING_URI"), {

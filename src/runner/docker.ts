@@ -9,6 +9,7 @@
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MltError } from "../errors.ts";
+import { realPathOf } from "../store/artifact_guard.ts";
 import { posixNormpath } from "../validate.ts";
 import { runStep, which } from "./env_cache.ts";
 import type { DeclaredEnv } from "./spec.ts";
@@ -120,6 +121,32 @@ export function volumeArg(spec: string, projectDir: string): string {
     throw bad(`has an unknown mode "${mode}"`);
   }
   return [source, container(target), ...(mode === undefined ? [] : [mode])].join(":");
+}
+
+/**
+ * Refuses volumes whose host path (after following links) lies outside the project: mounting `/`,
+ * `/etc` or a home directory gives the image the host's files. `specs` are the MLproject's
+ * entries, `args` their `volumeArg` values. Reads the file system (links).
+ */
+export function checkVolumeSources(
+  specs: readonly string[],
+  args: readonly string[],
+  projectDir: string,
+): void {
+  const project = realPathOf(projectDir);
+  for (const [i, arg] of args.entries()) {
+    const source = arg.split(":")[0];
+    if (!arg.includes(":") || !source.startsWith("/")) continue; // anonymous or named volume
+    const real = realPathOf(source);
+    if (real === project || real.startsWith(project.endsWith("/") ? project : project + "/")) {
+      continue;
+    }
+    throw invalid(
+      `docker_env.volumes entry "${specs[i]}" mounts the host path "${real}", which is outside ` +
+        "the project: the container could read and change it. Mount a folder of the project, " +
+        "a named volume, or pass --allow-docker-volumes to allow host paths",
+    );
+  }
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -291,6 +318,8 @@ export interface DockerSetup {
 export interface DockerSetupOptions {
   declared: DockerDecl;
   projectDir: string;
+  /** `--allow-docker-volumes`: volumes may mount host paths outside the project. */
+  allowHostVolumes?: boolean;
   /** The user's environment: PATH finds docker; DOCKER_HOST and friends reach the engine. */
   env: Record<string, string>;
   log: (line: string) => void;
@@ -301,6 +330,7 @@ export interface DockerSetupOptions {
 export async function setUpDocker(o: DockerSetupOptions): Promise<DockerSetup> {
   const image = checkImage(o.declared.image);
   const volumes = o.declared.volumes.map((v) => volumeArg(v, o.projectDir));
+  if (!o.allowHostVolumes) checkVolumeSources(o.declared.volumes, volumes, o.projectDir);
   const env = environmentArgs(o.declared.environment, o.env);
   if (env.ignored.length) {
     o.log(

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   checkDockerEngine,
   checkImage,
+  checkVolumeSources,
   containerPath,
   dockerRunArgs,
   type DockerRunOptions,
@@ -343,5 +344,70 @@ Deno.test("checkDockerEngine(): a clear error unless `docker info` answers in ti
     } finally {
       fake.cleanup();
     }
+  }
+});
+
+Deno.test("checkVolumeSources(): host paths outside the project are refused, links followed", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-volumes-" }));
+  try {
+    const proj = `${dir}/proj`;
+    await Deno.mkdir(`${proj}/data`, { recursive: true });
+    await Deno.symlink("/", `${proj}/root-link`);
+    await Deno.symlink(`${proj}/data`, `${proj}/data-link`);
+    const home = Deno.env.get("HOME") ?? "/root";
+    const check = (spec: string) => checkVolumeSources([spec], [volumeArg(spec, proj)], proj);
+    for (
+      const spec of [
+        "/:/host",
+        "/etc:/etc:ro",
+        "/root:/r",
+        `${home}:/home`,
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "../:/up",
+        `${dir}:/parent`,
+        "./root-link:/x",
+        "./root-link/etc:/x",
+        `${proj}/../other:/o`,
+      ]
+    ) {
+      assert.throws(
+        () => check(spec),
+        (e) =>
+          e instanceof Error &&
+          e.message.includes(`docker_env.volumes entry "${spec}" mounts the host path`) &&
+          e.message.includes("--allow-docker-volumes"),
+        spec,
+      );
+    }
+    for (
+      const spec of [
+        "./data:/data:ro",
+        "data:/d",
+        "./data-link:/d",
+        `${proj}/data:/d`,
+        `${proj}:/p`,
+        "./not-yet/there:/n",
+        "named-cache:/cache",
+        "/anonymous",
+      ]
+    ) check(spec);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkVolumeSources(): a dangling link is judged by where it points", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-volumes-" }));
+  try {
+    await Deno.mkdir(`${dir}/proj`);
+    await Deno.symlink(`${dir}/outside/new`, `${dir}/proj/dangling`);
+    await Deno.symlink(`${dir}/proj/later`, `${dir}/proj/inside-dangling`);
+    const check = (spec: string) =>
+      checkVolumeSources([spec], [volumeArg(spec, `${dir}/proj`)], `${dir}/proj`);
+    assert.throws(() => check("./dangling:/d"), /outside the project/);
+    assert.throws(() => check("./dangling/sub:/d"), /outside the project/);
+    check("./inside-dangling:/d");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -9,7 +9,7 @@ import { MltError } from "../errors.ts";
 import { type DockerSetup, setUpDocker } from "./docker.ts";
 import { cachedEnv, probe, runStep, sha256Hex, which } from "./env_cache.ts";
 import type { EnvManager } from "./env.ts";
-import { containedPath } from "./project.ts";
+import { containedPath, readProjectFile } from "./project.ts";
 import {
   majorMinor,
   parsePythonEnv,
@@ -44,6 +44,8 @@ export interface EnvSetup {
   log: (line: string) => void;
   /** How long `docker info` may take (default 10 s). */
   dockerInfoTimeoutMs?: number;
+  /** `--allow-docker-volumes`: docker_env volumes may mount host paths outside the project. */
+  allowDockerVolumes?: boolean;
 }
 
 const NONE: Activation = { prefix: [], env: {} };
@@ -61,6 +63,7 @@ export async function setUpEnvironment(s: EnvSetup): Promise<Activation> {
       env: s.env,
       log: s.log,
       infoTimeoutMs: s.dockerInfoTimeoutMs,
+      allowHostVolumes: s.allowDockerVolumes,
     });
     return { prefix: [], env: {}, docker };
   }
@@ -86,7 +89,7 @@ type Interpreter =
   | { kind: "uv"; uv: string; python: string };
 
 async function pythonEnv(s: EnvSetup, root: string, manager: "virtualenv" | "uv") {
-  const fileText = s.envFile ? await Deno.readTextFile(s.envFile) : "";
+  const fileText = s.envFile ? await readProjectFile(s.envFile, "python_env file") : "";
   const rel = s.envFile ? relative(s.projectDir, s.envFile) : "python_env.yaml";
   const spec = s.envFile
     ? parsePythonEnv(fileText, s.envFile)
@@ -114,7 +117,7 @@ async function pythonEnv(s: EnvSetup, root: string, manager: "virtualenv" | "uv"
         continue;
       }
       const abs = await containedPath(s.projectDir, ref.file, `requirements file`);
-      included[ref.file] = await Deno.readTextFile(abs);
+      included[ref.file] = await readProjectFile(abs, "requirements file");
       out.push(`${ref.flag} ${abs}`);
     }
     return out;
@@ -220,7 +223,7 @@ async function condaEnv(s: EnvSetup, root: string): Promise<Activation> {
     );
   }
   const [tool, bin] = found;
-  const text = await Deno.readTextFile(s.envFile);
+  const text = await readProjectFile(s.envFile, "conda_env file");
   const key = await sha256Hex(JSON.stringify({ tool, text }));
   const file = s.envFile;
   const dir = await cachedEnv(

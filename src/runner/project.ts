@@ -63,14 +63,7 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
   let spec: ProjectSpec = { entryPoints: [], env: { kind: "none" } };
   if (mlproject) {
     const path = await containedPath(root, mlproject, "MLproject file");
-    const info = await Deno.stat(path);
-    if (!info.isFile) throw fail(`Cannot parse MLproject "${path}": not a regular file`);
-    if (info.size > MAX_MLPROJECT_BYTES) {
-      throw fail(
-        `Cannot parse MLproject "${path}": the file is larger than ${MAX_MLPROJECT_BYTES} bytes`,
-      );
-    }
-    spec = parseMlproject(await Deno.readTextFile(path), path);
+    spec = parseMlproject(await readProjectFile(path, "MLproject", "parse"), path);
   }
   let env = spec.env;
   let envFile: string | undefined;
@@ -93,7 +86,33 @@ export async function loadProject(dir: string): Promise<LoadedProject> {
   // Python scripts first: the usual thing to run in a folder without an MLproject.
   const py = (n: string) => n.endsWith(".py") ? 0 : 1;
   scripts.sort((a, b) => py(a) - py(b) || (a < b ? -1 : 1));
+  // Checked now, before any run exists: a FIFO here would block `mlt run` forever.
+  if (envFile) await regularFile(envFile, `${env.kind} file`, "read");
   return { dir: root, spec, env, envFile, mlproject, scripts };
+}
+
+async function regularFile(path: string, what: string, verb: string): Promise<void> {
+  const info = await Deno.stat(path);
+  if (!info.isFile) {
+    throw fail(
+      `Cannot ${verb} ${what} "${path}": it is not a regular file (a FIFO or a device would ` +
+        "block mlt run)",
+    );
+  }
+  if (info.size > MAX_MLPROJECT_BYTES) {
+    throw fail(
+      `Cannot ${verb} ${what} "${path}": the file is larger than ${MAX_MLPROJECT_BYTES} bytes`,
+    );
+  }
+}
+
+/**
+ * Reads a text file of the project (MLproject, environment and requirement files): a regular
+ * file of at most MAX_MLPROJECT_BYTES, else a clear error.
+ */
+export async function readProjectFile(path: string, what: string, verb = "read"): Promise<string> {
+  await regularFile(path, what, verb);
+  return await Deno.readTextFile(path);
 }
 
 /** The project directory for `#subdir` inside `root`; the subdirectory must stay inside. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { MltError } from "../errors.ts";
 import type { RunStatus, Tag } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
+import { metadataConflict } from "../store/artifact_guard.ts";
 import { localArtifactDir, STDOUT_LOG } from "./artifact_dir.ts";
 import { renderCommand } from "./command.ts";
 import {
@@ -81,6 +82,8 @@ export interface RunRequest {
   stdinTerminal?: boolean;
   /** How long `docker info` may take before a docker_env project is refused (default 10 s). */
   dockerInfoTimeoutMs?: number;
+  /** Let docker_env volumes mount host paths outside the project (`--allow-docker-volumes`). */
+  allowDockerVolumes?: boolean;
   /** Save the entry point's output as the run artifact `mlt/stdout.log` (default true). */
   saveOutput?: boolean;
   /** Where virtualenvs and conda environments are cached (`~/.mlt/envs`). */
@@ -202,6 +205,7 @@ async function prepare(req: RunRequest): Promise<Prepared> {
       env: req.env,
       log: req.log,
       dockerInfoTimeoutMs: req.dockerInfoTimeoutMs,
+      allowDockerVolumes: req.allowDockerVolumes,
     });
     return {
       dir: project.dir,
@@ -395,7 +399,12 @@ async function dockerChild(
 ): Promise<ChildSpec> {
   const docker = p.activation.docker!;
   const artifactUri = (await req.store.getRun(run.runId)).info.artifactUri ?? "";
-  const artifactDir = localArtifactDir(artifactUri, req.cwd);
+  let artifactDir = localArtifactDir(artifactUri, req.cwd);
+  const why = artifactDir === undefined ? undefined : metadataConflict(artifactDir);
+  if (why !== undefined) {
+    req.log(`=== Not mounting the run's artifact location "${artifactUri}": ${why} ===`);
+    artifactDir = undefined;
+  }
   // A missing mount source would be created by the engine, owned by root.
   if (artifactDir !== undefined) await Deno.mkdir(artifactDir, { recursive: true });
   const access = trackingAccess(run.trackingUri, artifactDir);
@@ -440,6 +449,11 @@ async function outputMode(req: RunRequest, runId: string): Promise<Output> {
       `=== Not saving ${STDOUT_LOG}: the run's artifact location "${artifactUri}" is not a ` +
         `local directory ===`,
     );
+    return inherit;
+  }
+  const why = metadataConflict(dir);
+  if (why !== undefined) {
+    req.log(`=== Not saving ${STDOUT_LOG}: the run's artifact location ${why} ===`);
     return inherit;
   }
   // Only util-linux's `script` takes the flags process.ts gives it; the BSD one (macOS) does not.

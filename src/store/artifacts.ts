@@ -3,15 +3,15 @@
  * `file:` URIs) are read and written directly; `mlflow-artifacts:` locations go through a tracking
  * server's proxy (rest/artifacts_http.ts). Used by the TS client and the artifacts and gc commands.
  */
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { invalidParam, MltError, notFound } from "../errors.ts";
+import { checkArtifactDir, localArtifactDir } from "./artifact_guard.ts";
 import { checkArtifactPath } from "./artifact_path.ts";
 import { HttpArtifactRepo, ServerRunArtifactRepo } from "./rest/artifacts_http.ts";
 import { HttpTransport } from "./rest/rest_http.ts";
 import type { HttpStoreOptions } from "./store.ts";
 
-export { checkArtifactPath };
+export { checkArtifactPath, localArtifactDir };
 
 /** One entry of a listing; `path` is relative to the repository root. */
 export interface ArtifactEntry {
@@ -47,19 +47,6 @@ export interface ArtifactRepoOptions {
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/;
 
-/** The local directory of a plain path or `file:` URI; undefined for other schemes. */
-export function localArtifactDir(uri: string): string | undefined {
-  const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
-  if (scheme === undefined) return resolve(uri);
-  if (scheme !== "file") return undefined;
-  if (!uri.startsWith("file://")) return resolve(decodeURIComponent(uri.slice(5)));
-  try {
-    return fileURLToPath(uri);
-  } catch (e) {
-    throw invalidParam(`Invalid file URI "${uri}": ${(e as Error).message}`);
-  }
-}
-
 /** Opens the repository of an artifact URI (a run's `artifactUri` or an experiment location). */
 export function openArtifactRepo(uri: string, opts: ArtifactRepoOptions = {}): ArtifactRepo {
   const remote = opts.trackingUri !== undefined && /^https?:/i.test(opts.trackingUri);
@@ -73,6 +60,8 @@ export function openArtifactRepo(uri: string, opts: ArtifactRepoOptions = {}): A
         opts.runId,
       );
     }
+    // A location inside a tracking store's metadata (a hand-edited or pre-check meta.yaml).
+    checkArtifactDir(local);
     return new LocalArtifactRepo(uri, local);
   }
   const scheme = SCHEME.exec(uri)![1].toLowerCase();

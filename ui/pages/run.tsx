@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren, VNode } from "preact";
 import { type Experiment, type Run, TAG } from "../../src/model.ts";
+import { isRunId } from "../../src/validate.ts";
 import { Artifacts, type ArtifactsProps } from "../components/artifacts.tsx";
 import { ChartControls, type ChartView } from "../components/chart_controls.tsx";
 import { ChartCard, type ChartItem } from "../components/chart.tsx";
@@ -125,9 +126,13 @@ function Overview(
           <Kv k="Environment">{tagValue(run, TAG.projectEnv) ?? ""}</Kv>
           {parentId !== undefined && (
             <Kv k="Parent run">
-              <a href={u.run(parent?.info.experimentId ?? i.experimentId, parentId)}>
-                {parent ? runLabel(parent) : parentId}
-              </a>
+              {parent || isRunId(parentId)
+                ? (
+                  <a href={u.run(parent?.info.experimentId ?? i.experimentId, parentId)}>
+                    {parent ? runLabel(parent) : parentId}
+                  </a>
+                )
+                : <span class="mono">{parentId} (not a run id)</span>}
             </Kv>
           )}
           <Kv k="Artifact URI">

@@ -6,12 +6,14 @@
  */
 import { join } from "node:path";
 import type { Metric } from "../../model.ts";
+import type { OnBadLine } from "./format.ts";
 import { foldLatest } from "./metric_scan.ts";
-import { listDir, readBytesFrom, readText, sameSig, type Sig, sig } from "./file_io.ts";
+import { listDir, readBytes, readBytesFrom, sameSig, type Sig, sig } from "./file_io.ts";
 
 // A signature whose mtime is this close to the time it was read may hide a later change made in
 // the same timestamp tick (coarse kernel clocks), so such entries are re-read next time.
 const RACY_MS = 1500;
+const STRICT = new TextDecoder("utf-8", { fatal: true });
 
 interface Entry<T> {
   sig: Sig;
@@ -36,8 +38,25 @@ export class FileCache {
   #walks = new Map<string, { listing: Deno.DirEntry[]; files: readonly string[] }>();
   #now: () => number;
 
+  /**
+   * Told about odd files: `lossy` ones are not valid UTF-8 (their text then holds U+FFFD),
+   * `special` ones (FIFOs, devices, sockets) are skipped without being read.
+   */
+  onOdd: (path: string, kind: "lossy" | "special") => void = () => {};
+
   constructor(now: () => number = Date.now) {
     this.#now = now;
+  }
+
+  #readText(path: string): string | undefined {
+    const bytes = readBytes(path);
+    if (bytes === undefined) return undefined;
+    try {
+      return STRICT.decode(bytes);
+    } catch {
+      this.onOdd(path, "lossy");
+      return new TextDecoder().decode(bytes);
+    }
   }
 
   #trusted(s: Sig): boolean {
@@ -59,7 +78,7 @@ export class FileCache {
       if (hit.error !== undefined) throw hit.error;
       return hit.value as T;
     }
-    const text = readText(path);
+    const text = this.#readText(path);
     if (text === undefined) {
       this.#files.delete(path);
       return undefined;
@@ -122,6 +141,7 @@ export class FileCache {
         flat = false;
         out.push(...this.walk(join(dir, e.name), rel));
       } else if (e.isFile) out.push(rel);
+      else if (!e.isSymlink) this.onOdd(join(dir, e.name), "special");
     }
     // Nested keys are listed through sub-directories the memo does not track: walk them anew.
     if (!prefix) {
@@ -131,8 +151,11 @@ export class FileCache {
     return out;
   }
 
-  /** The latest point of a metric file, reading only bytes appended since the last call. */
-  latestMetric(path: string, key: string): Metric | undefined {
+  /**
+   * The latest point of a metric file, reading only bytes appended since the last call;
+   * malformed lines are skipped and reported to `onBad` once, when they are first read.
+   */
+  latestMetric(path: string, key: string, onBad: OnBadLine): Metric | undefined {
     const s = sig(path);
     if (!s || !s.isFile) {
       this.#metrics.delete(path);
@@ -147,7 +170,12 @@ export class FileCache {
     const bytes = readBytesFrom(path, st.consumed);
     const end = bytes.lastIndexOf(0x0a);
     if (end >= 0) {
-      const { latest, count } = foldLatest(key, bytes.subarray(0, end + 1), st.latest);
+      const { latest, count } = foldLatest(
+        key,
+        bytes.subarray(0, end + 1),
+        st.latest,
+        onBad,
+      );
       st.latest = latest;
       st.count += count;
       st.consumed += end + 1;

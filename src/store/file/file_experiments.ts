@@ -3,10 +3,10 @@
  * creating an experiment folder, and the name-uniqueness check that runs under the root's lock.
  */
 import { join } from "node:path";
-import { invalidParam, MltError } from "../../errors.ts";
+import { MltError } from "../../errors.ts";
 import type { Experiment, Tag } from "../../model.ts";
 import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME } from "../../model.ts";
-import { MAX_ARTIFACT_LOCATION_LENGTH } from "../../validate.ts";
+import { validateArtifactLocation } from "../../validate.ts";
 import { isDir, withLock, writeAtomic } from "./file_io.ts";
 import type { FileReader } from "./file_reader.ts";
 import { experimentToYaml } from "./format.ts";
@@ -96,14 +96,5 @@ export function checkNameFree(reader: FileReader, name: string): void {
 
 /** Checks a client-given artifact location and makes it absolute if local. */
 export function resolveArtifactLocation(location: string, cwd: string): string {
-  if (location.length > MAX_ARTIFACT_LOCATION_LENGTH) {
-    throw invalidParam(
-      `Invalid artifact location: it exceeds the maximum length of ` +
-        `${MAX_ARTIFACT_LOCATION_LENGTH} characters`,
-    );
-  }
-  if (location.startsWith("runs:")) {
-    throw invalidParam(`Invalid artifact location "${location}": 'runs:' URIs are not allowed`);
-  }
-  return resolveUriIfLocal(location, cwd);
+  return resolveUriIfLocal(validateArtifactLocation(location), cwd);
 }

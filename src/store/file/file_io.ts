@@ -46,7 +46,27 @@ export function sameSig(a: Sig, b: Sig): boolean {
 /** Reads a regular file as UTF-8 text; undefined when absent. */
 export function readText(path: string): string | undefined {
   try {
+    notSpecial(path);
     return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+// A FIFO or a device in the tree would block the reader (and the server) forever.
+function notSpecial(path: string): void {
+  const st = Deno.statSync(path);
+  if (!st.isFile && !st.isDirectory) throw new Error(`"${path}" is not a regular file`);
+}
+
+/** A whole file's bytes, or undefined when it does not exist. */
+export function readBytes(path: string): Uint8Array | undefined {
+  try {
+    notSpecial(path);
+    return Deno.readFileSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       return undefined;

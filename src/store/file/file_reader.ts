@@ -3,19 +3,20 @@
  * the cache. Listings skip broken entries with one warning each; direct gets throw an MltError
  * naming the store-relative path. Nothing here writes.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { MltError, notFound } from "../../errors.ts";
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag, ViewType } from "../../model.ts";
 import { TAG } from "../../model.ts";
 import { validateExperimentId, validateKey, validateRunId } from "../../validate.ts";
 import { FileCache } from "./file_cache.ts";
 import { RunOrderIndex } from "./run_order.ts";
-import { readText } from "./file_io.ts";
+import { readText, sig } from "./file_io.ts";
 import { HistoryPages } from "./history_pages.ts";
 import {
   datasetFromMeta,
   experimentFromMeta,
   inputFromMeta,
+  type OnBadLine,
   parseMetricText,
   parseYamlMapping,
   runFromMeta,
@@ -77,6 +78,7 @@ export class FileReader {
   readonly order: RunOrderIndex = new RunOrderIndex(this);
   #warn: (message: string) => void;
   #warned = new Set<string>();
+  #badFiles = new Set<string>();
   #runIndex = new Map<string, RunLoc>();
   #history = new HistoryPages();
 
@@ -84,6 +86,12 @@ export class FileReader {
     this.root = root;
     this.cache = cache;
     this.#warn = warn;
+    cache.onOdd = (path, kind) =>
+      this.warnOnce(
+        kind === "lossy"
+          ? `Reading "${this.rel(path)}": it is not valid UTF-8; bad bytes read as U+FFFD.`
+          : `Skipping "${this.rel(path)}": not a regular file.`,
+      );
   }
 
   /** A path relative to the root, for messages. */
@@ -98,12 +106,13 @@ export class FileReader {
     this.#warn(message);
   }
 
-  // An MltError for a broken entity, naming the file.
+  // An error for a broken entity, naming the file, and one warning about it. Not a 500: the
+  // Python client retries those for minutes, and a damaged file does not heal by waiting.
   #broken(what: string, path: string, e: unknown): MltError {
     const detail = e instanceof Error ? e.message : String(e);
-    return new MltError("INTERNAL_ERROR", `Cannot read ${what}: "${this.rel(path)}" ${detail}`, {
-      cause: e,
-    });
+    const message = `Cannot read ${what}: "${this.rel(path)}" ${detail}`;
+    if (!beingCreated(dirname(path))) this.warnOnce(`Skipping malformed ${message}`);
+    return new MltError("RESOURCE_DOES_NOT_EXIST", message, { cause: e });
   }
 
   /** Experiments of the given view, as folder locations (not yet read). */
@@ -136,7 +145,7 @@ export class FileReader {
     return undefined;
   }
 
-  /** Reads an experiment; INTERNAL_ERROR naming the file when it is broken. */
+  /** Reads an experiment; RESOURCE_DOES_NOT_EXIST naming the file when it is broken. */
   readExperiment(loc: ExperimentLoc): Experiment {
     const path = metaPath(loc.dir);
     let exp: Experiment | undefined;
@@ -161,8 +170,10 @@ export class FileReader {
     try {
       return this.readExperiment(loc);
     } catch (e) {
-      if (beingCreated(loc.dir)) return undefined;
-      this.warnOnce(`Skipping malformed experiment: ${(e as Error).message}`);
+      // #broken has warned already (unless the experiment is being created right now).
+      if (!(e instanceof MltError) && !beingCreated(loc.dir)) {
+        this.warnOnce(`Skipping malformed experiment: ${(e as Error).message}`);
+      }
       return undefined;
     }
   }
@@ -218,7 +229,7 @@ export class FileReader {
     throw notFound(`Run '${runId}' not found`);
   }
 
-  /** Reads a run's meta.yaml; INTERNAL_ERROR naming the file when broken or misplaced. */
+  /** Reads a run's meta.yaml; RESOURCE_DOES_NOT_EXIST naming the file when broken or misplaced. */
   runInfo(loc: RunLoc): RunInfo {
     const path = metaPath(loc.dir);
     const what = `run '${loc.runId}'`;
@@ -251,8 +262,10 @@ export class FileReader {
     try {
       return this.runInfo(loc);
     } catch (e) {
-      if (beingCreated(loc.dir)) return undefined;
-      this.warnOnce(`Skipping malformed run: ${(e as Error).message}`);
+      // #broken has warned already (unless the run is being created right now).
+      if (!(e instanceof MltError) && !beingCreated(loc.dir)) {
+        this.warnOnce(`Skipping malformed run: ${(e as Error).message}`);
+      }
       return undefined;
     }
   }
@@ -284,17 +297,34 @@ export class FileReader {
     return { value, final: value !== undefined && this.cache.isTrusted(path) };
   }
 
-  /** The latest point of one metric, or undefined. */
-  latestMetric(loc: RunLoc, key: string): Metric | undefined {
-    if (!isValidKey(key)) return undefined;
-    return this.cache.latestMetric(keyPath(loc.dir, "metrics", key), key);
+  // Reports the malformed lines of one metric file: one warning per file, naming it.
+  #badLines(path: string): OnBadLine {
+    return (e) => {
+      if (this.#badFiles.has(path)) return;
+      if (this.#badFiles.size >= 10_000) this.#badFiles.clear();
+      this.#badFiles.add(path);
+      this.#warn(`Skipping malformed lines of "${this.rel(path)}": ${e.message}`);
+    };
   }
 
-  /** Every point of one metric in file order (complete lines only). */
+  /** The latest point of one metric, or undefined; malformed lines are skipped with a warning. */
+  latestMetric(loc: RunLoc, key: string): Metric | undefined {
+    if (!isValidKey(key)) return undefined;
+    const path = keyPath(loc.dir, "metrics", key);
+    return this.cache.latestMetric(path, key, this.#badLines(path));
+  }
+
+  /** Every point of one metric in file order (complete, well-formed lines only). */
   metricHistory(loc: RunLoc, key: string): Metric[] {
     validateKey(key, "Metric name");
-    const text = readText(runFilePath(loc.dir, "metrics", key));
-    return text === undefined ? [] : parseMetricText(key, text);
+    const path = runFilePath(loc.dir, "metrics", key);
+    const s = sig(path);
+    if (!s || !s.isFile) {
+      if (s) this.warnOnce(`Skipping "${this.rel(path)}": not a regular file.`);
+      return [];
+    }
+    const text = readText(path);
+    return text === undefined ? [] : parseMetricText(key, text, this.#badLines(path));
   }
 
   /**
@@ -309,7 +339,8 @@ export class FileReader {
     max: number,
   ): { items: Metric[]; more: boolean } {
     validateKey(key, "Metric name");
-    return this.#history.page(runFilePath(loc.dir, "metrics", key), key, offset, max);
+    const path = runFilePath(loc.dir, "metrics", key);
+    return this.#history.page(path, key, offset, max, this.#badLines(path));
   }
 
   /** The dataset inputs of a run. */

@@ -29,6 +29,7 @@ import {
   validateParam,
   validateRunId,
   validateTag,
+  validateText,
 } from "../../validate.ts";
 import type {
   CreateRunRequest,
@@ -40,6 +41,7 @@ import type {
   TrackingStore,
   UpdateRunRequest,
 } from "../store.ts";
+import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { FileCache } from "./file_cache.ts";
 import { isDir, isFile, withLock, writeAtomic } from "./file_io.ts";
 import { currentMeta, setRunsStage, writeBatch, writeNewRun, writeRunInfo } from "./file_writes.ts";
@@ -86,6 +88,12 @@ export class FileStore implements TrackingStore {
     this.#reader = new FileReader(this.root, new FileCache(), opts.warn ?? console.warn);
   }
 
+  // The default artifact root when it is a local directory (an area the operator chose).
+  #localArtifactRoot(): string[] {
+    const dir = tryLocalDir(this.#artifactRoot);
+    return dir === undefined ? [] : [dir];
+  }
+
   // Creates the root with experiment "0" and `.trash` on the first write.
   async #ensureRoot(): Promise<void> {
     if (this.#ready) return;
@@ -99,6 +107,9 @@ export class FileStore implements TrackingStore {
     const location = artifactLocation
       ? resolveArtifactLocation(artifactLocation, Deno.cwd())
       : undefined;
+    if (location) {
+      checkArtifactUri(location, { stores: [this.root], artifactRoots: this.#localArtifactRoot() });
+    }
     await this.#ensureRoot();
     return await withLock(lockPath(this.root), () => {
       checkNameFree(this.#reader, name);
@@ -258,6 +269,7 @@ export class FileStore implements TrackingStore {
     const experimentId = req.experimentId ?? DEFAULT_EXPERIMENT_ID;
     validateExperimentId(experimentId);
     const tags = (req.tags ?? []).map((t) => validateTag(t, this.#truncate));
+    validateText(req.userId, "user_id");
     await this.#ensureRoot();
     const loc = this.#reader.findExperiment(experimentId);
     if (!loc) {
@@ -296,6 +308,7 @@ export class FileStore implements TrackingStore {
 
   async updateRun(req: UpdateRunRequest): Promise<RunInfo> {
     validateRunId(req.runId);
+    validateText(req.runName, "run_name");
     await this.#ensureRoot();
     const { loc, info } = this.#activeRun(req.runId);
     const next: RunInfo = { ...info };

@@ -37,9 +37,17 @@ export function parseYamlMapping(text: string): Record<string, unknown> | undefi
 // Optional integer fields: null/absent → undefined; anything else must be a number.
 function optInt(v: unknown): number | undefined {
   if (v === null || v === undefined) return undefined;
-  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return v;
   if (typeof v === "string" && /^-?\d+$/.test(v)) return Number(v);
   throw new Error(`expected an integer, got ${JSON.stringify(v)}`);
+}
+
+// Optional text fields: null/absent → undefined; numbers as text; lists and mappings are errors.
+function optStr(v: unknown, what: string): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  throw new Error(`"${what}" is not a string`);
 }
 
 function str(v: unknown, what: string): string {
@@ -133,16 +141,16 @@ function status(v: unknown): RunStatus {
 
 /** Reads a run meta mapping, old formats included (`run_uuid`, int ids, no stage/status). */
 export function runFromMeta(m: Record<string, unknown>): RunInfo {
-  const runName = m.run_name ?? m.name;
+  const runName = optStr(m.run_name ?? m.name, "run_name");
   const info: RunInfo = {
     runId: str(m.run_id ?? m.run_uuid, "run_id"),
     experimentId: str(m.experiment_id, "experiment_id"),
-    runName: typeof runName === "string" && runName !== "" ? runName : undefined,
-    userId: m.user_id == null ? "" : String(m.user_id),
+    runName: runName !== "" ? runName : undefined,
+    userId: optStr(m.user_id, "user_id") ?? "",
     status: status(m.status),
     startTime: optInt(m.start_time),
     endTime: optInt(m.end_time),
-    artifactUri: m.artifact_uri == null ? "" : String(m.artifact_uri),
+    artifactUri: optStr(m.artifact_uri, "artifact_uri") ?? "",
     lifecycleStage: stage(m.lifecycle_stage),
   };
   const deleted = optInt(m.deleted_time);
@@ -285,8 +293,14 @@ export function parseMetricLine(key: string, line: string): Metric {
   return m;
 }
 
-/** Parses the complete lines of metric text; a torn last line without newline is ignored. */
-export function parseMetricText(key: string, text: string): Metric[] {
+/** Called with the error of each malformed metric line a reader skips. */
+export type OnBadLine = (error: MltError) => void;
+
+/**
+ * Parses the complete lines of metric text; a torn last line without newline is ignored. A
+ * malformed line throws, or is skipped and reported to `onBad` when one is given.
+ */
+export function parseMetricText(key: string, text: string, onBad?: OnBadLine): Metric[] {
   const end = text.lastIndexOf("\n");
   const out: Metric[] = [];
   for (let i = 0; i <= end;) {
@@ -295,11 +309,26 @@ export function parseMetricText(key: string, text: string): Metric[] {
     if (m) out.push(m);
     else {
       const line = text.slice(i, nl);
-      if (line.trim() !== "") out.push(parseMetricLine(key, line));
+      if (line.trim() !== "") {
+        const p = tryMetricLine(key, line, onBad);
+        if (p) out.push(p);
+      }
     }
     i = nl + 1;
   }
   return out;
+}
+
+/** parseMetricLine, except that with `onBad` a malformed line is reported and gives undefined. */
+export function tryMetricLine(key: string, line: string, onBad?: OnBadLine): Metric | undefined {
+  if (!onBad) return parseMetricLine(key, line);
+  try {
+    return parseMetricLine(key, line);
+  } catch (e) {
+    if (!(e instanceof MltError)) throw e;
+    onBad(e);
+    return undefined;
+  }
 }
 
 // The value of an unsigned decimal integer of at most 15 digits (exact in a double), else -1.

@@ -5,7 +5,8 @@
  * everything before it.
  */
 import type { Metric } from "../../model.ts";
-import { parseMetricText } from "./format.ts";
+import { type OnBadLine, parseMetricText, tryMetricLine } from "./format.ts";
+import { isUsualLine } from "./metric_scan.ts";
 import { sig } from "./file_io.ts";
 
 interface Marks {
@@ -22,8 +23,17 @@ const NL = 0x0a;
 export class HistoryPages {
   #files = new Map<string, Marks>();
 
-  /** Points [offset, offset + max) of the metric file at `path`, and whether more follow. */
-  page(path: string, key: string, offset: number, max: number): { items: Metric[]; more: boolean } {
+  /**
+   * Points [offset, offset + max) of the metric file at `path`, and whether more follow.
+   * Malformed lines hold no point: they are skipped and reported to `onBad`.
+   */
+  page(
+    path: string,
+    key: string,
+    offset: number,
+    max: number,
+    onBad: OnBadLine,
+  ): { items: Metric[]; more: boolean } {
     const s = sig(path);
     if (!s || !s.isFile) {
       this.#files.delete(path);
@@ -64,10 +74,10 @@ export class HistoryPages {
           else len += n;
           continue;
         }
-        if (!isBlank(buf, pos, nl)) {
+        if (isPoint(key, buf, pos, nl, onBad)) {
           if (index === offset + max) {
             marks.at.set(index, base + pos);
-            return { items: parse(key, buf, start, end), more: true };
+            return { items: parse(key, buf, start, end, onBad), more: true };
           }
           if (index === offset) start = pos;
           index++;
@@ -75,7 +85,7 @@ export class HistoryPages {
         pos = nl + 1;
         if (start >= 0) end = pos;
       }
-      return { items: start < 0 ? [] : parse(key, buf, start, end), more: false };
+      return { items: start < 0 ? [] : parse(key, buf, start, end, onBad), more: false };
     } finally {
       f.close();
     }
@@ -89,17 +99,26 @@ function lineBytes(m: Marks): number {
   return i > 0 ? Math.ceil(b / i) + 1 : 64;
 }
 
-function parse(key: string, buf: Uint8Array, start: number, end: number): Metric[] {
+function parse(
+  key: string,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  onBad: OnBadLine,
+): Metric[] {
   return start < 0 || end <= start
     ? []
-    : parseMetricText(key, new TextDecoder().decode(buf.subarray(start, end)));
+    : parseMetricText(key, new TextDecoder().decode(buf.subarray(start, end)), onBad);
 }
 
-// Lines of only whitespace hold no point (parseMetricText skips them too).
-function isBlank(buf: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
+// Lines of only whitespace and malformed lines hold no point (parseMetricText skips them too).
+function isPoint(key: string, buf: Uint8Array, from: number, to: number, onBad: OnBadLine) {
+  if (isUsualLine(buf, from, to)) return true;
+  let blank = true;
+  for (let i = from; i < to && blank; i++) {
     const b = buf[i];
-    if (b !== 0x20 && !(b >= 0x09 && b <= 0x0d)) return false;
+    blank = b === 0x20 || (b >= 0x09 && b <= 0x0d);
   }
-  return true;
+  if (blank) return false;
+  return tryMetricLine(key, new TextDecoder().decode(buf.subarray(from, to)), onBad) !== undefined;
 }

@@ -3,7 +3,7 @@
  * compared straight from their bytes (pure; the file store's cache feeds it appended bytes).
  */
 import type { Metric } from "../../model.ts";
-import { isLater, parseMetricLine } from "./format.ts";
+import { isLater, type OnBadLine, tryMetricLine } from "./format.ts";
 
 // True when bytes[from, to) spell a decimal float as DECIMAL accepts it, without allocating.
 function isDecimalBytes(b: Uint8Array, from: number, to: number): boolean {
@@ -38,6 +38,16 @@ function smallIntBytes(b: Uint8Array, from: number, to: number): number {
   return v;
 }
 
+/** True when bytes[from, to) hold a usual metric line: `<timestamp> <value> <step>`. */
+export function isUsualLine(b: Uint8Array, from: number, to: number): boolean {
+  const a = b.indexOf(0x20, from);
+  if (a < 0 || a >= to) return false;
+  const c = b.indexOf(0x20, a + 1);
+  if (c < 0 || c >= to) return false;
+  return smallIntBytes(b, from, a) >= 0 && smallIntBytes(b, c + 1, to) >= 0 &&
+    isDecimalBytes(b, a + 1, c);
+}
+
 function asciiSlice(b: Uint8Array, from: number, to: number): string {
   return String.fromCharCode(...b.subarray(from, to));
 }
@@ -46,12 +56,13 @@ function asciiSlice(b: Uint8Array, from: number, to: number): string {
  * Folds the complete lines of metric bytes (up to the last newline) into the latest point so far,
  * and counts them. Usual lines (`<timestamp> <value> <step>`) are checked and compared straight
  * from the bytes; only a line that may win on a tie has its value parsed. Other lines go through
- * parseMetricLine, so malformed data fails exactly as parseMetricText would.
+ * parseMetricLine, so malformed data fails (or, with `onBad`, is skipped) as in parseMetricText.
  */
 export function foldLatest(
   key: string,
   bytes: Uint8Array,
   current: Metric | undefined,
+  onBad?: OnBadLine,
 ): { latest: Metric | undefined; count: number } {
   let best = current, count = 0;
   // The best usual line not yet turned into a Metric: its fields and where its value lies.
@@ -85,8 +96,8 @@ export function foldLatest(
       }
     } else {
       const line = dec.decode(bytes.subarray(i, nl));
-      if (line.trim() !== "") {
-        const m = parseMetricLine(key, line);
+      const m = line.trim() === "" ? undefined : tryMetricLine(key, line, onBad);
+      if (m) {
         count++;
         const now = settle();
         if (!now || isLater(m, now)) best = m;

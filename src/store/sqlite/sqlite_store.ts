@@ -21,8 +21,8 @@ import {
 } from "../../model.ts";
 import { decodePageToken } from "../../search/page_token.ts";
 import {
-  MAX_ARTIFACT_LOCATION_LENGTH,
   newRunName,
+  validateArtifactLocation,
   validateBatchLimits,
   validateDatasetInputs,
   validateExperimentId,
@@ -33,6 +33,7 @@ import {
   validateParam,
   validateRunId,
   validateTag,
+  validateText,
 } from "../../validate.ts";
 import type {
   CreateRunRequest,
@@ -46,6 +47,7 @@ import type {
 } from "../store.ts";
 import type { DatasetInput } from "../../model.ts";
 // Pure URI math shared with the file store (no I/O, no YAML).
+import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
 import { searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
@@ -137,18 +139,9 @@ export class SqliteStore implements TrackingStore {
     const expTags = (tags ?? []).map(validateExperimentTag);
     let location: string | undefined;
     if (artifactLocation) {
-      if (artifactLocation.length > MAX_ARTIFACT_LOCATION_LENGTH) {
-        throw invalidParam(
-          `Invalid artifact location: it exceeds the maximum length of ` +
-            `${MAX_ARTIFACT_LOCATION_LENGTH} characters`,
-        );
-      }
-      if (artifactLocation.startsWith("runs:")) {
-        throw invalidParam(
-          `Invalid artifact location "${artifactLocation}": 'runs:' URIs are not allowed`,
-        );
-      }
-      location = resolveUriIfLocal(artifactLocation, this.#cwd);
+      location = resolveUriIfLocal(validateArtifactLocation(artifactLocation), this.#cwd);
+      const root = tryLocalDir(this.#artifactRoot);
+      checkArtifactUri(location, { artifactRoots: root === undefined ? [] : [root] });
     }
     return await this.#db.write((w) => {
       checkNameFree(w, name);
@@ -219,6 +212,7 @@ export class SqliteStore implements TrackingStore {
   async createRun(req: CreateRunRequest): Promise<Run> {
     const experimentId = req.experimentId || DEFAULT_EXPERIMENT_ID;
     validateExperimentId(experimentId);
+    validateText(req.userId, "user_id");
     const { runName, tags } = newRunName(
       req.runName,
       (req.tags ?? []).map((t) => validateTag(t, this.#truncate)),
@@ -244,6 +238,7 @@ export class SqliteStore implements TrackingStore {
 
   async updateRun(req: UpdateRunRequest): Promise<RunInfo> {
     validateRunId(req.runId);
+    validateText(req.runName, "run_name");
     if (req.status !== undefined && !isRunStatus(req.status)) {
       throw invalidParam(`Invalid run status "${req.status}"`);
     }
