@@ -188,7 +188,15 @@ fileTest("reads pre-3.0 stores: run_uuid, int ids, no stage/status, 2-field metr
     ["old-name", "RUNNING", "active", "0"],
   );
   assert.deepEqual(run.data.metrics, [
-    { key: "loss", value: 0.125, timestamp: 300, step: 2, datasetName: "ds", datasetDigest: "abc" },
+    {
+      key: "loss",
+      value: 0.125,
+      timestamp: 300,
+      step: 2,
+      datasetName: "ds",
+      datasetDigest: "abc",
+      runId: RID,
+    },
   ]);
   const hist = await c.store.getMetricHistory(RID, "loss");
   assert.deepEqual(hist.items.map((m) => m.step), [0, 1, 2]);

@@ -7,6 +7,7 @@
 import { type Context, Hono } from "hono";
 import { MltError } from "../errors.ts";
 import type { TrackingStore } from "../store/store.ts";
+import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
 import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } from "./artifacts.ts";
 import type { Auth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
@@ -38,7 +39,7 @@ export interface AppOptions {
   security?: SecurityOptions;
   maxJsonBytes?: number;
   maxArtifactBytes?: number;
-  /** Text of `/version`. */
+  /** Text of `/version` (default: the MLflow release whose API mlt speaks; see version.ts). */
   version?: string;
   /** `store_type` of `/api/3.0/mlflow/server-info` ("FileStore", "SqlStore"). */
   storeType?: string;
@@ -77,6 +78,11 @@ export function createApp(opts: AppOptions): Hono {
       message: `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`,
     }, 404)
   );
+  // mlt's own version on every answer, since `/version` answers MLflow's (clients gate on it).
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set("X-Mlt-Version", MLT_VERSION);
+  });
   app.use(securityMiddleware({
     ...opts.security,
     hostExempt: [`${prefix}/health`, `${prefix}/version`, "/health", "/version"],
@@ -86,7 +92,7 @@ export function createApp(opts: AppOptions): Hono {
 
   const health = () => new Response("OK", { headers: { "content-type": "text/plain" } });
   const version = () =>
-    new Response(opts.version ?? "0", { headers: { "content-type": "text/plain" } });
+    new Response(opts.version ?? MLFLOW_VERSION, { headers: { "content-type": "text/plain" } });
   for (const p of new Set(["", prefix])) {
     app.get(`${p}/health`, health);
     app.get(`${p}/version`, version);

@@ -302,6 +302,9 @@ function compact<T extends Record<string, unknown>>(o: T): T {
   return o;
 }
 
+// The workspace MLflow 3.17 reports for every experiment while workspaces are off.
+const DEFAULT_WORKSPACE = "default";
+
 /** An experiment as `experiments/get` returns it. */
 export function encodeExperiment(e: Experiment): Record<string, unknown> {
   return compact({
@@ -312,6 +315,8 @@ export function encodeExperiment(e: Experiment): Record<string, unknown> {
     last_update_time: e.lastUpdateTime,
     creation_time: e.creationTime,
     tags: encodeTags(e.tags),
+    // MLflow 3.17 names every experiment's workspace; mlt has one, MLflow's "default".
+    workspace: DEFAULT_WORKSPACE,
   });
 }
 

@@ -5,7 +5,6 @@
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import denoJson from "../../deno.json" with { type: "json" };
 import type { TrackingEndpoint } from "../runner/run_project.ts";
 import type { TrackingStore } from "../store/store.ts";
 
@@ -21,7 +20,6 @@ export async function startTrackingEndpoint(
     store,
     artifactsDestination: resolve(cwd, "mlartifacts"),
     localArtifactRoots: storeDir ? [storeDir] : [],
-    version: denoJson.version,
     storeType: storeDir ? "FileStore" : "SqlStore",
   });
   const server = await startServer((req, info) => app.fetch(req, info), {

@@ -333,12 +333,12 @@ export class FileReader {
     return out;
   }
 
-  /** A whole run: latest metrics, params, tags and inputs. */
+  /** A whole run: latest metrics (with their run id, as MLflow's FileStore), params, tags, inputs. */
   fullRun(loc: RunLoc, info: RunInfo): Run {
     const metrics: Metric[] = [];
     for (const key of this.runKeys(loc, "metrics")) {
       const m = this.latestMetric(loc, key);
-      if (m) metrics.push(m);
+      if (m) metrics.push({ ...m, runId: loc.runId });
     }
     const kv = (kind: "params" | "tags") =>
       this.runKeys(loc, kind).map((key) => ({ key, value: this.runFile(loc, kind, key) ?? "" }));

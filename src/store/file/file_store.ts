@@ -375,9 +375,12 @@ export class FileStore implements TrackingStore {
       }
       const offset = decodePageToken(req.pageToken);
       const loc = this.#reader.findRun(runId);
-      if (max === 0) return { items: this.#reader.metricHistory(loc, key).slice(offset) };
+      // Points carry their run id, as MLflow's FileStore returns them (its SQL store does not).
+      const own = (ms: Metric[]) => ms.map((m) => ({ ...m, runId }));
+      if (max === 0) return { items: own(this.#reader.metricHistory(loc, key).slice(offset)) };
       const { items, more } = this.#reader.metricHistoryPage(loc, key, offset, max);
-      return more ? { items, nextPageToken: encodePageToken(offset + max) } : { items };
+      const page = { items: own(items) };
+      return more ? { ...page, nextPageToken: encodePageToken(offset + max) } : page;
     });
   }
 
