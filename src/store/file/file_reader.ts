@@ -8,6 +8,7 @@ import { MltError, notFound } from "../../errors.ts";
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag, ViewType } from "../../model.ts";
 import { TAG } from "../../model.ts";
 import { validateExperimentId, validateKey, validateRunId } from "../../validate.ts";
+import { holdsOnlyArtifacts } from "./artifact_tree.ts";
 import { FileCache } from "./file_cache.ts";
 import { RunOrderIndex } from "./run_order.ts";
 import { readText } from "./file_io.ts";
@@ -161,7 +162,7 @@ export class FileReader {
     try {
       return this.readExperiment(loc);
     } catch (e) {
-      if (beingCreated(loc.dir)) return undefined;
+      if (beingCreated(loc.dir) || holdsOnlyArtifacts(loc.dir)) return undefined;
       this.warnOnce(`Skipping malformed experiment: ${(e as Error).message}`);
       return undefined;
     }

@@ -1,0 +1,33 @@
+/**
+ * Experiment folders that hold only run artifacts: MLflow 3's SQLite layout keeps its runs in
+ * `mlflow.db` and their files in `mlruns/<experiment>/<run>/artifacts`, so an `mlruns/` beside
+ * the database looks like a file store whose meta.yaml files are all missing. Such folders are
+ * not broken experiments; readers skip them without a warning and `mlt doctor` names them.
+ */
+import { join } from "node:path";
+import { META_FILE } from "./layout.ts";
+
+function lexists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when `dir` has no meta.yaml and none of its sub-folders has one either: an artifact
+ * folder, not an experiment that lost its meta.yaml (whose runs would still have theirs).
+ */
+export function holdsOnlyArtifacts(dir: string): boolean {
+  if (lexists(join(dir, META_FILE))) return false;
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isDirectory && lexists(join(dir, e.name, META_FILE))) return false;
+    }
+  } catch {
+    return false;
+  }
+  return true;
+}
