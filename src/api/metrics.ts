@@ -113,13 +113,18 @@ export function metricRoutes(ctx: ApiContext): Hono {
   });
 
   endpoint(r, ctx, ["GET"], "metrics/get-history-bulk", async (q) => {
-    const runIds: string[] = q.runIds;
+    const runIds: string[] = q.runIds ?? [];
+    if (runIds.length === 0) {
+      throw invalidParam("GetMetricHistoryBulk request must specify at least one run_id.");
+    }
     if (runIds.length > MAX_BULK_RUNS) {
       throw invalidParam(
         `GetMetricHistoryBulk request cannot specify more than ${MAX_BULK_RUNS} run_ids. ` +
           `Received ${runIds.length} run_ids.`,
       );
     }
+    // An empty key is refused too (MLflow answers no points for it).
+    if (!q.metricKey) throw invalidParam("GetMetricHistoryBulk request must specify a metric_key.");
     // MLflow slices with the raw value (0 answers nothing, -1 drops the last point); refuse both.
     if (q.maxResults !== undefined && q.maxResults <= 0) {
       throw invalidParam(
