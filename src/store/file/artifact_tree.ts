@@ -17,17 +17,21 @@ function lexists(path: string): boolean {
 }
 
 /**
- * True when `dir` has no meta.yaml and none of its sub-folders has one either: an artifact
- * folder, not an experiment that lost its meta.yaml (whose runs would still have theirs).
+ * True when `dir` has no meta.yaml, has sub-folders, and none of them has a meta.yaml either: an
+ * artifact folder, not an experiment that lost its meta.yaml (whose runs would keep theirs) nor
+ * an empty folder.
  */
 export function holdsOnlyArtifacts(dir: string): boolean {
   if (lexists(join(dir, META_FILE))) return false;
+  let folders = 0;
   try {
     for (const e of Deno.readDirSync(dir)) {
-      if (e.isDirectory && lexists(join(dir, e.name, META_FILE))) return false;
+      if (!e.isDirectory) continue;
+      if (lexists(join(dir, e.name, META_FILE))) return false;
+      folders++;
     }
   } catch {
     return false;
   }
-  return true;
+  return folders > 0;
 }

@@ -13,6 +13,7 @@ import { FileCache } from "./file_cache.ts";
 import { RunOrderIndex } from "./run_order.ts";
 import { readText } from "./file_io.ts";
 import { HistoryPages } from "./history_pages.ts";
+import type { PendingDefault } from "./pending_default.ts";
 import {
   datasetFromMeta,
   experimentFromMeta,
@@ -80,11 +81,19 @@ export class FileReader {
   #warned = new Set<string>();
   #runIndex = new Map<string, RunLoc>();
   #history = new HistoryPages();
+  #default?: PendingDefault;
 
-  constructor(root: string, cache: FileCache, warn: (message: string) => void) {
+  /** `pendingDefault`: the Default experiment listed until the first write creates it. */
+  constructor(
+    root: string,
+    cache: FileCache,
+    warn: (message: string) => void,
+    pendingDefault?: PendingDefault,
+  ) {
     this.root = root;
     this.cache = cache;
     this.#warn = warn;
+    this.#default = pendingDefault;
   }
 
   /** A path relative to the root, for messages. */
@@ -124,6 +133,7 @@ export class FileReader {
     };
     if (view !== "DELETED_ONLY") scan(this.root, false);
     if (view !== "ACTIVE_ONLY") scan(join(this.root, TRASH_DIR), true);
+    if (view !== "DELETED_ONLY" && this.#default?.pending) out.push(this.#default.loc);
     return out;
   }
 
@@ -134,11 +144,13 @@ export class FileReader {
       const dir = experimentDir(this.root, id, deleted);
       if (isRealDir(dir)) return { id, dir, deleted };
     }
-    return undefined;
+    return id === this.#default?.loc.id && this.#default.pending ? this.#default.loc : undefined;
   }
 
   /** Reads an experiment; INTERNAL_ERROR naming the file when it is broken. */
   readExperiment(loc: ExperimentLoc): Experiment {
+    const d = this.#default;
+    if (d && loc.id === d.loc.id && !loc.deleted && d.pending) return d.experiment;
     const path = metaPath(loc.dir);
     let exp: Experiment | undefined;
     try {

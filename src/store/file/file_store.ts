@@ -64,6 +64,7 @@ import {
   TRASH_DIR,
 } from "./layout.ts";
 import { logInputsAt } from "./file_inputs.ts";
+import { PendingDefault } from "./pending_default.ts";
 
 /** MLflow's FileStore over a local directory. */
 export class FileStore implements TrackingStore {
@@ -73,6 +74,7 @@ export class FileStore implements TrackingStore {
   #artifactRoot: string;
   #truncate: boolean;
   #reader: FileReader;
+  #default: PendingDefault;
   #ready = false;
 
   constructor(rootPath: string, opts: StoreOptions = {}) {
@@ -83,13 +85,15 @@ export class FileStore implements TrackingStore {
       ? resolveUriIfLocal(opts.artifactRoot, Deno.cwd())
       : this.uri;
     this.#truncate = opts.truncateLongValues ?? true;
-    this.#reader = new FileReader(this.root, new FileCache(), opts.warn ?? console.warn);
+    const cache = new FileCache();
+    this.#default = new PendingDefault(this.root, cache, this.#artifactRoot, this.#clock);
+    this.#reader = new FileReader(this.root, cache, opts.warn ?? console.warn, this.#default);
   }
 
-  // Creates the root with experiment "0" and `.trash` on the first write.
+  // Creates the root with experiment "0" (as listed until now) and `.trash` on the first write.
   async #ensureRoot(): Promise<void> {
     if (this.#ready) return;
-    await initRoot(this.root, this.#artifactRoot, this.#clock);
+    await initRoot(this.root, this.#artifactRoot, () => this.#default.experiment.creationTime!);
     this.#ready = true;
   }
 
