@@ -104,6 +104,8 @@ Deno.test("experiments: MLflow's 400/404 answers", async () => {
     assert.deepEqual(await missing.json(), {
       error_code: "RESOURCE_DOES_NOT_EXIST",
       message: "Could not find experiment with name 'nope'",
+      sqlstate: "KAM00",
+      error_class: "RESOURCE_NOT_FOUND",
     });
     await t.call("experiments/create", { name: "dup" });
     const dup = await t.call("experiments/create", { name: "dup" });

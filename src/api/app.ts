@@ -11,6 +11,7 @@ import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
 import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } from "./artifacts.ts";
 import type { Auth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
+import { errorBody, mltErrorBody } from "./error_body.ts";
 import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
 import { metricRoutes } from "./metrics.ts";
 import { runRoutes } from "./runs.ts";
@@ -49,11 +50,11 @@ export interface AppOptions {
 
 function onError(err: Error, _c: Context): Response {
   let res: Response;
-  if (err instanceof MltError) res = jsonResponse(err.toJSON(), err.status);
+  if (err instanceof MltError) res = jsonResponse(mltErrorBody(err), err.status);
   else {
     // A bug, not a client mistake: log the stack here, never send it.
     console.error(err);
-    res = jsonResponse({ error_code: "INTERNAL_ERROR", message: "Internal server error" }, 500);
+    res = jsonResponse(errorBody("INTERNAL_ERROR", "Internal server error"), 500);
   }
   res.headers.set("X-Content-Type-Options", "nosniff");
   return res;
@@ -73,10 +74,10 @@ export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
   app.onError(onError);
   app.notFound((c) =>
-    jsonResponse({
-      error_code: "ENDPOINT_NOT_FOUND",
-      message: `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`,
-    }, 404)
+    jsonResponse(
+      errorBody("ENDPOINT_NOT_FOUND", `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`),
+      404,
+    )
   );
   // mlt's own version on every answer, since `/version` answers MLflow's (clients gate on it).
   app.use(async (c, next) => {
