@@ -7,6 +7,7 @@ import { dirname, relative, resolve } from "node:path";
 import { allPages, type TrackingStore } from "../store/store.ts";
 import { holdsExperimentData, type ResolvedStore } from "../store/default_uri.ts";
 import { sqlitePath, storeLocation } from "../store/open_uri.ts";
+import { exists } from "../store/probe.ts";
 
 /** What existed before the store was opened (opening a SQLite store creates its file). */
 export interface StoreBefore {
@@ -15,15 +16,6 @@ export interface StoreBefore {
   missing: boolean;
   /** A SQLite database's `mlruns` folder (where MLflow 3 writes artifacts), if it exists. */
   artifactsBeside?: string;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Looks at the store a URI names before it is opened. */

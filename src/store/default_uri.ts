@@ -6,6 +6,7 @@
  * directory listings and file types; never creates anything.
  */
 import { join } from "node:path";
+import { isFolder, lexists } from "./probe.ts";
 
 /** mlt's default store when the folder holds none: the file store. */
 export const DEFAULT_FILE_STORE = "./mlruns";
@@ -26,23 +27,6 @@ export interface ResolvedStore {
   source: StoreSource;
 }
 
-function isDirFollowing(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-function lexists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * MLflow's `_has_existing_mlruns_data`: `dir` has a digit-named sub-folder holding a meta.yaml.
  * Stops at the first one, so a large store costs one listing.
@@ -52,7 +36,7 @@ export function holdsExperimentData(dir: string): boolean {
     for (const e of Deno.readDirSync(dir)) {
       if (!/^[0-9]+$/.test(e.name)) continue;
       const sub = join(dir, e.name);
-      if (isDirFollowing(sub) && lexists(join(sub, "meta.yaml"))) return true;
+      if (isFolder(sub) && lexists(join(sub, "meta.yaml"))) return true;
     }
   } catch {
     return false; // missing or unreadable: no data

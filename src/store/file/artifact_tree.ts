@@ -5,16 +5,8 @@
  * not broken experiments; readers skip them without a warning and `mlt doctor` names them.
  */
 import { join } from "node:path";
+import { lexists } from "../probe.ts";
 import { META_FILE } from "./layout.ts";
-
-function lexists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * True when `dir` has no meta.yaml, has sub-folders, and none of them has a meta.yaml either: an
