@@ -131,12 +131,13 @@ export async function serve(
     })
     : undefined;
   const resolved = resolveTrackingUri(ctx, flags.backendStoreUri);
+  const storeUri = resolved.uri;
   const destination = resolve(ctx.cwd, flags.artifactsDestination);
   const artifactRoot = flags.defaultArtifactRoot ??
     (flags.serveArtifacts ? "mlflow-artifacts:/" : undefined);
   const banner = await import("./server_banner.ts");
-  const before = banner.storeBefore(resolved.uri, ctx.cwd);
-  const store = await loadStore(resolved.uri, { artifactRoot });
+  const before = banner.storeBefore(storeUri, ctx.cwd);
+  const store = await loadStore(storeUri, { artifactRoot });
   const { localArtifactRoots } = await import("./server_roots.ts");
   const roots = localArtifactRoots({
     storeUri: store.uri,

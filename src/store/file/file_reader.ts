@@ -158,7 +158,16 @@ export class FileReader {
     } catch (e) {
       throw this.#broken(`experiment '${loc.id}'`, path, e);
     }
-    if (!exp) throw this.#broken(`experiment '${loc.id}'`, path, new Error("is missing"));
+    if (!exp) {
+      // MLflow 3's SQLite layout: a folder of run artifacts, not a broken experiment (no warning).
+      if (holdsOnlyArtifacts(loc.dir)) {
+        throw notFound(
+          `Could not find experiment with ID ${loc.id}: "${this.rel(loc.dir)}" holds only run ` +
+            "artifacts (MLflow 3 keeps those runs in a SQLite database such as ./mlflow.db)",
+        );
+      }
+      throw this.#broken(`experiment '${loc.id}'`, path, new Error("is missing"));
+    }
     if (exp.experimentId !== loc.id) {
       throw this.#broken(
         `experiment '${loc.id}'`,
@@ -174,7 +183,10 @@ export class FileReader {
     try {
       return this.readExperiment(loc);
     } catch (e) {
-      if (beingCreated(loc.dir) || holdsOnlyArtifacts(loc.dir)) return undefined;
+      // Artifact folders (readExperiment's RESOURCE_DOES_NOT_EXIST) are skipped quietly.
+      if (beingCreated(loc.dir) || (e instanceof MltError && e.code !== "INTERNAL_ERROR")) {
+        return undefined;
+      }
       this.warnOnce(`Skipping malformed experiment: ${(e as Error).message}`);
       return undefined;
     }
