@@ -32,6 +32,8 @@ async function expectInvalidPath(res: Response, what: string) {
   assert.deepEqual(await res.json(), {
     error_code: "INVALID_PARAMETER_VALUE",
     message: "Invalid path",
+    sqlstate: "KAM00",
+    error_class: "INVALID_PARAMETER_VALUE",
   });
 }
 
@@ -304,6 +306,8 @@ Deno.test("an unexpected failure is a JSON 500 without a stack or host path", as
       assert.deepEqual(JSON.parse(text), {
         error_code: "INTERNAL_ERROR",
         message: "Internal server error",
+        sqlstate: "XXM00",
+        error_class: "CLIENT_INTERNAL_ERROR",
       });
       assert.ok(!text.includes(t.dir));
     } finally {

@@ -1,8 +1,9 @@
 /** What every resource's routes share: the store, the server's options, and request decoding. */
 import type { Context, Hono } from "hono";
-import { invalidParam } from "../errors.ts";
+import { invalidParam, MltError } from "../errors.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { HttpError, parseJsonBody, readCapped } from "./body.ts";
+import { parseWithSources } from "./py_json.ts";
 import { type Decoded, decodeRequest, type Endpoint, jsonResponse, queryToJson } from "./wire.ts";
 
 /** Resolved server options the handlers need. */
@@ -39,13 +40,23 @@ export async function readRequest(
 ): Promise<Decoded> {
   const req = c.req.raw;
   let raw: Record<string, unknown> = {};
+  let body: Uint8Array | undefined;
   const query = new URL(req.url).searchParams;
   if (req.method === "GET" && query.size > 0) raw = queryToJson(endpoint, query);
   else if (req.method !== "GET" || (req.body !== null && req.headers.has("content-type"))) {
     requireJson(req);
-    raw = parseJsonBody(await readCapped(req, ctx.maxJsonBytes));
+    body = await readCapped(req, ctx.maxJsonBytes);
+    raw = parseJsonBody(body);
   }
-  return decodeRequest(endpoint, raw);
+  try {
+    return decodeRequest(endpoint, raw);
+  } catch (e) {
+    if (body === undefined || !(e instanceof MltError)) throw e;
+    // JSON.parse forgot how numbers were written (`9.0` vs `9`); MLflow's message names them as
+    // Python read them, so decode once more from the text (only on this error path).
+    decodeRequest(endpoint, parseJsonBody(body, parseWithSources));
+    throw e;
+  }
 }
 
 type Method = "GET" | "POST" | "PATCH";

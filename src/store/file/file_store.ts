@@ -66,6 +66,7 @@ import {
   TRASH_DIR,
 } from "./layout.ts";
 import { logInputsAt } from "./file_inputs.ts";
+import { PendingDefault } from "./pending_default.ts";
 
 /** MLflow's FileStore over a local directory. */
 export class FileStore implements TrackingStore {
@@ -75,6 +76,7 @@ export class FileStore implements TrackingStore {
   #artifactRoot: string;
   #truncate: boolean;
   #reader: FileReader;
+  #default: PendingDefault;
   #ready = false;
 
   constructor(rootPath: string, opts: StoreOptions = {}) {
@@ -85,7 +87,9 @@ export class FileStore implements TrackingStore {
       ? resolveUriIfLocal(opts.artifactRoot, Deno.cwd())
       : this.uri;
     this.#truncate = opts.truncateLongValues ?? true;
-    this.#reader = new FileReader(this.root, new FileCache(), opts.warn ?? console.warn);
+    const cache = new FileCache();
+    this.#default = new PendingDefault(this.root, cache, this.#artifactRoot, this.#clock);
+    this.#reader = new FileReader(this.root, cache, opts.warn ?? console.warn, this.#default);
   }
 
   // The default artifact root when it is a local directory (an area the operator chose).
@@ -94,10 +98,10 @@ export class FileStore implements TrackingStore {
     return dir === undefined ? [] : [dir];
   }
 
-  // Creates the root with experiment "0" and `.trash` on the first write.
+  // Creates the root with experiment "0" (as listed until now) and `.trash` on the first write.
   async #ensureRoot(): Promise<void> {
     if (this.#ready) return;
-    await initRoot(this.root, this.#artifactRoot, this.#clock);
+    await initRoot(this.root, this.#artifactRoot, () => this.#default.experiment.creationTime!);
     this.#ready = true;
   }
 
@@ -388,9 +392,12 @@ export class FileStore implements TrackingStore {
       }
       const offset = decodePageToken(req.pageToken);
       const loc = this.#reader.findRun(runId);
-      if (max === 0) return { items: this.#reader.metricHistory(loc, key).slice(offset) };
+      // Points carry their run id, as MLflow's FileStore returns them (its SQL store does not).
+      const own = (ms: Metric[]) => ms.map((m) => ({ ...m, runId }));
+      if (max === 0) return { items: own(this.#reader.metricHistory(loc, key).slice(offset)) };
       const { items, more } = this.#reader.metricHistoryPage(loc, key, offset, max);
-      return more ? { items, nextPageToken: encodePageToken(offset + max) } : { items };
+      const page = { items: own(items) };
+      return more ? { ...page, nextPageToken: encodePageToken(offset + max) } : page;
     });
   }
 
