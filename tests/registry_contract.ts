@@ -143,7 +143,7 @@ export function registryContract(
     assert.equal(v1.name, "new");
     assert.deepEqual(tagMap(v1), { vt: "1" });
     assert.equal((await r.getModelVersionByAlias("new", "champion")).version, 2);
-    assert.equal((await r.createModelVersion({ name: "new", source: "s3://x" })).version, 3);
+    assert.equal((await r.createModelVersion({ name: "new", source: "s3://b/x" })).version, 3);
   });
 
   test("deleting a model removes its versions, tags and aliases; the name is free again", async (r) => {
@@ -157,7 +157,7 @@ export function registryContract(
     await r.createRegisteredModel("gone");
     const fresh = await r.getRegisteredModel("gone");
     assert.deepEqual([fresh.tags, fresh.aliases, fresh.latestVersions], [[], [], []]);
-    assert.equal((await r.createModelVersion({ name: "gone", source: "s3://y" })).version, 1);
+    assert.equal((await r.createModelVersion({ name: "gone", source: "s3://b/y" })).version, 1);
   });
 
   test("registered model tags: set, overwrite, delete (an absent key is fine)", async (r) => {
@@ -253,7 +253,7 @@ export function registryContract(
       pages++;
     } while (token);
     assert.deepEqual([seen, pages], [["a", "b", "c", "d", "e"], 3]);
-    await rejectsWith(page({ maxResults: 1001 }), "INVALID_PARAMETER_VALUE", "1000");
+    await rejectsWith(page({ maxResults: 1001 }), "INVALID_PARAMETER_VALUE", "max_results");
     await rejectsWith(page({ orderBy: ["bogus"] }), "INVALID_PARAMETER_VALUE");
     await rejectsWith(page({ orderBy: ["name", "name DESC"] }), "INVALID_PARAMETER_VALUE");
     await rejectsWith(page({ pageToken: "xyz" }), "INVALID_PARAMETER_VALUE", "page token");

@@ -48,7 +48,7 @@ export function registryVersionCases(test: RegistryTest): void {
   test("unknown models and versions are 404s; a version that is not a number is a 400", async (r) => {
     await modelWith(r, "m", 1);
     await rejectsWith(
-      r.createModelVersion({ name: "nope", source: "s3://x" }),
+      r.createModelVersion({ name: "nope", source: "s3://b/x" }),
       "RESOURCE_DOES_NOT_EXIST",
     );
     await rejectsWith(r.getModelVersion("m", "2"), "RESOURCE_DOES_NOT_EXIST", "version=2");
@@ -131,7 +131,7 @@ export function registryVersionCases(test: RegistryTest): void {
     assert.deepEqual((await r.getRegisteredModel("m")).aliases, []);
     assert.deepEqual(versions((await r.searchModelVersions({ filter: "name='m'" })).items), [3, 1]);
     assert.deepEqual(versions(await r.getLatestVersions("m")), [3]);
-    assert.equal((await r.createModelVersion({ name: "m", source: "s3://x" })).version, 4);
+    assert.equal((await r.createModelVersion({ name: "m", source: "s3://b/x" })).version, 4);
   });
 
   test("model version tags: set, overwrite, delete", async (r) => {
@@ -151,8 +151,8 @@ export function registryVersionCases(test: RegistryTest): void {
 
   test("aliases: set, move, get by alias, delete; reserved and malformed names refused", async (r) => {
     const before = await r.createRegisteredModel("m");
-    await r.createModelVersion({ name: "m", source: "s3://1" });
-    await r.createModelVersion({ name: "m", source: "s3://2" });
+    await r.createModelVersion({ name: "m", source: "s3://b/1" });
+    await r.createModelVersion({ name: "m", source: "s3://b/2" });
     await r.setRegisteredModelAlias("m", "champion", "1");
     await r.setRegisteredModelAlias("m", "challenger", "1");
     assert.deepEqual((await r.getModelVersion("m", "1")).aliases.sort(), [
@@ -236,7 +236,7 @@ export function registryVersionCases(test: RegistryTest): void {
     await r.createRegisteredModel("prompt");
     await r.createModelVersion({
       name: "prompt",
-      source: "s3://p",
+      source: "dummy-source",
       tags: [{ key: "mlflow.prompt.is_prompt", value: "true" }],
     });
     assert.deepEqual(
