@@ -9,7 +9,7 @@ import { invalidParam } from "../errors.ts";
 import type { Tag } from "../model.ts";
 import { isPromptTags, MODEL_VERSIONS_TAG, type ModelVersion } from "../registry_model.ts";
 import { isModelsUri, parseModelUri } from "../registry_uri.ts";
-import { appendUriPath } from "../store/file/layout.ts";
+import { loggedModel, loggedModelOps, versionArtifactUri } from "../store/registry_download.ts";
 import { attachmentHeaders, openArtifact } from "./artifact_fs.ts";
 import { localArtifacts } from "./artifact_roots.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
@@ -21,8 +21,6 @@ import {
   checkNotHostAddressed,
   checkRunSource,
   type Lineage,
-  loggedModel,
-  loggedModelOps,
   resolveLineage,
 } from "./registry_source.ts";
 import { type Decoded, message } from "./wire.ts";
@@ -169,33 +167,12 @@ export function modelVersionRoutes(ctx: ApiContext): Hono {
   return r;
 }
 
-/**
- * The artifact location behind a version's download URI: `runs:/` through the run,
- * `models:/m-…` through the logged model, `models:/<name>/<version>` through that version.
- */
-export async function versionArtifactUri(ctx: ApiContext, uri: string, depth = 0): Promise<string> {
-  if (/^runs:/i.test(uri)) {
-    const [runId, ...rest] = uri.replace(/^runs:\/*/i, "").split("/");
-    const run = await ctx.store.getRun(runId);
-    return rest.length ? appendUriPath(run.info.artifactUri, rest.join("/")) : run.info.artifactUri;
-  }
-  if (isModelsUri(uri) && depth < 4) {
-    const u = parseModelUri(uri);
-    if (u.modelId !== undefined) return (await loggedModel(ctx.store, u.modelId)).artifactLocation;
-    if (u.name !== undefined && u.version !== undefined) {
-      const next = await registryOf(ctx).getModelVersionDownloadUri(u.name, u.version);
-      return await versionArtifactUri(ctx, next, depth + 1);
-    }
-  }
-  return uri;
-}
-
 /** `GET /model-versions/get-artifact?name&version&path`: one file of a model version. */
 export async function getVersionArtifact(c: Context, ctx: ApiContext): Promise<Response> {
   const q = await readRequest(c, ctx, "model-versions/get-artifact");
   const path = validatePath(q.path);
   const uri = await registryOf(ctx).getModelVersionDownloadUri(q.name ?? "", q.version ?? "");
-  const loc = localArtifacts(await versionArtifactUri(ctx, uri), ctx);
+  const loc = localArtifacts(await versionArtifactUri(ctx.store, registryOf(ctx), uri), ctx);
   const a = await openArtifact(loc.root, [loc.rel, path].filter(Boolean).join("/"));
   return new Response(a.file.readable, { headers: attachmentHeaders(a.name, a.size) });
 }

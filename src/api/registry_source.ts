@@ -8,46 +8,12 @@
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invalidParam, MltError, notFound } from "../errors.ts";
-import type { Tag } from "../model.ts";
 import { isPromptTags, type ModelVersion } from "../registry_model.ts";
 import { isModelsUri, parseModelUri } from "../registry_uri.ts";
 import type { ModelRegistryStore } from "../store/registry.ts";
+import { loggedModel } from "../store/registry_download.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { posixNormpath } from "../validate.ts";
-
-/** What the registry needs of a logged model (TrackingStore's LoggedModel, once it has one). */
-export interface LoggedModelRef {
-  modelId: string;
-  artifactLocation: string;
-  sourceRunId?: string;
-  tags?: Tag[] | Record<string, string>;
-}
-
-/** The two logged-model operations the registry uses, as TrackingStore declares them. */
-export interface LoggedModelOps {
-  getLoggedModel(modelId: string): Promise<LoggedModelRef>;
-  setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
-}
-
-/** The tracking store's logged-model operations, or undefined when it has none. */
-export function loggedModelOps(store: TrackingStore): LoggedModelOps | undefined {
-  const s = store as unknown as Partial<LoggedModelOps>;
-  return typeof s.getLoggedModel === "function" && typeof s.setLoggedModelTags === "function"
-    ? s as LoggedModelOps
-    : undefined;
-}
-
-/** The logged model `modelId`, or NOT_IMPLEMENTED when the tracking store keeps none. */
-export function loggedModel(store: TrackingStore, modelId: string): Promise<LoggedModelRef> {
-  const ops = loggedModelOps(store);
-  if (!ops) {
-    throw new MltError(
-      "NOT_IMPLEMENTED",
-      `Cannot read logged model '${modelId}': this tracking store has no logged models`,
-    );
-  }
-  return ops.getLoggedModel(modelId);
-}
 
 const HOST_ADDRESSED = new Set([
   "ftp",

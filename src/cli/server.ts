@@ -22,6 +22,8 @@ export interface ServerFlags {
   host: string;
   port: number;
   backendStoreUri?: string;
+  /** The model registry; absent: the backend store, as MLflow. */
+  registryStoreUri?: string;
   defaultArtifactRoot?: string;
   serveArtifacts: boolean;
   artifactsDestination: string;
@@ -82,6 +84,7 @@ export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<Serve
     host: str("host") ?? env("MLFLOW_HOST") ?? "127.0.0.1",
     port,
     backendStoreUri: str("backend-store-uri") ?? env("MLFLOW_BACKEND_STORE_URI"),
+    registryStoreUri: str("registry-store-uri") ?? env("MLFLOW_REGISTRY_STORE_URI"),
     defaultArtifactRoot: str("default-artifact-root") ?? env("MLFLOW_DEFAULT_ARTIFACT_ROOT"),
     serveArtifacts: !o["no-serve-artifacts"] &&
       (o["serve-artifacts"] === true || env("MLFLOW_SERVE_ARTIFACTS") === undefined ||
@@ -141,10 +144,18 @@ export async function serve(
   const artifactRoot = flags.defaultArtifactRoot ??
     (flags.serveArtifacts ? "mlflow-artifacts:/" : undefined);
   const store = await loadStore(storeUri, { artifactRoot });
+  const registry = flags.artifactsOnly
+    ? undefined
+    : await (await import("../store/open_registry.ts")).loadRegistryStore(
+      flags.registryStoreUri,
+      {},
+      store,
+    );
   const roots = [store.uri, flags.defaultArtifactRoot].filter((u): u is string => !!u)
     .map(localDir).filter((d): d is string => d !== undefined);
   const app = createApp({
     store,
+    registry,
     artifactsDestination: destination,
     serveArtifacts: flags.serveArtifacts,
     artifactsOnly: flags.artifactsOnly,
@@ -239,6 +250,7 @@ export async function serve(
     await pool?.stop();
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
+    await registry?.close();
     await store.close();
   }
 }
