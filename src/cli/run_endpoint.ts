@@ -16,9 +16,13 @@ export async function startTrackingEndpoint(
 ): Promise<TrackingEndpoint> {
   const { createApp } = await import("../api/app.ts");
   const { startServer } = await import("../api/serve.ts");
+  const { loadRegistryStore } = await import("../store/open_registry.ts");
+  // The run's model registry: the store's own, as MLflow's default registry URI is.
+  const registry = await loadRegistryStore(undefined, {}, store);
   const storeDir = store.uri.startsWith("file:") ? fileURLToPath(store.uri) : undefined;
   const app = createApp({
     store,
+    registry,
     artifactsDestination: resolve(cwd, "mlartifacts"),
     localArtifactRoots: storeDir ? [storeDir] : [],
     version: denoJson.version,
@@ -29,6 +33,9 @@ export async function startTrackingEndpoint(
   });
   return {
     uri: server.url,
-    stop: server.stop,
+    stop: async () => {
+      await server.stop();
+      await registry.close();
+    },
   };
 }
