@@ -19,7 +19,7 @@ export const WORKSPACE = "default";
 const TAGS_OF_MODEL = "(SELECT json_group_array(json_array(t.key, t.value) ORDER BY t.rowid) " +
   "FROM registered_model_tags t WHERE t.workspace = rm.workspace AND t.name = rm.name)";
 const ALIASES_OF_MODEL = "(SELECT json_group_array(json_array(a.alias, a.version) " +
-  "ORDER BY a.rowid) FROM registered_model_aliases a " +
+  "ORDER BY a.alias) FROM registered_model_aliases a " +
   "WHERE a.workspace = rm.workspace AND a.name = rm.name)";
 const TAGS_OF_VERSION = "(SELECT json_group_array(json_array(t.key, t.value) ORDER BY t.rowid) " +
   "FROM model_version_tags t WHERE t.workspace = mv.workspace AND t.name = mv.name " +

@@ -65,7 +65,7 @@ const MODEL_BY_NAME = `SELECT ${MODEL_COLUMNS} FROM registered_models rm ` +
 const VERSION_BY_NUMBER = `SELECT ${VERSION_COLUMNS} FROM model_versions mv ` +
   "WHERE mv.workspace = ? AND mv.name = ? AND mv.version = ? AND mv.current_stage != ?";
 const ALIASES_OF_VERSION = "SELECT alias FROM registered_model_aliases WHERE workspace = ? " +
-  "AND name = ? AND version = ? ORDER BY rowid";
+  "AND name = ? AND version = ? ORDER BY alias";
 
 /** Options of the SQLite registry. */
 export interface SqliteRegistryOptions extends StoreOptions {
