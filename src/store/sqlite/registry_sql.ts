@@ -16,23 +16,45 @@ import { condition, type Query, type SqlValue } from "./sql.ts";
 /** The workspace of every row when workspaces are off. */
 export const WORKSPACE = "default";
 
-const TAGS_OF_MODEL = "(SELECT json_group_array(json_array(t.key, t.value) ORDER BY t.rowid) " +
-  "FROM registered_model_tags t WHERE t.workspace = rm.workspace AND t.name = rm.name)";
-const ALIASES_OF_MODEL = "(SELECT json_group_array(json_array(a.alias, a.version) " +
-  "ORDER BY a.alias) FROM registered_model_aliases a " +
-  "WHERE a.workspace = rm.workspace AND a.name = rm.name)";
-const TAGS_OF_VERSION = "(SELECT json_group_array(json_array(t.key, t.value) ORDER BY t.rowid) " +
-  "FROM model_version_tags t WHERE t.workspace = mv.workspace AND t.name = mv.name " +
-  "AND t.version = mv.version)";
+/** Columns of a registered model row `rm` (tags and aliases are read apart: modelExtrasSql). */
+export const MODEL_COLUMNS = "rm.name, rm.creation_time, rm.last_updated_time, rm.description";
 
-/** Columns of a registered model row `rm`, its tags and aliases as JSON arrays. */
-export const MODEL_COLUMNS = "rm.name, rm.creation_time, rm.last_updated_time, rm.description, " +
-  `${TAGS_OF_MODEL} AS tags, ${ALIASES_OF_MODEL} AS aliases`;
-
-/** Columns of a model version row `mv`, its tags as a JSON array. */
+/** Columns of a model version row `mv` (tags are read apart: versionTagsSql). */
 export const VERSION_COLUMNS = "mv.name, mv.version, mv.creation_time, mv.last_updated_time, " +
   "mv.description, mv.user_id, mv.current_stage, mv.source, mv.run_id, mv.status, " +
-  `mv.status_message, mv.run_link, mv.storage_location, ${TAGS_OF_VERSION} AS tags`;
+  "mv.status_message, mv.run_link";
+
+// Lists are bound as one JSON array (json_each), so that every page size shares one statement.
+const NAMES = "(SELECT value FROM json_each(?))";
+
+/**
+ * The tags (`name, key, value`, in writing order) and aliases (`name, alias, version`, by alias
+ * name, as MLflow's store loads them) of the models `names`.
+ */
+export function modelExtrasSql(names: string[]): { tags: Query; aliases: Query } {
+  const where = `WHERE workspace = ? AND name IN ${NAMES}`;
+  const params = [WORKSPACE, JSON.stringify(names)];
+  return {
+    tags: {
+      sql: `SELECT name, key, value FROM registered_model_tags ${where} ORDER BY rowid`,
+      params,
+    },
+    aliases: {
+      sql:
+        `SELECT name, alias, version FROM registered_model_aliases ${where} ORDER BY name, alias`,
+      params,
+    },
+  };
+}
+
+/** The tags (`name, version, key, value`, in writing order) of the versions `keys`. */
+export function versionTagsSql(keys: [string, number][]): Query {
+  return {
+    sql: "SELECT name, version, key, value FROM model_version_tags WHERE workspace = ? AND " +
+      "(name, version) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?) j) ORDER BY rowid",
+    params: [WORKSPACE, JSON.stringify(keys)],
+  };
+}
 
 function tagExists(
   table: string,
@@ -131,17 +153,18 @@ export function compileVersionSearch(
 }
 
 /**
- * The highest live version per stage of the models `names`: ordered by model,
- * then by stage name (`byStage`, MLflow's search) or by the lowest version in each stage (the
- * order in which MLflow's `registered-models/get` meets the stages).
+ * The highest live version in each stage of the models `names` (VERSION_COLUMNS rows), by model
+ * then stage name, as MLflow's search lists them.
  */
-export function latestVersionsSql(names: string[], byStage: boolean): Query {
-  const marks = names.map(() => "?").join(", ");
-  const sql = `SELECT ${VERSION_COLUMNS} FROM (SELECT m.*, ` +
-    "ROW_NUMBER() OVER (PARTITION BY m.name, m.current_stage ORDER BY m.version DESC) AS rn, " +
-    "MIN(m.version) OVER (PARTITION BY m.name, m.current_stage) AS first_seen " +
-    `FROM model_versions m WHERE m.workspace = ? AND m.name IN (${marks}) ` +
-    "AND m.current_stage != ?) mv WHERE mv.rn = 1 " +
-    `ORDER BY mv.name, ${byStage ? "mv.current_stage" : "mv.first_seen"}`;
-  return { sql, params: [WORKSPACE, ...names, DELETED_STAGE] };
+export function latestVersionsSql(names: string[]): Query {
+  const latest = "SELECT name, current_stage AS stage, MAX(version) AS version FROM " +
+    `model_versions WHERE workspace = ? AND name IN ${NAMES} AND ` +
+    "current_stage != ? GROUP BY name, current_stage";
+  const sql = `SELECT ${VERSION_COLUMNS} FROM (${latest}) l JOIN model_versions mv ON ` +
+    "mv.workspace = ? AND mv.name = l.name AND mv.version = l.version ORDER BY l.name, l.stage";
+  return { sql, params: [WORKSPACE, JSON.stringify(names), DELETED_STAGE, WORKSPACE] };
 }
+
+/** The stages of one model's live versions in the order their lowest version meets them. */
+export const STAGES_BY_FIRST_VERSION = "SELECT current_stage FROM model_versions WHERE " +
+  "workspace = ? AND name = ? AND current_stage != ? GROUP BY current_stage ORDER BY MIN(version)";

@@ -55,10 +55,18 @@ import {
   compileVersionSearch,
   latestVersionsSql,
   MODEL_COLUMNS,
+  modelExtrasSql,
+  STAGES_BY_FIRST_VERSION,
   VERSION_COLUMNS,
+  versionTagsSql,
   WORKSPACE,
 } from "./registry_sql.ts";
-import { modelFromRow, versionFromRow } from "./registry_rows.ts";
+import {
+  attachModelExtras,
+  attachVersionTags,
+  modelFromRow,
+  versionFromRow,
+} from "./registry_rows.ts";
 
 const MODEL_BY_NAME = `SELECT ${MODEL_COLUMNS} FROM registered_models rm ` +
   "WHERE rm.workspace = ? AND rm.name = ?";
@@ -106,21 +114,35 @@ export class SqliteRegistryStore implements ModelRegistryStore {
   }
 
   #model(s: Statements, name: string): RegisteredModel {
-    const row = s.one<Record<string, unknown>>(MODEL_BY_NAME, WORKSPACE, name);
+    const [row] = s.arrays(MODEL_BY_NAME, WORKSPACE, name);
     if (!row) throw modelNotFound(name);
-    return modelFromRow(row);
+    return this.#extras(s, [modelFromRow(row)])[0];
+  }
+
+  // Reads the tags and aliases of `models` (one query each).
+  #extras(s: Statements, models: RegisteredModel[]): RegisteredModel[] {
+    if (models.length === 0) return models;
+    const q = modelExtrasSql(models.map((m) => m.name));
+    attachModelExtras(
+      models,
+      s.arrays(q.tags.sql, ...q.tags.params),
+      s.arrays(q.aliases.sql, ...q.aliases.params),
+    );
+    return models;
+  }
+
+  // Reads the tags of `versions` (one query).
+  #tags(s: Statements, versions: ModelVersion[]): ModelVersion[] {
+    if (versions.length === 0) return versions;
+    const q = versionTagsSql(versions.map((v) => [v.name, v.version]));
+    attachVersionTags(versions, s.arrays(q.sql, ...q.params));
+    return versions;
   }
 
   #version(s: Statements, name: string, version: number, aliases = true): ModelVersion {
-    const row = s.one<Record<string, unknown>>(
-      VERSION_BY_NUMBER,
-      WORKSPACE,
-      name,
-      version,
-      DELETED_STAGE,
-    );
+    const [row] = s.arrays(VERSION_BY_NUMBER, WORKSPACE, name, version, DELETED_STAGE);
     if (!row) throw versionNotFound(name, version);
-    const v = versionFromRow(row);
+    const [v] = this.#tags(s, [versionFromRow(row)]);
     if (aliases) {
       v.aliases = s.all<{ alias: string }>(ALIASES_OF_VERSION, WORKSPACE, name, version)
         .map((a) => a.alias);
@@ -128,13 +150,20 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     return v;
   }
 
+  // The latest version per stage of each model: by stage name (search), or for one model in
+  // the order its versions meet the stages (`registered-models/get`), as MLflow answers.
   #latest(s: Statements, names: string[], byStage: boolean): Map<string, ModelVersion[]> {
     const out = new Map<string, ModelVersion[]>(names.map((n) => [n, []]));
     if (names.length === 0) return out;
-    const q = latestVersionsSql(names, byStage);
-    for (const row of s.all<Record<string, unknown>>(q.sql, ...q.params)) {
-      const v = versionFromRow(row);
-      out.get(v.name)?.push(v);
+    const q = latestVersionsSql(names);
+    const versions = this.#tags(s, s.arrays(q.sql, ...q.params).map(versionFromRow));
+    for (const v of versions) out.get(v.name)?.push(v);
+    if (!byStage) {
+      for (const [name, versions] of out) {
+        const order = s.arrays(STAGES_BY_FIRST_VERSION, WORKSPACE, name, DELETED_STAGE)
+          .map((r) => r[0]);
+        versions.sort((a, b) => order.indexOf(a.currentStage) - order.indexOf(b.currentStage));
+      }
     }
     return out;
   }
@@ -153,9 +182,10 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     const checked = validateRegistryTags(tags);
     const now = this.#clock();
     return await this.#db.write((w) => {
-      const existing = w.one<Record<string, unknown>>(MODEL_BY_NAME, WORKSPACE, name);
+      const [existing] = w.arrays(MODEL_BY_NAME, WORKSPACE, name);
       if (existing) {
-        throw modelExists(name, isPromptTags(modelFromRow(existing).tags), isPromptTags(checked));
+        const old = this.#extras(w, [modelFromRow(existing)])[0];
+        throw modelExists(name, isPromptTags(old.tags), isPromptTags(checked));
       }
       w.run(
         "INSERT INTO registered_models (name, creation_time, last_updated_time, description, " +
@@ -197,7 +227,9 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     const now = this.#clock();
     return await this.#db.write((w) => {
       this.#model(w, name);
-      if (newName !== name && w.one(MODEL_BY_NAME, WORKSPACE, newName)) throw modelExists(newName);
+      if (newName !== name && w.arrays(MODEL_BY_NAME, WORKSPACE, newName).length) {
+        throw modelExists(newName);
+      }
       // Versions, their tags, model tags and aliases follow through ON UPDATE CASCADE.
       w.run(
         "UPDATE registered_models SET name = ?, last_updated_time = ? WHERE workspace = ? " +
@@ -257,8 +289,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
       const max = modelsPerPage(req.maxResults);
       const offset = decodePageToken(req.pageToken);
       const q = compileModelSearch(filter, order, max + 1, offset);
-      const rows = r.all<Record<string, unknown>>(q.sql, ...q.params);
-      const models = rows.slice(0, max).map(modelFromRow);
+      const rows = r.arrays(q.sql, ...q.params);
+      const models = this.#extras(r, rows.slice(0, max).map(modelFromRow));
       const latest = this.#latest(r, models.map((m) => m.name), true);
       const items = models.map((m) => ({ ...m, latestVersions: latest.get(m.name)! }));
       return rows.length > max
@@ -490,8 +522,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
       const max = versionsPerPage(req.maxResults);
       const offset = decodePageToken(req.pageToken);
       const q = compileVersionSearch(filter, order, max + 1, offset);
-      const rows = r.all<Record<string, unknown>>(q.sql, ...q.params);
-      const items = rows.slice(0, max).map(versionFromRow);
+      const rows = r.arrays(q.sql, ...q.params);
+      const items = this.#tags(r, rows.slice(0, max).map(versionFromRow));
       return rows.length > max
         ? { items, nextPageToken: encodePageToken(offset + max) }
         : { items };
