@@ -27,20 +27,7 @@ import {
   validateRegistryTagKey,
   validateRegistryTags,
 } from "../../registry_validate.ts";
-import {
-  parseModelVersionFilter,
-  parseModelVersionOrderBy,
-  parseRegisteredModelFilter,
-  parseRegisteredModelOrderBy,
-} from "../../search/registry_filter.ts";
-import {
-  isPromptTagged,
-  latestPerStage,
-  matchModelVersion,
-  matchRegisteredModel,
-  pageOf,
-  registryComparator,
-} from "../../search/registry_match.ts";
+import { isPromptTagged, latestPerStage } from "../../search/registry_match.ts";
 import type {
   CreateModelVersionRequest,
   ModelRegistryStore,
@@ -51,16 +38,15 @@ import {
   latestNotFound,
   modelExists,
   modelNotFound,
-  modelsPerPage,
   requestedStages,
   transitionStage,
   versionNotFound,
-  versionsPerPage,
 } from "../registry_rules.ts";
 import type { StoreOptions } from "../store.ts";
 import { fileUriFromPath, LOCK_FILE, metaPath } from "./layout.ts";
 import { isDir, settle, tryRemove, withLock, writeAtomic } from "./file_io.ts";
 import { modelVersionYaml, registeredModelYaml } from "./registry_format.ts";
+import { searchModels, searchVersions } from "./registry_search.ts";
 import {
   modelDir,
   modelsDir,
@@ -207,20 +193,7 @@ export class FileRegistryStore implements ModelRegistryStore {
   }
 
   searchRegisteredModels(req: RegistrySearchRequest): Promise<Page<RegisteredModel>> {
-    return settle(() => {
-      const filter = parseRegisteredModelFilter(req.filter);
-      const order = parseRegisteredModelOrderBy(req.orderBy);
-      const max = modelsPerPage(req.maxResults);
-      const stored = this.#reader.modelDirs().map((d) => this.#reader.model(d))
-        .filter((m): m is StoredModel => m !== undefined)
-        .filter((m) => matchRegisteredModel({ ...m.model, latestVersions: [] }, filter));
-      const cmp = registryComparator<RegisteredModel>(order);
-      const sorted = stored.sort((a, b) =>
-        cmp({ ...a.model, latestVersions: [] }, { ...b.model, latestVersions: [] })
-      );
-      const page = pageOf(sorted, req.pageToken, max);
-      return { ...page, items: page.items.map((m) => this.#full(m, true)) };
-    });
+    return settle(() => searchModels(this.#reader, req, (m) => this.#full(m, true)));
   }
 
   getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]> {
@@ -356,21 +329,7 @@ export class FileRegistryStore implements ModelRegistryStore {
   }
 
   searchModelVersions(req: RegistrySearchRequest): Promise<Page<ModelVersion>> {
-    return settle(() => {
-      const filter = parseModelVersionFilter(req.filter);
-      const order = parseModelVersionOrderBy(req.orderBy);
-      const max = versionsPerPage(req.maxResults);
-      const found: ModelVersion[] = [];
-      for (const d of this.#reader.modelDirs()) {
-        const m = this.#reader.model(d);
-        if (!m) continue;
-        // MLflow's search answers versions without their aliases.
-        const versions = this.#reader.versions(d, []).map((v) => v.version);
-        const prompt = versions.some((v) => isPromptTagged(v.tags));
-        for (const v of versions) if (matchModelVersion(v, filter, prompt)) found.push(v);
-      }
-      return pageOf(found.sort(registryComparator(order)), req.pageToken, max);
-    });
+    return settle(() => searchVersions(this.#reader, req));
   }
 
   async setModelVersionTag(name: string, version: string | number, tag: Tag): Promise<void> {

@@ -12,7 +12,6 @@ import {
   isPromptTags,
   LATEST_ALIAS,
   type ModelVersion,
-  READY,
   type RegisteredModel,
 } from "../../registry_model.ts";
 import { isModelsUri, parseModelUri } from "../../registry_uri.ts";
@@ -50,30 +49,32 @@ import {
 } from "../registry_rules.ts";
 import type { StoreOptions } from "../store.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
+import { compileModelSearch, compileVersionSearch, WORKSPACE } from "./registry_sql.ts";
+import { modelFromRow, versionFromRow } from "./registry_rows.ts";
 import {
-  compileModelSearch,
-  compileVersionSearch,
-  latestVersionsSql,
-  MODEL_COLUMNS,
-  modelExtrasSql,
-  STAGES_BY_FIRST_VERSION,
-  VERSION_COLUMNS,
-  versionTagsSql,
-  WORKSPACE,
-} from "./registry_sql.ts";
+  findModel,
+  readFull,
+  readLatest,
+  readModel,
+  readVersion,
+  withExtras,
+  withTags,
+} from "./registry_reads.ts";
 import {
-  attachModelExtras,
-  attachVersionTags,
-  modelFromRow,
-  versionFromRow,
-} from "./registry_rows.ts";
-
-const MODEL_BY_NAME = `SELECT ${MODEL_COLUMNS} FROM registered_models rm ` +
-  "WHERE rm.workspace = ? AND rm.name = ?";
-const VERSION_BY_NUMBER = `SELECT ${VERSION_COLUMNS} FROM model_versions mv ` +
-  "WHERE mv.workspace = ? AND mv.name = ? AND mv.version = ? AND mv.current_stage != ?";
-const ALIASES_OF_VERSION = "SELECT alias FROM registered_model_aliases WHERE workspace = ? " +
-  "AND name = ? AND version = ? ORDER BY alias";
+  deleteAlias,
+  deleteModelRows,
+  deleteTag,
+  describeModel,
+  describeVersion,
+  insertModel,
+  insertVersion,
+  renameModel,
+  setAlias,
+  setModelTag,
+  setVersionTag,
+  stageVersion,
+  tombstoneVersion,
+} from "./registry_writes.ts";
 
 /** Options of the SQLite registry. */
 export interface SqliteRegistryOptions extends StoreOptions {
@@ -113,98 +114,14 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     }
   }
 
-  #model(s: Statements, name: string): RegisteredModel {
-    const [row] = s.arrays(MODEL_BY_NAME, WORKSPACE, name);
-    if (!row) throw modelNotFound(name);
-    return this.#extras(s, [modelFromRow(row)])[0];
-  }
-
-  // Reads the tags and aliases of `models` (one query each).
-  #extras(s: Statements, models: RegisteredModel[]): RegisteredModel[] {
-    if (models.length === 0) return models;
-    const q = modelExtrasSql(models.map((m) => m.name));
-    attachModelExtras(
-      models,
-      s.arrays(q.tags.sql, ...q.tags.params),
-      s.arrays(q.aliases.sql, ...q.aliases.params),
-    );
-    return models;
-  }
-
-  // Reads the tags of `versions` (one query).
-  #tags(s: Statements, versions: ModelVersion[]): ModelVersion[] {
-    if (versions.length === 0) return versions;
-    const q = versionTagsSql(versions.map((v) => [v.name, v.version]));
-    attachVersionTags(versions, s.arrays(q.sql, ...q.params));
-    return versions;
-  }
-
-  #version(s: Statements, name: string, version: number, aliases = true): ModelVersion {
-    const [row] = s.arrays(VERSION_BY_NUMBER, WORKSPACE, name, version, DELETED_STAGE);
-    if (!row) throw versionNotFound(name, version);
-    const [v] = this.#tags(s, [versionFromRow(row)]);
-    if (aliases) {
-      v.aliases = s.all<{ alias: string }>(ALIASES_OF_VERSION, WORKSPACE, name, version)
-        .map((a) => a.alias);
-    }
-    return v;
-  }
-
-  // The latest version per stage of each model: by stage name (search), or for one model in
-  // the order its versions meet the stages (`registered-models/get`), as MLflow answers.
-  #latest(s: Statements, names: string[], byStage: boolean): Map<string, ModelVersion[]> {
-    const out = new Map<string, ModelVersion[]>(names.map((n) => [n, []]));
-    if (names.length === 0) return out;
-    const q = latestVersionsSql(names);
-    const versions = this.#tags(s, s.arrays(q.sql, ...q.params).map(versionFromRow));
-    for (const v of versions) out.get(v.name)?.push(v);
-    if (!byStage) {
-      for (const [name, versions] of out) {
-        const order = s.arrays(STAGES_BY_FIRST_VERSION, WORKSPACE, name, DELETED_STAGE)
-          .map((r) => r[0]);
-        versions.sort((a, b) => order.indexOf(a.currentStage) - order.indexOf(b.currentStage));
-      }
-    }
-    return out;
-  }
-
-  #full(s: Statements, name: string): RegisteredModel {
-    const m = this.#model(s, name);
-    return { ...m, latestVersions: this.#latest(s, [m.name], false).get(m.name)! };
-  }
-
-  async createRegisteredModel(
-    name: string,
-    tags: Tag[] = [],
-    description?: string,
-  ): Promise<RegisteredModel> {
+  async createRegisteredModel(name: string, tags: Tag[] = [], description?: string) {
     validateModelName(name);
     const checked = validateRegistryTags(tags);
     const now = this.#clock();
-    return await this.#db.write((w) => {
-      const [existing] = w.arrays(MODEL_BY_NAME, WORKSPACE, name);
-      if (existing) {
-        const old = this.#extras(w, [modelFromRow(existing)])[0];
-        throw modelExists(name, isPromptTags(old.tags), isPromptTags(checked));
-      }
-      w.run(
-        "INSERT INTO registered_models (name, creation_time, last_updated_time, description, " +
-          "workspace) VALUES (?, ?, ?, ?, ?)",
-        name,
-        now,
-        now,
-        description ?? null,
-        WORKSPACE,
-      );
-      for (const t of checked) {
-        w.run(
-          "INSERT INTO registered_model_tags (key, value, name, workspace) VALUES (?, ?, ?, ?)",
-          t.key,
-          t.value,
-          name,
-          WORKSPACE,
-        );
-      }
+    return await this.#db.write((w): RegisteredModel => {
+      const old = findModel(w, name);
+      if (old) throw modelExists(name, isPromptTags(old.tags), isPromptTags(checked));
+      insertModel(w, name, now, description, checked);
       return {
         name,
         creationTimestamp: now,
@@ -218,7 +135,7 @@ export class SqliteRegistryStore implements ModelRegistryStore {
   }
 
   getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return this.#read((r) => this.#full(r, validateModelName(name)));
+    return this.#read((r) => readFull(r, validateModelName(name)));
   }
 
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
@@ -226,26 +143,10 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     validateModelName(newName, "new_name");
     const now = this.#clock();
     return await this.#db.write((w) => {
-      this.#model(w, name);
-      if (newName !== name && w.arrays(MODEL_BY_NAME, WORKSPACE, newName).length) {
-        throw modelExists(newName);
-      }
-      // Versions, their tags, model tags and aliases follow through ON UPDATE CASCADE.
-      w.run(
-        "UPDATE registered_models SET name = ?, last_updated_time = ? WHERE workspace = ? " +
-          "AND name = ?",
-        newName,
-        now,
-        WORKSPACE,
-        name,
-      );
-      w.run(
-        "UPDATE model_versions SET last_updated_time = ? WHERE workspace = ? AND name = ?",
-        now,
-        WORKSPACE,
-        newName,
-      );
-      return this.#full(w, newName);
+      readModel(w, name);
+      if (newName !== name && findModel(w, newName)) throw modelExists(newName);
+      renameModel(w, name, newName, now);
+      return readFull(w, newName);
     });
   }
 
@@ -253,32 +154,16 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     validateModelName(name);
     const now = this.#clock();
     return await this.#db.write((w) => {
-      const n = w.run(
-        "UPDATE registered_models SET description = ?, last_updated_time = ? " +
-          "WHERE workspace = ? AND name = ?",
-        description ?? null,
-        now,
-        WORKSPACE,
-        name,
-      );
-      if (n === 0) throw modelNotFound(name);
-      return this.#full(w, name);
+      if (describeModel(w, name, description, now) === 0) throw modelNotFound(name);
+      return readFull(w, name);
     });
   }
 
   async deleteRegisteredModel(name: string): Promise<void> {
     validateModelName(name);
     await this.#db.write((w) => {
-      this.#model(w, name);
-      for (
-        const table of [
-          "model_version_tags",
-          "model_versions",
-          "registered_model_tags",
-          "registered_model_aliases",
-          "registered_models",
-        ]
-      ) w.run(`DELETE FROM ${table} WHERE workspace = ? AND name = ?`, WORKSPACE, name);
+      readModel(w, name);
+      deleteModelRows(w, name);
     });
   }
 
@@ -290,8 +175,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
       const offset = decodePageToken(req.pageToken);
       const q = compileModelSearch(filter, order, max + 1, offset);
       const rows = r.arrays(q.sql, ...q.params);
-      const models = this.#extras(r, rows.slice(0, max).map(modelFromRow));
-      const latest = this.#latest(r, models.map((m) => m.name), true);
+      const models = withExtras(r, rows.slice(0, max).map(modelFromRow));
+      const latest = readLatest(r, models.map((m) => m.name), true);
       const items = models.map((m) => ({ ...m, latestVersions: latest.get(m.name)! }));
       return rows.length > max
         ? { items, nextPageToken: encodePageToken(offset + max) }
@@ -301,12 +186,11 @@ export class SqliteRegistryStore implements ModelRegistryStore {
 
   getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]> {
     return this.#read((r) => {
-      validateModelName(name);
-      this.#model(r, name);
+      readModel(r, validateModelName(name));
       const wanted = requestedStages(stages);
-      return this.#latest(r, [name], false).get(name)!
+      return readLatest(r, [name], false).get(name)!
         .filter((v) => wanted.has(v.currentStage))
-        .map((v) => this.#version(r, name, v.version));
+        .map((v) => readVersion(r, name, v.version));
     });
   }
 
@@ -314,15 +198,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     validateModelName(name);
     const t = validateRegistryTag(tag);
     await this.#db.write((w) => {
-      this.#model(w, name);
-      w.run(
-        "INSERT INTO registered_model_tags (key, value, name, workspace) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (workspace, key, name) DO UPDATE SET value = excluded.value",
-        t.key,
-        t.value,
-        name,
-        WORKSPACE,
-      );
+      readModel(w, name);
+      setModelTag(w, name, t);
     });
   }
 
@@ -330,13 +207,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     validateModelName(name);
     validateRegistryTagKey(key);
     await this.#db.write((w) => {
-      this.#model(w, name);
-      w.run(
-        "DELETE FROM registered_model_tags WHERE workspace = ? AND name = ? AND key = ?",
-        WORKSPACE,
-        name,
-        key,
-      );
+      readModel(w, name);
+      deleteTag(w, name, undefined, key);
     });
   }
 
@@ -352,76 +224,24 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     }
     const now = this.#clock();
     return await this.#db.write((w) => {
-      this.#model(w, name);
-      const max = w.one<{ v: number | null }>(
-        "SELECT MAX(version) AS v FROM model_versions WHERE workspace = ? AND name = ?",
-        WORKSPACE,
-        name,
-      )?.v ?? 0;
-      const version = Number(max) + 1;
-      w.run(
-        "INSERT INTO model_versions (name, version, creation_time, last_updated_time, " +
-          "description, user_id, current_stage, source, run_id, status, status_message, " +
-          "run_link, storage_location, workspace) VALUES (?, ?, ?, ?, ?, NULL, 'None', ?, ?, ?, " +
-          "NULL, ?, ?, ?)",
-        name,
-        version,
-        now,
-        now,
-        req.description ?? null,
-        req.source,
-        req.runId ?? null,
-        READY,
-        req.runLink ?? null,
-        storage ?? req.source,
-        WORKSPACE,
-      );
-      for (const t of tags) {
-        w.run(
-          "INSERT INTO model_version_tags (key, value, name, version, workspace) " +
-            "VALUES (?, ?, ?, ?, ?)",
-          t.key,
-          t.value,
-          name,
-          version,
-          WORKSPACE,
-        );
-      }
-      w.run(
-        "UPDATE registered_models SET last_updated_time = ? WHERE workspace = ? AND name = ?",
-        now,
-        WORKSPACE,
-        name,
-      );
+      readModel(w, name);
       // MLflow's tables keep no model_id: the version reads back without one, as in MLflow.
-      return this.#version(w, name, version);
+      return readVersion(w, name, insertVersion(w, req, tags, storage ?? req.source, now));
     });
   }
 
   getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
-    return this.#read((r) => this.#version(r, validateModelName(name), parseVersion(version)));
+    return this.#read((r) => readVersion(r, validateModelName(name), parseVersion(version)));
   }
 
-  async updateModelVersion(
-    name: string,
-    version: string | number,
-    description?: string,
-  ): Promise<ModelVersion> {
+  async updateModelVersion(name: string, version: string | number, description?: string) {
     validateModelName(name);
     const n = parseVersion(version);
     const now = this.#clock();
     return await this.#db.write((w) => {
-      this.#version(w, name, n, false);
-      w.run(
-        "UPDATE model_versions SET description = ?, last_updated_time = ? WHERE workspace = ? " +
-          "AND name = ? AND version = ?",
-        description ?? null,
-        now,
-        WORKSPACE,
-        name,
-        n,
-      );
-      return this.#version(w, name, n);
+      readVersion(w, name, n, false);
+      describeVersion(w, name, n, description, now);
+      return readVersion(w, name, n);
     });
   }
 
@@ -436,34 +256,9 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     const n = parseVersion(version);
     const now = this.#clock();
     return await this.#db.write((w) => {
-      this.#version(w, name, n, false);
-      if (archiveExistingVersions) {
-        w.run(
-          "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? " +
-            "WHERE workspace = ? AND name = ? AND version != ? AND current_stage = ?",
-          now,
-          WORKSPACE,
-          name,
-          n,
-          target,
-        );
-      }
-      w.run(
-        "UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE workspace = ? " +
-          "AND name = ? AND version = ?",
-        target,
-        now,
-        WORKSPACE,
-        name,
-        n,
-      );
-      w.run(
-        "UPDATE registered_models SET last_updated_time = ? WHERE workspace = ? AND name = ?",
-        now,
-        WORKSPACE,
-        name,
-      );
-      return this.#version(w, name, n);
+      readVersion(w, name, n, false);
+      stageVersion(w, name, n, target, archiveExistingVersions, now);
+      return readVersion(w, name, n);
     });
   }
 
@@ -472,45 +267,23 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     const n = parseVersion(version);
     const now = this.#clock();
     await this.#db.write((w) => {
-      this.#version(w, name, n, false);
-      w.run(
-        "DELETE FROM registered_model_aliases WHERE workspace = ? AND name = ? AND version = ?",
-        WORKSPACE,
-        name,
-        n,
-      );
-      // A redacted tombstone, as MLflow leaves it; its tags stay.
-      w.run(
-        "UPDATE model_versions SET current_stage = ?, last_updated_time = ?, description = NULL, " +
-          "user_id = NULL, source = 'REDACTED-SOURCE-PATH', run_id = 'REDACTED-RUN-ID', " +
-          "run_link = 'REDACTED-RUN-LINK', status_message = NULL WHERE workspace = ? AND name = ? " +
-          "AND version = ?",
-        DELETED_STAGE,
-        now,
-        WORKSPACE,
-        name,
-        n,
-      );
-      w.run(
-        "UPDATE registered_models SET last_updated_time = ? WHERE workspace = ? AND name = ?",
-        now,
-        WORKSPACE,
-        name,
-      );
+      readVersion(w, name, n, false);
+      tombstoneVersion(w, name, n, now);
     });
   }
 
   getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
     return this.#read((r) => {
+      const n = parseVersion(version);
       const row = r.one<{ source: string | null; storage_location: string | null }>(
         "SELECT source, storage_location FROM model_versions WHERE workspace = ? AND name = ? " +
           "AND version = ? AND current_stage != ?",
         WORKSPACE,
         validateModelName(name),
-        parseVersion(version),
+        n,
         DELETED_STAGE,
       );
-      if (!row) throw versionNotFound(name, parseVersion(version));
+      if (!row) throw versionNotFound(name, n);
       return row.storage_location || row.source || "";
     });
   }
@@ -523,7 +296,7 @@ export class SqliteRegistryStore implements ModelRegistryStore {
       const offset = decodePageToken(req.pageToken);
       const q = compileVersionSearch(filter, order, max + 1, offset);
       const rows = r.arrays(q.sql, ...q.params);
-      const items = this.#tags(r, rows.slice(0, max).map(versionFromRow));
+      const items = withTags(r, rows.slice(0, max).map(versionFromRow));
       return rows.length > max
         ? { items, nextPageToken: encodePageToken(offset + max) }
         : { items };
@@ -535,17 +308,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     const n = parseVersion(version);
     const t = validateRegistryTag(tag);
     await this.#db.write((w) => {
-      this.#version(w, name, n, false);
-      w.run(
-        "INSERT INTO model_version_tags (key, value, name, version, workspace) VALUES " +
-          "(?, ?, ?, ?, ?) ON CONFLICT (workspace, key, name, version) DO UPDATE SET " +
-          "value = excluded.value",
-        t.key,
-        t.value,
-        name,
-        n,
-        WORKSPACE,
-      );
+      readVersion(w, name, n, false);
+      setVersionTag(w, name, n, t);
     });
   }
 
@@ -554,15 +318,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     const n = parseVersion(version);
     validateRegistryTagKey(key);
     await this.#db.write((w) => {
-      this.#version(w, name, n, false);
-      w.run(
-        "DELETE FROM model_version_tags WHERE workspace = ? AND name = ? AND version = ? " +
-          "AND key = ?",
-        WORKSPACE,
-        name,
-        n,
-        key,
-      );
+      readVersion(w, name, n, false);
+      deleteTag(w, name, n, key);
     });
   }
 
@@ -571,16 +328,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     validateAliasNotReserved(validateAlias(alias));
     const n = parseVersion(version);
     await this.#db.write((w) => {
-      this.#version(w, name, n, false);
-      w.run(
-        "INSERT INTO registered_model_aliases (alias, version, name, workspace) VALUES " +
-          "(?, ?, ?, ?) ON CONFLICT (workspace, name, alias) DO UPDATE SET version = " +
-          "excluded.version",
-        alias,
-        n,
-        name,
-        WORKSPACE,
-      );
+      readVersion(w, name, n, false);
+      setAlias(w, name, alias, n);
     });
   }
 
@@ -588,13 +337,8 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     validateModelName(name);
     validateAlias(alias);
     await this.#db.write((w) => {
-      this.#model(w, name);
-      w.run(
-        "DELETE FROM registered_model_aliases WHERE workspace = ? AND name = ? AND alias = ?",
-        WORKSPACE,
-        name,
-        alias,
-      );
+      readModel(w, name);
+      deleteAlias(w, name, alias);
     });
   }
 
@@ -607,16 +351,9 @@ export class SqliteRegistryStore implements ModelRegistryStore {
       return latest.reduce((a, b) => (b.version > a.version ? b : a));
     }
     return await this.#read((r) => {
-      this.#model(r, name);
-      const a = r.one<{ version: number }>(
-        "SELECT version FROM registered_model_aliases WHERE workspace = ? AND name = ? " +
-          "AND alias = ?",
-        WORKSPACE,
-        name,
-        alias,
-      );
+      const a = readModel(r, name).aliases.find((x) => x.alias === alias);
       if (!a) throw aliasNotFound(alias);
-      return this.#version(r, name, Number(a.version));
+      return readVersion(r, name, a.version);
     });
   }
 
