@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../src/api/app.ts";
+import { isReadRequest } from "../src/api/auth.ts";
 import { FileRegistryStore } from "../src/store/file/registry_store.ts";
 import { openStore } from "../src/store/open.ts";
 import type { TrackingStore } from "../src/store/store.ts";
@@ -255,4 +256,24 @@ Deno.test("registry API: get-artifact serves a version's files from allowed root
     assert.equal(unknown.status, 404);
     await unknown.body?.cancel();
   });
+});
+
+Deno.test("registry API: read-only principals may read the registry, not change it", () => {
+  const api = "/api/2.0/mlflow";
+  for (
+    const path of ["registered-models/search", "model-versions/get", "registered-models/alias"]
+  ) {
+    assert.ok(isReadRequest("GET", `${api}/${path}`), path);
+  }
+  // MLflow's client asks for the latest versions with a POST.
+  assert.ok(isReadRequest("POST", `${api}/registered-models/get-latest-versions`));
+  assert.ok(isReadRequest("POST", `/ajax-api/2.0/mlflow/registered-models/get-latest-versions`));
+  for (
+    const [method, path] of [
+      ["POST", "registered-models/create"],
+      ["POST", "registered-models/alias"],
+      ["DELETE", "registered-models/delete"],
+      ["PATCH", "model-versions/update"],
+    ]
+  ) assert.ok(!isReadRequest(method, `${api}/${path}`), `${method} ${path}`);
 });
