@@ -1,7 +1,9 @@
 /**
  * Model registry search benchmark: `mlt server` against the real `mlflow server`, in one run, each
  * on its own copy of the same SQLite database, requests alternating between the two (so that
- * the load of a shared machine weighs on both alike): --models registered models
+ * the load of a shared machine weighs on both alike). Besides wall times it reports each
+ * server's CPU time per request (from /proc, the whole process group for MLflow's server and
+ * its uvicorn worker), which waiting for a busy CPU does not inflate: --models registered models
  * (`model-0000`…, tags `team` and `tier`), each with --versions versions in varied stages and
  * one alias. Workloads, each --iterations sequential GETs after a warm-up, answers checked equal:
  *
@@ -97,8 +99,48 @@ const WORKLOADS: [string, string][] = [
 
 interface Timing {
   ms: number[];
+  cpuMs: number;
   items: number;
   body: string;
+}
+
+/** A server to measure: its URL and the processes whose CPU time it spends. */
+interface Subject {
+  url: string;
+  pids: () => number[];
+}
+
+const TICK_MS = 1000 / Number(
+  new TextDecoder().decode(new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync().stdout)
+    .trim() || "100",
+);
+
+// User + system CPU time of processes (ms), from /proc/<pid>/stat.
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* gone */ }
+  }
+  return ticks * TICK_MS;
+}
+
+// The processes of a process group (MLflow's server runs in its own, see mlflow_server.ts).
+function group(pgid: number): number[] {
+  const out: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid) {
+        out.push(Number(e.name));
+      }
+    } catch { /* gone */ }
+  }
+  return out;
 }
 
 async function timedGet(url: string, path: string): Promise<{ ms: number; text: string }> {
@@ -110,12 +152,15 @@ async function timedGet(url: string, path: string): Promise<{ ms: number; text: 
 }
 
 // One workload on both servers: a warm-up, then requests alternating mlt, mlflow, mlt, …
-async function measure(urls: string[], path: string): Promise<Timing[]> {
-  const out: Timing[] = urls.map(() => ({ ms: [], items: 0, body: "" }));
-  for (let i = 0; i < 5; i++) for (const url of urls) await timedGet(url, path);
+async function measure(subjects: Subject[], path: string): Promise<Timing[]> {
+  const out: Timing[] = subjects.map(() => ({ ms: [], cpuMs: 0, items: 0, body: "" }));
+  for (let i = 0; i < 5; i++) for (const s of subjects) await timedGet(s.url, path);
   for (let i = 0; i < ITERATIONS; i++) {
-    for (const [k, url] of urls.entries()) {
-      const { ms, text } = await timedGet(url, path);
+    for (const [k, s] of subjects.entries()) {
+      const pids = s.pids();
+      const before = cpuMs(pids);
+      const { ms, text } = await timedGet(s.url, path);
+      out[k].cpuMs += (cpuMs(pids) - before) / ITERATIONS;
       out[k].ms.push(ms);
       out[k].body = text;
     }
@@ -128,7 +173,6 @@ async function measure(urls: string[], path: string): Promise<Timing[]> {
 }
 
 const p50 = (t: Timing) => quantile(t.ms, 0.5);
-const mean = (t: Timing) => t.ms.reduce((a, b) => a + b, 0) / t.ms.length;
 
 // The answers with timestamps dropped: both servers must return the same page.
 function shape(body: string): string {
@@ -147,13 +191,16 @@ async function main() {
   await Deno.copyFile(`${dir}/seed.db`, `${dir}/mlt.db`);
   await Deno.copyFile(`${dir}/seed.db`, `${dir}/mlflow.db`);
   const results: Record<string, Timing[]> = {};
+  const load = Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
   const mlt = await startMltServer(dir, ["--backend-store-uri", `sqlite:///${dir}/mlt.db`]);
   try {
     const mlflow = await startMlflowServer(dir, `sqlite:///${dir}/mlflow.db`);
     try {
-      for (const [name, path] of WORKLOADS) {
-        results[name] = await measure([mlt.url, mlflow.url], path);
-      }
+      const subjects: Subject[] = [
+        { url: mlt.url, pids: () => [mlt.child.pid] },
+        { url: mlflow.url, pids: () => group(mlflow.child.pid) },
+      ];
+      for (const [name, path] of WORKLOADS) results[name] = await measure(subjects, path);
     } finally {
       await stopMlflowServer(mlflow);
     }
@@ -163,17 +210,20 @@ async function main() {
     await mlt.stderr;
   }
   console.log(
-    `registry search, ${MODELS} models × ${VERSIONS} versions, SQLite, ` +
-      `${ITERATIONS} requests each, alternating (ms)`,
+    `registry search, ${MODELS} models × ${VERSIONS} versions, SQLite, ${ITERATIONS} requests ` +
+      `each, alternating (ms; load average ${load} at the start)`,
   );
-  console.log("workload  items   mlt p50  mlt mean  mlflow p50  mlflow mean  ratio (p50)");
+  console.log(
+    "workload  items   mlt p50  mlflow p50  ratio   mlt cpu  mlflow cpu  ratio (cpu/request)",
+  );
   for (const [name] of WORKLOADS) {
     const [a, b] = results[name];
     if (shape(a.body) !== shape(b.body)) throw new Error(`${name}: the answers differ`);
     console.log(
-      `${name.padEnd(8)}  ${String(a.items).padStart(5)}  ${p50(a).toFixed(2).padStart(8)}  ` +
-        `${mean(a).toFixed(2).padStart(8)}  ${p50(b).toFixed(2).padStart(10)}  ` +
-        `${mean(b).toFixed(2).padStart(11)}  ${(p50(b) / p50(a)).toFixed(1).padStart(10)}×`,
+      `${name.padEnd(8)}  ${String(a.items).padStart(5)}  ${p50(a).toFixed(1).padStart(8)}  ` +
+        `${p50(b).toFixed(1).padStart(10)}  ${(p50(b) / p50(a)).toFixed(1).padStart(5)}×  ` +
+        `${a.cpuMs.toFixed(1).padStart(8)}  ${b.cpuMs.toFixed(1).padStart(10)}  ` +
+        `${(b.cpuMs / a.cpuMs).toFixed(1).padStart(5)}×`,
     );
   }
   if (!flags.keep && !flags.dir) await Deno.remove(dir, { recursive: true });
