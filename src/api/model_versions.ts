@@ -14,7 +14,7 @@ import { attachmentHeaders, openArtifact } from "./artifact_fs.ts";
 import { localArtifacts } from "./artifact_roots.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
 import { validatePath } from "./paths.ts";
-import { capMaxResults, registryOf, requestTags } from "./registry.ts";
+import { registryOf, requestTags, searchEndpoint } from "./registry.ts";
 import { encodeModelVersion } from "./registry_encode.ts";
 import {
   checkModelSource,
@@ -23,7 +23,7 @@ import {
   type Lineage,
   resolveLineage,
 } from "./registry_source.ts";
-import { type Decoded, message } from "./wire.ts";
+import type { Decoded } from "./wire.ts";
 
 const PROMPT_SOURCES = new Set(["dummy-source", "prompt-template"]);
 
@@ -142,18 +142,15 @@ export function modelVersionRoutes(ctx: ApiContext): Hono {
     return { artifact_uri: await reg.getModelVersionDownloadUri(q.name ?? "", q.version ?? "") };
   });
 
-  endpoint(r, ctx, ["GET"], "model-versions/search", async (q) => {
-    const page = await reg.searchModelVersions({
-      filter: q.filter || undefined,
-      maxResults: capMaxResults(q, 200_000),
-      orderBy: q.orderBy,
-      pageToken: q.pageToken || undefined,
-    });
-    return message({
-      model_versions: page.items.map(encodeModelVersion),
-      next_page_token: page.nextPageToken,
-    });
-  });
+  searchEndpoint(
+    r,
+    ctx,
+    "model-versions/search",
+    200_000,
+    "model_versions",
+    (req) => reg.searchModelVersions(req),
+    encodeModelVersion,
+  );
 
   endpoint(r, ctx, ["POST"], "model-versions/set-tag", async (q) => {
     await reg.setModelVersionTag(q.name, q.version, { key: q.key, value: q.value ?? "" });

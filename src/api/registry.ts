@@ -5,8 +5,8 @@
  */
 import { type Context, Hono } from "hono";
 import { invalidParam } from "../errors.ts";
-import type { Tag } from "../model.ts";
-import type { ModelRegistryStore } from "../store/registry.ts";
+import type { Page, Tag } from "../model.ts";
+import type { ModelRegistryStore, RegistrySearchRequest } from "../store/registry.ts";
 import { HttpError } from "./body.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
 import { encodeModelVersion, encodeRegisteredModel } from "./registry_encode.ts";
@@ -38,6 +38,30 @@ export function capMaxResults(q: Decoded, limit: number): number | undefined {
   return q.maxResults;
 }
 
+/**
+ * A registry search (GET): MLflow's handler cap on `max_results`, then one page of the store's
+ * answer under `key`, with `next_page_token`.
+ */
+export function searchEndpoint<T>(
+  r: Hono,
+  ctx: ApiContext,
+  name: Endpoint,
+  limit: number,
+  key: string,
+  search: (req: RegistrySearchRequest) => Promise<Page<T>>,
+  encode: (item: T) => Record<string, unknown>,
+): void {
+  endpoint(r, ctx, ["GET"], name, async (q) => {
+    const page = await search({
+      filter: q.filter || undefined,
+      maxResults: capMaxResults(q, limit),
+      orderBy: q.orderBy,
+      pageToken: q.pageToken || undefined,
+    });
+    return message({ [key]: page.items.map(encode), next_page_token: page.nextPageToken });
+  });
+}
+
 /** Routes of `registered-models/*`. */
 export function registeredModelRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
@@ -67,18 +91,15 @@ export function registeredModelRoutes(ctx: ApiContext): Hono {
     return {};
   });
 
-  endpoint(r, ctx, ["GET"], "registered-models/search", async (q) => {
-    const page = await reg.searchRegisteredModels({
-      filter: q.filter || undefined,
-      maxResults: capMaxResults(q, 1000),
-      orderBy: q.orderBy,
-      pageToken: q.pageToken || undefined,
-    });
-    return message({
-      registered_models: page.items.map(encodeRegisteredModel),
-      next_page_token: page.nextPageToken,
-    });
-  });
+  searchEndpoint(
+    r,
+    ctx,
+    "registered-models/search",
+    1000,
+    "registered_models",
+    (req) => reg.searchRegisteredModels(req),
+    encodeRegisteredModel,
+  );
 
   endpoint(r, ctx, ["POST", "GET"], "registered-models/get-latest-versions", async (q) => {
     const versions = await reg.getLatestVersions(q.name, q.stages);

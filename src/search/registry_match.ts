@@ -10,42 +10,14 @@ import {
   PROMPT_TAG,
   type RegisteredModel,
 } from "../registry_model.ts";
-import { likeMatcher } from "./match.ts";
+import { test as testValue } from "./match.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
-import type { RegistryComparison, RegistryFilter, RegistryOrder } from "./registry_filter.ts";
+import type { RegistryFilter, RegistryOrder } from "./registry_filter.ts";
 
 type Value = string | number | undefined;
 
 function tagValue(tags: readonly Tag[], key: string): string | undefined {
   return tags.find((t) => t.key === key)?.value;
-}
-
-/** Applies one comparison to a value; a missing value matches nothing (MLflow). */
-export function testValue(c: RegistryComparison, lhs: Value): boolean {
-  if (lhs === undefined) return false;
-  const v = c.value;
-  switch (c.comparator) {
-    case "=":
-      return lhs === v;
-    case "!=":
-      return lhs !== v;
-    case "<":
-      return (lhs as number) < (v as number);
-    case "<=":
-      return (lhs as number) <= (v as number);
-    case ">":
-      return (lhs as number) > (v as number);
-    case ">=":
-      return (lhs as number) >= (v as number);
-    case "LIKE":
-    case "ILIKE":
-      return likeMatcher(String(v), c.comparator === "ILIKE")(String(lhs));
-    case "IN":
-      return (v as string[]).includes(lhs as string);
-    case "NOT IN":
-      return !(v as string[]).includes(lhs as string);
-  }
-  return false;
 }
 
 /** True when tags mark a prompt exactly as MLflow's SQL anti-join does (`= 'true'`). */

@@ -1,14 +1,17 @@
 /**
  * What every registry store shares: MLflow's errors for missing models, versions and aliases,
- * the search limits, and the stage-transition rule. Pure: no I/O.
+ * the search limits, the stage-transition rule, `latest` and where a new version's files are.
  */
 import { invalidParam, MltError, notFound } from "../errors.ts";
-import { ACTIVE_STAGES, canonicalStage, type Stage } from "../registry_model.ts";
+import { ACTIVE_STAGES, canonicalStage, type ModelVersion, type Stage } from "../registry_model.ts";
+import { isModelsUri, parseModelUri } from "../registry_uri.ts";
 import {
+  type CreateModelVersionRequest,
   DEFAULT_MODELS_PER_PAGE,
   DEFAULT_VERSIONS_PER_PAGE,
   MAX_MODELS_PER_PAGE,
   MAX_VERSIONS_PER_PAGE,
+  type ModelRegistryStore,
 } from "./registry.ts";
 
 /** RESOURCE_DOES_NOT_EXIST for a registered model. */
@@ -46,38 +49,31 @@ export function modelExists(name: string, existingIsPrompt = false, newIsPrompt 
   return new MltError("RESOURCE_ALREADY_EXISTS", `${neu} (name=${name}) already exists.`);
 }
 
-/** `max_results` of a registered model search: MLflow's default and upper bound. */
+// A search's `max_results`: its default, MLflow's bounds and messages.
+function perPage(n: number | undefined, fallback: number, min: number, max: number): number {
+  const v = n ?? fallback;
+  if (!Number.isInteger(v) || v < min) {
+    throw invalidParam(
+      `Invalid value for max_results. It must be a positive integer, but got ${v}`,
+    );
+  }
+  if (v > max) {
+    throw invalidParam(
+      `Invalid value for request parameter max_results. It must be at most ${max}, but got ` +
+        `value ${v}`,
+    );
+  }
+  return v;
+}
+
+/** `max_results` of a registered model search (0 is allowed, as in MLflow's SQL store). */
 export function modelsPerPage(n: number | undefined): number {
-  const max = n ?? DEFAULT_MODELS_PER_PAGE;
-  if (!Number.isInteger(max) || max < 0) {
-    throw invalidParam(
-      `Invalid value for max_results. It must be a positive integer, but got ${max}`,
-    );
-  }
-  if (max > MAX_MODELS_PER_PAGE) {
-    throw invalidParam(
-      "Invalid value for request parameter max_results. It must be at most " +
-        `${MAX_MODELS_PER_PAGE}, but got value ${max}`,
-    );
-  }
-  return max;
+  return perPage(n, DEFAULT_MODELS_PER_PAGE, 0, MAX_MODELS_PER_PAGE);
 }
 
 /** `max_results` of a model version search: 1 to 200,000. */
 export function versionsPerPage(n: number | undefined): number {
-  const max = n ?? DEFAULT_VERSIONS_PER_PAGE;
-  if (!Number.isInteger(max) || max < 1) {
-    throw invalidParam(
-      `Invalid value for max_results. It must be a positive integer, but got ${max}`,
-    );
-  }
-  if (max > MAX_VERSIONS_PER_PAGE) {
-    throw invalidParam(
-      "Invalid value for request parameter max_results. It must be at most " +
-        `${MAX_VERSIONS_PER_PAGE}, but got value ${max}`,
-    );
-  }
-  return max;
+  return perPage(n, DEFAULT_VERSIONS_PER_PAGE, 1, MAX_VERSIONS_PER_PAGE);
 }
 
 /**
@@ -99,4 +95,32 @@ export function transitionStage(stage: string, archiveExisting: boolean): Stage 
 export function requestedStages(stages: string[] | undefined): Set<string> {
   const all = stages?.length ? stages : ["None", "Staging", "Production", "Archived"];
   return new Set(all.map(canonicalStage));
+}
+
+/** The version `latest` names: the highest live one; RESOURCE_DOES_NOT_EXIST when none. */
+export async function latestVersion(
+  store: Pick<ModelRegistryStore, "getLatestVersions">,
+  name: string,
+): Promise<ModelVersion> {
+  const latest = await store.getLatestVersions(name);
+  if (latest.length === 0) throw latestNotFound(name);
+  return latest.reduce((a, b) => (b.version > a.version ? b : a));
+}
+
+/**
+ * Where a new version's files are: the request's storage location, else for a
+ * `models:/<name>/<version>` source that version's download URI, else the source.
+ */
+export async function storageLocation(
+  store: Pick<ModelRegistryStore, "getModelVersionDownloadUri">,
+  req: CreateModelVersionRequest,
+): Promise<string> {
+  if (req.storageLocation !== undefined) return req.storageLocation;
+  if (isModelsUri(req.source)) {
+    const u = parseModelUri(req.source);
+    if (u.name !== undefined && u.version !== undefined) {
+      return await store.getModelVersionDownloadUri(u.name, u.version);
+    }
+  }
+  return req.source;
 }

@@ -16,7 +16,6 @@ import {
   READY,
   type RegisteredModel,
 } from "../../registry_model.ts";
-import { isModelsUri, parseModelUri } from "../../registry_uri.ts";
 import {
   parseVersion,
   validateAlias,
@@ -35,10 +34,11 @@ import type {
 } from "../registry.ts";
 import {
   aliasNotFound,
-  latestNotFound,
+  latestVersion,
   modelExists,
   modelNotFound,
   requestedStages,
+  storageLocation,
   transitionStage,
   versionNotFound,
 } from "../registry_rules.ts";
@@ -217,13 +217,7 @@ export class FileRegistryStore implements ModelRegistryStore {
   async createModelVersion(req: CreateModelVersionRequest): Promise<ModelVersion> {
     const dir = this.#dir(req.name);
     const tags = validateRegistryTags(req.tags);
-    let storage = req.storageLocation;
-    if (storage === undefined && isModelsUri(req.source)) {
-      const u = parseModelUri(req.source);
-      if (u.name !== undefined && u.version !== undefined) {
-        storage = await this.getModelVersionDownloadUri(u.name, u.version);
-      }
-    }
+    const storage = await storageLocation(this, req);
     return await this.#write(() => {
       const m = this.#model(req.name);
       const now = this.#clock();
@@ -253,7 +247,7 @@ export class FileRegistryStore implements ModelRegistryStore {
         modelId: req.modelId,
       };
       const vdir = versionDir(dir, n);
-      writeAtomic(metaPath(vdir), modelVersionYaml(version, storage ?? req.source), vdir, true);
+      writeAtomic(metaPath(vdir), modelVersionYaml(version, storage), vdir, true);
       this.#writeTags(vdir, tags);
       this.#saveModel(m, { lastUpdatedTimestamp: now });
       return version;
@@ -367,11 +361,7 @@ export class FileRegistryStore implements ModelRegistryStore {
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     validateModelName(name);
     validateAlias(alias);
-    if (alias.toLowerCase() === LATEST_ALIAS) {
-      const latest = await this.getLatestVersions(name);
-      if (latest.length === 0) throw latestNotFound(name);
-      return latest.reduce((a, b) => (b.version > a.version ? b : a));
-    }
+    if (alias.toLowerCase() === LATEST_ALIAS) return await latestVersion(this, name);
     const m = this.#model(name);
     const a = m.model.aliases.find((x) => x.alias === alias);
     if (!a) throw aliasNotFound(alias);

@@ -50,6 +50,22 @@ export class RestRegistryStore implements ModelRegistryStore {
     return list(b[key], key).map(modelVersionFromWire);
   }
 
+  // One page of a search: the items under `key` and the next page's token.
+  #search<T>(endpoint: string, key: string, req: RegistrySearchRequest, decode: (v: unknown) => T) {
+    const fields = {
+      filter: req.filter,
+      max_results: req.maxResults,
+      order_by: req.orderBy,
+      page_token: req.pageToken,
+    };
+    return this.#call("GET", endpoint, fields, (b): Page<T> => ({
+      items: list(b[key], key).map(decode),
+      nextPageToken: typeof b.next_page_token === "string" && b.next_page_token
+        ? b.next_page_token
+        : undefined,
+    }));
+  }
+
   async #send(method: Method, endpoint: string, fields: Json): Promise<void> {
     await this.#http.call(method, endpoint, fields);
   }
@@ -79,17 +95,12 @@ export class RestRegistryStore implements ModelRegistryStore {
   }
 
   searchRegisteredModels(req: RegistrySearchRequest): Promise<Page<RegisteredModel>> {
-    return this.#call("GET", "registered-models/search", {
-      filter: req.filter,
-      max_results: req.maxResults,
-      order_by: req.orderBy,
-      page_token: req.pageToken,
-    }, (b) => ({
-      items: list(b.registered_models, "registered_models").map(registeredModelFromWire),
-      nextPageToken: typeof b.next_page_token === "string" && b.next_page_token
-        ? b.next_page_token
-        : undefined,
-    }));
+    return this.#search(
+      "registered-models/search",
+      "registered_models",
+      req,
+      registeredModelFromWire,
+    );
   }
 
   getLatestVersions(name: string, stages?: string[]) {
@@ -164,17 +175,7 @@ export class RestRegistryStore implements ModelRegistryStore {
   }
 
   searchModelVersions(req: RegistrySearchRequest): Promise<Page<ModelVersion>> {
-    return this.#call("GET", "model-versions/search", {
-      filter: req.filter,
-      max_results: req.maxResults,
-      order_by: req.orderBy,
-      page_token: req.pageToken,
-    }, (b) => ({
-      items: this.#versions(b),
-      nextPageToken: typeof b.next_page_token === "string" && b.next_page_token
-        ? b.next_page_token
-        : undefined,
-    }));
+    return this.#search("model-versions/search", "model_versions", req, modelVersionFromWire);
   }
 
   setModelVersionTag(name: string, version: string | number, tag: Tag) {

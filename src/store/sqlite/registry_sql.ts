@@ -74,8 +74,25 @@ function promptFree(table: string, row: string, params: SqlValue[]): string {
     `p.name = ${row}.name AND p.key = ? AND p.value = 'true')`;
 }
 
-function orderSql(order: RegistryOrder[], columns: Record<RegistryOrder["key"], string>): string {
-  return order.map((o) => `${columns[o.key]}${o.ascending ? "" : " DESC"}`).join(", ");
+// Timestamp columns by sort key; `rm.` and `mv.` rows both hold them under these names.
+const ORDER_COLUMNS = {
+  creation_timestamp: "creation_time",
+  last_updated_timestamp: "last_updated_time",
+};
+
+// `SELECT <from> WHERE <terms> ORDER BY <order> LIMIT ? OFFSET ?`.
+function page(
+  from: string,
+  terms: string[],
+  params: SqlValue[],
+  order: RegistryOrder[],
+  columns: Record<RegistryOrder["key"], string>,
+  limit: number,
+  offset: number,
+): Query {
+  const by = order.map((o) => `${columns[o.key]}${o.ascending ? "" : " DESC"}`).join(", ");
+  const sql = `SELECT ${from} WHERE ${terms.join(" AND ")} ORDER BY ${by} LIMIT ? OFFSET ?`;
+  return { sql, params: [...params, limit, offset] };
 }
 
 /** One page of a registered model search: MODEL_COLUMNS rows, `limit` of them from `offset`. */
@@ -95,16 +112,16 @@ export function compileModelSearch(
     );
   }
   if (f.excludePrompts) terms.push(promptFree("registered_model_tags", "rm", params));
-  const sql = `SELECT ${MODEL_COLUMNS} FROM registered_models rm WHERE ${terms.join(" AND ")} ` +
-    `ORDER BY ${
-      orderSql(order, {
-        name: "rm.name",
-        version_number: "rm.name",
-        creation_timestamp: "rm.creation_time",
-        last_updated_timestamp: "rm.last_updated_time",
-      })
-    } LIMIT ? OFFSET ?`;
-  return { sql, params: [...params, limit, offset] };
+  const keys = { ...ORDER_COLUMNS, name: "rm.name", version_number: "rm.name" };
+  return page(
+    `${MODEL_COLUMNS} FROM registered_models rm`,
+    terms,
+    params,
+    order,
+    keys,
+    limit,
+    offset,
+  );
 }
 
 const VERSION_ATTRIBUTES: Record<string, string> = {
@@ -140,16 +157,16 @@ export function compileVersionSearch(
     }
   }
   if (f.excludePrompts) terms.push(promptFree("model_version_tags", "mv", params));
-  const sql = `SELECT ${VERSION_COLUMNS} FROM model_versions mv WHERE ${terms.join(" AND ")} ` +
-    `ORDER BY ${
-      orderSql(order, {
-        name: "mv.name",
-        version_number: "mv.version",
-        creation_timestamp: "mv.creation_time",
-        last_updated_timestamp: "mv.last_updated_time",
-      })
-    } LIMIT ? OFFSET ?`;
-  return { sql, params: [...params, limit, offset] };
+  const keys = { name: "mv.name", version_number: "mv.version", ...ORDER_COLUMNS };
+  return page(
+    `${VERSION_COLUMNS} FROM model_versions mv`,
+    terms,
+    params,
+    order,
+    keys,
+    limit,
+    offset,
+  );
 }
 
 /**

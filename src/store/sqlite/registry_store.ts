@@ -14,7 +14,6 @@ import {
   type ModelVersion,
   type RegisteredModel,
 } from "../../registry_model.ts";
-import { isModelsUri, parseModelUri } from "../../registry_uri.ts";
 import {
   parseVersion,
   validateAlias,
@@ -38,17 +37,19 @@ import type {
 } from "../registry.ts";
 import {
   aliasNotFound,
-  latestNotFound,
+  latestVersion,
   modelExists,
   modelNotFound,
   modelsPerPage,
   requestedStages,
+  storageLocation,
   transitionStage,
   versionNotFound,
   versionsPerPage,
 } from "../registry_rules.ts";
 import type { StoreOptions } from "../store.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
+import type { Query } from "./sql.ts";
 import { compileModelSearch, compileVersionSearch, WORKSPACE } from "./registry_sql.ts";
 import { modelFromRow, versionFromRow } from "./registry_rows.ts";
 import {
@@ -80,6 +81,24 @@ import {
 export interface SqliteRegistryOptions extends StoreOptions {
   busyTimeoutMs?: number;
   cwd?: string;
+}
+
+/**
+ * One page of a search, as MLflow's SQL store pages: `compile` builds the query for one row more
+ * than `max` from the token's offset; that row means another page. `finish` makes the items.
+ */
+function searchPage<T>(
+  r: Statements,
+  max: number,
+  token: string | undefined,
+  compile: (limit: number, offset: number) => Query,
+  finish: (rows: unknown[][]) => T[],
+): Page<T> {
+  const offset = decodePageToken(token);
+  const q = compile(max + 1, offset);
+  const rows = r.arrays(q.sql, ...q.params);
+  const items = finish(rows.slice(0, max));
+  return rows.length > max ? { items, nextPageToken: encodePageToken(offset + max) } : { items };
 }
 
 /** MLflow's model registry in an SQLite database. */
@@ -171,16 +190,13 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     return this.#read((r) => {
       const filter = parseRegisteredModelFilter(req.filter);
       const order = parseRegisteredModelOrderBy(req.orderBy);
-      const max = modelsPerPage(req.maxResults);
-      const offset = decodePageToken(req.pageToken);
-      const q = compileModelSearch(filter, order, max + 1, offset);
-      const rows = r.arrays(q.sql, ...q.params);
-      const models = withExtras(r, rows.slice(0, max).map(modelFromRow));
-      const latest = readLatest(r, models.map((m) => m.name), true);
-      const items = models.map((m) => ({ ...m, latestVersions: latest.get(m.name)! }));
-      return rows.length > max
-        ? { items, nextPageToken: encodePageToken(offset + max) }
-        : { items };
+      const compile = (limit: number, offset: number) =>
+        compileModelSearch(filter, order, limit, offset);
+      return searchPage(r, modelsPerPage(req.maxResults), req.pageToken, compile, (rows) => {
+        const models = withExtras(r, rows.map(modelFromRow));
+        const latest = readLatest(r, models.map((m) => m.name), true);
+        return models.map((m) => ({ ...m, latestVersions: latest.get(m.name)! }));
+      });
     });
   }
 
@@ -215,18 +231,12 @@ export class SqliteRegistryStore implements ModelRegistryStore {
   async createModelVersion(req: CreateModelVersionRequest): Promise<ModelVersion> {
     const name = validateModelName(req.name);
     const tags = validateRegistryTags(req.tags);
-    let storage = req.storageLocation;
-    if (storage === undefined && isModelsUri(req.source)) {
-      const u = parseModelUri(req.source);
-      if (u.name !== undefined && u.version !== undefined) {
-        storage = await this.getModelVersionDownloadUri(u.name, u.version);
-      }
-    }
+    const storage = await storageLocation(this, req);
     const now = this.#clock();
     return await this.#db.write((w) => {
       readModel(w, name);
       // MLflow's tables keep no model_id: the version reads back without one, as in MLflow.
-      return readVersion(w, name, insertVersion(w, req, tags, storage ?? req.source, now));
+      return readVersion(w, name, insertVersion(w, req, tags, storage, now));
     });
   }
 
@@ -292,14 +302,15 @@ export class SqliteRegistryStore implements ModelRegistryStore {
     return this.#read((r) => {
       const filter = parseModelVersionFilter(req.filter);
       const order = parseModelVersionOrderBy(req.orderBy);
-      const max = versionsPerPage(req.maxResults);
-      const offset = decodePageToken(req.pageToken);
-      const q = compileVersionSearch(filter, order, max + 1, offset);
-      const rows = r.arrays(q.sql, ...q.params);
-      const items = withTags(r, rows.slice(0, max).map(versionFromRow));
-      return rows.length > max
-        ? { items, nextPageToken: encodePageToken(offset + max) }
-        : { items };
+      const compile = (limit: number, offset: number) =>
+        compileVersionSearch(filter, order, limit, offset);
+      return searchPage(
+        r,
+        versionsPerPage(req.maxResults),
+        req.pageToken,
+        compile,
+        (rows) => withTags(r, rows.map(versionFromRow)),
+      );
     });
   }
 
@@ -345,11 +356,7 @@ export class SqliteRegistryStore implements ModelRegistryStore {
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     validateModelName(name);
     validateAlias(alias);
-    if (alias.toLowerCase() === LATEST_ALIAS) {
-      const latest = await this.getLatestVersions(name);
-      if (latest.length === 0) throw latestNotFound(name);
-      return latest.reduce((a, b) => (b.version > a.version ? b : a));
-    }
+    if (alias.toLowerCase() === LATEST_ALIAS) return await latestVersion(this, name);
     return await this.#read((r) => {
       const a = readModel(r, name).aliases.find((x) => x.alias === alias);
       if (!a) throw aliasNotFound(alias);
