@@ -44,7 +44,7 @@ import {
 } from "../registry_rules.ts";
 import type { StoreOptions } from "../store.ts";
 import { fileUriFromPath, LOCK_FILE, metaPath } from "./layout.ts";
-import { isDir, settle, tryRemove, withLock, writeAtomic } from "./file_io.ts";
+import { isDir, settle, sig, tryRemove, withLock, writeAtomic } from "./file_io.ts";
 import { modelVersionYaml, registeredModelYaml } from "./registry_format.ts";
 import { searchModels, searchVersions } from "./registry_search.ts";
 import {
@@ -117,6 +117,14 @@ export class FileRegistryStore implements ModelRegistryStore {
     writeAtomic(metaPath(v.dir), text, v.dir, true);
   }
 
+  // A folder without meta.yaml is the remains of an interrupted delete: it goes. One whose
+  // meta.yaml cannot be read is left alone, and its name stays taken.
+  #clearRemains(dir: string, name: string): void {
+    if (!isDir(dir)) return;
+    if (sig(metaPath(dir)) !== undefined) throw modelExists(name);
+    Deno.removeSync(dir, { recursive: true });
+  }
+
   #writeTags(dir: string, tags: Tag[]): void {
     for (const t of tags) writeAtomic(join(dir, "tags", ...t.key.split("/")), t.value, dir);
   }
@@ -133,6 +141,7 @@ export class FileRegistryStore implements ModelRegistryStore {
       if (existing) {
         throw modelExists(name, isPromptTagged(existing.model.tags), isPromptTags(checked));
       }
+      this.#clearRemains(dir, name);
       Deno.mkdirSync(dir, { recursive: true });
       const now = this.#clock();
       const model: RegisteredModel = {
@@ -162,8 +171,7 @@ export class FileRegistryStore implements ModelRegistryStore {
       const now = this.#clock();
       if (target !== m.dir) {
         if (this.#reader.model(target)) throw modelExists(newName);
-        // A folder without meta.yaml is the remains of an interrupted delete: not a model.
-        if (isDir(target)) Deno.removeSync(target, { recursive: true });
+        this.#clearRemains(target, newName);
         Deno.renameSync(m.dir, target);
       }
       const moved = this.#reader.model(target)!;
