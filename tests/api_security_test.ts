@@ -330,11 +330,30 @@ const GETS = new Set<Endpoint>([
   "metrics/get-history-bulk",
   "mlflow-artifacts/list",
   "get-artifact",
+  "registered-models/get",
+  "registered-models/search",
+  "registered-models/alias#GET",
+  "model-versions/get",
+  "model-versions/search",
+  "model-versions/get-download-uri",
+  "model-versions/get-artifact",
 ]);
+
+// Endpoints that take their JSON body with another method than POST.
+const METHODS: Partial<Record<Endpoint, string>> = {
+  "registered-models/update": "PATCH",
+  "model-versions/update": "PATCH",
+  "registered-models/delete": "DELETE",
+  "registered-models/delete-tag": "DELETE",
+  "registered-models/alias#DELETE": "DELETE",
+  "model-versions/delete": "DELETE",
+  "model-versions/delete-tag": "DELETE",
+};
 
 function routeOf(name: Endpoint): string {
   if (name === "mlflow-artifacts/list") return "/api/2.0/mlflow-artifacts/artifacts";
-  if (name === "get-artifact") return "/get-artifact";
+  if (name === "get-artifact" || name === "model-versions/get-artifact") return `/${name}`;
+  if (name.includes("#")) return `/api/2.0/mlflow/${name.split("#")[0]}`;
   if (name === "metrics/get-history-bulk" || name === "experiments/search-datasets") {
     return `/ajax-api/2.0/mlflow/${name}`;
   }
@@ -395,7 +414,11 @@ Deno.test("every field of every endpoint: wrong types and huge numbers are a 4xx
         }
         for (const bad of BAD_VALUES) {
           const text = JSON.stringify({ ...base, [field]: bad }).replace(`"${BIG}"`, "1e400");
-          const res = await t.post(routeOf(name), text);
+          const res = await t.app.request(routeOf(name), {
+            method: METHODS[name] ?? "POST",
+            headers: { "content-type": "application/json" },
+            body: text,
+          });
           const body = await res.json();
           const what = `${name} ${field}=${JSON.stringify(bad)}: ${res.status} ${body.message}`;
           // A double takes any JSON number (1e400 is Infinity, as in Python's json).

@@ -6,6 +6,7 @@
  */
 import { type Context, Hono } from "hono";
 import { MltError } from "../errors.ts";
+import type { ModelRegistryStore } from "../store/registry.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
 import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } from "./artifacts.ts";
@@ -14,6 +15,8 @@ import type { ApiContext } from "./context.ts";
 import { errorBody, mltErrorBody } from "./error_body.ts";
 import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
 import { metricRoutes } from "./metrics.ts";
+import { getVersionArtifact, modelVersionRoutes } from "./model_versions.ts";
+import { registeredModelRoutes } from "./registry.ts";
 import { runRoutes } from "./runs.ts";
 import { securityMiddleware, type SecurityOptions } from "./security.ts";
 import { jsonResponse } from "./wire.ts";
@@ -27,6 +30,8 @@ export const DEFAULT_MAX_ARTIFACT_BYTES = 5 * 1024 ** 3;
 /** Options of the REST app. */
 export interface AppOptions {
   store: TrackingStore;
+  /** The model registry (`registered-models/*`, `model-versions/*`); absent: no such routes. */
+  registry?: ModelRegistryStore;
   /** Absolute directory behind `mlflow-artifacts:` URIs. */
   artifactsDestination: string;
   /** Serve the artifacts proxy (default true). */
@@ -65,6 +70,7 @@ export function createApp(opts: AppOptions): Hono {
   const prefix = opts.staticPrefix ?? "";
   const ctx: ApiContext = {
     store: opts.store,
+    registry: opts.registry,
     serveArtifacts: opts.serveArtifacts ?? true,
     artifactsDestination: opts.artifactsDestination,
     localArtifactRoots: [...(opts.localArtifactRoots ?? []), opts.artifactsDestination],
@@ -112,6 +118,11 @@ export function createApp(opts: AppOptions): Hono {
     tracking.route("/", runRoutes(ctx));
     tracking.route("/", metricRoutes(ctx));
     tracking.route("/", runArtifactRoutes(ctx));
+    if (opts.registry) {
+      tracking.route("/", registeredModelRoutes(ctx));
+      tracking.route("/", modelVersionRoutes(ctx));
+      app.get(`${prefix}/model-versions/get-artifact`, (c) => getVersionArtifact(c, ctx));
+    }
   }
   app.route("/api/2.0/mlflow", tracking);
   app.route(`${prefix}/ajax-api/2.0/mlflow`, tracking);

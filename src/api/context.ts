@@ -1,6 +1,7 @@
 /** What every resource's routes share: the store, the server's options, and request decoding. */
 import type { Context, Hono } from "hono";
 import { invalidParam, MltError } from "../errors.ts";
+import type { ModelRegistryStore } from "../store/registry.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { HttpError, parseJsonBody, readCapped } from "./body.ts";
 import { parseWithSources } from "./py_json.ts";
@@ -9,6 +10,8 @@ import { type Decoded, decodeRequest, type Endpoint, jsonResponse, queryToJson }
 /** Resolved server options the handlers need. */
 export interface ApiContext {
   store: TrackingStore;
+  /** The model registry, when the server has one. */
+  registry?: ModelRegistryStore;
   /** Whether the `mlflow-artifacts` proxy is on. */
   serveArtifacts: boolean;
   /** Absolute directory behind `mlflow-artifacts:` URIs. */
@@ -59,7 +62,7 @@ export async function readRequest(
   }
 }
 
-type Method = "GET" | "POST" | "PATCH";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /**
  * Registers one endpoint: `handle` gets the decoded request and returns the response fields

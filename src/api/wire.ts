@@ -7,6 +7,7 @@ import { encodeDatasetInput, encodeMetricFields, encodeTag, encodeTags } from ".
 import { invalidParam } from "../errors.ts";
 import type { Experiment, Metric, Run, RunInfo, RunStatus, ViewType } from "../model.ts";
 import { JsonNumber, pyDump, pyType } from "./py_json.ts";
+import { REGISTRY_SCHEMAS } from "./wire_registry.ts";
 
 /** A decoded request: camelCase keys, values of the declared types. */
 // deno-lint-ignore no-explicit-any
@@ -141,6 +142,7 @@ export const SCHEMAS = {
   "experiments/search-datasets": { experiment_ids: f("experimentIds", "strs") },
   "mlflow-artifacts/list": { path: f("path", "str") },
   "get-artifact": { ...RUN_ID, path: req("path") },
+  ...REGISTRY_SCHEMAS,
 } as const satisfies Record<string, Msg>;
 
 /** The name of an endpoint's request schema. */

@@ -9,6 +9,7 @@ import { registerDoctor } from "./doctor.ts";
 import { registerExperiments } from "./experiments.ts";
 import { registerGc } from "./gc.ts";
 import { registerMigrate } from "./migrate.ts";
+import { registerModels } from "./models.ts";
 import { registerRun } from "./run.ts";
 import { registerRuns } from "./runs.ts";
 import { serverCommand, uiCommand } from "./server_command.ts";
@@ -25,6 +26,7 @@ const SUBCOMMANDS: Subcommand[] = [
   registerExperiments,
   registerRuns,
   registerArtifacts,
+  registerModels,
   registerGc,
   registerDoctor,
 ];

@@ -15,8 +15,12 @@ export async function startTrackingEndpoint(
   const { createApp } = await import("../api/app.ts");
   const { startServer } = await import("../api/serve.ts");
   const { localArtifactRoots } = await import("./server_roots.ts");
+  const { loadRegistryStore } = await import("../store/open_registry.ts");
+  // The run's model registry: the store's own, as MLflow's default registry URI is.
+  const registry = await loadRegistryStore(undefined, {}, store);
   const app = createApp({
     store,
+    registry,
     artifactsDestination: resolve(cwd, "mlartifacts"),
     localArtifactRoots: localArtifactRoots({ storeUri: store.uri, cwd }),
     storeType: store.uri.startsWith("file:") ? "FileStore" : "SqlStore",
@@ -26,6 +30,9 @@ export async function startTrackingEndpoint(
   });
   return {
     uri: server.url,
-    stop: server.stop,
+    stop: async () => {
+      await server.stop();
+      await registry.close();
+    },
   };
 }

@@ -21,6 +21,8 @@ export interface ServerFlags {
   host: string;
   port: number;
   backendStoreUri?: string;
+  /** The model registry; absent: the backend store, as MLflow. */
+  registryStoreUri?: string;
   defaultArtifactRoot?: string;
   /** `--artifact-root`: more local folders whose run artifacts may be served. */
   artifactRoots?: string[];
@@ -75,6 +77,7 @@ export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<Serve
     host: str("host") ?? env("MLFLOW_HOST") ?? "127.0.0.1",
     port,
     backendStoreUri: str("backend-store-uri") ?? env("MLFLOW_BACKEND_STORE_URI"),
+    registryStoreUri: str("registry-store-uri") ?? env("MLFLOW_REGISTRY_STORE_URI"),
     defaultArtifactRoot: str("default-artifact-root") ?? env("MLFLOW_DEFAULT_ARTIFACT_ROOT"),
     artifactRoots: o["artifact-root"] as string[] | undefined,
     serveArtifacts: !o["no-serve-artifacts"] &&
@@ -138,6 +141,13 @@ export async function serve(
   const banner = await import("./server_banner.ts");
   const before = banner.storeBefore(storeUri, ctx.cwd);
   const store = await loadStore(storeUri, { artifactRoot });
+  const registry = flags.artifactsOnly
+    ? undefined
+    : await (await import("../store/open_registry.ts")).loadRegistryStore(
+      flags.registryStoreUri,
+      {},
+      store,
+    );
   const { localArtifactRoots } = await import("./server_roots.ts");
   const roots = localArtifactRoots({
     storeUri: store.uri,
@@ -147,6 +157,7 @@ export async function serve(
   });
   const app = createApp({
     store,
+    registry,
     artifactsDestination: destination,
     serveArtifacts: flags.serveArtifacts,
     artifactsOnly: flags.artifactsOnly,
@@ -257,6 +268,7 @@ export async function serve(
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
     await unrecord?.();
+    await registry?.close();
     await store.close();
   }
 }

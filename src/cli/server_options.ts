@@ -72,7 +72,8 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   {
     long: "registry-store-uri",
     value: "uri",
-    description: "accepted for compatibility; mlt has no model registry",
+    description:
+      "model registry store (default: MLFLOW_REGISTRY_STORE_URI, else the backend store)",
   },
   { long: "default-artifact-root", value: "uri", description: "artifact root of new experiments" },
   {

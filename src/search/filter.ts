@@ -183,12 +183,14 @@ export const RUN_ATTRIBUTE_LIST =
   "run_id, run_name, user_id, status, artifact_uri, start_time, end_time " +
   "(aliases: created, Created, `run name`, `Run name`, `Run Name`)";
 
-interface RawValue {
+/** A comparison's raw value: one token, or the tokens of an IN list. */
+export interface RawValue {
   tok?: Token;
   list?: Token[];
 }
 
-interface RawClause {
+/** One comparison as parsed, before its key is resolved. */
+export interface RawClause {
   ident: Token;
   comparator: Comparator;
   opPos: number;
@@ -262,7 +264,7 @@ function isStringToken(tok: Token): boolean {
 }
 
 /** Parses the grammar only: `ident comparator value (AND ident comparator value)*`. */
-function parseClauses(src: string, fail: Fail): RawClause[] {
+export function parseClauses(src: string, fail: Fail): RawClause[] {
   const toks = tokenize(src, fail);
   const end = src.length;
   const out: RawClause[] = [];

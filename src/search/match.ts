@@ -49,7 +49,7 @@ function likeFor(c: Comparison): (s: string) => boolean {
 }
 
 /** Applies one comparison to a value; a missing value matches only IS NULL (MLflow). */
-function test(c: Comparison, lhs: Value): boolean {
+export function test(c: Comparison, lhs: Value): boolean {
   if (c.comparator === "IS NULL") return lhs === undefined;
   if (c.comparator === "IS NOT NULL") return lhs !== undefined;
   if (lhs === undefined) return false;

@@ -43,7 +43,7 @@ import type {
 } from "../store.ts";
 import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { FileCache } from "./file_cache.ts";
-import { isDir, isFile, withLock, writeAtomic } from "./file_io.ts";
+import { isDir, isFile, settle, withLock, writeAtomic } from "./file_io.ts";
 import { currentMeta, setRunsStage, writeBatch, writeNewRun, writeRunInfo } from "./file_writes.ts";
 import { type ExperimentLoc, FileReader, type RunLoc } from "./file_reader.ts";
 import { deletedRunIdsIn, searchExperimentsIn, searchRunsIn } from "./file_search.ts";
@@ -434,14 +434,5 @@ export class FileStore implements TrackingStore {
 
   close(): Promise<void> {
     return Promise.resolve();
-  }
-}
-
-// Runs synchronous store code as a promise, so errors reject instead of throwing.
-function settle<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (e) {
-    return Promise.reject(e);
   }
 }

@@ -87,7 +87,11 @@ export class HttpTransport {
   }
 
   /** Calls a tracking endpoint under `/api/2.0/mlflow/` and returns its JSON object. */
-  async call(method: "GET" | "POST", endpoint: string, fields: Json): Promise<Json> {
+  async call(
+    method: "GET" | "POST" | "PATCH" | "DELETE",
+    endpoint: string,
+    fields: Json,
+  ): Promise<Json> {
     let url = `${this.base}/api/2.0/mlflow/${endpoint}`;
     let body: RequestBody | undefined;
     if (method === "GET") {

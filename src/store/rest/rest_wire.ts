@@ -19,20 +19,23 @@ import type { Json } from "./rest_http.ts";
 /** Thrown when a response lacks what MLflow's API promises; the store names the endpoint. */
 export class ShapeError extends Error {}
 
-function obj(v: unknown, what: string): Json {
+/** `v` as a JSON object, or a ShapeError naming `what`. */
+export function obj(v: unknown, what: string): Json {
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
     throw new ShapeError(`no object "${what}"`);
   }
   return v as Json;
 }
 
-function list(v: unknown, what: string): unknown[] {
+/** `v` as a list (absent → empty), or a ShapeError. */
+export function list(v: unknown, what: string): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new ShapeError(`"${what}" that is not a list`);
   return v;
 }
 
-function str(v: unknown, what: string): string {
+/** `v` as a string (numbers too), or a ShapeError. */
+export function str(v: unknown, what: string): string {
   if (typeof v === "string") return v;
   if (typeof v === "number") return String(v);
   throw new ShapeError(`no string "${what}"`);
@@ -42,8 +45,8 @@ function optStr(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-// protobuf JSON writes int64 as a number or a decimal string; 0 means unset for times.
-function optInt(v: unknown): number | undefined {
+/** protobuf JSON writes int64 as a number or a decimal string; anything else is unset. */
+export function optInt(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string" && /^-?\d+$/.test(v)) return Number(v);
   return undefined;
@@ -58,7 +61,8 @@ function doubleFromWire(v: unknown, what: string): number {
   throw new ShapeError(`no number "${what}"`);
 }
 
-function tagsFromWire(v: unknown, what: string): Tag[] {
+/** A list of `{key, value}` messages. */
+export function tagsFromWire(v: unknown, what: string): Tag[] {
   return list(v, what).map((t, i) => {
     const o = obj(t, `${what}[${i}]`);
     return { key: str(o.key, `${what}[${i}].key`), value: o.value == null ? "" : String(o.value) };

@@ -46,7 +46,7 @@ function num(v: unknown): number {
 }
 
 /** `expr <comparator> value` for a present value; `params` receives the bound values. */
-function condition(expr: string, c: Comparison, params: SqlValue[]): string {
+export function condition(expr: string, c: Comparison, params: SqlValue[]): string {
   const v = c.value;
   switch (c.comparator) {
     case "=":

@@ -121,6 +121,11 @@ export class SqliteStore implements TrackingStore {
     this.import = new SqliteImport(this.#db);
   }
 
+  /** The open database, shared with a model registry on the same URI (open_registry.ts). */
+  get connections(): Connections {
+    return this.#db;
+  }
+
   /** Why the store refuses writes (an unknown, newer schema revision), if it does. */
   get readOnlyReason(): string | undefined {
     return this.#db.readOnlyReason;
