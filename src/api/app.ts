@@ -11,6 +11,7 @@ import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } fro
 import type { Auth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
 import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
+import { loggedModelFileRoutes, loggedModelRoutes } from "./logged_models.ts";
 import { metricRoutes } from "./metrics.ts";
 import { runRoutes } from "./runs.ts";
 import { securityMiddleware, type SecurityOptions } from "./security.ts";
@@ -105,6 +106,7 @@ export function createApp(opts: AppOptions): Hono {
     tracking.route("/", runRoutes(ctx));
     tracking.route("/", metricRoutes(ctx));
     tracking.route("/", runArtifactRoutes(ctx));
+    tracking.route("/", loggedModelRoutes(ctx));
   }
   app.route("/api/2.0/mlflow", tracking);
   app.route(`${prefix}/ajax-api/2.0/mlflow`, tracking);
@@ -112,6 +114,7 @@ export function createApp(opts: AppOptions): Hono {
   // --artifacts-only answers them with its 503 too).
   app.route(`${prefix}/ajax-api/2.0/mlflow`, searchDatasetsRoutes(ctx));
   app.route(`${prefix}/ajax-api/2.0/mlflow`, uploadArtifactRoutes(ctx));
+  app.route(`${prefix}/ajax-api/2.0/mlflow`, loggedModelFileRoutes(ctx));
 
   const proxy = proxyRoutes(ctx);
   for (const p of new Set(["", prefix])) {

@@ -31,24 +31,29 @@ export function requireJson(req: Request): void {
   }
 }
 
-/** Reads and decodes an endpoint's request: GET query parameters, else the JSON body. */
+/**
+ * Reads and decodes an endpoint's request: GET query parameters, else the JSON body (a DELETE
+ * may have none). `pathFields` (ids from the route's path) win over the same fields of the body.
+ */
 export async function readRequest(
   c: Context,
   ctx: ApiContext,
   endpoint: Endpoint,
+  pathFields: Record<string, string> = {},
 ): Promise<Decoded> {
   const req = c.req.raw;
   let raw: Record<string, unknown> = {};
   const query = new URL(req.url).searchParams;
+  const optional = req.method === "GET" || req.method === "DELETE";
   if (req.method === "GET" && query.size > 0) raw = queryToJson(endpoint, query);
-  else if (req.method !== "GET" || (req.body !== null && req.headers.has("content-type"))) {
+  else if (!optional || (req.body !== null && req.headers.has("content-type"))) {
     requireJson(req);
     raw = parseJsonBody(await readCapped(req, ctx.maxJsonBytes));
   }
-  return decodeRequest(endpoint, raw);
+  return decodeRequest(endpoint, { ...raw, ...pathFields });
 }
 
-type Method = "GET" | "POST" | "PATCH";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /**
  * Registers one endpoint: `handle` gets the decoded request and returns the response fields

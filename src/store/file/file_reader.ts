@@ -12,6 +12,7 @@ import { FileCache } from "./file_cache.ts";
 import { RunOrderIndex } from "./run_order.ts";
 import { readText } from "./file_io.ts";
 import { HistoryPages } from "./history_pages.ts";
+import { readModelInputs, readModelOutputs } from "./file_model_links.ts";
 import {
   datasetFromMeta,
   experimentFromMeta,
@@ -342,10 +343,16 @@ export class FileReader {
     }
     const kv = (kind: "params" | "tags") =>
       this.runKeys(loc, kind).map((key) => ({ key, value: this.runFile(loc, kind, key) ?? "" }));
+    const warn = (path: string, e: Error) =>
+      this.warnOnce(`Skipping malformed input or output "${this.rel(path)}": ${e.message}`);
     return {
       info,
       data: { metrics, params: kv("params"), tags: kv("tags") },
-      inputs: { datasetInputs: this.inputs(loc) },
+      inputs: {
+        datasetInputs: this.inputs(loc),
+        modelInputs: readModelInputs(this.cache, loc.dir, warn),
+      },
+      outputs: { modelOutputs: readModelOutputs(this.cache, loc.dir, warn) },
     };
   }
 }

@@ -11,6 +11,8 @@ import type {
   DatasetInput,
   Experiment,
   Metric,
+  ModelInput,
+  ModelOutput,
   Page,
   Param,
   Run,
@@ -26,6 +28,7 @@ import {
   validateExperimentTag,
   validateKey,
   validateMetric,
+  validateModelLinks,
   validateParam,
   validateRunId,
   validateTag,
@@ -64,18 +67,23 @@ import {
   TRASH_DIR,
 } from "./layout.ts";
 import { logInputsAt } from "./file_inputs.ts";
+import { FileModels } from "./file_models.ts";
+import { writeModelInputs, writeModelOutputs } from "./file_model_links.ts";
+import { type FileModelContext, FileModelStore } from "./file_model_store.ts";
 
-/** MLflow's FileStore over a local directory. */
-export class FileStore implements TrackingStore {
+/** MLflow's FileStore over a local directory (logged models: FileModelStore). */
+export class FileStore extends FileModelStore implements TrackingStore {
   readonly uri: string;
   readonly root: string;
   #clock: Clock;
   #artifactRoot: string;
   #truncate: boolean;
   #reader: FileReader;
+  #models: FileModels;
   #ready = false;
 
   constructor(rootPath: string, opts: StoreOptions = {}) {
+    super();
     this.root = resolve(rootPath);
     this.uri = fileUriFromPath(this.root);
     this.#clock = opts.clock ?? systemClock;
@@ -84,6 +92,11 @@ export class FileStore implements TrackingStore {
       : this.uri;
     this.#truncate = opts.truncateLongValues ?? true;
     this.#reader = new FileReader(this.root, new FileCache(), opts.warn ?? console.warn);
+    this.#models = new FileModels(this.#reader, this.#clock, this.#truncate);
+  }
+
+  protected modelContext(): FileModelContext {
+    return { models: this.#models, reader: this.#reader, ensureRoot: () => this.#ensureRoot() };
   }
 
   // Creates the root with experiment "0" and `.trash` on the first write.
@@ -362,7 +375,9 @@ export class FileStore implements TrackingStore {
     const tags = rawTags.map((t) => validateTag(t, this.#truncate));
     await this.#ensureRoot();
     const { loc, info } = this.#activeRun(runId);
+    const modelLines = this.#models.metricLines(metrics, runId);
     writeBatch(this.#reader, loc, info, { params, metrics, tags });
+    this.#models.appendMetricLines(modelLines);
   }
 
   getMetricHistory(runId: string, key: string, req: HistoryRequest = {}): Promise<Page<Metric>> {
@@ -381,10 +396,19 @@ export class FileStore implements TrackingStore {
     });
   }
 
-  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  async logInputs(runId: string, datasets: DatasetInput[], models: ModelInput[] = []) {
     validateRunId(runId);
+    validateModelLinks(models);
     await this.#ensureRoot();
     await logInputsAt(() => this.#activeRun(runId).loc, datasets);
+    await writeModelInputs(this.#activeRun(runId).loc.dir, runId, models);
+  }
+
+  async logOutputs(runId: string, models: ModelOutput[]): Promise<void> {
+    validateRunId(runId);
+    validateModelLinks(models);
+    await this.#ensureRoot();
+    writeModelOutputs(this.#activeRun(runId).loc.dir, models);
   }
 
   deletedRunIds(before?: number): Promise<string[]> {

@@ -6,6 +6,7 @@
 import { invalidParam, notFound } from "../../errors.ts";
 import type { DatasetInput, Experiment, Run, RunInfo, Tag } from "../../model.ts";
 import type { Statements } from "./connection.ts";
+import { addModelLinks } from "./sqlite_models.ts";
 import {
   datasetFromRow,
   type DatasetRow,
@@ -137,6 +138,7 @@ export function runsByIds(s: Statements, ids: string[]): Run[] {
     }
   }
   addInputs(s, json, runs);
+  addModelLinks(s, json, runs);
   const found = unique === ids ? runs : ids.map((id) => runs[unique.indexOf(id)]);
   return found.filter((r): r is Run => r !== undefined);
 }
