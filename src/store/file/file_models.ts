@@ -15,6 +15,7 @@ import {
   type Param,
   type Tag,
 } from "../../model.ts";
+import { compareStrings } from "../../search/match.ts";
 import { pyRepr } from "../../search/page_token.ts";
 import {
   isLoggedModelId,
@@ -57,6 +58,10 @@ function parseMeta(text: string): ModelMeta {
   const m = parseYamlMapping(text);
   if (!m) throw new Error("is not a valid YAML mapping");
   return loggedModelFromMeta(m);
+}
+
+function sortedKeys(keys: readonly string[]): string[] {
+  return [...keys].sort(compareStrings);
 }
 
 function textValue(text: string): string {
@@ -141,14 +146,15 @@ export class FileModels {
     const cache = this.#reader.cache;
     const kv = (kind: "params" | "tags", keys?: Set<string>): Tag[] => {
       const out: Tag[] = [];
-      for (const key of keys ?? cache.walk(join(loc.dir, kind))) {
+      // Sorted by code point, as the SQL store's primary keys order them.
+      for (const key of keys ?? sortedKeys(cache.walk(join(loc.dir, kind)))) {
         const value = cache.file(runFilePath(loc.dir, kind, key), textValue);
         if (value !== undefined) out.push({ key, value });
       }
       return out;
     };
     const wanted = parts?.metrics ?? "all";
-    const metricKeys = wanted === "all" ? cache.walk(join(loc.dir, "metrics")) : wanted;
+    const metricKeys = wanted === "all" ? sortedKeys(cache.walk(join(loc.dir, "metrics"))) : wanted;
     const metrics: Metric[] = [];
     for (const key of metricKeys) {
       const path = runFilePath(loc.dir, "metrics", key);
