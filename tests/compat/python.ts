@@ -44,3 +44,19 @@ export async function runPython(args: string[], stdin?: string): Promise<string>
   }
   return out.stdout;
 }
+
+/** The Python with mlflow 2.x: MLT_PYTHON2, else <repo>/.venv-mlflow2/bin/python. */
+export function python2Path(): string {
+  const fromEnv = Deno.env.get("MLT_PYTHON2");
+  const path = fromEnv || `${REPO_ROOT}/.venv-mlflow2/bin/python`;
+  try {
+    Deno.statSync(path);
+  } catch {
+    throw new Error(
+      `No Python with mlflow 2.x at ${path}. Run .ci/run, or: python3 -m venv .venv-mlflow2 && ` +
+        `.venv-mlflow2/bin/pip install mlflow-skinny==2.22.1 tqdm scikit-learn pandas ` +
+        "(or set MLT_PYTHON2)",
+    );
+  }
+  return path;
+}
