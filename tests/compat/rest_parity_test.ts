@@ -7,79 +7,12 @@
  * one line per difference). Needs the venv python (python.ts); a missing one fails the test.
  */
 import assert from "node:assert/strict";
+import { type MlflowServer, startMlflow, stopMlflow } from "../helpers/mlflow_server.ts";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
-import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
+import { pythonPath, REPO_ROOT } from "./python.ts";
 
 const FIXTURE = `${REPO_ROOT}/tests/fixtures/mlflow-3.17.2.db`;
 const MAX_DOUBLE = 1.7976931348623157e308;
-
-interface MlflowServer {
-  url: string;
-  child: Deno.ChildProcess;
-  output: Promise<string>;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-// `mlflow server` in its own process group (setsid), so its uvicorn worker stops with it.
-async function startMlflow(dir: string, db: string): Promise<MlflowServer> {
-  const port = freePort();
-  const child = new Deno.Command("setsid", {
-    args: [
-      pythonPath(),
-      "-m",
-      "mlflow",
-      "server",
-      "--backend-store-uri",
-      `sqlite:///${db}`,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--workers",
-      "1",
-    ],
-    cwd: dir,
-    env: { ...PYTHON_ENV },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()])
-    .then(([o, e]) => o + e);
-  const url = `http://127.0.0.1:${port}`;
-  let exited = false;
-  child.status.then(() => exited = true);
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && !exited) {
-    try {
-      const res = await fetch(`${url}/health`);
-      await res.body?.cancel();
-      if (res.ok) return { url, child, output };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stopMlflow({ url, child, output });
-  throw new Error(`mlflow server did not start:\n${await output}`);
-}
-
-// SIGTERM to the whole group, then SIGKILL for whatever lingers (its job consumers take their time).
-async function stopMlflow(s: MlflowServer): Promise<void> {
-  const group = (signal: Deno.Signal) => {
-    try {
-      Deno.kill(-s.child.pid, signal);
-    } catch { /* already gone */ }
-  };
-  group("SIGTERM");
-  await Promise.race([s.child.status, new Promise((r) => setTimeout(r, 10_000))]);
-  group("SIGKILL");
-  await s.child.status;
-  await s.output;
-}
 
 type Json = ReturnType<typeof JSON.parse>;
 
@@ -372,7 +305,7 @@ Deno.test("REST parity on SQLite: mlt server answers reads as mlflow server does
   let mlt: MltServer | undefined;
   try {
     [mlflow, mlt] = await Promise.all([
-      startMlflow(dir, `${dir}/mlflow.db`),
+      startMlflow(dir, `sqlite:///${dir}/mlflow.db`),
       startMltServer(dir, ["--backend-store-uri", `sqlite:///${dir}/mlt.db`]),
     ]);
     const all = await call(mlflow.url, "POST", `${API}/runs/search`, {

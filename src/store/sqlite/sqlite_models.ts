@@ -257,11 +257,19 @@ export function modelsByIds(s: Statements, ids: string[]): LoggedModel[] {
   return models.filter((m): m is LoggedModel => m !== undefined);
 }
 
-/** Adds each run's model inputs and outputs (runs in the order of the id list `json`). */
-export function addModelLinks(s: Statements, json: string, runs: (Run | undefined)[]): void {
+/**
+ * Adds each run's model outputs, and its model inputs when `inputs` (runs in the order of the id
+ * list `json`). Each kind in model id order, as MLflow's queries read them through the key.
+ */
+export function addModelLinks(
+  s: Statements,
+  json: string,
+  runs: (Run | undefined)[],
+  inputs: boolean,
+): void {
   for (const r of runs) {
     if (!r) continue;
-    r.inputs.modelInputs = [];
+    if (inputs) r.inputs.modelInputs = [];
     r.outputs = { modelOutputs: [] };
   }
   const rows = s.arrays(
@@ -274,7 +282,7 @@ export function addModelLinks(s: Statements, json: string, runs: (Run | undefine
   for (const [i, type, modelId, step] of rows) {
     const run = runs[i];
     if (!run) continue;
-    if (type === "RUN_INPUT") run.inputs.modelInputs!.push({ modelId });
+    if (type === "RUN_INPUT") run.inputs.modelInputs?.push({ modelId });
     else run.outputs!.modelOutputs.push({ modelId, step });
   }
 }
