@@ -81,7 +81,7 @@ export function loggedModelRoutes(ctx: ApiContext): Hono {
       next_page_token: page.nextPageToken,
     });
   });
-  notAllowed(r, "/logged-models/search", "logged-models/search");
+  // Other methods on `…/search` reach the `…/:model_id` routes below, as in MLflow's router.
 
   route(r, ctx, ["POST"], "/logged-models", "logged-models/create", async (q) => {
     const model = await store.createLoggedModel({
