@@ -12,7 +12,9 @@
  * store, each server gets its own copy and answers: S1 a filter on a metric and a param ordered
  * by the metric (100 per page), S2 a name pattern ordered by creation time, S3 a walk of every
  * page of a param filter (100 per page). Times are to the last byte: the first call after start,
- * then the median of --calls calls after 3 warm-up calls. Both servers must return the same ids.
+ * then the median of --calls calls after 3 warm-up calls. Every call's filter differs by a no-op
+ * term (`creation_timestamp > i`), so no answer comes from mlt's page cache (a walk's later pages
+ * do, as in real use). Both servers must return the same ids.
  * Targets (docs/logged-models.md): searches ≥ 10× faster; autolog wall time no worse.
  */
 import { parseArgs } from "node:util";
@@ -89,45 +91,56 @@ async function post(
 
 interface Workload {
   name: string;
-  body: Record<string, unknown>;
+  /** The request of call `i` (its filter made unique by a term that matches every model). */
+  body: (i: number) => Record<string, unknown>;
   /** Walk every page. */
   walk?: boolean;
 }
 
 function workloads(exp: string): Workload[] {
+  const unique = (filter: string, i: number) => `${filter} AND creation_timestamp > ${i}`;
   return [
     {
       name: "S1 metric+param filter, metric order",
-      body: {
+      body: (i) => ({
         experiment_ids: [exp],
-        filter: "metrics.acc > 0.5 AND params.lr = '0.01'",
+        filter: unique("metrics.acc > 0.5 AND params.lr = '0.01'", i),
         order_by: [{ field_name: "metrics.acc", ascending: false }],
         max_results: 100,
-      },
+      }),
     },
     {
       name: "S2 name LIKE, creation order",
-      body: {
+      body: (i) => ({
         experiment_ids: [exp],
-        filter: "name LIKE 'model-1%'",
+        filter: unique("name LIKE 'model-1%'", i),
         order_by: [{ field_name: "creation_timestamp" }],
         max_results: 100,
-      },
+      }),
     },
     {
       name: "S3 every page of a param filter",
-      body: { experiment_ids: [exp], filter: "params.depth = '3'", max_results: 100 },
+      body: (i) => ({
+        experiment_ids: [exp],
+        filter: unique("params.depth = '3'", i),
+        max_results: 100,
+      }),
       walk: true,
     },
   ];
 }
 
 // One measurement: the time of one call, or of the whole page walk; and the ids answered.
-async function measure(url: string, w: Workload): Promise<{ ms: number; ids: string[] }> {
+async function measure(
+  url: string,
+  w: Workload,
+  i: number,
+): Promise<{ ms: number; ids: string[] }> {
   let ms = 0, token: string | undefined;
   const ids: string[] = [];
+  const body = w.body(i);
   do {
-    const r = await post(url, token ? { ...w.body, page_token: token } : w.body);
+    const r = await post(url, token ? { ...body, page_token: token } : body);
     ms += r.ms;
     for (const m of (r.json.models ?? []) as { info: { model_id: string } }[]) {
       ids.push(m.info.model_id);
@@ -141,10 +154,10 @@ async function bench(
   url: string,
   w: Workload,
 ): Promise<{ first: number; median: number; ids: string[] }> {
-  const first = await measure(url, w);
-  for (let i = 0; i < 3; i++) await measure(url, w);
+  const first = await measure(url, w, 0);
+  for (let i = 1; i <= 3; i++) await measure(url, w, i);
   const times: number[] = [];
-  for (let i = 0; i < CALLS; i++) times.push((await measure(url, w)).ms);
+  for (let i = 4; i < 4 + CALLS; i++) times.push((await measure(url, w, i)).ms);
   return { first: first.ms, median: quantile(times, 0.5), ids: first.ids };
 }
 

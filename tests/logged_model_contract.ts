@@ -397,6 +397,43 @@ export function loggedModelContract(
     assert.equal(rest.nextPageToken, undefined);
   });
 
+  test("searchLoggedModels() sees every change made since the same search ran", async (s) => {
+    const { exp } = await searchFixture(s);
+    const req = {
+      experimentIds: [exp],
+      filter: "tags.team = 'ml'",
+      orderBy: [{ fieldName: "metrics.acc", ascending: false }],
+      maxResults: 2,
+    };
+    const walk = async () => {
+      const out: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await s.searchLoggedModels({ ...req, pageToken });
+        out.push(...names(page.items));
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      return out;
+    };
+    assert.deepEqual(await walk(), ["b", "c", "a"]);
+    const e = await s.createLoggedModel({
+      experimentId: exp,
+      name: "e",
+      tags: [{ key: "team", value: "ml" }],
+    });
+    assert.deepEqual(await walk(), ["b", "c", "a", "e"]);
+    const run = (await s.createRun({ experimentId: exp })).info.runId;
+    await s.logMetric(run, point("acc", 0.95, { modelId: e.modelId, timestamp: 99_999 }));
+    assert.deepEqual(await walk(), ["e", "b", "c", "a"]);
+    const [first] = (await s.searchLoggedModels({ ...req, maxResults: 1 })).items;
+    await s.setLoggedModelTags(first.modelId, [{ key: "team", value: "other" }]);
+    assert.deepEqual(await walk(), ["b", "c", "a"]);
+    await s.deleteLoggedModel(
+      (await s.searchLoggedModels({ ...req, maxResults: 1 })).items[0].modelId,
+    );
+    assert.deepEqual(await walk(), ["c", "a"]);
+  });
+
   test("searchLoggedModels() refuses bad filters and orders with a clear message", async (s) => {
     const exp = await s.createExperiment("errors");
     const search = (req: Partial<Parameters<TrackingStore["searchLoggedModels"]>[0]>) =>

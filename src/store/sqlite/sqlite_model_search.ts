@@ -1,7 +1,9 @@
 /**
  * `logged-models/search` and gc's deleted-model listing on SQLite: the request is checked
  * (store/model_search.ts), compiled to SQL (sql_models.ts), one page of ids plus one is read to
- * know whether more follow, then the page's models are loaded in bulk.
+ * know whether more follow, then the page's models are loaded in bulk. With a PageCache, the
+ * whole ordered id list of a query is kept while the database does not change, so walking its
+ * pages sorts the matches once instead of once per page.
  */
 import type { LoggedModel, Page } from "../../model.ts";
 import { encodeLoggedModelToken } from "../../search/logged_model_token.ts";
@@ -12,20 +14,56 @@ import { compileModelSearch } from "./sql_models.ts";
 import { modelsByIds } from "./sqlite_models.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
 
+/** Queries kept by a PageCache. */
+const CACHED_QUERIES = 8;
+
+/**
+ * The ordered model ids of recent searches, valid while `PRAGMA data_version` of the reading
+ * connection is unchanged: it changes with every commit of another connection (the store's
+ * writer, another process), so only a reader that never writes may keep one.
+ */
+export class PageCache {
+  #entries = new Map<string, { version: number; ids: string[] }>();
+
+  /** The ids of `key` computed by `all`, from cache when the database has not changed. */
+  ids(r: Statements, key: string, all: () => string[]): string[] {
+    const version = r.one<{ data_version: number }>("PRAGMA data_version")!.data_version;
+    const hit = this.#entries.get(key);
+    if (hit && hit.version === version) return hit.ids;
+    const ids = all();
+    this.#entries.delete(key);
+    this.#entries.set(key, { version, ids });
+    if (this.#entries.size > CACHED_QUERIES) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return ids;
+  }
+}
+
 /** One page of the active logged models of the request's experiments. */
-export function searchModelsSql(r: Statements, req: SearchLoggedModelsRequest): Page<LoggedModel> {
+export function searchModelsSql(
+  r: Statements,
+  req: SearchLoggedModelsRequest,
+  cache?: PageCache,
+): Page<LoggedModel> {
   const q = prepareModelSearch(req);
   const experimentIds = q.experimentIds.map(sqlExperimentId);
   if (experimentIds.length === 0) return { items: [] };
-  const { sql, params } = compileModelSearch({
-    experimentIds,
-    filter: q.filter,
-    datasets: q.datasets,
-    order: q.order,
-    limit: q.max + 1,
-    offset: q.offset,
-  });
-  const ids = r.all<{ model_id: string }>(sql, ...params).map((x) => x.model_id);
+  const query = (limit: number, offset: number) => {
+    const { sql, params } = compileModelSearch({
+      experimentIds,
+      filter: q.filter,
+      datasets: q.datasets,
+      order: q.order,
+      limit,
+      offset,
+    });
+    return r.all<{ model_id: string }>(sql, ...params).map((x) => x.model_id);
+  };
+  const { offset: _, max: __, ...shape } = q;
+  const ids = cache
+    ? cache.ids(r, JSON.stringify(shape), () => query(-1, 0)).slice(q.offset, q.offset + q.max + 1)
+    : query(q.max + 1, q.offset);
   const items = modelsByIds(r, ids.slice(0, q.max));
   return ids.length > q.max
     ? { items, nextPageToken: encodeLoggedModelToken(req, q.offset + q.max) }

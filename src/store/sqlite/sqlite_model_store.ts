@@ -35,7 +35,7 @@ import {
   updateModel,
   upsertModelTags,
 } from "./sqlite_models.ts";
-import { deletedModelIdsSql, searchModelsSql } from "./sqlite_model_search.ts";
+import { deletedModelIdsSql, PageCache, searchModelsSql } from "./sqlite_model_search.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
 
 /** What the logged-model operations need from the store. */
@@ -50,6 +50,9 @@ export interface SqliteModelContext {
 export abstract class SqliteModelStore {
   /** The store's connections, clock and options. */
   protected abstract modelContext(): SqliteModelContext;
+
+  // Only with a reader that never writes (not :memory:): see PageCache.
+  #pages?: PageCache;
 
   get #ctx(): SqliteModelContext {
     return this.modelContext();
@@ -137,7 +140,9 @@ export abstract class SqliteModelStore {
   }
 
   searchLoggedModels(req: SearchLoggedModelsRequest): Promise<Page<LoggedModel>> {
-    return this.#ctx.read((r) => searchModelsSql(r, req));
+    const { db } = this.#ctx;
+    if (db.reader !== db.writer) this.#pages ??= new PageCache();
+    return this.#ctx.read((r) => searchModelsSql(r, req, this.#pages));
   }
 
   deletedLoggedModelIds(before?: number): Promise<string[]> {
