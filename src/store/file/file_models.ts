@@ -27,10 +27,18 @@ import {
 } from "../../validate.ts";
 import type { CreateLoggedModelRequest } from "../store.ts";
 import { appendText, isDir, isFile, readText, writeAtomic, writeOnce } from "./file_io.ts";
-import type { ExperimentLoc, FileReader } from "./file_reader.ts";
+import { type ExperimentLoc, type FileReader, isValidKey, keyPath } from "./file_reader.ts";
 import { currentMeta, writeKeyFile } from "./file_writes.ts";
 import { parseYamlMapping } from "./format.ts";
-import { appendUriPath, loggedModelDir, metaPath, modelsDir, runFilePath } from "./layout.ts";
+import {
+  appendUriPath,
+  loggedModelDir,
+  META_FILE,
+  metaPath,
+  modelsDir,
+  type RunFileKind,
+  runFilePath,
+} from "./layout.ts";
 import {
   loggedModelFromMeta,
   loggedModelToYaml,
@@ -118,7 +126,7 @@ export class FileModels {
 
   /** A model's meta.yaml; INTERNAL_ERROR naming the file when broken or misplaced. */
   meta(loc: ModelLoc): ModelMeta {
-    const path = metaPath(loc.dir);
+    const path = `${loc.dir}/${META_FILE}`;
     const broken = (detail: string, cause?: unknown) =>
       new MltError(
         "INTERNAL_ERROR",
@@ -144,20 +152,27 @@ export class FileModels {
   /** A model with its tags, params and metrics (or only the `parts` a search needs). */
   read(loc: ModelLoc, meta: ModelMeta, parts?: ModelParts): LoggedModel {
     const cache = this.#reader.cache;
-    const kv = (kind: "params" | "tags", keys?: Set<string>): Tag[] => {
+    // Keys from a filter may be anything; one that is not a valid key cannot exist.
+    const keys = (kind: RunFileKind, wanted?: Set<string> | "all") =>
+      wanted === undefined || wanted === "all"
+        ? sortedKeys(cache.walk(join(loc.dir, kind)))
+        : [...wanted].filter(isValidKey);
+    const kv = (kind: "params" | "tags", wanted?: Set<string>): Tag[] => {
       const out: Tag[] = [];
-      // Sorted by code point, as the SQL store's primary keys order them.
-      for (const key of keys ?? sortedKeys(cache.walk(join(loc.dir, kind)))) {
-        const value = cache.file(runFilePath(loc.dir, kind, key), textValue);
+      for (const key of keys(kind, parts ? wanted ?? new Set() : undefined)) {
+        const path = keyPath(loc.dir, kind, key);
+        // mlt writes a model's params once (MLflow's client never rewrites them either), so a
+        // settled value is answered without a stat, as for runs.
+        const value = kind === "params"
+          ? cache.immutable(path, textValue)
+          : cache.file(path, textValue);
         if (value !== undefined) out.push({ key, value });
       }
       return out;
     };
-    const wanted = parts?.metrics ?? "all";
-    const metricKeys = wanted === "all" ? sortedKeys(cache.walk(join(loc.dir, "metrics"))) : wanted;
     const metrics: Metric[] = [];
-    for (const key of metricKeys) {
-      const path = runFilePath(loc.dir, "metrics", key);
+    for (const key of keys("metrics", parts?.metrics ?? "all")) {
+      const path = keyPath(loc.dir, "metrics", key);
       try {
         const points = cache.file(path, (t) => parseModelMetricText(key, loc.modelId, t));
         if (points) metrics.push(...points);
@@ -169,8 +184,8 @@ export class FileModels {
     }
     return {
       ...meta.model,
-      tags: kv("tags", parts ? parts.tags ?? new Set() : undefined),
-      params: kv("params", parts ? parts.params ?? new Set() : undefined),
+      tags: kv("tags", parts?.tags),
+      params: kv("params", parts?.params),
       metrics,
     };
   }

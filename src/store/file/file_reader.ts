@@ -383,7 +383,8 @@ function beingCreated(dir: string): boolean {
 // Keys repeat across runs (every run has the same params): remember the verdicts, boundedly.
 const keyVerdicts = new Map<string, boolean>();
 
-function isValidKey(key: string): boolean {
+/** True when `key` is a valid metric, param or tag key (verdicts remembered). */
+export function isValidKey(key: string): boolean {
   let ok = keyVerdicts.get(key);
   if (ok === undefined) {
     try {
@@ -400,6 +401,7 @@ function isValidKey(key: string): boolean {
 
 // runFilePath for a key that passed isValidKey: such a key is already a normalised relative POSIX
 // path, so plain concatenation gives the same string as path.join, without its cost.
-function keyPath(runDir: string, kind: RunFileKind, key: string): string {
+/** runFilePath() of a key that passed isValidKey(), without path.join's cost. */
+export function keyPath(runDir: string, kind: RunFileKind, key: string): string {
   return `${runDir}/${kind}/${key}`;
 }
