@@ -330,3 +330,16 @@ export function validateModelParams(params: Param[], truncate: boolean): Param[]
     return v;
   });
 }
+
+/** The checked fields of a new logged model (a random name when none is given). */
+export function validateNewModel(
+  req: { experimentId: string; name?: string; params?: Param[]; tags?: Tag[] },
+  truncate: boolean,
+): { experimentId: string; name: string; params: Param[]; tags: Tag[] } {
+  return {
+    experimentId: validateExperimentId(req.experimentId),
+    name: validateLoggedModelName(req.name) ?? randomRunName(),
+    params: validateModelParams(req.params ?? [], truncate),
+    tags: validateModelTags(req.tags ?? []),
+  };
+}

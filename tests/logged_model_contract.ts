@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { LoggedModel, Metric } from "../src/model.ts";
 import type { TrackingStore } from "../src/store/store.ts";
-import { type MakeStore, rejectsWith } from "./store_contract.ts";
+import { contractTest, type MakeStore, rejectsWith } from "./store_contract.ts";
 
 const MODEL_ID = /^m-[0-9a-f]{32}$/;
 const UNKNOWN = "m-" + "0".repeat(32);
@@ -25,21 +25,7 @@ export function loggedModelContract(
   makeStore: MakeStore,
   skip: Record<string, string> = {},
 ): void {
-  const test = (title: string, fn: (s: TrackingStore) => Promise<void>) => {
-    Deno.test({
-      name: `${name}: logged models: ${title}`,
-      ignore: title in skip,
-      fn: async () => {
-        const { store, cleanup } = await makeStore();
-        try {
-          await fn(store);
-        } finally {
-          await store.close();
-          await cleanup();
-        }
-      },
-    });
-  };
+  const test = contractTest(`${name}: logged models`, makeStore, skip);
 
   test("createLoggedModel() stores MLflow's fields; getLoggedModel() reads them", async (s) => {
     const exp = await s.createExperiment("lm");

@@ -8,36 +8,20 @@
  * and must log the same metric keys and artifact paths. Needs the venv python (python.ts).
  */
 import assert from "node:assert/strict";
-import { type MlflowServer, startMlflow, stopMlflow } from "../helpers/mlflow_server.ts";
+import {
+  type Answer,
+  call,
+  type Json,
+  type MlflowServer,
+  startMlflow,
+  stopMlflow,
+} from "../helpers/mlflow_server.ts";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
 import { pythonPath, REPO_ROOT } from "./python.ts";
 import { runFlows } from "./model_flows.ts";
 
 const FIXTURE = `${REPO_ROOT}/tests/fixtures/mlflow-3.17.2-models.db`;
 const API = "/api/2.0/mlflow";
-
-type Json = ReturnType<typeof JSON.parse>;
-interface Answer {
-  status: number;
-  body: Json;
-}
-
-async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const init: RequestInit = { method };
-  if (body !== undefined) {
-    init.headers = { "content-type": "application/json" };
-    init.body = JSON.stringify(body);
-  }
-  const res = await fetch(base + path, init);
-  const text = await res.text();
-  let parsed: Json;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = { notJson: text.slice(0, 200) };
-  }
-  return { status: res.status, body: parsed };
-}
 
 /**
  * Replaces what each server draws for itself: ids created during the test (in order of first

@@ -7,38 +7,19 @@
  * one line per difference). Needs the venv python (python.ts); a missing one fails the test.
  */
 import assert from "node:assert/strict";
-import { type MlflowServer, startMlflow, stopMlflow } from "../helpers/mlflow_server.ts";
+import {
+  type Answer,
+  call,
+  type Json,
+  type MlflowServer,
+  startMlflow,
+  stopMlflow,
+} from "../helpers/mlflow_server.ts";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
 import { pythonPath, REPO_ROOT } from "./python.ts";
 
 const FIXTURE = `${REPO_ROOT}/tests/fixtures/mlflow-3.17.2.db`;
 const MAX_DOUBLE = 1.7976931348623157e308;
-
-type Json = ReturnType<typeof JSON.parse>;
-
-interface Answer {
-  status: number;
-  body: Json;
-}
-
-async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(
-    base + path,
-    method === "GET" ? {} : {
-      method,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body ?? {}),
-    },
-  );
-  const text = await res.text();
-  let parsed: Json;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = { notJson: text.slice(0, 200) };
-  }
-  return { status: res.status, body: parsed };
-}
 
 const byKey = (a: { key: string }, b: { key: string }) =>
   a.key < b.key ? -1 : a.key > b.key ? 1 : 0;

@@ -1,6 +1,7 @@
 /**
  * A real `mlflow server` (the venv's MLflow, see tests/compat/python.ts) on a free port over a
- * given backend store, in its own process group, for parity tests and benchmarks.
+ * given backend store, in its own process group, for parity tests and benchmarks; and the JSON
+ * call the parity tests send to both servers.
  */
 import { PYTHON_ENV, pythonPath } from "../compat/python.ts";
 
@@ -80,4 +81,37 @@ export async function stopMlflow(s: MlflowServer): Promise<void> {
   group("SIGKILL");
   await s.child.status;
   await s.output;
+}
+
+/** A parsed JSON body (or `{notJson}` with the start of what came). */
+// deno-lint-ignore no-explicit-any
+export type Json = any;
+
+/** A server's answer: status and parsed body. */
+export interface Answer {
+  status: number;
+  body: Json;
+}
+
+/** Sends `body` as JSON (none when undefined, always none for GET) and parses the answer. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer> {
+  const init: RequestInit = { method };
+  if (method !== "GET" && body !== undefined) {
+    init.headers = { "content-type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(base + path, init);
+  const text = await res.text();
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = { notJson: text.slice(0, 200) };
+  }
+  return { status: res.status, body: parsed };
 }

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { invalidParam, MltError, notFound } from "../../errors.ts";
-import { type Clock, newLoggedModelId, randomRunName } from "../../ids.ts";
+import { type Clock, newLoggedModelId } from "../../ids.ts";
 import {
   isLoggedModelStatus,
   type LoggedModel,
@@ -19,11 +19,10 @@ import { compareStrings } from "../../search/match.ts";
 import { pyRepr } from "../../search/page_token.ts";
 import {
   isLoggedModelId,
-  validateExperimentId,
   validateKey,
-  validateLoggedModelName,
   validateModelParams,
   validateModelTags,
+  validateNewModel,
 } from "../../validate.ts";
 import type { CreateLoggedModelRequest } from "../store.ts";
 import { appendText, isDir, isFile, readText, writeAtomic, writeOnce } from "./file_io.ts";
@@ -207,10 +206,7 @@ export class FileModels {
 
   /** Creates a model folder (status PENDING) in an active experiment. */
   create(req: CreateLoggedModelRequest): LoggedModel {
-    const experimentId = validateExperimentId(req.experimentId);
-    const name = validateLoggedModelName(req.name) ?? randomRunName();
-    const params = validateModelParams(req.params ?? [], this.#truncate);
-    const tags = validateModelTags(req.tags ?? []);
+    const { experimentId, name, params, tags } = validateNewModel(req, this.#truncate);
     const exp = this.#reader.findExperiment(experimentId);
     if (!exp) throw notFound(`Could not find experiment with ID ${experimentId}`);
     const experiment = this.#reader.readExperiment(exp);

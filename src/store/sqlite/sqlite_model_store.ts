@@ -4,7 +4,7 @@
  * sqlite_models.ts, searches in sqlite_model_search.ts.
  */
 import { invalidParam, notFound } from "../../errors.ts";
-import { type Clock, newLoggedModelId, randomRunName } from "../../ids.ts";
+import { type Clock, newLoggedModelId } from "../../ids.ts";
 import {
   isLoggedModelStatus,
   LOGGED_MODEL_STATUSES,
@@ -15,11 +15,10 @@ import {
   type Tag,
 } from "../../model.ts";
 import {
-  validateExperimentId,
   validateKey,
-  validateLoggedModelName,
   validateModelParams,
   validateModelTags,
+  validateNewModel,
 } from "../../validate.ts";
 import type { CreateLoggedModelRequest, SearchLoggedModelsRequest } from "../store.ts";
 // Pure URI math shared with the file store (no I/O, no YAML).
@@ -59,11 +58,8 @@ export abstract class SqliteModelStore {
   }
 
   async createLoggedModel(req: CreateLoggedModelRequest): Promise<LoggedModel> {
-    const experimentId = validateExperimentId(req.experimentId);
+    const { experimentId, name, params, tags } = validateNewModel(req, this.#ctx.truncate);
     const id = sqlExperimentId(experimentId);
-    const name = validateLoggedModelName(req.name) ?? randomRunName();
-    const params = validateModelParams(req.params ?? [], this.#ctx.truncate);
-    const tags = validateModelTags(req.tags ?? []);
     const modelId = newLoggedModelId();
     await this.#ctx.db.write((w) => {
       const exp = w.one<{ s: string | null; loc: string }>(
