@@ -11,10 +11,12 @@ import { downloadUnderRoot, listUnderRoot } from "./artifacts.ts";
 import { HttpError } from "./body.ts";
 import { type ApiContext, readRequest } from "./context.ts";
 import { validatePath } from "./paths.ts";
-import { type Decoded, type Endpoint, jsonResponse, message } from "./wire.ts";
-import { encodeLoggedModel, LOGGED_MODEL_STATUS_ENUM } from "./wire_logged_models.ts";
-
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+import { type Decoded, jsonResponse, message } from "./wire.ts";
+import {
+  encodeLoggedModel,
+  LOGGED_MODEL_ROUTES,
+  LOGGED_MODEL_STATUS_ENUM,
+} from "./wire_logged_models.ts";
 
 function tagsOf(list: Decoded[] | undefined): { key: string; value: string }[] {
   return (list ?? []).map((t) => ({ key: t.key, value: t.value ?? "" }));
@@ -26,24 +28,22 @@ function statusOf(name: string): LoggedModelStatus {
 }
 
 /**
- * Registers one route: `path` (hono syntax, with `:model_id`) decoded with the schema `name`,
- * the path's parameters filled in; other methods on the path answer 405.
+ * Registers the route of schema `name` (LOGGED_MODEL_ROUTES), decoded with the path's parameters
+ * filled in; returns its path.
  */
 function route(
   r: Hono,
   ctx: ApiContext,
-  methods: Method[],
-  path: string,
-  name: Endpoint,
+  name: keyof typeof LOGGED_MODEL_ROUTES,
   handle: (q: Decoded, c: Context) => Promise<Record<string, unknown> | Response>,
-): void {
-  for (const m of methods) {
-    r.on(m, path, async (c) => {
-      const q = await readRequest(c, ctx, name, c.req.param() as Record<string, string>);
-      const out = await handle(q, c);
-      return out instanceof Response ? out : jsonResponse(out);
-    });
-  }
+): string {
+  const [method, path] = LOGGED_MODEL_ROUTES[name];
+  r.on(method, path, async (c) => {
+    const q = await readRequest(c, ctx, name, c.req.param() as Record<string, string>);
+    const out = await handle(q, c);
+    return out instanceof Response ? out : jsonResponse(out);
+  });
+  return path;
 }
 
 function notAllowed(r: Hono, path: string, name: string): void {
@@ -56,9 +56,7 @@ function notAllowed(r: Hono, path: string, name: string): void {
 export function loggedModelRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
   const store = ctx.store;
-  const MODEL = "/logged-models/:model_id";
-
-  route(r, ctx, ["POST"], "/logged-models/search", "logged-models/search", async (q) => {
+  route(r, ctx, "logged-models/search", async (q) => {
     const orderBy: LoggedModelOrderBy[] = (q.orderBy ?? []).map((o: Decoded) => ({
       fieldName: o.fieldName,
       ascending: o.ascending ?? true,
@@ -83,7 +81,7 @@ export function loggedModelRoutes(ctx: ApiContext): Hono {
   });
   // Other methods on `…/search` reach the `…/:model_id` routes below, as in MLflow's router.
 
-  route(r, ctx, ["POST"], "/logged-models", "logged-models/create", async (q) => {
+  const create = route(r, ctx, "logged-models/create", async (q) => {
     const model = await store.createLoggedModel({
       experimentId: q.experimentId,
       name: q.name || undefined,
@@ -95,47 +93,44 @@ export function loggedModelRoutes(ctx: ApiContext): Hono {
     });
     return { model: encodeLoggedModel(model) };
   });
-  notAllowed(r, "/logged-models", "logged-models");
+  notAllowed(r, create, "logged-models");
 
-  route(r, ctx, ["GET"], MODEL, "logged-models/get", async (q, c) => {
+  route(r, ctx, "logged-models/get", async (q, c) => {
     const allow = c.req.query("allow_deleted");
     const model = await store.getLoggedModel(q.modelId, {
       allowDeleted: allow?.toLowerCase() === "true",
     });
     return { model: encodeLoggedModel(model) };
   });
-  route(r, ctx, ["PATCH"], MODEL, "logged-models/finalize", async (q) => {
+  route(r, ctx, "logged-models/finalize", async (q) => {
     const model = await store.finalizeLoggedModel(q.modelId, statusOf(q.status));
     return { model: encodeLoggedModel(model) };
   });
-  route(r, ctx, ["DELETE"], MODEL, "logged-models/delete", async (q) => {
+  const model = route(r, ctx, "logged-models/delete", async (q) => {
     await store.deleteLoggedModel(q.modelId);
     return {};
   });
-  notAllowed(r, MODEL, "logged-models/{model_id}");
+  notAllowed(r, model, "logged-models/{model_id}");
 
-  route(r, ctx, ["PATCH"], `${MODEL}/tags`, "logged-models/set-tags", async (q) => {
+  const tags = route(r, ctx, "logged-models/set-tags", async (q) => {
     await store.setLoggedModelTags(q.modelId, tagsOf(q.tags));
     return {};
   });
-  notAllowed(r, `${MODEL}/tags`, "logged-models/{model_id}/tags");
+  notAllowed(r, tags, "logged-models/{model_id}/tags");
 
-  // Tag keys may hold "/" (nested keys), so the key is the rest of the path.
-  const tagPath = `${MODEL}/tags/:tag_key{.+}`;
-  route(r, ctx, ["DELETE"], tagPath, "logged-models/delete-tag", async (q) => {
+  const tag = route(r, ctx, "logged-models/delete-tag", async (q) => {
     await store.deleteLoggedModelTag(q.modelId, q.tagKey);
     return {};
   });
-  notAllowed(r, tagPath, "logged-models/{model_id}/tags/{tag_key}");
+  notAllowed(r, tag, "logged-models/{model_id}/tags/{tag_key}");
 
-  route(r, ctx, ["POST"], `${MODEL}/params`, "logged-models/params", async (q) => {
+  const params = route(r, ctx, "logged-models/params", async (q) => {
     await store.logLoggedModelParams(q.modelId, tagsOf(q.params));
     return {};
   });
-  notAllowed(r, `${MODEL}/params`, "logged-models/{model_id}/params");
+  notAllowed(r, params, "logged-models/{model_id}/params");
 
-  const dirs = `${MODEL}/artifacts/directories`;
-  route(r, ctx, ["GET"], dirs, "logged-models/artifacts/directories", async (q) => {
+  const dirs = route(r, ctx, "logged-models/artifacts/directories", async (q) => {
     if (q.artifactDirectoryPath !== undefined) validatePath(q.artifactDirectoryPath);
     const model = await store.getLoggedModel(q.modelId);
     return await listUnderRoot(model.artifactLocation, q.artifactDirectoryPath, ctx);

@@ -70,6 +70,22 @@ export const LOGGED_MODEL_SCHEMAS = {
   },
 } as const;
 
+/** Method and route (hono syntax, under the tracking prefixes) of each logged-model schema. */
+export const LOGGED_MODEL_ROUTES: Readonly<
+  Record<keyof typeof LOGGED_MODEL_SCHEMAS, readonly ["GET" | "POST" | "PATCH" | "DELETE", string]>
+> = {
+  "logged-models/create": ["POST", "/logged-models"],
+  "logged-models/search": ["POST", "/logged-models/search"],
+  "logged-models/get": ["GET", "/logged-models/:model_id"],
+  "logged-models/finalize": ["PATCH", "/logged-models/:model_id"],
+  "logged-models/delete": ["DELETE", "/logged-models/:model_id"],
+  "logged-models/set-tags": ["PATCH", "/logged-models/:model_id/tags"],
+  // Tag keys may hold "/" (nested keys), so the key is the rest of the path.
+  "logged-models/delete-tag": ["DELETE", "/logged-models/:model_id/tags/:tag_key{.+}"],
+  "logged-models/params": ["POST", "/logged-models/:model_id/params"],
+  "logged-models/artifacts/directories": ["GET", "/logged-models/:model_id/artifacts/directories"],
+};
+
 /** A logged model as MLflow's `LoggedModel` message: info (with tags), data (params, metrics). */
 export function encodeLoggedModel(m: LoggedModel): Record<string, unknown> {
   const info: Record<string, unknown> = {

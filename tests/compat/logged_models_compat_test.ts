@@ -94,7 +94,9 @@ async function runProject(dir: string, args: string[]) {
 async function checkProjectStore(uri: string): Promise<void> {
   const s = openStore(uri, { warn: () => {} });
   try {
-    const [run] = (await s.searchRuns({ experimentIds: ["0"] })).items;
+    // runs/get, not a search: MLflow's SQL store leaves model inputs out of runs/search.
+    const [found] = (await s.searchRuns({ experimentIds: ["0"] })).items;
+    const run = await s.getRun(found.info.runId);
     assert.equal(run.info.status, "FINISHED");
     const models = (await s.searchLoggedModels({
       experimentIds: ["0"],
