@@ -25,7 +25,7 @@
 import { parseArgs } from "node:util";
 import { SqliteRegistryStore } from "../src/store/sqlite/registry_store.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
-import { startMlflowServer, stopMlflowServer } from "../tests/helpers/mlflow_server.ts";
+import { startMlflow, stopMlflow } from "../tests/compat/mlflow_server.ts";
 import { startMltServer } from "../tests/helpers/mlt_server.ts";
 import { quantile } from "./rest_common.ts";
 
@@ -194,7 +194,7 @@ async function main() {
   const load = Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
   const mlt = await startMltServer(dir, ["--backend-store-uri", `sqlite:///${dir}/mlt.db`]);
   try {
-    const mlflow = await startMlflowServer(dir, `sqlite:///${dir}/mlflow.db`);
+    const mlflow = await startMlflow(dir, ["--backend-store-uri", `sqlite:///${dir}/mlflow.db`]);
     try {
       const subjects: Subject[] = [
         { url: mlt.url, pids: () => [mlt.child.pid] },
@@ -202,7 +202,7 @@ async function main() {
       ];
       for (const [name, path] of WORKLOADS) results[name] = await measure(subjects, path);
     } finally {
-      await stopMlflowServer(mlflow);
+      await stopMlflow(mlflow);
     }
   } finally {
     mlt.child.kill("SIGTERM");

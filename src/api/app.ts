@@ -14,6 +14,7 @@ import type { Auth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
 import { errorBody, mltErrorBody } from "./error_body.ts";
 import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
+import { loggedModelFileRoutes, loggedModelRoutes } from "./logged_models.ts";
 import { metricRoutes } from "./metrics.ts";
 import { getVersionArtifact, modelVersionRoutes } from "./model_versions.ts";
 import { registeredModelRoutes } from "./registry.ts";
@@ -118,6 +119,7 @@ export function createApp(opts: AppOptions): Hono {
     tracking.route("/", runRoutes(ctx));
     tracking.route("/", metricRoutes(ctx));
     tracking.route("/", runArtifactRoutes(ctx));
+    tracking.route("/", loggedModelRoutes(ctx));
     if (opts.registry) {
       tracking.route("/", registeredModelRoutes(ctx));
       tracking.route("/", modelVersionRoutes(ctx));
@@ -130,6 +132,7 @@ export function createApp(opts: AppOptions): Hono {
   // --artifacts-only answers them with its 503 too).
   app.route(`${prefix}/ajax-api/2.0/mlflow`, searchDatasetsRoutes(ctx));
   app.route(`${prefix}/ajax-api/2.0/mlflow`, uploadArtifactRoutes(ctx));
+  app.route(`${prefix}/ajax-api/2.0/mlflow`, loggedModelFileRoutes(ctx));
 
   const proxy = proxyRoutes(ctx);
   for (const p of new Set(["", prefix])) {

@@ -35,29 +35,34 @@ export function requireJson(req: Request): void {
   }
 }
 
-/** Reads and decodes an endpoint's request: GET query parameters, else the JSON body. */
+/**
+ * Reads and decodes an endpoint's request: GET query parameters, else the JSON body (a DELETE
+ * may have none). `pathFields` (ids from the route's path) win over the same fields of the body.
+ */
 export async function readRequest(
   c: Context,
   ctx: ApiContext,
   endpoint: Endpoint,
+  pathFields: Record<string, string> = {},
 ): Promise<Decoded> {
   const req = c.req.raw;
   let raw: Record<string, unknown> = {};
   let body: Uint8Array | undefined;
   const query = new URL(req.url).searchParams;
+  const optional = req.method === "GET" || req.method === "DELETE";
   if (req.method === "GET" && query.size > 0) raw = queryToJson(endpoint, query);
-  else if (req.method !== "GET" || (req.body !== null && req.headers.has("content-type"))) {
+  else if (!optional || (req.body !== null && req.headers.has("content-type"))) {
     requireJson(req);
     body = await readCapped(req, ctx.maxJsonBytes);
     raw = parseJsonBody(body);
   }
   try {
-    return decodeRequest(endpoint, raw);
+    return decodeRequest(endpoint, { ...raw, ...pathFields });
   } catch (e) {
     if (body === undefined || !(e instanceof MltError)) throw e;
     // JSON.parse forgot how numbers were written (`9.0` vs `9`); MLflow's message names them as
     // Python read them, so decode once more from the text (only on this error path).
-    decodeRequest(endpoint, parseJsonBody(body, parseWithSources));
+    decodeRequest(endpoint, { ...parseJsonBody(body, parseWithSources), ...pathFields });
     throw e;
   }
 }

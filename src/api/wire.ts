@@ -8,6 +8,7 @@ import { invalidParam } from "../errors.ts";
 import type { Experiment, Metric, Run, RunInfo, RunStatus, ViewType } from "../model.ts";
 import { JsonNumber, pyDump, pyType } from "./py_json.ts";
 import { REGISTRY_SCHEMAS } from "./wire_registry.ts";
+import { LOGGED_MODEL_SCHEMAS } from "./wire_logged_models.ts";
 
 /** A decoded request: camelCase keys, values of the declared types. */
 // deno-lint-ignore no-explicit-any
@@ -105,6 +106,7 @@ export const SCHEMAS = {
     datasets: f("datasets", {
       msgs: { tags: f("tags", { msgs: TAG }), dataset: req("dataset", { msg: DATASET }) },
     }),
+    models: f("models", { msgs: { model_id: req("modelId") } }),
   },
   "runs/outputs": {
     ...RUN_ID,
@@ -138,7 +140,7 @@ export const SCHEMAS = {
     metric_key: f("metricKey", "str"),
     max_results: f("maxResults", "i64"),
   },
-  "logged-models/search": { experiment_ids: f("experimentIds", "strs") },
+  ...LOGGED_MODEL_SCHEMAS,
   "experiments/search-datasets": { experiment_ids: f("experimentIds", "strs") },
   "mlflow-artifacts/list": { path: f("path", "str") },
   "get-artifact": { ...RUN_ID, path: req("path") },
@@ -344,21 +346,24 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : "null";
 }
 
-/** A whole run: info, data (latest metrics, params, tags), inputs and (empty) outputs. */
+/** A whole run: info, data (latest metrics, params, tags), inputs and outputs (models). */
 export function encodeRun(r: Run): Record<string, unknown> {
   const { metrics, params, tags } = r.data;
   const data: Record<string, unknown> = {};
   if (metrics.length > 0) data.metrics = metrics.map((m) => encodeMetric(m));
   if (params?.length) data.params = params.map(encodeTag);
   if (tags?.length) data.tags = tags.map(encodeTag);
+  const inputs: Record<string, unknown> = {};
   const datasetInputs = r.inputs?.datasetInputs;
-  return {
-    info: encodeRunInfo(r.info),
-    data,
-    inputs: datasetInputs?.length ? { dataset_inputs: datasetInputs.map(encodeDatasetInput) } : {},
-    // MLflow always sends the (empty, here: mlt has no logged models) outputs message.
-    outputs: {},
-  };
+  if (datasetInputs?.length) inputs.dataset_inputs = datasetInputs.map(encodeDatasetInput);
+  const modelInputs = r.inputs?.modelInputs;
+  if (modelInputs?.length) inputs.model_inputs = modelInputs.map((m) => ({ model_id: m.modelId }));
+  const modelOutputs = r.outputs?.modelOutputs;
+  // MLflow always sends the outputs message, empty when the run produced no model.
+  const outputs = modelOutputs?.length
+    ? { model_outputs: modelOutputs.map((m) => ({ model_id: m.modelId, step: m.step })) }
+    : {};
+  return { info: encodeRunInfo(r.info), data, inputs, outputs };
 }
 
 /** One entry of an artifact listing. */

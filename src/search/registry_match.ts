@@ -10,7 +10,7 @@ import {
   PROMPT_TAG,
   type RegisteredModel,
 } from "../registry_model.ts";
-import { test as testValue } from "./match.ts";
+import { testComparison as testValue } from "./match.ts";
 import { decodePageToken, encodePageToken } from "./page_token.ts";
 import type { RegistryFilter, RegistryOrder } from "./registry_filter.ts";
 

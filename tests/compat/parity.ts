@@ -24,7 +24,8 @@ export async function call(
 ): Promise<Answer> {
   const res = await fetch(
     base + path,
-    method === "GET" ? {} : {
+    // No body for a GET, nor for another method without one (a DELETE of a logged model).
+    method === "GET" || (body === undefined && method !== "POST") ? { method } : {
       method,
       headers: { "content-type": "application/json" },
       body: typeof body === "string" ? body : JSON.stringify(body ?? {}),

@@ -8,11 +8,7 @@
  * fails the test.
  */
 import assert from "node:assert/strict";
-import {
-  type MlflowServer,
-  startMlflowServer,
-  stopMlflowServer,
-} from "../helpers/mlflow_server.ts";
+import { type MlflowServer, startMlflow, stopMlflow } from "./mlflow_server.ts";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
 import { pythonPath } from "./python.ts";
 
@@ -276,7 +272,7 @@ Deno.test("registry parity on SQLite: mlt server answers as mlflow server does",
   let mlt: MltServer | undefined;
   try {
     [mlflow, mlt] = await Promise.all([
-      startMlflowServer(dir, `sqlite:///${dir}/mlflow.db`),
+      startMlflow(dir, ["--backend-store-uri", `sqlite:///${dir}/mlflow.db`]),
       startMltServer(dir, ["--backend-store-uri", `sqlite:///${dir}/mlt.db`]),
     ]);
     const runOf = async (base: string) => {
@@ -301,7 +297,7 @@ Deno.test("registry parity on SQLite: mlt server answers as mlflow server does",
       });
     }
   } finally {
-    if (mlflow) await stopMlflowServer(mlflow);
+    if (mlflow) await stopMlflow(mlflow);
     if (mlt) {
       mlt.child.kill("SIGTERM");
       await mlt.child.status;

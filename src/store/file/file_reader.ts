@@ -14,6 +14,7 @@ import { RunOrderIndex } from "./run_order.ts";
 import { readText, sig } from "./file_io.ts";
 import { HistoryPages } from "./history_pages.ts";
 import type { PendingDefault } from "./pending_default.ts";
+import { readModelInputs, readModelOutputs } from "./file_model_links.ts";
 import {
   datasetFromMeta,
   experimentFromMeta,
@@ -395,10 +396,16 @@ export class FileReader {
     }
     const kv = (kind: "params" | "tags") =>
       this.runKeys(loc, kind).map((key) => ({ key, value: this.runFile(loc, kind, key) ?? "" }));
+    const warn = (path: string, e: Error) =>
+      this.warnOnce(`Skipping malformed input or output "${this.rel(path)}": ${e.message}`);
     return {
       info,
       data: { metrics, params: kv("params"), tags: kv("tags") },
-      inputs: { datasetInputs: this.inputs(loc) },
+      inputs: {
+        datasetInputs: this.inputs(loc),
+        modelInputs: readModelInputs(this.cache, loc.dir, warn),
+      },
+      outputs: { modelOutputs: readModelOutputs(this.cache, loc.dir, warn) },
     };
   }
 }
@@ -429,7 +436,8 @@ function beingCreated(dir: string): boolean {
 // Keys repeat across runs (every run has the same params): remember the verdicts, boundedly.
 const keyVerdicts = new Map<string, boolean>();
 
-function isValidKey(key: string): boolean {
+/** True when `key` is a valid metric, param or tag key (verdicts remembered). */
+export function isValidKey(key: string): boolean {
   let ok = keyVerdicts.get(key);
   if (ok === undefined) {
     try {
@@ -446,6 +454,7 @@ function isValidKey(key: string): boolean {
 
 // runFilePath for a key that passed isValidKey: such a key is already a normalised relative POSIX
 // path, so plain concatenation gives the same string as path.join, without its cost.
-function keyPath(runDir: string, kind: RunFileKind, key: string): string {
+/** runFilePath() of a key that passed isValidKey(), without path.join's cost. */
+export function keyPath(runDir: string, kind: RunFileKind, key: string): string {
   return `${runDir}/${kind}/${key}`;
 }

@@ -11,6 +11,8 @@ import type {
   DatasetInput,
   Experiment,
   Metric,
+  ModelInput,
+  ModelOutput,
   Page,
   Param,
   Run,
@@ -26,6 +28,7 @@ import {
   validateExperimentTag,
   validateKey,
   validateMetric,
+  validateModelLinks,
   validateParam,
   validateRunId,
   validateTag,
@@ -67,9 +70,12 @@ import {
 } from "./layout.ts";
 import { logInputsAt } from "./file_inputs.ts";
 import { PendingDefault } from "./pending_default.ts";
+import { FileModels } from "./file_models.ts";
+import { writeModelInputs, writeModelOutputs } from "./file_model_links.ts";
+import { type FileModelContext, FileModelStore } from "./file_model_store.ts";
 
-/** MLflow's FileStore over a local directory. */
-export class FileStore implements TrackingStore {
+/** MLflow's FileStore over a local directory (logged models: FileModelStore). */
+export class FileStore extends FileModelStore implements TrackingStore {
   readonly uri: string;
   readonly root: string;
   #clock: Clock;
@@ -77,9 +83,11 @@ export class FileStore implements TrackingStore {
   #truncate: boolean;
   #reader: FileReader;
   #default: PendingDefault;
+  #models: FileModels;
   #ready = false;
 
   constructor(rootPath: string, opts: StoreOptions = {}) {
+    super();
     this.root = resolve(rootPath);
     this.uri = fileUriFromPath(this.root);
     this.#clock = opts.clock ?? systemClock;
@@ -90,6 +98,11 @@ export class FileStore implements TrackingStore {
     const cache = new FileCache();
     this.#default = new PendingDefault(this.root, cache, this.#artifactRoot, this.#clock);
     this.#reader = new FileReader(this.root, cache, opts.warn ?? console.warn, this.#default);
+    this.#models = new FileModels(this.#reader, this.#clock, this.#truncate);
+  }
+
+  protected modelContext(): FileModelContext {
+    return { models: this.#models, reader: this.#reader, ensureRoot: () => this.#ensureRoot() };
   }
 
   // The default artifact root when it is a local directory (an area the operator chose).
@@ -379,7 +392,9 @@ export class FileStore implements TrackingStore {
     const tags = rawTags.map((t) => validateTag(t, this.#truncate));
     await this.#ensureRoot();
     const { loc, info } = this.#activeRun(runId);
+    const modelLines = this.#models.metricLines(metrics, runId);
     writeBatch(this.#reader, loc, info, { params, metrics, tags });
+    this.#models.appendMetricLines(modelLines);
   }
 
   getMetricHistory(runId: string, key: string, req: HistoryRequest = {}): Promise<Page<Metric>> {
@@ -401,10 +416,19 @@ export class FileStore implements TrackingStore {
     });
   }
 
-  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  async logInputs(runId: string, datasets: DatasetInput[], models: ModelInput[] = []) {
     validateRunId(runId);
+    validateModelLinks(models);
     await this.#ensureRoot();
     await logInputsAt(() => this.#activeRun(runId).loc, datasets);
+    await writeModelInputs(this.#activeRun(runId).loc.dir, runId, models);
+  }
+
+  async logOutputs(runId: string, models: ModelOutput[]): Promise<void> {
+    validateRunId(runId);
+    validateModelLinks(models);
+    await this.#ensureRoot();
+    writeModelOutputs(this.#activeRun(runId).loc.dir, models);
   }
 
   deletedRunIds(before?: number): Promise<string[]> {

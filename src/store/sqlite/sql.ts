@@ -40,7 +40,8 @@ export function likeToGlob(pattern: string): string {
 }
 
 // Bound numbers: JS ±Infinity would bind as SQL ±Inf, but the table holds ±max double instead.
-function num(v: unknown): number {
+/** A number to bind: ±Infinity as the ±max double MLflow's tables hold. */
+export function num(v: unknown): number {
   const n = v as number;
   return n === Infinity ? MAX_DOUBLE : n === -Infinity ? -MAX_DOUBLE : n;
 }
