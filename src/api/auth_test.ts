@@ -199,23 +199,29 @@ Deno.test("--auth basic: the UI's own reads of artifacts act for the signed-in u
   }
 });
 
-Deno.test("--auth basic: repeated failed sign-ins from one address get 429 for a minute", async () => {
+Deno.test("--auth basic: failed sign-ins get 429 per user and address, never the right password", async () => {
   let now = 1_000_000;
   const t = await authApp({ maxFailuresPerMinute: 3, now: () => now });
   try {
     const { expId } = await newRun(t);
-    const get = (authorization: string) =>
+    const get = (authorization: string, from = "10.0.0.1") =>
       t.app.request(`/api/2.0/mlflow/experiments/get?experiment_id=${expId}`, {
         headers: { authorization },
-      });
+      }, { remoteAddr: { hostname: from } });
     for (let i = 0; i < 3; i++) await expect401(await get(basic("alice", `guess${i}`)), `try ${i}`);
-    const limited = await get(ALICE);
+    const limited = await get(basic("alice", "guess3"));
     assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get("retry-after"), "60");
     assert.equal((await limited.json()).error_code, "REQUEST_LIMIT_EXCEEDED");
+    // The right password from the same address, another user from it, and alice elsewhere pass.
+    for (const [auth, from] of [[ALICE, "10.0.0.1"], [basic("viewer", "viewer-pw"), "10.0.0.1"]]) {
+      const ok = await get(auth, from);
+      assert.equal(ok.status, 200, `${from}`);
+      await ok.body?.cancel();
+    }
+    await expect401(await get(basic("alice", "guess4"), "10.0.0.2"), "another address");
     now += 61_000;
-    const again = await get(ALICE);
-    assert.equal(again.status, 200);
-    await again.body?.cancel();
+    await expect401(await get(basic("alice", "guess5")), "a new minute");
   } finally {
     await t.close();
   }

@@ -31,22 +31,43 @@ export function checkDeclaredLength(req: Request, cap: number): void {
   if (len !== null && Number(len) > cap) throw tooLarge(cap);
 }
 
-/** Yields the body's chunks, failing with 413 as soon as more than `cap` bytes arrived. */
-export async function* cappedChunks(req: Request, cap: number): AsyncGenerator<Uint8Array> {
+/** Default time a request body may take: whole (JSON, forms) or between two chunks (uploads). */
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+
+/** Time limits of a body read (ms): since the first read, and between two chunks. */
+export interface BodyTimeouts {
+  totalMs?: number;
+  idleMs?: number;
+}
+
+/** The 408 answer for a body that arrives too slowly. */
+export function tooSlow(ms: number): HttpError {
+  return new HttpError(
+    "DEADLINE_EXCEEDED",
+    `The request body did not arrive within ${ms / 1000} s`,
+    408,
+  );
+}
+
+/**
+ * Yields the body's chunks, failing with 413 as soon as more than `cap` bytes arrived, and with
+ * 408 when the body takes longer than `timeouts` allow (a slow client holds no server for long).
+ */
+export async function* cappedChunks(
+  req: Request,
+  cap: number,
+  timeouts: BodyTimeouts = {},
+): AsyncGenerator<Uint8Array> {
   checkDeclaredLength(req, cap);
   if (!req.body) return;
   let total = 0;
   const reader = req.body.getReader();
+  const deadline = timeouts.totalMs === undefined ? Infinity : Date.now() + timeouts.totalMs;
   try {
     while (true) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch {
-        // The client hung up mid-body: its mistake (CANCELLED, 499), not a server bug.
-        throw new MltError("CANCELLED", "The request body ended early: the client disconnected");
-      }
-      const { done, value } = chunk;
+      const wait = Math.min(deadline - Date.now(), timeouts.idleMs ?? Infinity);
+      if (wait <= 0) throw tooSlow(timeouts.totalMs!);
+      const { done, value } = await readWithin(reader, wait, timeouts);
       if (done) return;
       total += value.byteLength;
       if (total > cap) throw tooLarge(cap);
@@ -58,22 +79,55 @@ export async function* cappedChunks(req: Request, cap: number): AsyncGenerator<U
   }
 }
 
-/** Reads the whole body into memory, refusing more than `cap` bytes. */
-export async function readCapped(req: Request, cap: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of cappedChunks(req, cap)) {
-    parts.push(chunk);
-    total += chunk.byteLength;
+// One read of the body, or a 408 after `ms` (Infinity: no timer).
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+  timeouts: BodyTimeouts,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const read = reader.read().catch(() => {
+    // The client hung up mid-body: its mistake (CANCELLED, 499), not a server bug.
+    throw new MltError("CANCELLED", "The request body ended early: the client disconnected");
+  });
+  if (ms === Infinity) return await read;
+  try {
+    return await Promise.race([
+      read,
+      new Promise<never>((_, fail) => {
+        const which = ms === timeouts.idleMs ? timeouts.idleMs : timeouts.totalMs!;
+        timer = setTimeout(() => fail(tooSlow(which)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
+}
+
+/**
+ * Reads the whole body into memory, refusing more than `cap` bytes or a body slower than
+ * `timeoutMs`. Chunks are copied into one buffer grown by doubling: Deno hands each read its own
+ * 64 KiB buffer, so keeping the chunks of a body trickling in byte by byte would hold 64 KiB per
+ * byte. Memory stays under twice the bytes received, whatever Content-Length claims.
+ */
+export async function readCapped(
+  req: Request,
+  cap: number,
+  timeoutMs: number = DEFAULT_BODY_TIMEOUT_MS,
+): Promise<Uint8Array> {
+  let buf = new Uint8Array(0);
+  let size = 0;
+  for await (const chunk of cappedChunks(req, cap, { totalMs: timeoutMs })) {
+    if (size + chunk.byteLength > buf.byteLength) {
+      const want = Math.min(Math.max(buf.byteLength * 2, 1024), cap);
+      const grown = new Uint8Array(Math.max(size + chunk.byteLength, want));
+      grown.set(buf.subarray(0, size));
+      buf = grown;
+    }
+    buf.set(chunk, size);
+    size += chunk.byteLength;
   }
-  return out;
+  return buf.subarray(0, size);
 }
 
 /** Deepest JSON nesting accepted (protobuf's own parse limit; MLflow's messages need 4). */

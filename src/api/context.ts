@@ -18,6 +18,8 @@ export interface ApiContext {
   maxJsonBytes: number;
   /** Cap on one artifact upload, in bytes. */
   maxArtifactBytes: number;
+  /** How long a JSON body may take to arrive, and an upload may go without a byte (ms). */
+  bodyTimeoutMs?: number;
 }
 
 const JSON_TYPES = ["application/json"];
@@ -43,7 +45,7 @@ export async function readRequest(
   if (req.method === "GET" && query.size > 0) raw = queryToJson(endpoint, query);
   else if (req.method !== "GET" || (req.body !== null && req.headers.has("content-type"))) {
     requireJson(req);
-    raw = parseJsonBody(await readCapped(req, ctx.maxJsonBytes));
+    raw = parseJsonBody(await readCapped(req, ctx.maxJsonBytes, ctx.bodyTimeoutMs));
   }
   return decodeRequest(endpoint, raw);
 }
