@@ -2,9 +2,17 @@
 import { Hono } from "hono";
 import { invalidParam } from "../errors.ts";
 import type { Metric } from "../model.ts";
-import type { TrackingStore } from "../store/store.ts";
 import { validateRunId } from "../validate.ts";
 import { type ApiContext, endpoint } from "./context.ts";
+import {
+  byStepTime,
+  byTimeStep,
+  HistoryColumns,
+  ntilePositions,
+  ordered,
+  readColumns,
+  ScanLimiter,
+} from "./history_scan.ts";
 import { encodeMetric, encodeMetricsJson, jsonTextResponse, message } from "./wire.ts";
 
 /** Most run ids one bulk request may name. */
@@ -15,49 +23,36 @@ const DOCS = " See the API docs for more information about request parameters.";
 
 /** Most points of `get-history-bulk`. */
 export const MAX_BULK_HISTORY = 25000;
+/** Points of one `get-history` page when the request names no `max_results` (MLflow's client
+ * asks for this many and follows `next_page_token`; MLflow's server sends every point). */
+export const DEFAULT_HISTORY_PAGE = 25_000;
 
-async function fullHistory(store: TrackingStore, runId: string, key: string): Promise<Metric[]> {
-  return (await store.getMetricHistory(validateRunId(runId), key)).items;
-}
-
-// The order MLflow's SQL store samples in: step, timestamp, value (NaN as 0), then NaN last.
-function byStepTime(a: Metric, b: Metric): number {
-  const va = Number.isNaN(a.value) ? 0 : a.value, vb = Number.isNaN(b.value) ? 0 : b.value;
-  return a.step - b.step || a.timestamp - b.timestamp || (va < vb ? -1 : va > vb ? 1 : 0) ||
-    Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value));
+// Each run once, in first-mention order: a run named 100 times is read once, not 100 times.
+function uniqueRunIds(runIds: string[]): string[] {
+  return [...new Set(runIds.map(validateRunId))];
 }
 
 /**
- * MLflow 3.17's SQL sampling of one run's points: the ordered points are cut into `max` buckets
- * as SQL's NTILE does (the first `n % max` one point larger), the first point of each is kept,
- * and the last point always ends the sample (replacing the final pick when `max` are taken).
- * Bounded by rows, not steps, so many values at one step cannot blow the answer up.
+ * MLflow 3.17's SQL sampling of one run's points (history_scan.ts's ntilePositions over the
+ * points ordered by step, timestamp, value). Bounded by rows, not steps.
  */
 export function sampleRun(points: Metric[], max: number): Metric[] {
-  const sorted = [...points].sort(byStepTime);
-  const n = sorted.length;
-  if (n === 0) return [];
-  const size = Math.floor(n / max), extra = n % max;
-  const out: Metric[] = [];
-  for (let b = 0, i = 0; b < Math.min(max, n); b++) {
-    out.push(sorted[i]);
-    i += size + (b < extra ? 1 : 0);
-  }
-  const last = sorted[n - 1];
-  if (out[out.length - 1] !== last) {
-    if (out.length >= max) out[out.length - 1] = last;
-    else out.push(last);
-  }
-  return out;
+  const cols = new HistoryColumns(points[0]?.key ?? "");
+  for (const m of points) cols.push(m);
+  const order = ordered(cols, byStepTime);
+  return ntilePositions(cols.n, max).map((p) => points[order[p]]);
 }
 
 /** Routes of `metrics/*`. */
 export function metricRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
   const store = ctx.store;
+  // Whole-history scans hold a run's points in memory: two at a time per server.
+  const scans = new ScanLimiter();
 
   endpoint(r, ctx, ["GET"], "metrics/get-history", async (q) => {
-    // Omitted max_results means every point (MLflow's server answers an empty page instead).
+    // Omitted max_results means pages of DEFAULT_HISTORY_PAGE with a next_page_token (MLflow's
+    // server sends every point, tens of MB for a long run; its client pages anyway).
     if (q.maxResults !== undefined && q.maxResults <= 0) {
       throw invalidParam(
         `Invalid value ${q.maxResults} for parameter 'max_results' supplied. ` +
@@ -65,7 +60,7 @@ export function metricRoutes(ctx: ApiContext): Hono {
       );
     }
     const page = await store.getMetricHistory(validateRunId(q.runId), q.metricKey, {
-      maxResults: q.maxResults,
+      maxResults: q.maxResults ?? DEFAULT_HISTORY_PAGE,
       pageToken: q.pageToken || undefined,
     });
     // Built as text: a page holds up to 25,000+ points (message() would drop the same fields).
@@ -101,14 +96,17 @@ export function metricRoutes(ctx: ApiContext): Hono {
           `Found start_step=${startStep} and end_step=${endStep}.`,
       );
     }
-    const histories = await Promise.all(runIds.map((id) => fullHistory(store, id, q.metricKey)));
+    const keep = startStep === undefined
+      ? undefined
+      : (m: Metric) => m.step >= startStep && m.step <= endStep;
     const out: Record<string, unknown>[] = [];
-    histories.forEach((h, i) => {
-      const inRange = startStep === undefined
-        ? h
-        : h.filter((m) => m.step >= startStep && m.step <= endStep);
-      for (const m of sampleRun(inRange, max)) out.push(encodeMetric(m, runIds[i]));
-    });
+    for (const runId of uniqueRunIds(runIds)) {
+      const cols = await scans.run(() => readColumns(store, runId, q.metricKey, keep));
+      const order = ordered(cols, byStepTime);
+      for (const p of ntilePositions(cols.n, max)) {
+        out.push(encodeMetric(cols.metric(order[p]), runId));
+      }
+    }
     return message({ metrics: out });
   });
 
@@ -128,16 +126,16 @@ export function metricRoutes(ctx: ApiContext): Hono {
       );
     }
     const max = Math.min(q.maxResults ?? MAX_BULK_HISTORY, MAX_BULK_HISTORY);
-    const sorted = [...runIds].sort();
-    const histories = await Promise.all(sorted.map((id) => fullHistory(store, id, q.metricKey)));
     const out: Record<string, unknown>[] = [];
-    histories.forEach((h, i) => {
-      const ms = [...h].sort((a, b) =>
-        a.timestamp - b.timestamp || a.step - b.step || a.value - b.value
-      );
-      for (const m of ms.slice(0, max)) out.push(encodeMetric(m, sorted[i]));
-    });
-    return { metrics: out.slice(0, max) };
+    for (const runId of uniqueRunIds(runIds).sort()) {
+      if (out.length >= max) break; // the answer is full: later runs would be cut off anyway
+      const cols = await scans.run(() => readColumns(store, runId, q.metricKey));
+      const order = ordered(cols, byTimeStep);
+      for (let p = 0; p < cols.n && out.length < max; p++) {
+        out.push(encodeMetric(cols.metric(order[p]), runId));
+      }
+    }
+    return { metrics: out };
   });
 
   return r;
