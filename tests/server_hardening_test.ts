@@ -3,6 +3,8 @@
  * past the open-file limit, sockets that never finish a request, bodies sent a byte at a time.
  */
 import assert from "node:assert/strict";
+import { startServer } from "../src/api/serve.ts";
+import { testApp } from "./helpers/api.ts";
 import { type MltServer, startMltServer } from "./helpers/mlt_server.ts";
 import { withTempDir } from "./helpers/temp.ts";
 
@@ -190,4 +192,43 @@ Deno.test("mlt server --body-timeout answers 408 to a body that stalls", async (
       await stop(s);
     }
   });
+});
+
+// One raw HTTP/1.1 exchange; the status line and body of the answer.
+async function rawRequest(url: string, head: string): Promise<{ status: string; body: string }> {
+  const c = await Deno.connect(addr(url));
+  try {
+    await c.write(enc.encode(head));
+    let text = "";
+    const buf = new Uint8Array(16384);
+    while (true) {
+      const n = await c.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    return { status: text.split("\r\n")[0], body: text.split("\r\n\r\n")[1] ?? "" };
+  } finally {
+    c.close();
+  }
+}
+
+Deno.test("a malformed Host header is a clean 400, with or without the security middleware", async () => {
+  for (const enabled of [true, false]) {
+    const t = await testApp({ security: { enabled } });
+    const server = await startServer((req, info) => t.app.fetch(req, info));
+    try {
+      for (const host of ["[::1]evil.com", "localhost:80:80", "local host", "[::1", "x:99999"]) {
+        const res = await rawRequest(
+          server.url,
+          "GET /api/2.0/mlflow/experiments/search?max_results=1 HTTP/1.1\r\n" +
+            `Host: ${host}\r\nConnection: close\r\n\r\n`,
+        );
+        assert.match(res.status, /^HTTP\/1\.1 400/, `${host} (security ${enabled})`);
+        assert.equal(JSON.parse(res.body).error_code, "BAD_REQUEST");
+      }
+    } finally {
+      await server.stop();
+      await t.close();
+    }
+  }
 });
