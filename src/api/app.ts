@@ -71,6 +71,7 @@ export function createApp(opts: AppOptions): Hono {
     maxJsonBytes: opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
     maxArtifactBytes: opts.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
     bodyTimeoutMs: opts.bodyTimeoutMs,
+    signedIn: opts.auth ? () => opts.auth?.currentPrincipal()?.name : undefined,
   };
   const app = new Hono();
   app.onError(onError);

@@ -262,3 +262,23 @@ Deno.test("parseCredentialLines() and parseCredentialList() read name:secret ent
     assert.ok(!(e as Error).message.includes("secretonly"), "the secret is not quoted");
   }
 });
+
+Deno.test("--auth basic: runs/create records the signed-in user as the run's user_id", async () => {
+  const t = await authApp();
+  try {
+    const expId = await t.store.createExperiment("exp");
+    for (const [authorization, who] of [[ALICE, "alice"], [`Bearer ${TOKEN}`, "ci"]]) {
+      const res = await t.app.request("/api/2.0/mlflow/runs/create", {
+        method: "POST",
+        headers: { authorization, "content-type": "application/json" },
+        body: JSON.stringify({ experiment_id: expId, user_id: "mallory" }),
+      });
+      assert.equal(res.status, 200);
+      const { run } = await res.json();
+      assert.equal(run.info.user_id, who);
+      assert.equal((await t.store.getRun(run.info.run_id)).info.userId, who);
+    }
+  } finally {
+    await t.close();
+  }
+});

@@ -20,6 +20,8 @@ export interface ApiContext {
   maxArtifactBytes: number;
   /** How long a JSON body may take to arrive, and an upload may go without a byte (ms). */
   bodyTimeoutMs?: number;
+  /** Under `--auth basic`: the signed-in name of the request being served. */
+  signedIn?: () => string | undefined;
 }
 
 const JSON_TYPES = ["application/json"];
