@@ -392,7 +392,7 @@ export function createUi(opts: UiOptions): Ui {
       hub,
       ...streamClient(c),
       intervalMs: opts.pollMs ?? 500,
-      tick: statusTicker(store, ids, now),
+      tick: statusTicker(store, ids, now, hub.misses),
     });
   });
 

@@ -22,11 +22,35 @@ export const LIVE_LIMITS = { total: 64, perClient: 16 };
 /** Most run ids one status stream polls (a runs page shows at most 1,000 runs). */
 export const MAX_LIVE_IDS = 1000;
 
+/** Run ids recently found missing (bounded, 10 s each), so reconnecting streams skip them. */
+export class RecentMisses {
+  readonly #until = new Map<string, number>();
+
+  constructor(readonly limit = 10_000, readonly ttlMs = 10_000) {}
+
+  /** True when `id` was missing less than `ttlMs` ago. */
+  has(id: string): boolean {
+    const t = this.#until.get(id);
+    if (t === undefined) return false;
+    if (t > Date.now()) return true;
+    this.#until.delete(id);
+    return false;
+  }
+
+  /** Remembers that `id` names no run. */
+  add(id: string): void {
+    if (this.#until.size >= this.limit) this.#until.delete(this.#until.keys().next().value!);
+    this.#until.set(id, Date.now() + this.ttlMs);
+  }
+}
+
 /** Open streams, so the server can end them all on shutdown; bounded in number. */
 export class LiveHub {
   #stops = new Set<() => void>();
   #perClient = new Map<string, number>();
   readonly #limits: { total: number; perClient: number };
+  /** Ids status streams found missing, shared by all streams. */
+  readonly misses = new RecentMisses();
 
   constructor(limits = LIVE_LIMITS) {
     this.#limits = limits;
@@ -221,17 +245,23 @@ export function statusTicker(
   store: TrackingStore,
   runIds: string[],
   now: () => number,
+  misses = new RecentMisses(),
 ): () => Promise<string | undefined> {
   const prev = new Map<string, string>();
   let ids = runIds.slice(0, MAX_LIVE_IDS);
   return async () => {
     const gone = new Set<string>();
     const runs = await mapLimit(ids, 8, async (id, i) => {
+      if (misses.has(id)) {
+        gone.add(id);
+        return undefined;
+      }
       if (i % 8 === 7) await new Promise((r) => setTimeout(r, 0));
       try {
         return await store.getRun(id);
       } catch {
         gone.add(id);
+        misses.add(id);
         return undefined;
       }
     });

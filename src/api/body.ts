@@ -1,5 +1,6 @@
 /** Request bodies under a size cap (413 before the whole body is read) and MLflow's lenient JSON. */
 import { type ErrorCode, invalidParam, MltError } from "../errors.ts";
+import { BodySource, type SourceRead } from "./body_source.ts";
 
 /** An MltError answered with an HTTP status outside MLflow's code table (413, 405, 403 …). */
 export class HttpError extends MltError {
@@ -49,9 +50,36 @@ export function tooSlow(ms: number): HttpError {
   );
 }
 
+// Size of the one buffer an upload is read through.
+const CHUNK = 64 * 1024;
+
+// One read within `ms` (Infinity: no timer), else a 408 naming `limitMs`.
+async function readWithin(
+  source: BodySource,
+  view: Uint8Array,
+  ms: number,
+  limitMs: number,
+): Promise<SourceRead> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const read = source.read(view).catch(() => {
+    // The client hung up mid-body: its mistake (CANCELLED, 499), not a server bug.
+    throw new MltError("CANCELLED", "The request body ended early: the client disconnected");
+  });
+  if (ms === Infinity) return await read;
+  try {
+    return await Promise.race([
+      read,
+      new Promise<never>((_, fail) => timer = setTimeout(() => fail(tooSlow(limitMs)), ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * Yields the body's chunks, failing with 413 as soon as more than `cap` bytes arrived, and with
- * 408 when the body takes longer than `timeouts` allow (a slow client holds no server for long).
+ * Yields the body in chunks read through one 64 KiB buffer, each valid until the next is asked
+ * for; fails with 413 as soon as more than `cap` bytes arrived, and with 408 when the body takes
+ * longer than `timeouts` allow (a slow client holds no server for long).
  */
 export async function* cappedChunks(
   req: Request,
@@ -60,72 +88,64 @@ export async function* cappedChunks(
 ): AsyncGenerator<Uint8Array> {
   checkDeclaredLength(req, cap);
   if (!req.body) return;
-  let total = 0;
-  const reader = req.body.getReader();
+  const source = new BodySource(req.body);
   const deadline = timeouts.totalMs === undefined ? Infinity : Date.now() + timeouts.totalMs;
+  let buf = new Uint8Array(CHUNK);
+  let total = 0;
   try {
     while (true) {
-      const wait = Math.min(deadline - Date.now(), timeouts.idleMs ?? Infinity);
+      const idle = timeouts.idleMs ?? Infinity;
+      const wait = Math.min(deadline - Date.now(), idle);
       if (wait <= 0) throw tooSlow(timeouts.totalMs!);
-      const { done, value } = await readWithin(reader, wait, timeouts);
-      if (done) return;
-      total += value.byteLength;
+      const r = await readWithin(source, buf, wait, wait === idle ? idle : timeouts.totalMs!);
+      buf = new Uint8Array(r.bytes.buffer as ArrayBuffer); // a BYOB read hands the buffer back
+      if (r.done) return;
+      total += r.bytes.byteLength;
       if (total > cap) throw tooLarge(cap);
-      yield value;
+      yield r.bytes;
     }
   } finally {
-    // Stop reading (and let the connection drop the rest) when the caller gives up early.
-    reader.cancel().catch(() => {});
-  }
-}
-
-// One read of the body, or a 408 after `ms` (Infinity: no timer).
-async function readWithin(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  ms: number,
-  timeouts: BodyTimeouts,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const read = reader.read().catch(() => {
-    // The client hung up mid-body: its mistake (CANCELLED, 499), not a server bug.
-    throw new MltError("CANCELLED", "The request body ended early: the client disconnected");
-  });
-  if (ms === Infinity) return await read;
-  try {
-    return await Promise.race([
-      read,
-      new Promise<never>((_, fail) => {
-        const which = ms === timeouts.idleMs ? timeouts.idleMs : timeouts.totalMs!;
-        timer = setTimeout(() => fail(tooSlow(which)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    source.cancel();
   }
 }
 
 /**
- * Reads the whole body into memory, refusing more than `cap` bytes or a body slower than
- * `timeoutMs`. Chunks are copied into one buffer grown by doubling: Deno hands each read its own
- * 64 KiB buffer, so keeping the chunks of a body trickling in byte by byte would hold 64 KiB per
- * byte. Memory stays under twice the bytes received, whatever Content-Length claims.
+ * Reads the whole body into one buffer, refusing more than `cap` bytes or a body slower than
+ * `timeoutMs`. The buffer starts at the declared length (at most 64 KiB) and doubles as bytes
+ * arrive, so memory stays under twice the bytes received, whatever Content-Length claims and
+ * however small the pieces the client sends.
  */
 export async function readCapped(
   req: Request,
   cap: number,
   timeoutMs: number = DEFAULT_BODY_TIMEOUT_MS,
 ): Promise<Uint8Array> {
-  let buf = new Uint8Array(0);
+  checkDeclaredLength(req, cap);
+  if (!req.body) return new Uint8Array(0);
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  // One byte more than declared, so the end of the body is read without growing.
+  let buf = new Uint8Array(Number.isInteger(declared) ? Math.min(declared + 1, CHUNK) : 1024);
   let size = 0;
-  for await (const chunk of cappedChunks(req, cap, { totalMs: timeoutMs })) {
-    if (size + chunk.byteLength > buf.byteLength) {
-      const want = Math.min(Math.max(buf.byteLength * 2, 1024), cap);
-      const grown = new Uint8Array(Math.max(size + chunk.byteLength, want));
-      grown.set(buf.subarray(0, size));
-      buf = grown;
+  const source = new BodySource(req.body);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (true) {
+      if (size === buf.byteLength) {
+        if (size > cap) throw tooLarge(cap);
+        const grown = new Uint8Array(Math.min(buf.byteLength * 2, cap + 1));
+        grown.set(buf);
+        buf = grown;
+      }
+      const wait = deadline - Date.now();
+      if (wait <= 0) throw tooSlow(timeoutMs);
+      const r = await readWithin(source, buf.subarray(size), wait, timeoutMs);
+      buf = new Uint8Array(r.bytes.buffer as ArrayBuffer);
+      if (r.done) break;
+      size += r.bytes.byteLength;
+      if (size > cap) throw tooLarge(cap);
     }
-    buf.set(chunk, size);
-    size += chunk.byteLength;
+  } finally {
+    source.cancel();
   }
   return buf.subarray(0, size);
 }

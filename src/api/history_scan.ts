@@ -2,16 +2,19 @@
  * Whole-history reads for the bulk metric endpoints in bounded memory and without holding the
  * event loop: a run's points are read page by page into three number columns (24 bytes a point
  * instead of a ~100-byte object), the loop is yielded between pages, only indices are sorted
- * (and only when the history is not already in order), and Metric objects are made just for the
- * points answered. At most `MAX_SCANS` scans run at once per server; the others queue.
+ * (and only when the history is not already in order), Metric objects are made just for the
+ * points answered, and the answer is written as JSON text. One scan runs at a time per server
+ * (`ScanLimiter`): the others queue, so a flood of them adds waiting, not interleaved work that
+ * would keep a health probe behind many busy turns of the event loop.
  */
 import type { Metric } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
+import { encodeMetricsJson } from "./wire.ts";
 
 /** Points per store page while scanning a history. */
-export const SCAN_PAGE = 10_000;
+export const SCAN_PAGE = 5_000;
 /** Whole-history scans run at once by one server. */
-export const MAX_SCANS = 2;
+export const MAX_SCANS = 1;
 
 /** One metric's points as columns. */
 export class HistoryColumns {
@@ -19,6 +22,8 @@ export class HistoryColumns {
   timestamp = new Float64Array(1024);
   value = new Float64Array(1024);
   n = 0;
+  // Points with fields beyond step, timestamp and value (dataset, model), kept whole.
+  readonly #rich = new Map<number, Metric>();
 
   constructor(readonly key: string) {}
 
@@ -37,11 +42,14 @@ export class HistoryColumns {
     this.step[this.n] = m.step;
     this.timestamp[this.n] = m.timestamp;
     this.value[this.n] = m.value;
+    if (m.datasetName || m.datasetDigest || m.modelId || m.runId) this.#rich.set(this.n, m);
     this.n++;
   }
 
   /** Point `i` as a Metric. */
   metric(i: number): Metric {
+    const rich = this.#rich.get(i);
+    if (rich) return rich;
     return {
       key: this.key,
       value: this.value[i],
@@ -139,4 +147,96 @@ export class ScanLimiter {
       else this.#running--;
     }
   }
+}
+
+/** Options of a multi-run history answer. */
+export interface RunsQuery {
+  store: TrackingStore;
+  /** Distinct run ids, in answer order. */
+  runIds: string[];
+  key: string;
+  /** Most points per run (sampled) or in all (earliest). */
+  max: number;
+  scans: ScanLimiter;
+}
+
+/**
+ * JSON array text of get-history-bulk-interval's points: each run's points in range sampled as
+ * MLflow's SQL store does (ntilePositions by step, timestamp, value), with their run ids.
+ */
+export async function sampledJson(
+  q: RunsQuery,
+  keep?: (m: Metric) => boolean,
+): Promise<string> {
+  const parts: string[] = [];
+  for (const runId of q.runIds) {
+    parts.push(
+      await q.scans.run(async () => {
+        const cols = await readColumns(q.store, runId, q.key, keep);
+        const order = ordered(cols, byStepTime);
+        const picked = ntilePositions(cols.n, q.max).map((p) => cols.metric(order[p]));
+        return await encodeInSlices(picked, runId);
+      }),
+    );
+  }
+  return `[${parts.filter(Boolean).join(",")}]`;
+}
+
+// JSON text of the points (without brackets), encoded a page at a time with turns between.
+async function encodeInSlices(points: Metric[], runId?: string): Promise<string> {
+  const parts: string[] = [];
+  for (let i = 0; i < points.length; i += SCAN_PAGE) {
+    if (i > 0) await yieldToLoop();
+    parts.push(encodeMetricsJson(points.slice(i, i + SCAN_PAGE), runId).slice(1, -1));
+  }
+  return parts.join(",");
+}
+
+/**
+ * One get-history page of up to `max` points as JSON text (without brackets) and the token of
+ * the next, read from the store in pages of `SCAN_PAGE` with turns between: a 25,000-point page
+ * is then five short turns of the event loop instead of one long one. The store's page tokens
+ * chain, so the last sub-page's token is the token of the whole page.
+ */
+export async function historyPageJson(
+  store: TrackingStore,
+  runId: string,
+  key: string,
+  max: number,
+  pageToken: string | undefined,
+): Promise<{ text: string; nextPageToken?: string }> {
+  const parts: string[] = [];
+  let left = max;
+  let token = pageToken;
+  do {
+    const page = await store.getMetricHistory(runId, key, {
+      maxResults: Math.min(left, SCAN_PAGE),
+      pageToken: token,
+    });
+    if (page.items.length) parts.push(encodeMetricsJson(page.items).slice(1, -1));
+    left -= page.items.length;
+    token = page.nextPageToken;
+    if (token && left > 0) await yieldToLoop();
+  } while (token && left > 0);
+  return { text: parts.join(","), nextPageToken: token };
+}
+
+/** JSON array text of get-history-bulk's points: the `max` earliest (timestamp, step, value). */
+export async function earliestJson(q: RunsQuery): Promise<string> {
+  const parts: string[] = [];
+  let left = q.max;
+  for (const runId of q.runIds) {
+    if (left <= 0) break; // the answer is full: later runs would be cut off anyway
+    parts.push(
+      await q.scans.run(async () => {
+        const cols = await readColumns(q.store, runId, q.key);
+        const order = ordered(cols, byTimeStep);
+        const picked: Metric[] = [];
+        for (let p = 0; p < cols.n && picked.length < left; p++) picked.push(cols.metric(order[p]));
+        left -= picked.length;
+        return await encodeInSlices(picked, runId);
+      }),
+    );
+  }
+  return `[${parts.filter(Boolean).join(",")}]`;
 }

@@ -6,14 +6,15 @@ import { validateRunId } from "../validate.ts";
 import { type ApiContext, endpoint } from "./context.ts";
 import {
   byStepTime,
-  byTimeStep,
+  earliestJson,
   HistoryColumns,
+  historyPageJson,
   ntilePositions,
   ordered,
-  readColumns,
+  sampledJson,
   ScanLimiter,
 } from "./history_scan.ts";
-import { encodeMetric, encodeMetricsJson, jsonTextResponse, message } from "./wire.ts";
+import { jsonTextResponse } from "./wire.ts";
 
 /** Most run ids one bulk request may name. */
 export const MAX_BULK_RUNS = 100;
@@ -47,7 +48,7 @@ export function sampleRun(points: Metric[], max: number): Metric[] {
 export function metricRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
   const store = ctx.store;
-  // Whole-history scans hold a run's points in memory: two at a time per server.
+  // Whole-history scans and large pages: one at a time per server (history_scan.ts).
   const scans = new ScanLimiter();
 
   endpoint(r, ctx, ["GET"], "metrics/get-history", async (q) => {
@@ -59,13 +60,14 @@ export function metricRoutes(ctx: ApiContext): Hono {
           "It must be a positive integer.",
       );
     }
-    const page = await store.getMetricHistory(validateRunId(q.runId), q.metricKey, {
-      maxResults: q.maxResults ?? DEFAULT_HISTORY_PAGE,
-      pageToken: q.pageToken || undefined,
-    });
+    const runId = validateRunId(q.runId);
+    const max = q.maxResults ?? DEFAULT_HISTORY_PAGE;
+    const page = await scans.run(() =>
+      historyPageJson(store, runId, q.metricKey, max, q.pageToken || undefined)
+    );
     // Built as text: a page holds up to 25,000+ points (message() would drop the same fields).
     const fields: string[] = [];
-    if (page.items.length > 0) fields.push(`"metrics":${encodeMetricsJson(page.items)}`);
+    if (page.text) fields.push(`"metrics":[${page.text}]`);
     if (page.nextPageToken !== undefined) {
       fields.push(`"next_page_token":${JSON.stringify(page.nextPageToken)}`);
     }
@@ -99,15 +101,9 @@ export function metricRoutes(ctx: ApiContext): Hono {
     const keep = startStep === undefined
       ? undefined
       : (m: Metric) => m.step >= startStep && m.step <= endStep;
-    const out: Record<string, unknown>[] = [];
-    for (const runId of uniqueRunIds(runIds)) {
-      const cols = await scans.run(() => readColumns(store, runId, q.metricKey, keep));
-      const order = ordered(cols, byStepTime);
-      for (const p of ntilePositions(cols.n, max)) {
-        out.push(encodeMetric(cols.metric(order[p]), runId));
-      }
-    }
-    return message({ metrics: out });
+    const query = { store, runIds: uniqueRunIds(runIds), key: q.metricKey, max, scans };
+    const text = await sampledJson(query, keep);
+    return jsonTextResponse(text === "[]" ? "{}" : `{"metrics":${text}}`);
   });
 
   endpoint(r, ctx, ["GET"], "metrics/get-history-bulk", async (q) => {
@@ -126,16 +122,9 @@ export function metricRoutes(ctx: ApiContext): Hono {
       );
     }
     const max = Math.min(q.maxResults ?? MAX_BULK_HISTORY, MAX_BULK_HISTORY);
-    const out: Record<string, unknown>[] = [];
-    for (const runId of uniqueRunIds(runIds).sort()) {
-      if (out.length >= max) break; // the answer is full: later runs would be cut off anyway
-      const cols = await scans.run(() => readColumns(store, runId, q.metricKey));
-      const order = ordered(cols, byTimeStep);
-      for (let p = 0; p < cols.n && out.length < max; p++) {
-        out.push(encodeMetric(cols.metric(order[p]), runId));
-      }
-    }
-    return { metrics: out };
+    const runs = uniqueRunIds(runIds).sort();
+    const text = await earliestJson({ store, runIds: runs, key: q.metricKey, max, scans });
+    return jsonTextResponse(`{"metrics":${text}}`);
   });
 
   return r;

@@ -51,10 +51,10 @@ Deno.test("CheckGate runs lanes round-robin, low-priority lanes last, one check 
   let release!: () => void;
   const blocker = gate.run("x", false, () => new Promise<void>((r) => release = r));
   const jobs = [
-    gate.run("a", false, async () => void order.push("a1")),
-    gate.run("a", false, async () => void order.push("a2")),
-    gate.run("s", true, async () => void order.push("s1")),
-    gate.run("b", false, async () => void order.push("b1")),
+    gate.run("a", false, () => Promise.resolve(void order.push("a1"))),
+    gate.run("a", false, () => Promise.resolve(void order.push("a2"))),
+    gate.run("s", true, () => Promise.resolve(void order.push("s1"))),
+    gate.run("b", false, () => Promise.resolve(void order.push("b1"))),
   ];
   release();
   await Promise.all([blocker, ...jobs]);
