@@ -88,10 +88,11 @@ async function spawnServer(store: string): Promise<Server> {
   };
 }
 
-function rssMb(pid: number): number {
+// VmRSS (or one of its parts, e.g. RssAnon: without the SQLite file pages the reader maps) in MB.
+function rssMb(pid: number, field = "VmRSS"): number {
   try {
     const s = Deno.readTextFileSync(`/proc/${pid}/status`);
-    return Number(/VmRSS:\s+(\d+)/.exec(s)![1]) / 1024;
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(s)![1]) / 1024;
   } catch {
     return NaN;
   }
@@ -148,7 +149,11 @@ async function attack(
 ): Promise<void> {
   const before = rssMb(s.pid);
   let peak = before;
-  const sampler = setInterval(() => peak = Math.max(peak, rssMb(s.pid) || 0), 100);
+  let peakAnon = rssMb(s.pid, "RssAnon");
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(s.pid) || 0);
+    peakAnon = Math.max(peakAnon, rssMb(s.pid, "RssAnon") || 0);
+  }, 100);
   const p = probe(s.url, ATTACK_MS + 3000);
   await sleep(300); // the probe's start-up
   const end = Date.now() + ATTACK_MS;
@@ -174,7 +179,8 @@ async function attack(
   const ok = s.alive() && p99 < 100 && peak < 300 && after - idle < 50 && failed === 0;
   console.log(
     `  ${name.padEnd(8)} ${took.toFixed(1).padStart(5)} s | RSS MB before ${f(before)} peak ` +
-      `${f(peak)} after ${f(after)} at +${settled.toFixed(0)} s (idle ${f(idle)}) | ` +
+      `${f(peak)} (anon ${f(peakAnon)}) after ${f(after)} at +${settled.toFixed(0)} s ` +
+      `(idle ${f(idle)}) | ` +
       `/health n=${ms.length} p50 ` +
       `${ms.length ? quantile(ms, 0.5).toFixed(1) : "-"} p99 ${p99.toFixed(1)} max ` +
       `${ms.length ? Math.max(...ms).toFixed(1) : "-"} ms, failed ${failed} | ` +
