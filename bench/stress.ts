@@ -19,6 +19,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { api, quantile } from "./rest_common.ts";
+import { type SpawnedServer, spawnServer } from "./spawn_server.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { positionals, values: opt } = parseArgs({
@@ -40,53 +41,8 @@ const { positionals, values: opt } = parseArgs({
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ATTACK_MS = 8_000;
 
-interface Server {
-  url: string;
-  pid: number;
-  alive: () => boolean;
-  stop: () => Promise<number>;
-}
-
-async function spawnServer(store: string): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "main.ts",
-      "server",
-      "--port",
-      "0",
-      "--backend-store-uri",
-      store,
-      ...opt["server-args"].split(" ").filter(Boolean),
-    ],
-    cwd: opt.src,
-    stdout: "piped",
-    stderr: "inherit",
-    env: { MLFLOW_DISABLE_TELEMETRY: "true" },
-  }).spawn();
-  let exited = false;
-  child.status.then(() => exited = true);
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`server exited: ${text}`);
-    text += value;
-  }
-  void (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return {
-    url: /listening on (\S+)/.exec(text)![1],
-    pid: child.pid,
-    alive: () => !exited,
-    stop: async () => {
-      if (!exited) child.kill("SIGTERM");
-      return (await child.status).code;
-    },
-  };
-}
+type Server = SpawnedServer;
+const startServer = (store: string) => spawnServer(store, opt.src, opt["server-args"]);
 
 // VmRSS (or one of its parts, e.g. RssAnon: without the SQLite file pages the reader maps) in MB.
 function rssMb(pid: number, field = "VmRSS"): number {
@@ -325,7 +281,7 @@ async function main(): Promise<void> {
   for (const kind of opt.stores.split(",")) {
     const dir = await Deno.makeTempDir({ prefix: "mlt-stress-" });
     const store = kind === "file" ? join(dir, "mlruns") : `sqlite:///${join(dir, "stress.db")}`;
-    const s = await spawnServer(store);
+    const s = await startServer(store);
     try {
       const runId = await seedRun(kind, dir, s.url, Number(opt.points));
       // Warm-up: the API, the UI modules (loaded on first use) and one history page.

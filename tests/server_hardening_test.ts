@@ -21,6 +21,23 @@ async function stop(s: MltServer): Promise<void> {
   await s.stderr;
 }
 
+// A fresh `mlt server` on a file store in a temp dir for `fn`, stopped afterwards.
+async function withServer(
+  args: string[],
+  fn: (s: MltServer) => Promise<void>,
+  env: Record<string, string> = {},
+  opts: { openFiles?: number } = {},
+): Promise<void> {
+  await withTempDir("mlt-hardening-", async (dir) => {
+    const s = await startMltServer(dir, ["--backend-store-uri", "./mlruns", ...args], env, opts);
+    try {
+      await fn(s);
+    } finally {
+      await stop(s);
+    }
+  });
+}
+
 function addr(url: string): { hostname: string; port: number } {
   const u = new URL(url);
   return { hostname: u.hostname, port: Number(u.port) };
@@ -68,79 +85,66 @@ const FLOOD: [string, string[], Record<string, string>][] = [
 
 for (const [name, args, env] of FLOOD) {
   Deno.test(`mlt server (${name}) outlives 600 idle connections past a 256-file limit`, async () => {
-    await withTempDir("mlt-flood-", async (dir) => {
-      const s = await startMltServer(dir, ["--backend-store-uri", "./mlruns", ...args], env, {
-        openFiles: 256,
-      });
-      let exited = false;
-      s.child.status.then(() => exited = true);
-      const conns: Deno.Conn[] = [];
-      try {
-        for (let i = 0; i < 600 && !exited; i++) {
-          try {
-            conns.push(await Deno.connect(addr(s.url)));
-          } catch {
-            break; // refused: the server is gone (the assertion below says so)
+    await withServer(
+      args,
+      async (s) => {
+        let exited = false;
+        s.child.status.then(() => exited = true);
+        const conns: Deno.Conn[] = [];
+        try {
+          for (let i = 0; i < 600 && !exited; i++) {
+            try {
+              conns.push(await Deno.connect(addr(s.url)));
+            } catch {
+              break; // refused: the server is gone (the assertion below says so)
+            }
+          }
+          assert.equal(conns.length, 600, "every connection was accepted by the kernel");
+          assert.equal(await health(s.url), 200, "/health answers during the flood");
+          // The server shed idle sockets to stay under its cap instead of running out of files.
+          const closed = (await Promise.all(conns.map((c) => closedWithin(c, 2000))))
+            .filter(Boolean).length;
+          assert.ok(closed >= 600 - 2 * 200, `only ${closed} idle connections were closed`);
+          assert.ok(!exited, "the server is still running");
+        } finally {
+          for (const c of conns) {
+            try {
+              c.close();
+            } catch {
+              // closed by the server
+            }
           }
         }
-        assert.equal(conns.length, 600, "every connection was accepted by the kernel");
-        assert.equal(await health(s.url), 200, "/health answers during the flood");
-        // The server shed idle sockets to stay under its cap instead of running out of files.
-        const closed = (await Promise.all(conns.map((c) => closedWithin(c, 2000))))
-          .filter(Boolean).length;
-        assert.ok(closed >= 600 - 2 * 200, `only ${closed} idle connections were closed`);
-        assert.ok(!exited, "the server is still running");
-      } finally {
-        for (const c of conns) {
-          try {
-            c.close();
-          } catch {
-            // closed by the server
-          }
-        }
-      }
-      try {
         assert.equal(await health(s.url), 200, "/health answers after the flood");
         assert.ok(!exited, "the server is still running");
-      } finally {
-        await stop(s);
-      }
-    });
+      },
+      env,
+      { openFiles: 256 },
+    );
   });
 }
 
 Deno.test("mlt server --idle-timeout closes idle sockets and unfinished request heads", async () => {
-  await withTempDir("mlt-idle-", async (dir) => {
-    const s = await startMltServer(dir, [
-      "--backend-store-uri",
-      "./mlruns",
-      "--idle-timeout",
-      "0.5",
-    ]);
-    try {
-      const silent = await Deno.connect(addr(s.url));
-      const slowloris = await Deno.connect(addr(s.url));
-      await slowloris.write(enc.encode("GET /health HTTP/1.1\r\nHost: localhost\r\nX-A: "));
-      const keptAlive = await Deno.connect(addr(s.url));
-      await keptAlive.write(enc.encode("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-      const results = await Promise.all([silent, slowloris].map((c) => closedWithin(c, 5000)));
-      assert.deepEqual(results, [true, true]);
-      // The keep-alive socket got its answer, then was closed once idle.
-      const buf = new Uint8Array(4096);
-      const n = await keptAlive.read(buf);
-      assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 200/);
-      assert.ok(await closedWithin(keptAlive, 5000), "the idle keep-alive socket was closed");
-      for (const c of [silent, slowloris, keptAlive]) c.close();
-      assert.equal(await health(s.url), 200);
-    } finally {
-      await stop(s);
-    }
+  await withServer(["--idle-timeout", "0.5"], async (s) => {
+    const silent = await Deno.connect(addr(s.url));
+    const slowloris = await Deno.connect(addr(s.url));
+    await slowloris.write(enc.encode("GET /health HTTP/1.1\r\nHost: localhost\r\nX-A: "));
+    const keptAlive = await Deno.connect(addr(s.url));
+    await keptAlive.write(enc.encode("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    const results = await Promise.all([silent, slowloris].map((c) => closedWithin(c, 5000)));
+    assert.deepEqual(results, [true, true]);
+    // The keep-alive socket got its answer, then was closed once idle.
+    const buf = new Uint8Array(4096);
+    const n = await keptAlive.read(buf);
+    assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 200/);
+    assert.ok(await closedWithin(keptAlive, 5000), "the idle keep-alive socket was closed");
+    for (const c of [silent, slowloris, keptAlive]) c.close();
+    assert.equal(await health(s.url), 200);
   });
 });
 
 Deno.test("mlt server: 100 bodies trickling in a byte at a time hold no 64 KiB buffer per byte", async () => {
-  await withTempDir("mlt-trickle-", async (dir) => {
-    const s = await startMltServer(dir, ["--backend-store-uri", "./mlruns"]);
+  await withServer([], async (s) => {
     const conns: Deno.Conn[] = [];
     try {
       assert.equal(await health(s.url), 200);
@@ -163,34 +167,23 @@ Deno.test("mlt server: 100 bodies trickling in a byte at a time hold no 64 KiB b
       assert.equal(await health(s.url), 200);
     } finally {
       for (const c of conns) c.close();
-      await stop(s);
     }
   });
 });
 
 Deno.test("mlt server --body-timeout answers 408 to a body that stalls", async () => {
-  await withTempDir("mlt-stall-", async (dir) => {
-    const s = await startMltServer(dir, [
-      "--backend-store-uri",
-      "./mlruns",
-      "--body-timeout",
-      "0.5",
-    ]);
-    try {
-      const c = await Deno.connect(addr(s.url));
-      await c.write(enc.encode(
-        "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: localhost\r\n" +
-          'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name": ',
-      ));
-      const buf = new Uint8Array(4096);
-      const n = await c.read(buf);
-      const text = new TextDecoder().decode(buf.subarray(0, n ?? 0));
-      assert.match(text, /^HTTP\/1\.1 408/);
-      assert.match(text, /DEADLINE_EXCEEDED/);
-      c.close();
-    } finally {
-      await stop(s);
-    }
+  await withServer(["--body-timeout", "0.5"], async (s) => {
+    const c = await Deno.connect(addr(s.url));
+    await c.write(enc.encode(
+      "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: localhost\r\n" +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name": ',
+    ));
+    const buf = new Uint8Array(4096);
+    const n = await c.read(buf);
+    const text = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    assert.match(text, /^HTTP\/1\.1 408/);
+    assert.match(text, /DEADLINE_EXCEEDED/);
+    c.close();
   });
 });
 
