@@ -225,3 +225,33 @@ Deno.test("a malformed Host header is a clean 400, with or without the security 
     }
   }
 });
+
+Deno.test("mlt server at --max-connections with every request in progress answers 503 and stays up", async () => {
+  await withServer(["--max-connections", "8"], async (s) => {
+    const busy: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const c = await Deno.connect(addr(s.url));
+        // A request whose body never ends keeps its connection busy.
+        await c.write(enc.encode(
+          "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: localhost\r\n" +
+            "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        ));
+        busy.push(c);
+      }
+      await sleep(200); // the server has seen each request head
+      const res = await rawRequest(s.url, "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      assert.match(res.status, /^HTTP\/1\.1 503/);
+      assert.equal(JSON.parse(res.body).error_code, "TEMPORARILY_UNAVAILABLE");
+    } finally {
+      for (const c of busy) c.close();
+    }
+    // The busy connections gone, the cap has room again.
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = await health(s.url).catch(() => 0);
+      if (status !== 200) await sleep(50);
+    }
+    assert.equal(status, 200);
+  });
+});
