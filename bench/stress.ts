@@ -1,7 +1,8 @@
 /**
  * Hostile-load check of `mlt server` (issue 13): a fresh server per store (file store, SQLite)
  * on loopback, then one attack at a time, each bounded in count and time:
- *   flood    --flood idle TCP connections (default 20,000, held by two child processes) for 8 s
+ *   flood    --flood idle TCP connections (default 20,000, opened by two child processes within
+ *            30 s, then all held open 5 s)
  *   trickle  200 POST bodies sent one byte at a time (100 bytes each, 10 ms apart), then dropped
  *   history  8 s of get-history-bulk-interval / get-history-bulk naming one 1M-point run 100 times
  *            and get-history without max_results, 4 at a time
@@ -59,8 +60,14 @@ function rssMb(pid: number, field = "VmRSS"): number {
 async function probeChild(): Promise<void> {
   const ms: number[] = [];
   let failed = 0;
-  const end = Date.now() + Number(opt.hold);
-  while (Date.now() < end) {
+  // Probes until the parent closes our stdin (the attack is over), at most 5 minutes.
+  let done = false;
+  const stdin = (async () => {
+    for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
+    done = true;
+  })();
+  const end = Date.now() + 300_000;
+  while (!done && Date.now() < end) {
     const client = Deno.createHttpClient({});
     const t0 = performance.now();
     try {
@@ -76,24 +83,24 @@ async function probeChild(): Promise<void> {
     await sleep(25);
   }
   console.log(JSON.stringify({ ms, failed }));
+  await stdin;
 }
 
-function probe(url: string, holdMs: number): Promise<{ ms: number[]; failed: number }> {
+// The probe child; `stop()` ends it and resolves with its latencies.
+function probe(url: string): { stop: () => Promise<{ ms: number[]; failed: number }> } {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "probe-child",
-      "--url",
-      url,
-      "--hold",
-      String(holdMs),
-    ],
+    args: ["run", "-A", new URL(import.meta.url).pathname, "probe-child", "--url", url],
+    stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
-  }).output();
-  return child.then((o) => JSON.parse(new TextDecoder().decode(o.stdout)));
+  }).spawn();
+  const out = child.output();
+  return {
+    stop: async () => {
+      await child.stdin.close();
+      return JSON.parse(new TextDecoder().decode((await out).stdout));
+    },
+  };
 }
 
 // Runs `fn` until `ms` passed (it checks `more()`), sampling the server's RSS every 100 ms.
@@ -110,7 +117,7 @@ async function attack(
     peak = Math.max(peak, rssMb(s.pid) || 0);
     peakAnon = Math.max(peakAnon, rssMb(s.pid, "RssAnon") || 0);
   }, 100);
-  const p = probe(s.url, ATTACK_MS + 3000);
+  const p = probe(s.url);
   await sleep(300); // the probe's start-up
   const end = Date.now() + ATTACK_MS;
   const t0 = performance.now();
@@ -120,7 +127,8 @@ async function attack(
     console.log(`  ${name}: the attack itself failed: ${(e as Error).message}`);
   }
   const took = (performance.now() - t0) / 1000;
-  const { ms, failed } = await p;
+  await sleep(1000); // requests still in flight when the attack stopped
+  const { ms, failed } = await p.stop();
   clearInterval(sampler);
   // V8 gives memory back when its heap has been idle a while (~20 s here): wait up to 40 s.
   const settleStart = Date.now();
@@ -149,7 +157,7 @@ function hostPort(url: string): { hostname: string; port: number } {
   return { hostname: u.hostname, port: Number(u.port) };
 }
 
-async function flood(s: Server, more: () => boolean): Promise<void> {
+async function flood(s: Server): Promise<void> {
   const total = Number(opt.flood);
   const kids = [0, 1].map(() =>
     new Deno.Command(Deno.execPath(), {
@@ -163,23 +171,22 @@ async function flood(s: Server, more: () => boolean): Promise<void> {
         "--n",
         String(Math.ceil(total / 2)),
         "--hold",
-        String(ATTACK_MS),
+        "5000",
       ],
       stdout: "inherit",
       stderr: "inherit",
     }).spawn()
   );
   await Promise.all(kids.map((k) => k.status));
-  while (more()) await sleep(100);
 }
 
 // The flood's child: opens --n connections as fast as it can, holds them --hold ms, exits.
 async function floodChild(): Promise<void> {
   const addr = hostPort(opt.url!);
   const conns: Deno.Conn[] = [];
-  const end = Date.now() + Number(opt.hold);
+  const connectBy = Date.now() + 30_000;
   let refused = 0;
-  for (let i = 0; i < Number(opt.n) && Date.now() < end; i++) {
+  for (let i = 0; i < Number(opt.n) && Date.now() < connectBy; i++) {
     try {
       conns.push(await Deno.connect(addr));
     } catch {
@@ -187,7 +194,8 @@ async function floodChild(): Promise<void> {
     }
   }
   console.log(`  (flood child: ${conns.length} connected, ${refused} refused)`);
-  while (Date.now() < end) await sleep(100);
+  await sleep(Number(opt.hold)); // all of them open at once
+
   for (const c of conns) {
     try {
       c.close();
@@ -291,7 +299,7 @@ async function main(): Promise<void> {
       await sleep(1000);
       const idle = rssMb(s.pid);
       console.log(`${kind} store (${opt.points} points), idle RSS ${idle.toFixed(0)} MB`);
-      if (only.has("flood")) await attack(s, "flood", idle, (more) => flood(s, more));
+      if (only.has("flood")) await attack(s, "flood", idle, () => flood(s));
       if (only.has("trickle")) await attack(s, "trickle", idle, () => trickle(s, runId));
       if (only.has("history")) await attack(s, "history", idle, (m) => history(s, runId, m));
       if (only.has("live")) await attack(s, "live", idle, (more) => live(s, more));
