@@ -7,10 +7,10 @@
  *   history  8 s of get-history-bulk-interval / get-history-bulk naming one 1M-point run 100 times
  *            and get-history without max_results, 4 at a time
  *   live     8 s of 10 live-status streams of 1,000 unknown run ids, reconnecting every 0.5 s
- * Prints, per attack: the server's RSS before, at its peak, and once back within 50 MB of idle
- * (or 40 s after the attack), with how long that took; /health latency
- * (p50/p99/max, failures) from a probe every 25 ms on a fresh connection; and whether the server
- * is still alive. Targets: alive, /health p99 < 100 ms, peak RSS < 300 MB, RSS after within 50 MB
+ * A 5 s "baseline" row probes the idle server first (the shared machine's own noise). Prints,
+ * per attack: the server's RSS before, at its peak, and once back within 50 MB of idle (or 40 s
+ * after the attack), with how long that took; /health latency (p50/p99/max, failures) from a
+ * probe every 25 ms on a fresh connection; and whether the server is still alive. Targets: alive, /health p99 < 100 ms, peak RSS < 300 MB, RSS after within 50 MB
  * of idle.
  *
  *   deno run -A bench/stress.ts [--stores file,sqlite] [--flood 20000] [--points 1000000]
@@ -299,6 +299,8 @@ async function main(): Promise<void> {
       await sleep(1000);
       const idle = rssMb(s.pid);
       console.log(`${kind} store (${opt.points} points), idle RSS ${idle.toFixed(0)} MB`);
+      // The same probe with no attack: what the shared machine alone costs /health right now.
+      await attack(s, "baseline", idle, () => sleep(5000));
       if (only.has("flood")) await attack(s, "flood", idle, () => flood(s));
       if (only.has("trickle")) await attack(s, "trickle", idle, () => trickle(s, runId));
       if (only.has("history")) await attack(s, "history", idle, (m) => history(s, runId, m));
