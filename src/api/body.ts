@@ -53,26 +53,62 @@ export function tooSlow(ms: number): HttpError {
 // Size of the one buffer an upload is read through.
 const CHUNK = 64 * 1024;
 
-// One read within `ms` (Infinity: no timer), else a 408 naming `limitMs`.
-async function readWithin(
-  source: BodySource,
-  view: Uint8Array,
-  ms: number,
-  limitMs: number,
-): Promise<SourceRead> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const read = source.read(view).catch(() => {
-    // The client hung up mid-body: its mistake (CANCELLED, 499), not a server bug.
-    throw new MltError("CANCELLED", "The request body ended early: the client disconnected");
-  });
-  if (ms === Infinity) return await read;
-  try {
-    return await Promise.race([
-      read,
-      new Promise<never>((_, fail) => timer = setTimeout(() => fail(tooSlow(limitMs)), ms)),
-    ]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * The time limits of one body read, with one timer per body rather than one per chunk (a body
+ * sent a byte at a time would otherwise set and clear a timer per byte). When a limit passes, the
+ * read is cancelled and `expired` holds the 408 to throw.
+ */
+class BodyWatch {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #last = Date.now();
+  readonly #deadline: number;
+  /** The 408 once a limit has passed. */
+  expired: HttpError | undefined;
+
+  constructor(private readonly source: BodySource, private readonly t: BodyTimeouts) {
+    this.#deadline = t.totalMs === undefined ? Infinity : Date.now() + t.totalMs;
+    this.#arm();
+  }
+
+  #arm(): void {
+    const idleAt = this.t.idleMs === undefined ? Infinity : this.#last + this.t.idleMs;
+    const at = Math.min(this.#deadline, idleAt);
+    if (at === Infinity) return;
+    this.#timer = setTimeout(() => {
+      const now = Date.now();
+      if (now >= this.#deadline) this.expired = tooSlow(this.t.totalMs!);
+      else if (this.t.idleMs !== undefined && now - this.#last >= this.t.idleMs) {
+        this.expired = tooSlow(this.t.idleMs);
+      }
+      if (this.expired) this.source.cancel();
+      else this.#arm(); // bytes came since: wait for the rest of the new period
+    }, Math.max(0, at - Date.now()));
+  }
+
+  /** Records that bytes arrived. */
+  progress(): void {
+    this.#last = Date.now();
+  }
+
+  /** One read, failing with the 408 when a limit passed, CANCELLED when the client hung up. */
+  async read(view: Uint8Array): Promise<SourceRead> {
+    let r: SourceRead;
+    try {
+      r = await this.source.read(view);
+    } catch {
+      if (this.expired) throw this.expired;
+      // The client hung up mid-body: its mistake (CANCELLED, 499), not a server bug.
+      throw new MltError("CANCELLED", "The request body ended early: the client disconnected");
+    }
+    if (this.expired) throw this.expired;
+    this.progress();
+    return r;
+  }
+
+  /** Stops the timer and the read. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.source.cancel();
   }
 }
 
@@ -88,16 +124,12 @@ export async function* cappedChunks(
 ): AsyncGenerator<Uint8Array> {
   checkDeclaredLength(req, cap);
   if (!req.body) return;
-  const source = new BodySource(req.body);
-  const deadline = timeouts.totalMs === undefined ? Infinity : Date.now() + timeouts.totalMs;
+  const watch = new BodyWatch(new BodySource(req.body), timeouts);
   let buf = new Uint8Array(CHUNK);
   let total = 0;
   try {
     while (true) {
-      const idle = timeouts.idleMs ?? Infinity;
-      const wait = Math.min(deadline - Date.now(), idle);
-      if (wait <= 0) throw tooSlow(timeouts.totalMs!);
-      const r = await readWithin(source, buf, wait, wait === idle ? idle : timeouts.totalMs!);
+      const r = await watch.read(buf);
       buf = new Uint8Array(r.bytes.buffer as ArrayBuffer); // a BYOB read hands the buffer back
       if (r.done) return;
       total += r.bytes.byteLength;
@@ -105,7 +137,7 @@ export async function* cappedChunks(
       yield r.bytes;
     }
   } finally {
-    source.cancel();
+    watch.close();
   }
 }
 
@@ -126,8 +158,7 @@ export async function readCapped(
   // One byte more than declared, so the end of the body is read without growing.
   let buf = new Uint8Array(Number.isInteger(declared) ? Math.min(declared + 1, CHUNK) : 1024);
   let size = 0;
-  const source = new BodySource(req.body);
-  const deadline = Date.now() + timeoutMs;
+  const watch = new BodyWatch(new BodySource(req.body), { totalMs: timeoutMs });
   try {
     while (true) {
       if (size === buf.byteLength) {
@@ -136,16 +167,14 @@ export async function readCapped(
         grown.set(buf);
         buf = grown;
       }
-      const wait = deadline - Date.now();
-      if (wait <= 0) throw tooSlow(timeoutMs);
-      const r = await readWithin(source, buf.subarray(size), wait, timeoutMs);
+      const r = await watch.read(buf.subarray(size));
       buf = new Uint8Array(r.bytes.buffer as ArrayBuffer);
       if (r.done) break;
       size += r.bytes.byteLength;
       if (size > cap) throw tooLarge(cap);
     }
   } finally {
-    source.cancel();
+    watch.close();
   }
   return buf.subarray(0, size);
 }
