@@ -39,7 +39,7 @@ const { positionals, values: opt } = parseArgs({
     hold: { type: "string" },
   },
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const ATTACK_MS = 8_000;
 
 type Server = SpawnedServer;
