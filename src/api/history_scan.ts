@@ -16,14 +16,15 @@ export const SCAN_PAGE = 5_000;
 /** Whole-history scans run at once by one server. */
 export const MAX_SCANS = 1;
 
-/** One metric's points as columns. */
+/**
+ * One metric's points as columns: key, value, timestamp and step only, which is all the bulk
+ * endpoints answer (MLflow sends those five fields with the run id there, no dataset or model).
+ */
 export class HistoryColumns {
   step = new Float64Array(1024);
   timestamp = new Float64Array(1024);
   value = new Float64Array(1024);
   n = 0;
-  // Points with fields beyond step, timestamp and value (dataset, model), kept whole.
-  readonly #rich = new Map<number, Metric>();
 
   constructor(readonly key: string) {}
 
@@ -42,14 +43,11 @@ export class HistoryColumns {
     this.step[this.n] = m.step;
     this.timestamp[this.n] = m.timestamp;
     this.value[this.n] = m.value;
-    if (m.datasetName || m.datasetDigest || m.modelId || m.runId) this.#rich.set(this.n, m);
     this.n++;
   }
 
   /** Point `i` as a Metric. */
   metric(i: number): Metric {
-    const rich = this.#rich.get(i);
-    if (rich) return rich;
     return {
       key: this.key,
       value: this.value[i],
