@@ -29,6 +29,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { api, quantile, runB3, seed as seedData, timedPost, walkHistory } from "./rest_common.ts";
+import { spawnServer } from "./spawn_server.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { positionals, values: opt } = parseArgs({
@@ -58,52 +59,7 @@ const { positionals, values: opt } = parseArgs({
 });
 const PY = join(REPO, ".venv", "bin", "python");
 
-interface Server {
-  url: string;
-  pid: number;
-  child: Deno.ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function spawn(store: string, src = opt.src): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "main.ts",
-      "server",
-      "--port",
-      "0",
-      "--backend-store-uri",
-      store,
-      ...opt["server-args"].split(" ").filter(Boolean),
-    ],
-    cwd: src,
-    stdout: "piped",
-    stderr: "inherit",
-    env: { MLFLOW_DISABLE_TELEMETRY: "true" },
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`server exited: ${text}`);
-    text += value;
-  }
-  void (async () => {
-    while (!(await reader.read()).done);
-  })();
-  const url = /listening on (\S+)/.exec(text)![1];
-  return {
-    url,
-    pid: child.pid,
-    child,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
-}
+const spawn = (store: string, src = opt.src) => spawnServer(store, src, opt["server-args"]);
 
 async function seedOne(store: string): Promise<string> {
   const s = await spawn(store);

@@ -8,6 +8,7 @@ import { type Context, Hono } from "hono";
 import { invalidParam, MltError } from "../src/errors.ts";
 import { TAG } from "../src/model.ts";
 import type { TrackingStore } from "../src/store/store.ts";
+import { readCapped } from "../src/api/body.ts";
 import { validateExperimentName } from "../src/validate.ts";
 import { checkExperimentId, checkRunId } from "./data.ts";
 import type { Urls } from "./urls.ts";
@@ -35,18 +36,9 @@ async function readForm(req: Request): Promise<URLSearchParams> {
   if (type !== "application/x-www-form-urlencoded") {
     throw invalidParam("Forms must be posted as application/x-www-form-urlencoded");
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    for await (const chunk of req.body) {
-      size += chunk.byteLength;
-      if (size > MAX_FORM_BYTES) throw invalidParam("The form is too large");
-      chunks.push(chunk);
-    }
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) all.set(c, at), at += c.byteLength;
+  // The API's bounded reader: copies chunks out (a byte-by-byte body holds no 64 KiB buffers)
+  // and gives up on a body slower than its deadline.
+  const all = await readCapped(req, MAX_FORM_BYTES);
   return new URLSearchParams(new TextDecoder().decode(all));
 }
 

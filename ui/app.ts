@@ -36,7 +36,7 @@ import {
   SMALL,
   viewQuery,
 } from "./data.ts";
-import { LiveHub, runSig, runTicker, sseResponse, statusTicker } from "./live.ts";
+import { LiveHub, MAX_LIVE_IDS, runSig, runTicker, sseResponse, statusTicker } from "./live.ts";
 import { loadArtifacts, loadOutput, restArtifacts } from "./artifact_view.ts";
 import { type ChartItem, type LazyChartProps, SvgChart } from "./components/chart.tsx";
 import { MetricRow, type MetricSummary } from "./components/metrics.tsx";
@@ -75,6 +75,8 @@ export interface Ui {
   app: Hono;
   /** Ends every open live stream (call before shutting the server down). */
   close(): void;
+  /** Live streams open now. */
+  liveStreams(): number;
 }
 
 const VIEWS: Record<string, ViewType> = { DELETED_ONLY: "DELETED_ONLY", ALL: "ALL" };
@@ -86,6 +88,12 @@ function chartView(c: Context): ChartView {
     y: parseYScale(c.req.query("y")),
     smooth: parseSmooth(c.req.query("smooth")),
   };
+}
+
+// Who opened a live stream, and when its connection ends (Deno's handler info, when served).
+function streamClient(c: Context): { client?: string; done?: Promise<unknown> } {
+  const info = c.env as Partial<Deno.ServeHandlerInfo<Deno.NetAddr>> | undefined;
+  return { client: info?.remoteAddr?.hostname, done: info?.completed };
 }
 
 function idList(c: Context, name: string): string[] {
@@ -374,22 +382,24 @@ export function createUi(opts: UiOptions): Ui {
     await store.getRun(runId);
     return sseResponse({
       hub,
+      ...streamClient(c),
       intervalMs: opts.pollMs ?? 500,
       tick: runTicker(store, u, runId, chartView(c), c.req.query("since"), now),
     });
   });
 
   app.get("/_mlt/live/statuses", (c) => {
-    const ids = idList(c, "runs").slice(0, 1000).map(checkRunId);
+    const ids = idList(c, "runs").slice(0, MAX_LIVE_IDS).map(checkRunId);
     return sseResponse({
       hub,
+      ...streamClient(c),
       intervalMs: opts.pollMs ?? 500,
-      tick: statusTicker(store, ids, now),
+      tick: statusTicker(store, ids, now, hub.misses),
     });
   });
 
   app.route("/_mlt/action", actionRoutes(store, u));
-  return { app, close: () => hub.close() };
+  return { app, close: () => hub.close(), liveStreams: () => hub.size };
 }
 
 /**

@@ -17,13 +17,61 @@ import { formatDuration, runDuration } from "./format.ts";
 import { fragment } from "./render.ts";
 import type { Urls } from "./urls.ts";
 
-/** Open streams, so the server can end them all on shutdown. */
+/** Most open live streams per server, and per client address. */
+export const LIVE_LIMITS = { total: 64, perClient: 16 };
+/** Most run ids one status stream polls (a runs page shows at most 1,000 runs). */
+export const MAX_LIVE_IDS = 1000;
+
+/** Run ids recently found missing (bounded, 10 s each), so reconnecting streams skip them. */
+export class RecentMisses {
+  readonly #until = new Map<string, number>();
+
+  constructor(readonly limit = 10_000, readonly ttlMs = 10_000) {}
+
+  /** True when `id` was missing less than `ttlMs` ago. */
+  has(id: string): boolean {
+    const t = this.#until.get(id);
+    if (t === undefined) return false;
+    if (t > Date.now()) return true;
+    this.#until.delete(id);
+    return false;
+  }
+
+  /** Remembers that `id` names no run. */
+  add(id: string): void {
+    if (this.#until.size >= this.limit) this.#until.delete(this.#until.keys().next().value!);
+    this.#until.set(id, Date.now() + this.ttlMs);
+  }
+}
+
+/** Open streams, so the server can end them all on shutdown; bounded in number. */
 export class LiveHub {
   #stops = new Set<() => void>();
-  /** Registers a stream's stop function; returns the unregister function. */
-  add(stop: () => void): () => boolean {
+  #perClient = new Map<string, number>();
+  readonly #limits: { total: number; perClient: number };
+  /** Ids status streams found missing, shared by all streams. */
+  readonly misses = new RecentMisses();
+
+  constructor(limits = LIVE_LIMITS) {
+    this.#limits = limits;
+  }
+
+  /**
+   * Registers a stream's stop function; returns the unregister function, or undefined when the
+   * server or this client already has as many streams as allowed.
+   */
+  add(stop: () => void, client = "local"): (() => boolean) | undefined {
+    const mine = this.#perClient.get(client) ?? 0;
+    if (this.#stops.size >= this.#limits.total || mine >= this.#limits.perClient) return undefined;
     this.#stops.add(stop);
-    return () => this.#stops.delete(stop);
+    this.#perClient.set(client, mine + 1);
+    return () => {
+      if (!this.#stops.delete(stop)) return false;
+      const left = (this.#perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.#perClient.set(client, left);
+      else this.#perClient.delete(client);
+      return true;
+    };
   }
   /** Ends every open stream. */
   close(): void {
@@ -38,14 +86,21 @@ export class LiveHub {
 /** Options of one stream. */
 export interface StreamOptions {
   hub: LiveHub;
+  /** The client's address, for the per-client stream limit. */
+  client?: string;
   signal?: AbortSignal;
+  /** Settles when the response ends or the client goes away (Deno's `info.completed`). */
+  done?: Promise<unknown>;
   intervalMs: number;
   maxLifeMs?: number;
   /** Returns the next event's JSON, or undefined when nothing changed; "" ends the stream. */
   tick: () => Promise<string | undefined>;
 }
 
-/** A text/event-stream response that calls `tick` every `intervalMs`. */
+/**
+ * A text/event-stream response that calls `tick` every `intervalMs`; a 429 when the hub is full
+ * (EventSource does not retry it).
+ */
 export function sseResponse(o: StreamOptions): Response {
   const enc = new TextEncoder();
   const started = Date.now();
@@ -53,12 +108,11 @@ export function sseResponse(o: StreamOptions): Response {
   let closed = false;
   let ctrl: ReadableStreamDefaultController<Uint8Array>;
   let idle = 0;
-  let unregister: () => unknown = () => false;
   const stop = () => {
     if (closed) return;
     closed = true;
     clearTimeout(timer);
-    unregister();
+    unregister?.();
     o.signal?.removeEventListener("abort", stop);
     try {
       ctrl.close();
@@ -81,10 +135,18 @@ export function sseResponse(o: StreamOptions): Response {
     if (Date.now() - started > (o.maxLifeMs ?? 30 * 60_000)) stop();
     else if (!closed) timer = setTimeout(loop, o.intervalMs);
   };
+  const unregister = o.hub.add(stop, o.client);
+  if (!unregister) {
+    return Response.json({
+      error_code: "REQUEST_LIMIT_EXCEEDED",
+      message: "Too many live streams are open; close some pages or reload later",
+    }, { status: 429 });
+  }
+  // A client that hangs up is noticed when its connection closes, not at the next write.
+  o.done?.then(stop, stop);
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       ctrl = c;
-      unregister = o.hub.add(stop);
       o.signal?.addEventListener("abort", stop);
       c.enqueue(enc.encode("retry: 1000\n\n"));
       timer = setTimeout(loop, 0);
@@ -174,15 +236,37 @@ function statusSig(run: Run): string {
   return `${run.info.status}|${run.info.endTime ?? ""}|${run.info.lifecycleStage}`;
 }
 
-/** The tick of a runs table's stream: statuses and durations of the listed runs. */
+/**
+ * The tick of a runs table's stream: statuses and durations of the listed runs. Ids that name no
+ * run are dropped after the first look, and the event loop gets a turn every few reads, so a
+ * stream of 1,000 unknown ids costs one pass, not one per tick.
+ */
 export function statusTicker(
   store: TrackingStore,
   runIds: string[],
   now: () => number,
+  misses = new RecentMisses(),
 ): () => Promise<string | undefined> {
   const prev = new Map<string, string>();
+  let ids = runIds.slice(0, MAX_LIVE_IDS);
   return async () => {
-    const runs = await mapLimit(runIds, 8, (id) => store.getRun(id).catch(() => undefined));
+    const gone = new Set<string>();
+    const runs = await mapLimit(ids, 8, async (id, i) => {
+      if (misses.has(id)) {
+        gone.add(id);
+        return undefined;
+      }
+      if (i % 8 === 7) await new Promise((r) => setTimeout(r, 0));
+      try {
+        return await store.getRun(id);
+      } catch {
+        gone.add(id);
+        misses.add(id);
+        return undefined;
+      }
+    });
+    if (gone.size) ids = ids.filter((id) => !gone.has(id));
+    if (ids.length === 0) return "";
     const out: Record<string, { statusHtml?: string; duration: string }> = {};
     let any = false;
     for (const run of runs) {

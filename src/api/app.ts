@@ -46,6 +46,8 @@ export interface AppOptions {
   security?: SecurityOptions;
   maxJsonBytes?: number;
   maxArtifactBytes?: number;
+  /** Body read timeout (ms, default 60000; body.ts). */
+  bodyTimeoutMs?: number;
   /** Text of `/version` (default: the MLflow release whose API mlt speaks; see version.ts). */
   version?: string;
   /** `store_type` of `/api/3.0/mlflow/server-info` ("FileStore", "SqlStore"). */
@@ -77,6 +79,8 @@ export function createApp(opts: AppOptions): Hono {
     localArtifactRoots: [...(opts.localArtifactRoots ?? []), opts.artifactsDestination],
     maxJsonBytes: opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
     maxArtifactBytes: opts.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
+    bodyTimeoutMs: opts.bodyTimeoutMs,
+    signedIn: opts.auth ? () => opts.auth?.currentPrincipal()?.name : undefined,
   };
   const app = new Hono();
   app.onError(onError);

@@ -15,7 +15,13 @@ import {
   openArtifact,
   writeArtifact,
 } from "./artifact_fs.ts";
-import { cappedChunks, checkDeclaredLength, HttpError } from "./body.ts";
+import {
+  type BodyTimeouts,
+  cappedChunks,
+  checkDeclaredLength,
+  DEFAULT_BODY_TIMEOUT_MS,
+  HttpError,
+} from "./body.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
 import { validatePath } from "./paths.ts";
 import { encodeFileInfo, jsonResponse, message } from "./wire.ts";
@@ -76,6 +82,11 @@ export async function getArtifact(c: Context, ctx: ApiContext): Promise<Response
 }
 
 // The part of the raw (still percent-encoded) URL path after `/artifacts/`; paths.ts decodes it.
+// An upload may be large, so it has no total deadline; only a pause of the body timeout ends it.
+function uploadTimeouts(ctx: ApiContext): BodyTimeouts {
+  return { idleMs: ctx.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
+}
+
 function rawArtifactPath(c: Context): string {
   const path = new URL(c.req.url).pathname;
   const at = path.indexOf("/artifacts/");
@@ -118,7 +129,11 @@ export function proxyRoutes(ctx: ApiContext): Hono {
   r.put("/artifacts/*", async (c) => {
     const rel = proxyWritePath(c, ctx);
     checkDeclaredLength(c.req.raw, ctx.maxArtifactBytes);
-    await writeArtifact(dest, rel, cappedChunks(c.req.raw, ctx.maxArtifactBytes));
+    await writeArtifact(
+      dest,
+      rel,
+      cappedChunks(c.req.raw, ctx.maxArtifactBytes, uploadTimeouts(ctx)),
+    );
     return jsonResponse({});
   });
   r.delete("/artifacts/*", async (c) => {
@@ -172,7 +187,7 @@ export function uploadArtifactRoutes(ctx: ApiContext): Hono {
     const run = await ctx.store.getRun(validateRunId(runId));
     const loc = localArtifacts(run.info.artifactUri, ctx);
     const rel = [loc.rel, path].filter(Boolean).join("/");
-    await writeArtifact(loc.root, rel, nonEmpty(cappedChunks(c.req.raw, cap)));
+    await writeArtifact(loc.root, rel, nonEmpty(cappedChunks(c.req.raw, cap, uploadTimeouts(ctx))));
     return jsonResponse({});
   });
   r.all("/upload-artifact", () => {

@@ -7,6 +7,8 @@
 import type { MiddlewareHandler } from "hono";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { MltError } from "../errors.ts";
+import { clientAddress, parseTrustedProxies, type TrustedProxies } from "./client_ip.ts";
+import { CheckGate, FailureCounter } from "./sign_in_gate.ts";
 import { jsonResponse } from "./wire.ts";
 import {
   checkSecret,
@@ -34,8 +36,12 @@ export interface AuthConfig {
   tokens?: Credential[];
   /** Names (users or token labels) that may only read. */
   readOnly?: string[];
-  /** Failed sign-ins one client address may make per minute before 429 (default 20). */
+  /** Failed sign-ins per user and address a minute before wrong ones get 429 (default 20). */
   maxFailuresPerMinute?: number;
+  /** Password hash checks run at once (default 2). */
+  maxConcurrentChecks?: number;
+  /** Proxies whose X-Forwarded-For names the client (`--trusted-proxies`). */
+  trustedProxies?: string[];
   /** Clock (tests). */
   now?: () => number;
 }
@@ -90,19 +96,15 @@ function splitCredential(s: string, where: string): Credential {
   return [name, s.slice(at + 1)];
 }
 
-interface Failures {
-  count: number;
-  since: number;
-}
-
 /** Credentials checks and the middleware of `--auth basic`. */
 export class Auth {
   readonly #users = new Map<string, StoredSecret>();
   readonly #tokens: { name: string; digest: Uint8Array }[] = [];
   readonly #readOnly: Set<string>;
   readonly #verified = new Set<string>();
-  readonly #failures = new Map<string, Failures>();
-  readonly #maxFailures: number;
+  readonly #failures: FailureCounter;
+  readonly #gate: CheckGate;
+  readonly #proxies: TrustedProxies | undefined;
   readonly #now: () => number;
   #decoy: StoredSecret = { kind: "plain", digest: new Uint8Array(32) };
   // Requests the server makes to itself while serving one (the UI reads artifacts through the
@@ -111,8 +113,10 @@ export class Auth {
 
   private constructor(cfg: AuthConfig) {
     this.#readOnly = new Set(cfg.readOnly ?? []);
-    this.#maxFailures = cfg.maxFailuresPerMinute ?? 20;
     this.#now = cfg.now ?? Date.now;
+    this.#failures = new FailureCounter(cfg.maxFailuresPerMinute ?? 20, this.#now, CACHE_LIMIT);
+    this.#gate = new CheckGate(cfg.maxConcurrentChecks ?? 2);
+    this.#proxies = cfg.trustedProxies?.length ? trusted(cfg.trustedProxies) : undefined;
   }
 
   /** Checks and stores the configuration; throws INVALID_PARAMETER_VALUE naming what is wrong. */
@@ -151,12 +155,39 @@ export class Auth {
     return auth;
   }
 
-  /** The principal of a user and password, or undefined. */
-  async checkPassword(user: string, password: string): Promise<Principal | undefined> {
+  /** Most password checks that ran at once (tests). */
+  get peakChecks(): number {
+    return this.#gate.peak;
+  }
+
+  /** The principal of the request being served (its runs/create sets `user_id` from it). */
+  currentPrincipal(): Principal | undefined {
+    return this.#current.getStore();
+  }
+
+  /**
+   * The principal of a user and password, or undefined. `client` (the address) picks the check's
+   * lane in the gate; see sign_in_gate.ts.
+   */
+  async checkPassword(
+    user: string,
+    password: string,
+    client = "local",
+  ): Promise<Principal | undefined> {
     const stored = this.#users.get(user);
     const key = btoa(String.fromCharCode(...await sha256(`${user}\u0000${password}`)));
     if (stored && this.#verified.has(key)) return this.#principal(user);
-    const matches = await checkSecret(password, stored ?? this.#decoy);
+    const lane = `${user}\u0000${client}`;
+    // Over the budget: after every other waiting check, and one a second (the brute-force bound).
+    const over = this.#failures.over(lane);
+    const low = over || this.#failures.count(client) > 0;
+    const delay = over ? this.#failures.lastFailure(lane) + 1000 - this.#now() : 0;
+    const matches = await this.#gate.run(
+      lane,
+      low,
+      () => checkSecret(password, stored ?? this.#decoy),
+      delay,
+    );
     if (!matches || stored === undefined) return undefined;
     // PBKDF2 is slow on purpose; a client sends the same credentials with every request.
     if (stored.kind === "pbkdf2") {
@@ -178,43 +209,20 @@ export class Auth {
     return { name, readOnly: this.#readOnly.has(name) };
   }
 
-  // Counts a failed sign-in; true when the client is over its budget.
-  #limited(client: string, fail: boolean): boolean {
-    const now = this.#now();
-    let f = this.#failures.get(client);
-    if (!f || now - f.since >= 60_000) {
-      if (!fail) return false;
-      if (this.#failures.size >= CACHE_LIMIT) this.#failures.clear();
-      f = { count: 0, since: now };
-      this.#failures.set(client, f);
-    }
-    if (fail) f.count++;
-    return f.count >= this.#maxFailures;
-  }
-
   /** The principal an Authorization header names: undefined when absent, null when invalid. */
-  async authenticate(header: string | null): Promise<Principal | null | undefined> {
+  async authenticate(
+    header: string | null,
+    client?: string,
+  ): Promise<Principal | null | undefined> {
     if (header === null) return undefined;
     const sp = header.indexOf(" ");
     const scheme = header.slice(0, sp < 0 ? undefined : sp).toLowerCase();
     const value = sp < 0 ? "" : header.slice(sp + 1).trim();
     if (scheme === "bearer") return (await this.checkToken(value)) ?? null;
     if (scheme !== "basic") return null;
-    let bytes: Uint8Array;
-    try {
-      bytes = Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
-    } catch {
-      return null;
-    }
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      text = new TextDecoder("latin1").decode(bytes); // Python's requests encodes latin-1
-    }
-    const at = text.indexOf(":");
-    if (at < 0) return null;
-    return (await this.checkPassword(text.slice(0, at), text.slice(at + 1))) ?? null;
+    const pair = basicCredentials(value);
+    if (!pair) return null;
+    return (await this.checkPassword(pair[0], pair[1], client)) ?? null;
   }
 
   /** The middleware: paths in `exempt` (health probes) pass without credentials. */
@@ -224,19 +232,30 @@ export class Auth {
       const url = new URL(c.req.url);
       if (open.has(url.pathname)) return await next();
       const header = c.req.header("authorization") ?? null;
-      const client = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr
-        ?.hostname ?? "local";
+      const peer = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr
+        ?.hostname;
+      const client = clientAddress(peer, c.req.header("x-forwarded-for") ?? null, this.#proxies);
       let who: Principal | null | undefined;
       if (header === null) who = this.#current.getStore();
       else {
-        if (this.#limited(client, false)) {
-          return jsonResponse({
-            error_code: "REQUEST_LIMIT_EXCEEDED",
-            message: "Too many failed sign-ins from this address; try again in a minute",
-          }, 429);
+        who = await this.authenticate(header, client);
+        if (who === null) {
+          // Counted per user (or token) and address, and per address for the check's priority:
+          // failures for one user lock out neither other users nor the right password.
+          const lane = `${signInName(header)}\u0000${client}`;
+          const over = this.#failures.over(lane);
+          this.#failures.fail(lane);
+          this.#failures.fail(client);
+          if (over) {
+            const res = jsonResponse({
+              error_code: "REQUEST_LIMIT_EXCEEDED",
+              message: "Too many failed sign-ins for this user from this address; " +
+                "try again in a minute",
+            }, 429);
+            res.headers.set("Retry-After", "60");
+            return res;
+          }
         }
-        who = await this.authenticate(header);
-        if (who === null) this.#limited(client, true);
       }
       if (!who) {
         const res = jsonResponse({
@@ -256,5 +275,38 @@ export class Auth {
       }
       await this.#current.run(who, next);
     };
+  }
+}
+
+// User and password of a Basic header's value, or null.
+function basicCredentials(value: string): [string, string] | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    text = new TextDecoder("latin1").decode(bytes); // Python's requests encodes latin-1
+  }
+  const at = text.indexOf(":");
+  return at < 0 ? null : [text.slice(0, at), text.slice(at + 1)];
+}
+
+// Who a failed header tried to sign in as: the Basic user, or one shared name for tokens.
+function signInName(header: string): string {
+  const sp = header.indexOf(" ");
+  if (header.slice(0, sp < 0 ? undefined : sp).toLowerCase() !== "basic") return "\u0001token";
+  return basicCredentials(header.slice(sp + 1).trim())?.[0] ?? "\u0001malformed";
+}
+
+function trusted(list: string[]): TrustedProxies {
+  try {
+    return parseTrustedProxies(list);
+  } catch (e) {
+    throw configError((e as Error).message);
   }
 }

@@ -202,23 +202,29 @@ Deno.test("--auth basic: the UI's own reads of artifacts act for the signed-in u
   }
 });
 
-Deno.test("--auth basic: repeated failed sign-ins from one address get 429 for a minute", async () => {
+Deno.test("--auth basic: failed sign-ins get 429 per user and address, never the right password", async () => {
   let now = 1_000_000;
   const t = await authApp({ maxFailuresPerMinute: 3, now: () => now });
   try {
     const { expId } = await newRun(t);
-    const get = (authorization: string) =>
+    const get = (authorization: string, from = "10.0.0.1") =>
       t.app.request(`/api/2.0/mlflow/experiments/get?experiment_id=${expId}`, {
         headers: { authorization },
-      });
+      }, { remoteAddr: { hostname: from } });
     for (let i = 0; i < 3; i++) await expect401(await get(basic("alice", `guess${i}`)), `try ${i}`);
-    const limited = await get(ALICE);
+    const limited = await get(basic("alice", "guess3"));
     assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get("retry-after"), "60");
     assert.equal((await limited.json()).error_code, "REQUEST_LIMIT_EXCEEDED");
+    // The right password from the same address, another user from it, and alice elsewhere pass.
+    for (const [auth, from] of [[ALICE, "10.0.0.1"], [basic("viewer", "viewer-pw"), "10.0.0.1"]]) {
+      const ok = await get(auth, from);
+      assert.equal(ok.status, 200, `${from}`);
+      await ok.body?.cancel();
+    }
+    await expect401(await get(basic("alice", "guess4"), "10.0.0.2"), "another address");
     now += 61_000;
-    const again = await get(ALICE);
-    assert.equal(again.status, 200);
-    await again.body?.cancel();
+    await expect401(await get(basic("alice", "guess5")), "a new minute");
   } finally {
     await t.close();
   }
@@ -257,5 +263,25 @@ Deno.test("parseCredentialLines() and parseCredentialList() read name:secret ent
     parseCredentialList("secretonly", "MLT_AUTH_USERS");
   } catch (e) {
     assert.ok(!(e as Error).message.includes("secretonly"), "the secret is not quoted");
+  }
+});
+
+Deno.test("--auth basic: runs/create records the signed-in user as the run's user_id", async () => {
+  const t = await authApp();
+  try {
+    const expId = await t.store.createExperiment("exp");
+    for (const [authorization, who] of [[ALICE, "alice"], [`Bearer ${TOKEN}`, "ci"]]) {
+      const res = await t.app.request("/api/2.0/mlflow/runs/create", {
+        method: "POST",
+        headers: { authorization, "content-type": "application/json" },
+        body: JSON.stringify({ experiment_id: expId, user_id: "mallory" }),
+      });
+      assert.equal(res.status, 200);
+      const { run } = await res.json();
+      assert.equal(run.info.user_id, who);
+      assert.equal((await t.store.getRun(run.info.run_id)).info.userId, who);
+    }
+  } finally {
+    await t.close();
   }
 });

@@ -22,6 +22,10 @@ export interface ApiContext {
   maxJsonBytes: number;
   /** Cap on one artifact upload, in bytes. */
   maxArtifactBytes: number;
+  /** How long a JSON body may take to arrive, and an upload may go without a byte (ms). */
+  bodyTimeoutMs?: number;
+  /** Under `--auth basic`: the signed-in name of the request being served. */
+  signedIn?: () => string | undefined;
 }
 
 const JSON_TYPES = ["application/json"];
@@ -53,7 +57,7 @@ export async function readRequest(
   if (req.method === "GET" && query.size > 0) raw = queryToJson(endpoint, query);
   else if (!optional || (req.body !== null && req.headers.has("content-type"))) {
     requireJson(req);
-    body = await readCapped(req, ctx.maxJsonBytes);
+    body = await readCapped(req, ctx.maxJsonBytes, ctx.bodyTimeoutMs);
     raw = parseJsonBody(body);
   }
   try {

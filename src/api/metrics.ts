@@ -2,11 +2,19 @@
 import { Hono } from "hono";
 import { invalidParam } from "../errors.ts";
 import type { Metric } from "../model.ts";
-import type { TrackingStore } from "../store/store.ts";
 import { validateRunId } from "../validate.ts";
 import { type ApiContext, endpoint } from "./context.ts";
-import { encodeDouble } from "../entity_json.ts";
-import { encodeMetricsJson, jsonTextResponse, message } from "./wire.ts";
+import {
+  byStepTime,
+  earliestJson,
+  HistoryColumns,
+  historyPageJson,
+  ntilePositions,
+  ordered,
+  sampledJson,
+  ScanLimiter,
+} from "./history_scan.ts";
+import { jsonTextResponse } from "./wire.ts";
 
 /** Most run ids one bulk request may name. */
 export const MAX_BULK_RUNS = 100;
@@ -16,73 +24,50 @@ const DOCS = " See the API docs for more information about request parameters.";
 
 /** Most points of `get-history-bulk`. */
 export const MAX_BULK_HISTORY = 25000;
+/** Points of one `get-history` page when the request names no `max_results` (MLflow's client
+ * asks for this many and follows `next_page_token`; MLflow's server sends every point). */
+export const DEFAULT_HISTORY_PAGE = 25_000;
 
-async function fullHistory(store: TrackingStore, runId: string, key: string): Promise<Metric[]> {
-  return (await store.getMetricHistory(validateRunId(runId), key)).items;
-}
-
-// The order MLflow's SQL store samples in: step, timestamp, value (NaN as 0), then NaN last.
-function byStepTime(a: Metric, b: Metric): number {
-  const va = Number.isNaN(a.value) ? 0 : a.value, vb = Number.isNaN(b.value) ? 0 : b.value;
-  return a.step - b.step || a.timestamp - b.timestamp || (va < vb ? -1 : va > vb ? 1 : 0) ||
-    Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value));
+// Each run once, in first-mention order: a run named 100 times is read once, not 100 times.
+function uniqueRunIds(runIds: string[]): string[] {
+  return [...new Set(runIds.map(validateRunId))];
 }
 
 /**
- * MLflow 3.17's SQL sampling of one run's points: the ordered points are cut into `max` buckets
- * as SQL's NTILE does (the first `n % max` one point larger), the first point of each is kept,
- * and the last point always ends the sample (replacing the final pick when `max` are taken).
- * Bounded by rows, not steps, so many values at one step cannot blow the answer up.
+ * MLflow 3.17's SQL sampling of one run's points (history_scan.ts's ntilePositions over the
+ * points ordered by step, timestamp, value). Bounded by rows, not steps.
  */
 export function sampleRun(points: Metric[], max: number): Metric[] {
-  const sorted = [...points].sort(byStepTime);
-  const n = sorted.length;
-  if (n === 0) return [];
-  const size = Math.floor(n / max), extra = n % max;
-  const out: Metric[] = [];
-  for (let b = 0, i = 0; b < Math.min(max, n); b++) {
-    out.push(sorted[i]);
-    i += size + (b < extra ? 1 : 0);
-  }
-  const last = sorted[n - 1];
-  if (out[out.length - 1] !== last) {
-    if (out.length >= max) out[out.length - 1] = last;
-    else out.push(last);
-  }
-  return out;
-}
-
-// A point of the bulk endpoints: MLflow sends only these five fields there (no dataset or model).
-function bulkPoint(m: Metric, runId: string): Record<string, unknown> {
-  return {
-    key: m.key,
-    value: encodeDouble(m.value),
-    timestamp: m.timestamp,
-    step: m.step,
-    run_id: runId,
-  };
+  const cols = new HistoryColumns(points[0]?.key ?? "");
+  for (const m of points) cols.push(m);
+  const order = ordered(cols, byStepTime);
+  return ntilePositions(cols.n, max).map((p) => points[order[p]]);
 }
 
 /** Routes of `metrics/*`. */
 export function metricRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
   const store = ctx.store;
+  // Whole-history scans and large pages: one at a time per server (history_scan.ts).
+  const scans = new ScanLimiter();
 
   endpoint(r, ctx, ["GET"], "metrics/get-history", async (q) => {
-    // Omitted max_results means every point (MLflow's server answers an empty page instead).
+    // Omitted max_results means pages of DEFAULT_HISTORY_PAGE with a next_page_token (MLflow's
+    // server sends every point, tens of MB for a long run; its client pages anyway).
     if (q.maxResults !== undefined && q.maxResults <= 0) {
       throw invalidParam(
         `Invalid value ${q.maxResults} for parameter 'max_results' supplied. ` +
           "It must be a positive integer.",
       );
     }
-    const page = await store.getMetricHistory(validateRunId(q.runId), q.metricKey, {
-      maxResults: q.maxResults,
-      pageToken: q.pageToken || undefined,
-    });
+    const runId = validateRunId(q.runId);
+    const max = q.maxResults ?? DEFAULT_HISTORY_PAGE;
+    const page = await scans.run(() =>
+      historyPageJson(store, runId, q.metricKey, max, q.pageToken || undefined)
+    );
     // Built as text: a page holds up to 25,000+ points (message() would drop the same fields).
     const fields: string[] = [];
-    if (page.items.length > 0) fields.push(`"metrics":${encodeMetricsJson(page.items)}`);
+    if (page.text) fields.push(`"metrics":[${page.text}]`);
     if (page.nextPageToken !== undefined) {
       fields.push(`"next_page_token":${JSON.stringify(page.nextPageToken)}`);
     }
@@ -113,15 +98,12 @@ export function metricRoutes(ctx: ApiContext): Hono {
           `Found start_step=${startStep} and end_step=${endStep}.`,
       );
     }
-    const histories = await Promise.all(runIds.map((id) => fullHistory(store, id, q.metricKey)));
-    const out: Record<string, unknown>[] = [];
-    histories.forEach((h, i) => {
-      const inRange = startStep === undefined
-        ? h
-        : h.filter((m) => m.step >= startStep && m.step <= endStep);
-      for (const m of sampleRun(inRange, max)) out.push(bulkPoint(m, runIds[i]));
-    });
-    return message({ metrics: out });
+    const keep = startStep === undefined
+      ? undefined
+      : (m: Metric) => m.step >= startStep && m.step <= endStep;
+    const query = { store, runIds: uniqueRunIds(runIds), key: q.metricKey, max, scans };
+    const text = await sampledJson(query, keep);
+    return jsonTextResponse(text === "[]" ? "{}" : `{"metrics":${text}}`);
   });
 
   endpoint(r, ctx, ["GET"], "metrics/get-history-bulk", async (q) => {
@@ -145,16 +127,9 @@ export function metricRoutes(ctx: ApiContext): Hono {
       );
     }
     const max = Math.min(q.maxResults ?? MAX_BULK_HISTORY, MAX_BULK_HISTORY);
-    const sorted = [...runIds].sort();
-    const histories = await Promise.all(sorted.map((id) => fullHistory(store, id, q.metricKey)));
-    const out: Record<string, unknown>[] = [];
-    histories.forEach((h, i) => {
-      const ms = [...h].sort((a, b) =>
-        a.timestamp - b.timestamp || a.step - b.step || a.value - b.value
-      );
-      for (const m of ms.slice(0, max)) out.push(bulkPoint(m, sorted[i]));
-    });
-    return { metrics: out.slice(0, max) };
+    const runs = uniqueRunIds(runIds).sort();
+    const text = await earliestJson({ store, runIds: runs, key: q.metricKey, max, scans });
+    return jsonTextResponse(`{"metrics":${text}}`);
   });
 
   return r;

@@ -31,7 +31,8 @@ export function runRoutes(ctx: ApiContext): Hono {
   endpoint(r, ctx, ["POST"], "runs/create", async (q) => {
     const run = await store.createRun({
       experimentId: q.experimentId ? validateExperimentId(q.experimentId) : undefined,
-      userId: q.userId,
+      // Under --auth basic the run belongs to who signed in, not to the name the client sent.
+      userId: ctx.signedIn?.() ?? q.userId,
       runName: q.runName || undefined,
       startTime: q.startTime,
       tags: tagsOf(q.tags),

@@ -52,9 +52,24 @@ function hostname(hostHeader: string): string {
     : hostHeader.replace(/:\d*$/, "");
 }
 
+// Deno builds the request URL from the Host header; one that is no host ("[::1]evil.com",
+// "localhost:80:80") makes an URL no route can parse. A client mistake: 400, before anything else.
+function parsedUrl(req: Request): URL {
+  try {
+    return new URL(req.url);
+  } catch {
+    throw new HttpError("BAD_REQUEST", "Invalid Host header: not a host name and port", 400);
+  }
+}
+
 /** The security middleware for the whole app. */
 export function securityMiddleware(opts: SecurityOptions = {}): MiddlewareHandler {
-  if (opts.enabled === false) return async (_c, next) => await next();
+  if (opts.enabled === false) {
+    return async (c, next) => {
+      parsedUrl(c.req.raw);
+      await next();
+    };
+  }
   const extraHosts = opts.allowedHosts ?? [];
   const hostOk = matcher(extraHosts);
   const origins = opts.corsAllowedOrigins ?? [];
@@ -64,7 +79,7 @@ export function securityMiddleware(opts: SecurityOptions = {}): MiddlewareHandle
 
   return async (c, next) => {
     const req = c.req.raw;
-    const url = new URL(req.url);
+    const url = parsedUrl(req);
     const host = req.headers.get("host") ?? url.host;
     if (!exempt.has(url.pathname)) {
       const name = hostname(host);

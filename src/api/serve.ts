@@ -3,7 +3,10 @@
  * endpoint `mlt run` serves for a run. Deno's `server.shutdown()` cuts off requests whose body is
  * still arriving, so handlers in progress are counted and the stop waits for them (bounded) before
  * shutting down; requests arriving during the stop get a 503, which MLflow's client retries.
+ * Connections come from our own accept loop (connections.ts): capped, idle-timed, and never
+ * ended by running out of file descriptors.
  */
+import { type ConnectionLimits, ConnectionLoop, type ConnectionStats } from "./connections.ts";
 
 /** A request handler as Deno.serve calls it. */
 export type ServeHandler = (
@@ -27,6 +30,8 @@ export interface ServeOptions {
   reusePort?: boolean;
   /** Called once the socket listens, with the bound address. */
   onListen?: (addr: { hostname: string; port: number }) => void;
+  /** Connection cap and idle timeout (connections.ts). */
+  limits?: ConnectionLimits;
 }
 
 /** A listening server. */
@@ -39,6 +44,8 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Settles once the server has stopped (or a stop gave up waiting). */
   finished: Promise<void>;
+  /** Counters of the accept loop (open, accepted, evicted, timed out, refused connections). */
+  connections: ConnectionStats;
 }
 
 /** Default bound on how long a stop waits for requests in progress. */
@@ -68,53 +75,47 @@ export function startServer(
     }
   };
 
-  return new Promise((ok, fail) => {
-    let server: Deno.HttpServer<Deno.NetAddr>;
-    let stopping: Promise<void> | undefined;
-    let stopped!: () => void;
-    const ended = new Promise<void>((r) => stopped = r);
-    const stop = (): Promise<void> => {
-      stopping ??= (async () => {
-        closing = true;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timeout = new Promise<void>((r) => timer = setTimeout(r, timeoutMs));
-        try {
-          if (active > 0) await Promise.race([new Promise<void>((r) => idle = r), timeout]);
-          // shutdown() also waits for response bodies still streaming (downloads), within bounds.
-          await Promise.race([server.shutdown(), timeout]);
-        } finally {
-          clearTimeout(timer);
-          stopped();
-        }
-      })();
-      return stopping;
-    };
-    try {
-      server = Deno.serve({
-        hostname: opts.hostname ?? "127.0.0.1",
-        port: opts.port ?? 0,
-        reusePort: opts.reusePort,
-        onListen: ({ hostname, port }) => {
-          opts.onListen?.({ hostname, port });
-          const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-          // onListen runs inside Deno.serve, before `server` is assigned: resolve a tick later.
-          queueMicrotask(() =>
-            ok({
-              hostname,
-              port,
-              url: `http://${host}:${port}`,
-              stop,
-              // A stop whose bound ran out ends the wait even if a connection lingers.
-              finished: Promise.race([server.finished, ended]),
-            })
-          );
-        },
-      }, counted);
-    } catch (e) {
-      fail(e);
-      return;
-    }
-    if (opts.signal?.aborted) void stop();
-    else opts.signal?.addEventListener("abort", () => void stop(), { once: true });
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({
+      hostname: opts.hostname ?? "127.0.0.1",
+      port: opts.port ?? 0,
+      reusePort: opts.reusePort,
+    } as Deno.TcpListenOptions);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const loop = new ConnectionLoop(listener, counted, opts.limits);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      closing = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((r) => timer = setTimeout(r, timeoutMs));
+      try {
+        if (active > 0) await Promise.race([new Promise<void>((r) => idle = r), timeout]);
+        // The shutdown also waits for response bodies still streaming (downloads), within bounds.
+        await Promise.race([loop.shutdown(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return stopping;
+  };
+  if (opts.signal?.aborted) void stop();
+  else opts.signal?.addEventListener("abort", () => void stop(), { once: true });
+  const { hostname, port } = listener.addr as Deno.NetAddr;
+  opts.onListen?.({ hostname, port });
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return Promise.resolve({
+    hostname,
+    port,
+    url: `http://${host}:${port}`,
+    stop,
+    finished: (async () => {
+      await loop.done;
+      await stop();
+    })(),
+    connections: loop.stats,
   });
 }

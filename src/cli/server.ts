@@ -36,6 +36,12 @@ export interface ServerFlags {
   staticPrefix?: string;
   workers?: number;
   maxArtifactSize?: number;
+  /** `--max-connections`. */
+  maxConnections?: number;
+  /** `--idle-timeout`, in ms. */
+  idleTimeoutMs?: number;
+  /** `--body-timeout`, in ms. */
+  bodyTimeoutMs?: number;
   /** `--auth basic`: credentials already gathered at the CLI edge. */
   auth?: AuthFlags;
 }
@@ -45,6 +51,8 @@ export interface AuthFlags {
   users: [string, string][];
   tokens: [string, string][];
   readOnly: string[];
+  /** `--trusted-proxies`: peers whose X-Forwarded-For is believed. */
+  trustedProxies?: string[];
 }
 
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
@@ -97,11 +105,15 @@ export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<Serve
     staticPrefix: str("static-prefix") ?? fromEnv(ctx, "MLFLOW_STATIC_PREFIX", parsePrefix),
     workers: o.workers as number | undefined,
     maxArtifactSize: o["max-artifact-size"] as number | undefined,
+    maxConnections: o["max-connections"] as number | undefined,
+    idleTimeoutMs: o["idle-timeout"] as number | undefined,
+    bodyTimeoutMs: o["body-timeout"] as number | undefined,
     auth: await authFlags({
       auth: str("auth") ?? env("MLT_AUTH") ?? "none",
       authUsers: str("auth-users"),
       authTokens: str("auth-tokens"),
       authReadonly: str("auth-readonly"),
+      trustedProxies: str("trusted-proxies"),
     }, ctx),
   };
 }
@@ -131,6 +143,7 @@ export async function serve(
       users: flags.auth.users,
       tokens: flags.auth.tokens,
       readOnly: flags.auth.readOnly,
+      trustedProxies: flags.auth.trustedProxies,
     })
     : undefined;
   const resolved = resolveTrackingUri(ctx, flags.backendStoreUri);
@@ -164,6 +177,7 @@ export async function serve(
     localArtifactRoots: roots,
     staticPrefix: flags.staticPrefix,
     maxArtifactBytes: flags.maxArtifactSize,
+    bodyTimeoutMs: flags.bodyTimeoutMs,
     storeType: store.uri.startsWith("file:") ? "FileStore" : "SqlStore",
     security: {
       enabled: !flags.disableSecurityMiddleware,
@@ -209,6 +223,7 @@ export async function serve(
       port: flags.port,
       signal: stopping.signal,
       reusePort: copy || workers > 1,
+      limits: { maxConnections: flags.maxConnections, idleTimeoutMs: flags.idleTimeoutMs },
     }).catch((e) => {
       if (String(e).includes("--unstable-net")) {
         throw new MltError(
@@ -275,7 +290,13 @@ export async function serve(
 
 // Credentials of --auth basic from the flags' files and MLT_AUTH_USERS / MLT_AUTH_TOKENS.
 async function authFlags(
-  o: { auth: string; authUsers?: string; authTokens?: string; authReadonly?: string },
+  o: {
+    auth: string;
+    authUsers?: string;
+    authTokens?: string;
+    authReadonly?: string;
+    trustedProxies?: string;
+  },
   ctx: CliContext,
 ): Promise<AuthFlags | undefined> {
   const usersEnv = ctx.env("MLT_AUTH_USERS");
@@ -294,6 +315,7 @@ async function authFlags(
       o.authUsers && "--auth-users",
       o.authTokens && "--auth-tokens",
       o.authReadonly && "--auth-readonly",
+      o.trustedProxies && "--trusted-proxies",
       usersEnv && "MLT_AUTH_USERS",
       tokensEnv && "MLT_AUTH_TOKENS",
     ].filter(Boolean);
@@ -332,6 +354,7 @@ async function authFlags(
       ...(tokensEnv ? parseCredentialList(tokensEnv, "MLT_AUTH_TOKENS") : []),
     ],
     readOnly: list(readonly ?? ""),
+    trustedProxies: list(o.trustedProxies ?? ""),
   };
 }
 

@@ -38,6 +38,15 @@ function parsePositive(v: string): number {
   return n;
 }
 
+// Seconds as a positive number (fractions allowed), returned in milliseconds.
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new Error("expected a positive number of seconds");
+  }
+  return Math.round(n * 1000);
+}
+
 /** `--static-prefix`: a path prefix such as `/mlflow`. */
 export function parsePrefix(v: string): string {
   if (!v.startsWith("/") || v.endsWith("/")) {
@@ -125,6 +134,24 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     parse: parsePositive,
   },
   {
+    long: "max-connections",
+    value: "n",
+    description: "most open connections (default 1000, lowered to fit the open-file limit)",
+    parse: parsePositive,
+  },
+  {
+    long: "idle-timeout",
+    value: "seconds",
+    description: "close a connection with no request in progress after this long (default 30)",
+    parse: parseSeconds,
+  },
+  {
+    long: "body-timeout",
+    value: "seconds",
+    description: "time a JSON or form body may take, or an upload may pause (default 60)",
+    parse: parseSeconds,
+  },
+  {
     long: "auth",
     value: "kind",
     description: "authentication: none (default, or MLT_AUTH) or basic",
@@ -145,6 +172,11 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     long: "auth-readonly",
     value: "list",
     description: "comma-separated users and token names that may only read",
+  },
+  {
+    long: "trusted-proxies",
+    value: "list",
+    description: "with --auth basic: proxy addresses whose X-Forwarded-For names the client",
   },
   {
     long: "hash-password",

@@ -18,9 +18,15 @@ export async function startMltServer(
   dir: string,
   args: string[],
   env: Record<string, string> = {},
+  opts: { openFiles?: number } = {},
 ): Promise<MltServer> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "server", "--port", "0", ...args],
+  const argv = ["run", "-A", MAIN, "server", "--port", "0", ...args];
+  // `ulimit -n` sets both limits, so the server cannot raise its own.
+  const [cmd, cmdArgs] = opts.openFiles === undefined
+    ? [Deno.execPath(), argv]
+    : ["bash", ["-c", `ulimit -n ${opts.openFiles} && exec "$@"`, "mlt", Deno.execPath(), ...argv]];
+  const child = new Deno.Command(cmd, {
+    args: cmdArgs,
     cwd: dir,
     stdout: "piped",
     stderr: "piped",

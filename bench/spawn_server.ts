@@ -1,0 +1,60 @@
+/** A fresh `mlt server` child for the benchmarks: started from a checkout, stopped with SIGTERM. */
+
+/** A running `mlt server`. */
+export interface SpawnedServer {
+  url: string;
+  pid: number;
+  child: Deno.ChildProcess;
+  /** False once the process has exited. */
+  alive(): boolean;
+  /** SIGTERM (unless it already exited); resolves with the exit code. */
+  stop(): Promise<number>;
+}
+
+/** Starts `mlt server --port 0 --backend-store-uri store …extra` in `src`; resolves once it listens. */
+export async function spawnServer(
+  store: string,
+  src: string,
+  extra = "",
+): Promise<SpawnedServer> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "server",
+      "--port",
+      "0",
+      "--backend-store-uri",
+      store,
+      ...extra.split(" ").filter(Boolean),
+    ],
+    cwd: src,
+    stdout: "piped",
+    stderr: "inherit",
+    env: { MLFLOW_DISABLE_TELEMETRY: "true" },
+  }).spawn();
+  let exited = false;
+  child.status.then(() => exited = true);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`server exited: ${text}`);
+    text += value;
+  }
+  // Keep draining stdout so the server never blocks on a full pipe.
+  void (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return {
+    url: /listening on (\S+)/.exec(text)![1],
+    pid: child.pid,
+    child,
+    alive: () => !exited,
+    stop: async () => {
+      if (!exited) child.kill("SIGTERM");
+      return (await child.status).code;
+    },
+  };
+}
