@@ -31,7 +31,7 @@ const EXCLUDED = new Set(["/health", "/version", "/metrics"]);
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 /** Route label of a request no route matched (404s of random paths share this one series). */
 export const UNMATCHED_ROUTE = "(unmatched)";
-/** Route label of an answer from a middleware: a refusal (401, 403, 413) or a CORS preflight. */
+/** Route label of an answer from a middleware: a refusal (401, 403) or a CORS preflight. */
 export const MIDDLEWARE_ROUTE = "(middleware)";
 /** Route label of the web UI's pages and assets (one catch-all route serves them). */
 export const UI_ROUTE = "(ui)";
