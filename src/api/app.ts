@@ -16,6 +16,7 @@ import { errorBody, mltErrorBody } from "./error_body.ts";
 import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
 import { loggedModelFileRoutes, loggedModelRoutes } from "./logged_models.ts";
 import { metricRoutes } from "./metrics.ts";
+import type { ServerMetrics } from "./prometheus.ts";
 import { getVersionArtifact, modelVersionRoutes } from "./model_versions.ts";
 import { registeredModelRoutes } from "./registry.ts";
 import { runRoutes } from "./runs.ts";
@@ -54,6 +55,8 @@ export interface AppOptions {
   storeType?: string;
   /** `--auth basic`: every route but `/health` needs credentials (src/api/auth.ts). */
   auth?: Auth;
+  /** `--expose-prometheus`: serve `/metrics` (behind --auth when set; src/api/prometheus.ts). */
+  metrics?: ServerMetrics;
 }
 
 function onError(err: Error, _c: Context): Response {
@@ -84,6 +87,8 @@ export function createApp(opts: AppOptions): Hono {
   };
   const app = new Hono();
   app.onError(onError);
+  // First, so every answer (401, 403 and 404 included) is counted.
+  if (opts.metrics) app.use(opts.metrics.middleware());
   app.notFound((c) =>
     jsonResponse(
       errorBody("ENDPOINT_NOT_FOUND", `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`),
@@ -101,6 +106,10 @@ export function createApp(opts: AppOptions): Hono {
   }));
   // Registered before every route, so no route (UI pages included) can escape it.
   if (opts.auth) app.use(opts.auth.middleware([`${prefix}/health`, "/health"]));
+  if (opts.metrics) {
+    const metrics = opts.metrics;
+    app.get("/metrics", () => metrics.response());
+  }
 
   const health = () => new Response("OK", { headers: { "content-type": "text/plain" } });
   const version = () =>

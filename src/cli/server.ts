@@ -44,6 +44,8 @@ export interface ServerFlags {
   bodyTimeoutMs?: number;
   /** `--auth basic`: credentials already gathered at the CLI edge. */
   auth?: AuthFlags;
+  /** `--expose-prometheus`: directory shared by the processes' metrics (server_metrics.ts). */
+  exposePrometheus?: string;
 }
 
 /** `--auth basic` settings: credentials from files and variables, read-only names. */
@@ -108,6 +110,7 @@ export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<Serve
     maxConnections: o["max-connections"] as number | undefined,
     idleTimeoutMs: o["idle-timeout"] as number | undefined,
     bodyTimeoutMs: o["body-timeout"] as number | undefined,
+    exposePrometheus: str("expose-prometheus") ?? env("MLFLOW_EXPOSE_PROMETHEUS"),
     auth: await authFlags({
       auth: str("auth") ?? env("MLT_AUTH") ?? "none",
       authUsers: str("auth-users"),
@@ -168,7 +171,10 @@ export async function serve(
     artifactRoot,
     extra: flags.artifactRoots,
   });
+  const prometheus = await (await import("./server_metrics.ts"))
+    .openPrometheus(flags.exposePrometheus, flags.workers ?? 1, ctx, { tracking: store, registry });
   const app = createApp({
+    metrics: prometheus?.metrics,
     store,
     registry,
     artifactsDestination: destination,
@@ -244,6 +250,7 @@ export async function serve(
         `Cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}${busy}`,
       );
     });
+    if (prometheus) prometheus.metrics.sources.connections = server.connections;
     if (copy) {
       console.log(READY_LINE);
     } else {
@@ -283,6 +290,7 @@ export async function serve(
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
     await unrecord?.();
+    await prometheus?.close();
     await registry?.close();
     await store.close();
   }

@@ -152,6 +152,12 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     parse: parseSeconds,
   },
   {
+    long: "expose-prometheus",
+    value: "dir",
+    description: "serve /metrics; --workers processes share their counts in dir (created if " +
+      "missing; also MLFLOW_EXPOSE_PROMETHEUS)",
+  },
+  {
     long: "auth",
     value: "kind",
     description: "authentication: none (default, or MLT_AUTH) or basic",
