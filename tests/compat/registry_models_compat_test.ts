@@ -8,17 +8,16 @@
  * mlt's stores must read back what was written. A missing interpreter fails the test.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
 import { MODEL_VERSIONS_TAG } from "../../src/registry_model.ts";
 import { openStore } from "../../src/store/open.ts";
 import { loadRegistryStore } from "../../src/store/open_registry.ts";
-import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
+import { startMltServer } from "../helpers/mlt_server.ts";
 import { runProcess } from "../helpers/process.ts";
 import { withTempDir } from "../helpers/temp.ts";
+import { runScriptProject, stopCleanly } from "./python_project.ts";
 import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 
 const SCRIPT = `${REPO_ROOT}/tests/compat/registered_models.py`;
-const MAIN = `${REPO_ROOT}/main.ts`;
 const entries = (spellings: ((v: number) => string)[]) =>
   `[${
     [1, 2, 3].flatMap((v) => spellings.map((f) => `{"name": "iris", "version": ${f(v)}}`)).join(
@@ -103,14 +102,6 @@ async function readBack(trackingUri: string, tag: string): Promise<void> {
   }
 }
 
-async function stop(server: MltServer): Promise<void> {
-  server.child.kill("SIGTERM");
-  const status = await server.child.status;
-  const stderr = await server.stderr;
-  assert.equal(status.code, 0, stderr);
-  assert.doesNotMatch(stderr, /error|Uncaught/i);
-}
-
 for (const backend of ["file", "sqlite"] as const) {
   Deno.test(`registering logged models with the Python client through mlt server (${backend})`, async () => {
     await withTempDir("mlt-reg-lm-", async (dir) => {
@@ -128,7 +119,7 @@ for (const backend of ["file", "sqlite"] as const) {
           env: { ...PYTHON_ENV, MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" },
         });
       } finally {
-        await stop(server);
+        await stopCleanly(server);
       }
       assert.equal(out.code, 0, out.stderr);
       assert.deepEqual(report(out.stdout, out.stderr), EXPECTED);
@@ -162,25 +153,7 @@ const RUNS: [string, (dir: string) => string[], (dir: string) => string, Expecte
 for (const [how, args, uri, expected] of RUNS) {
   Deno.test(`registering logged models inside mlt run, through ${how}`, async () => {
     await withTempDir("mlt-reg-lm-run-", async (dir) => {
-      await Deno.copyFile(SCRIPT, join(dir, "registered_models.py"));
-      await Deno.writeTextFile(
-        join(dir, "MLproject"),
-        'name: registered\nentry_points:\n  main:\n    command: "python registered_models.py project"\n',
-      );
-      const python = pythonPath();
-      const out = await runProcess(
-        Deno.execPath(),
-        ["run", "-A", MAIN, "run", "--no-conda", ...args(dir), "."],
-        {
-          cwd: dir,
-          env: {
-            ...PYTHON_ENV,
-            NO_COLOR: "1",
-            MLFLOW_TRACKING_URI: "",
-            PATH: `${dirname(python)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-          },
-        },
-      );
+      const out = await runScriptProject(dir, SCRIPT, ["--no-conda", ...args(dir)]);
       assert.equal(out.code, 0, out.stderr);
       assert.deepEqual(report(out.stdout, out.stderr), expected);
       await readBack(uri(dir), expected.logged_models[0].model_versions);
