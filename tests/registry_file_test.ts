@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { FileRegistryStore } from "../src/store/file/registry_store.ts";
+import { openStore } from "../src/store/open.ts";
 import { registryContract } from "./registry_contract.ts";
+import { registryLoggedModelContract } from "./registry_contract_logged_models.ts";
 import { fakeClock, rejectsWith } from "./store_contract.ts";
 import { versionRace } from "./helpers/registry_race.ts";
 
@@ -13,6 +15,12 @@ registryContract("file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlt-registry-" });
   const registry = new FileRegistryStore(`${dir}/mlruns`, { clock: fakeClock(), warn: () => {} });
   return { registry, cleanup: () => Deno.remove(dir, { recursive: true }) };
+});
+
+registryLoggedModelContract("file", (dir) => {
+  const store = openStore(`${dir}/mlruns`, { artifactRoot: "mlflow-artifacts:/", warn: () => {} });
+  const registry = new FileRegistryStore(`${dir}/mlruns`, { warn: () => {} });
+  return Promise.resolve({ store, registry });
 });
 
 Deno.test("file registry: 8 processes × 10 new versions of one model are numbered 1..80", async () => {

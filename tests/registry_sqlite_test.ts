@@ -8,6 +8,7 @@ import { loadRegistryStore } from "../src/store/open_registry.ts";
 import { SqliteRegistryStore } from "../src/store/sqlite/registry_store.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
 import { registryContract } from "./registry_contract.ts";
+import { registryLoggedModelContract } from "./registry_contract_logged_models.ts";
 import { fakeClock, rejectsWith } from "./store_contract.ts";
 import { versionRace } from "./helpers/registry_race.ts";
 
@@ -26,6 +27,12 @@ registryContract("sqlite (file)", async () => {
     warn: () => {},
   });
   return { registry, cleanup: () => Deno.remove(dir, { recursive: true }) };
+});
+
+registryLoggedModelContract("sqlite", async (dir) => {
+  const uri = `sqlite:///${dir}/mlflow.db`;
+  const store = new SqliteStore(uri, { artifactRoot: "mlflow-artifacts:/", warn: () => {} });
+  return { store, registry: await loadRegistryStore(undefined, { warn: () => {} }, store) };
 });
 
 Deno.test("sqlite registry: 8 processes × 10 new versions of one model are numbered 1..80", async () => {

@@ -6,10 +6,9 @@
  */
 import { type Context, Hono } from "hono";
 import { invalidParam } from "../errors.ts";
-import type { Tag } from "../model.ts";
-import { isPromptTags, MODEL_VERSIONS_TAG, type ModelVersion } from "../registry_model.ts";
-import { isModelsUri, parseModelUri } from "../registry_uri.ts";
-import { loggedModel, loggedModelOps, versionArtifactUri } from "../store/registry_download.ts";
+import { isPromptTags, type ModelVersion } from "../registry_model.ts";
+import { versionArtifactUri } from "../store/registry_download.ts";
+import { loggedModelLink, recordModelVersion } from "../store/registry_links.ts";
 import { attachmentHeaders, openArtifact } from "./artifact_fs.ts";
 import { localArtifacts } from "./artifact_roots.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
@@ -26,41 +25,6 @@ import {
 import type { Decoded } from "./wire.ts";
 
 const PROMPT_SOURCES = new Set(["dummy-source", "prompt-template"]);
-
-// Python's json.dumps (", " and ": " separators, non-ASCII escaped), as MLflow writes the tag.
-function pyJsonDumps(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(", ")}]`;
-  if (v !== null && typeof v === "object") {
-    return `{${
-      Object.entries(v).map(([k, x]) => `${pyJsonDumps(k)}: ${pyJsonDumps(x)}`).join(", ")
-    }}`;
-  }
-  return JSON.stringify(v).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
-
-function tagValue(tags: Tag[] | Record<string, string> | undefined, key: string) {
-  if (Array.isArray(tags)) return tags.find((t) => t.key === key)?.value;
-  return tags?.[key];
-}
-
-// After a version made from a logged model: list it in the model's `mlflow.modelVersions` tag.
-async function tagLoggedModel(ctx: ApiContext, modelId: string, v: ModelVersion): Promise<void> {
-  const ops = loggedModelOps(ctx.store);
-  if (!ops) return;
-  const model = await ops.getLoggedModel(modelId);
-  const entry = { name: v.name, version: v.version };
-  let list: { name: unknown; version: unknown }[] = [entry];
-  const existing = tagValue(model.tags, MODEL_VERSIONS_TAG);
-  if (existing) {
-    const parsed = JSON.parse(existing) as typeof list;
-    const known = parsed.some((x) => x.name === entry.name && x.version === entry.version);
-    list = known ? parsed : [...parsed, entry];
-  }
-  await ops.setLoggedModelTags(modelId, [{ key: MODEL_VERSIONS_TAG, value: pyJsonDumps(list) }]);
-}
 
 async function createVersion(ctx: ApiContext, q: Decoded): Promise<ModelVersion> {
   const reg = registryOf(ctx);
@@ -82,13 +46,9 @@ async function createVersion(ctx: ApiContext, q: Decoded): Promise<ModelVersion>
     if (l.modelId) await checkModelSource(ctx.store, l.source, l.modelId);
     else await checkRunSource(ctx.store, l.source, l.runId);
     // What MLflow's registry store looks up itself: a logged model's files and source run.
-    const fromModel = isModelsUri(l.source) ? parseModelUri(l.source).modelId : undefined;
-    if (fromModel !== undefined) {
-      const m = await loggedModel(ctx.store, fromModel);
-      storageLocation = m.artifactLocation;
-      l.runId = l.runId || m.sourceRunId;
-    }
-    if (!l.runId && l.modelId) l.runId = (await loggedModel(ctx.store, l.modelId)).sourceRunId;
+    const link = await loggedModelLink(ctx.store, l.source, l.runId, l.modelId);
+    storageLocation = link.storageLocation;
+    l.runId = link.runId;
   }
   const v = await reg.createModelVersion({
     name: q.name,
@@ -100,7 +60,7 @@ async function createVersion(ctx: ApiContext, q: Decoded): Promise<ModelVersion>
     modelId: l.modelId ?? (prompt ? "" : undefined),
     storageLocation,
   });
-  if (!prompt && l.modelId) await tagLoggedModel(ctx, l.modelId, v);
+  if (!prompt && l.modelId) await recordModelVersion(ctx.store, l.modelId, v.name, v.version);
   return v;
 }
 

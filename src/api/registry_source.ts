@@ -11,7 +11,6 @@ import { invalidParam, MltError, notFound } from "../errors.ts";
 import { isPromptTags, type ModelVersion } from "../registry_model.ts";
 import { isModelsUri, parseModelUri } from "../registry_uri.ts";
 import type { ModelRegistryStore } from "../store/registry.ts";
-import { loggedModel } from "../store/registry_download.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { posixNormpath } from "../validate.ts";
 
@@ -172,7 +171,7 @@ async function sourceRun(store: TrackingStore, runId: string, source: string) {
 
 async function sourceModel(store: TrackingStore, modelId: string, source: string) {
   try {
-    return await loggedModel(store, modelId);
+    return await store.getLoggedModel(modelId);
   } catch (e) {
     if (e instanceof MltError && e.code === "RESOURCE_DOES_NOT_EXIST") {
       throw invalidSource(source, "model_id");

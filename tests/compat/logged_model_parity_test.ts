@@ -44,7 +44,7 @@ function normaliser(known: Set<string>): (a: Answer) => Answer {
       }
       return out;
     }
-    if (typeof v === "number" && /timestamp_ms$|^start_time$|^end_time$/.test(key)) return "<t>";
+    if (typeof v === "number" && /timestamp(_ms)?$|^start_time$|^end_time$/.test(key)) return "<t>";
     if (typeof v !== "string") return v;
     return v.replace(/m-[0-9a-f]{32}|\b[0-9a-f]{32}\b/g, id);
   };
@@ -245,6 +245,17 @@ async function writeCases(
     (i) => ({ run_id: train, models: [{ model_id: ids[i] }] }),
   );
   await both("GET", () => `${API}/runs/get?run_id=${train}`);
+  // A registered version of the model: its mlflow.modelVersions tag (no `registrations` field).
+  await both("POST", () => `${API}/registered-models/create`, () => ({ name: "from-logged" }));
+  for (const extra of [{}, { run_id: "" }]) {
+    await both("POST", () => `${API}/model-versions/create`, (i) => ({
+      name: "from-logged",
+      source: `models:/${ids[i]}`,
+      model_id: ids[i],
+      ...extra,
+    }));
+  }
+  await both("GET", (i) => model(i));
   await both("POST", () => `${API}/logged-models/search`, () => ({
     experiment_ids: ["1"],
     filter: "name = 'written'",

@@ -8,23 +8,14 @@
  * pythons (python.ts) with scikit-learn; a missing one fails the tests.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
-import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
+import { startMltServer } from "../helpers/mlt_server.ts";
 import { runProcess } from "../helpers/process.ts";
 import { withTempDir } from "../helpers/temp.ts";
-import { python2Path, PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
+import { runScriptProject, stopCleanly } from "./python_project.ts";
+import { python2Path, PYTHON_ENV } from "./python.ts";
 import { AUTOLOG_EXPECTED, type FlowOutput, flowOutput, FLOWS, runFlows } from "./model_flows.ts";
-
-const MAIN = `${REPO_ROOT}/main.ts`;
-
-async function stop(server: MltServer): Promise<void> {
-  server.child.kill("SIGTERM");
-  const status = await server.child.status;
-  const stderr = await server.stderr;
-  assert.equal(status.code, 0, stderr);
-  assert.doesNotMatch(stderr, /error|Uncaught/i);
-}
 
 for (const backend of ["file", "sqlite"] as const) {
   Deno.test(`the Python client's logged models work against mlt server (${backend})`, async (t) => {
@@ -40,7 +31,7 @@ for (const backend of ["file", "sqlite"] as const) {
       try {
         out = await runFlows(server.url, dir);
       } finally {
-        await stop(server);
+        await stopCleanly(server);
       }
       assert.ok(Object.keys(out.results).length >= 7, "every flow ran");
       for (const [flow, result] of Object.entries(out.results)) {
@@ -65,21 +56,7 @@ for (const backend of ["file", "sqlite"] as const) {
 
 /** `mlt run` of a project whose entry point runs the flows' project mode, with `args`. */
 async function runProject(dir: string, args: string[]) {
-  await Deno.copyFile(FLOWS, join(dir, "logged_model_flows.py"));
-  await Deno.writeTextFile(
-    join(dir, "MLproject"),
-    'name: logged-models\nentry_points:\n  main:\n    command: "python logged_model_flows.py project"\n',
-  );
-  const python = pythonPath();
-  const out = await runProcess(Deno.execPath(), ["run", "-A", MAIN, "run", ...args, "."], {
-    cwd: dir,
-    env: {
-      ...PYTHON_ENV,
-      NO_COLOR: "1",
-      MLFLOW_TRACKING_URI: "",
-      PATH: `${dirname(python)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-    },
-  });
+  const out = await runScriptProject(dir, FLOWS, args);
   assert.equal(out.code, 0, out.stderr);
   const { results, autolog } = flowOutput(out.stdout, out.stderr);
   assert.equal(results.project, "ok", results.project);
@@ -169,7 +146,7 @@ Deno.test("the 2.x client's mlflow.sklearn.log_model (runs/log-model) works agai
         env: { ...PYTHON_ENV, MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" },
       });
     } finally {
-      await stop(server);
+      await stopCleanly(server);
     }
     assert.equal(out.code, 0, out.stderr);
     const got = JSON.parse(out.stdout.trim().split("\n").at(-1)!);

@@ -11,31 +11,27 @@ import assert from "node:assert/strict";
 import { type MlflowServer, startMlflow, stopMlflow } from "./mlflow_server.ts";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
 import { pythonPath } from "./python.ts";
+import {
+  type Case,
+  get,
+  loggedModelMistakes,
+  loggedModelReads,
+  loggedModelWrites,
+  placeholders,
+  post,
+  q,
+} from "./registry_parity_cases.ts";
 
 type Json = ReturnType<typeof JSON.parse>;
 const API = "/api/2.0/mlflow";
-const TIMES = new Set(["creation_timestamp", "last_updated_timestamp"]);
-
-interface Case {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
-  path: string;
-  body?: Record<string, unknown>;
-  /** Follow next_page_token on both sides. */
-  paged?: boolean;
-  /** Messages differ by design (mlt's filter parser, no SQLAlchemy text): status and code only. */
-  messages?: false;
-  /** A deliberate difference: mlt's own status and code (docs/registry.md says why). */
-  mlt?: [number, string];
-}
-
-const get = (path: string, extra: Partial<Case> = {}): Case => ({ method: "GET", path, ...extra });
-const post = (path: string, body: Record<string, unknown>, extra: Partial<Case> = {}): Case => ({
-  method: "POST",
-  path,
-  body,
-  ...extra,
-});
-const q = (s: string) => encodeURIComponent(s);
+const TIMES = new Set([
+  "creation_timestamp",
+  "last_updated_timestamp",
+  "creation_timestamp_ms",
+  "last_updated_timestamp_ms",
+]);
+/** One server: its URL and the ids behind the cases' placeholders. */
+type Side = [string, Record<string, string>];
 
 function writes(): Case[] {
   const mv = (body: Record<string, unknown>) => post("model-versions/create", body);
@@ -213,9 +209,15 @@ function finale(): Case[] {
   ];
 }
 
-async function call(base: string, run: string, c: Case, token?: string): Promise<[number, Json]> {
-  let path = `${API}/${c.path.replaceAll("{RUN}", run)}`;
-  let body = c.body ? JSON.parse(JSON.stringify(c.body).replaceAll("{RUN}", run)) : undefined;
+async function call(
+  base: string,
+  ids: Record<string, string>,
+  c: Case,
+  token?: string,
+): Promise<[number, Json]> {
+  const fill = (x: string) => Object.entries(ids).reduce((s, [k, v]) => s.replaceAll(k, v), x);
+  let path = `${API}/${fill(c.path)}`;
+  let body = c.body ? JSON.parse(fill(JSON.stringify(c.body))) : undefined;
   if (token && c.method === "GET") {
     path += `${path.includes("?") ? "&" : "?"}page_token=${q(token)}`;
   } else if (token) body = { ...body, page_token: token };
@@ -225,7 +227,7 @@ async function call(base: string, run: string, c: Case, token?: string): Promise
       ? {}
       : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
   });
-  const text = (await res.text()).replaceAll(run, "{RUN}");
+  const text = Object.entries(ids).reduce((s, [k, v]) => s.replaceAll(v, k), await res.text());
   return [res.status, JSON.parse(text)];
 }
 
@@ -250,7 +252,7 @@ function normalise([status, body]: [number, Json], c: Case): [number, Json] {
   return [status, out];
 }
 
-async function compare(mlflow: [string, string], mlt: [string, string], c: Case) {
+async function compare(mlflow: Side, mlt: Side, c: Case) {
   let token: string | undefined;
   do {
     const [a, b] = await Promise.all([call(...mlflow, c, token), call(...mlt, c, token)]);
@@ -275,20 +277,13 @@ Deno.test("registry parity on SQLite: mlt server answers as mlflow server does",
       startMlflow(dir, ["--backend-store-uri", `sqlite:///${dir}/mlflow.db`]),
       startMltServer(dir, ["--backend-store-uri", `sqlite:///${dir}/mlt.db`]),
     ]);
-    const runOf = async (base: string) => {
-      const res = await fetch(`${base}${API}/runs/create`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ experiment_id: "0" }),
-      });
-      return (await res.json()).run.info.run_id as string;
-    };
-    const a: [string, string] = [mlflow.url, await runOf(mlflow.url)];
-    const b: [string, string] = [mlt.url, await runOf(mlt.url)];
+    const a: Side = [mlflow.url, await placeholders(mlflow.url)];
+    const b: Side = [mlt.url, await placeholders(mlt.url)];
     const groups: [string, Case[]][] = [
       ["writes", writes()],
-      ["reads", reads()],
-      ["client mistakes", mistakes()],
+      ["versions from logged models", loggedModelWrites()],
+      ["reads", [...reads(), ...loggedModelReads()]],
+      ["client mistakes", [...mistakes(), ...loggedModelMistakes()]],
       ["renames and deletes", finale()],
     ];
     for (const [name, cases] of groups) {
@@ -296,6 +291,16 @@ Deno.test("registry parity on SQLite: mlt server answers as mlflow server does",
         for (const c of cases) await compare(a, b, c);
       });
     }
+    await t.step("get-artifact of versions made from a logged model", async () => {
+      for (const [version, path] of [["1", "MLmodel"], ["5", "MLmodel"], ["1", "nope"]]) {
+        const url = `/model-versions/get-artifact?name=lm&version=${version}&path=${path}`;
+        const [x, y] = await Promise.all([fetch(a[0] + url), fetch(b[0] + url)]);
+        const [tx, ty] = await Promise.all([x.text(), y.text()]);
+        assert.equal(y.status, x.status, url);
+        if (x.ok) assert.equal(ty, tx, url);
+        else assert.equal(JSON.parse(ty).error_code, JSON.parse(tx).error_code, url);
+      }
+    });
   } finally {
     if (mlflow) await stopMlflow(mlflow);
     if (mlt) {
