@@ -107,7 +107,7 @@ Deno.test("ui: the start page lists experiments and loads the client script", as
     assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN");
     const js = await f.get("/_mlt/assets/client.js");
     assert.match(js.text, /#\\\/experiments\\\//, "the hash-link redirect is in the client");
-    assert.equal((await f.get("/_mlt/assets/uplot.js")).status, 200);
+    assert.match(js.text, /pointermove/, "the client hovers the server's charts");
   } finally {
     await f.close();
   }
@@ -220,7 +220,8 @@ Deno.test("ui: the run page shows params, metrics, a chart per metric, tags, art
     const html = await f.get(`/experiments/${f.exp}/runs/${f.a}?artifact=page.html`);
     assert.match(html.text, /<iframe class="preview" sandbox srcdoc="&lt;script>/);
     const dir = await f.get(`/experiments/${f.exp}/runs/${f.a}?artifact=sub`);
-    assert.match(dir.text, /No artifacts\./);
+    assert.match(dir.text, /data-artifact="sub" data-dir="1" aria-expanded="true"/);
+    assert.match(dir.text, /<li class="muted">\(empty\)<\/li>/);
     const log = await f.get(`/experiments/${f.exp}/runs/${f.a}?x=time&y=log&smooth=0.5`);
     assert.equal(log.status, 200);
     assert.match(log.text, /data-log="1"/);
@@ -303,8 +304,9 @@ Deno.test("ui: the metric and compare pages overlay runs and highlight differenc
     assert.match(c.text, /<td>100<\/td><td>200<\/td>/);
     const none = await f.get("/compare");
     assert.equal(none.status, 400);
-    const data = JSON.parse((await f.get(`/_mlt/chart-data?key=test_metric&runs=${f.a}`)).text);
-    assert.equal(data.data[0].length, 10);
+    const hover = JSON.parse((await f.get(`/_mlt/chart?key=test_metric&runs=${f.a}&hover=1`)).text);
+    assert.equal(hover.lines[0].xs.length, 10);
+    assert.equal(hover.lines[0].px.length, 20);
   } finally {
     await f.close();
   }
@@ -372,12 +374,14 @@ Deno.test("ui: the run page shows the output log of mlt run, escaped", async () 
   try {
     const run = await f.store.getRun(f.a);
     const artifacts = new URL(run.info.artifactUri).pathname;
-    assert.doesNotMatch((await f.get(`/experiments/${f.exp}/runs/${f.a}`)).text, /id="output"/);
+    const before = (await f.get(`/experiments/${f.exp}/runs/${f.a}`)).text;
+    assert.doesNotMatch(before, /id="output-log"/);
+    assert.match(before, /No output log/);
     await Deno.mkdir(`${artifacts}/mlt`, { recursive: true });
     const long = "x".repeat(70 * 1024);
     await Deno.writeTextFile(`${artifacts}/mlt/stdout.log`, `${long}\nepoch 1 ${EVIL}\ndone\n`);
     const { text } = await f.get(`/experiments/${f.exp}/runs/${f.a}`);
-    assert.match(text, /<h2 id="output">Output<\/h2>/);
+    assert.match(text, /<h2 id="output-title">Output<\/h2>/);
     assert.match(text, /showing the end/);
     assert.match(text, /<pre class="output" id="output-log">epoch 1 &lt;script>alert\(1\)/);
     assert.doesNotMatch(text, /<script>alert/);

@@ -96,6 +96,28 @@ export function actionRoutes(store: TrackingStore, u: Urls): Hono {
       return back(c, u.experiment(id, op === "delete" ? {} : { view: "ALL" }));
     });
   }
+  // An experiment's tags and its description (MLflow keeps it in the mlflow.note.content tag).
+  r.post("/experiments/:id/tags", async (c) => {
+    const id = checkExperimentId(c.req.param("id"));
+    const form = await readForm(c.req.raw);
+    const key = form.get("key")?.trim() ?? "";
+    if (!key) throw invalidParam("A tag needs a key");
+    await store.setExperimentTag(id, { key, value: form.get("value") ?? "" });
+    return back(c, u.experiment(id));
+  });
+  r.post("/experiments/:id/tags/delete", async (c) => {
+    const id = checkExperimentId(c.req.param("id"));
+    await store.deleteExperimentTag(id, (await readForm(c.req.raw)).get("key") ?? "");
+    return back(c, u.experiment(id));
+  });
+  r.post("/experiments/:id/description", async (c) => {
+    const id = checkExperimentId(c.req.param("id"));
+    const text = ((await readForm(c.req.raw)).get("text") ?? "").replace(/\r\n/g, "\n");
+    const e = await store.getExperiment(id);
+    if (text.trim()) await store.setExperimentTag(id, { key: TAG.note, value: text });
+    else if (e.tags.some((t) => t.key === TAG.note)) await store.deleteExperimentTag(id, TAG.note);
+    return back(c, u.experiment(id));
+  });
   const runPage = async (runId: string) => {
     const run = await store.getRun(runId);
     return u.run(run.info.experimentId, runId);

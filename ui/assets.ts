@@ -1,6 +1,4 @@
-/** Static assets served from memory: the stylesheet, the client script, uPlot's JS and CSS. */
-import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
-import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
+/** Static assets served from memory: the stylesheet and the client script. */
 import clientJs from "./islands/client.js" with { type: "text" };
 import { fnv } from "./live.ts";
 import { CSS } from "./style.ts";
@@ -8,8 +6,6 @@ import { CSS } from "./style.ts";
 const ASSETS: Record<string, { body: string; type: string }> = {
   "style.css": { body: CSS, type: "text/css; charset=utf-8" },
   "client.js": { body: clientJs, type: "text/javascript; charset=utf-8" },
-  "uplot.js": { body: uplotJs, type: "text/javascript; charset=utf-8" },
-  "uplot.css": { body: uplotCss, type: "text/css; charset=utf-8" },
 };
 
 /** A version for asset URLs: changes whenever any asset does, so they can be cached forever. */

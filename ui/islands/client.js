@@ -1,13 +1,12 @@
 // The UI's one client script (a plain ES module, served as written; no build step). Pages work
-// without it; it adds: MLflow hash-link redirects, copy buttons, live sidebar filtering, select-all
-// and nested-run toggles, live run and status updates over server-sent events, and uPlot charts
-// (hover values, drag to zoom, double-click or Reset to unzoom) loaded only when a chart is seen;
-// charts the server left out of a long page load when scrolled to.
-// Everything inserted as HTML comes from the server's own escaped renderer.
+// without it; it adds: MLflow hash-link redirects, copy buttons, live list filtering, local times,
+// table toggles (select all, nested runs, groups, system metric columns), hover and drag-to-zoom on
+// the server's charts, the chart tab's run toggles and metric search, charts loaded as they
+// scroll into view, live run and status updates over server-sent events, and the artifact tree's
+// directories and previews opened in place. Everything inserted as HTML comes from the server's
+// own escaped renderer.
 
 const prefix = document.body.dataset.prefix || "";
-const version = new URL(import.meta.url).search;
-const asset = (name) => `${prefix}/_mlt/assets/${name}${version}`;
 
 // MLflow prints links such as http://host:5000/#/experiments/1/runs/abc.
 function hashRedirect() {
@@ -16,6 +15,28 @@ function hashRedirect() {
   let target = `${prefix}/experiments/${encodeURIComponent(decodeURIComponent(m[1]))}`;
   if (m[2]) target += `/runs/${encodeURIComponent(decodeURIComponent(m[2]))}`;
   location.replace(target);
+}
+
+function html(s) {
+  const t = document.createElement("template");
+  t.innerHTML = s;
+  return t.content.firstElementChild;
+}
+
+async function getJson(url) {
+  const res = await fetch(url, { headers: { accept: "application/json" } });
+  if (!res.ok && res.status !== 404) throw new Error(`${url}: ${res.status}`);
+  return await res.json();
+}
+
+// Changes query values of the current URL without reloading (null deletes).
+function setQuery(pairs) {
+  const url = new URL(location.href);
+  for (const [k, v] of Object.entries(pairs)) {
+    if (v === null || v === "") url.searchParams.delete(k);
+    else url.searchParams.set(k, v);
+  }
+  history.replaceState(null, "", url);
 }
 
 function copyButtons() {
@@ -43,6 +64,15 @@ function listFilters() {
   }
 }
 
+// Relative times keep the absolute time on hover: in the browser's time zone.
+function localTimes(root = document) {
+  if (new URL(location.href).searchParams.get("tz") === "utc") return;
+  for (const t of root.querySelectorAll("time[data-local]")) {
+    const d = new Date(t.dateTime);
+    if (!isNaN(d)) t.title = d.toLocaleString(undefined, { timeZoneName: "short" });
+  }
+}
+
 function tableControls() {
   for (const all of document.querySelectorAll("[data-select-all]")) {
     all.addEventListener("change", () => {
@@ -63,126 +93,308 @@ function tableControls() {
       }
     });
   }
-}
-
-// ---- uPlot ----
-
-let uplotLoading;
-function loadUplot() {
-  if (!uplotLoading) {
-    uplotLoading = new Promise((resolve, reject) => {
-      const css = document.createElement("link");
-      css.rel = "stylesheet";
-      css.href = asset("uplot.css");
-      document.head.append(css);
-      const s = document.createElement("script");
-      s.src = asset("uplot.js");
-      s.onload = () => resolve(globalThis.uPlot);
-      s.onerror = reject;
-      document.head.append(s);
+  for (const a of document.querySelectorAll("#runs-table a[data-toggle-group]")) {
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      const open = a.getAttribute("aria-expanded") !== "true";
+      a.setAttribute("aria-expanded", String(open));
+      a.textContent = open ? "▾" : "▸";
+      const key = a.dataset.toggleGroup;
+      for (const tr of document.querySelectorAll("#runs-table tr[data-group]")) {
+        if (tr.dataset.group === key) tr.hidden = !open;
+      }
+      const url = new URL(location.href);
+      const keys = url.searchParams.getAll("expand").filter((k) => k !== key);
+      if (open) keys.push(key);
+      url.searchParams.delete("expand");
+      for (const k of keys) url.searchParams.append("expand", k);
+      history.replaceState(null, "", url);
     });
   }
-  return uplotLoading;
+  const sys = document.querySelector("a[data-toggle-sys]");
+  if (sys) {
+    sys.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      const table = document.getElementById("runs-table");
+      const open = table.classList.toggle("sys-closed") === false;
+      sys.setAttribute("aria-expanded", String(open));
+      sys.textContent = sys.textContent.replace(/^[▾▸]/, open ? "▾" : "▸");
+      const n = table.querySelectorAll("thead tr:last-child th.sys").length;
+      sys.closest("th").colSpan = open ? n : 1;
+      setQuery({ sys: open ? "1" : null });
+    });
+  }
 }
 
-const plots = new WeakMap();
+// ---- charts: hover and zoom on the server's drawing ----
 
-async function fetchData(fig) {
-  const res = await fetch(fig.dataset.src, { headers: { accept: "application/json" } });
-  if (!res.ok) throw new Error(`chart data: ${res.status}`);
-  return await res.json();
+const hoverData = new WeakMap();
+
+function figNums(fig, name) {
+  return (fig.dataset[name] || "").split(" ").map(Number);
 }
 
-async function upgrade(fig) {
-  if (plots.has(fig) || !fig.dataset.src) return;
-  plots.set(fig, null);
-  const [UPlot, d] = await Promise.all([loadUplot(), fetchData(fig)]);
-  const host = fig.querySelector(".uplot-host");
-  const svg = fig.querySelector("svg.static");
-  const height = Number(svg.getAttribute("height")) || 200;
-  const opts = {
-    width: Math.max(200, fig.clientWidth - 16),
-    height: height - 20,
-    ms: 1,
-    scales: {
-      x: { time: fig.dataset.time === "1" },
-      y: fig.dataset.log === "1" ? { distr: 3 } : {},
+function fmt(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e9)) return v.toExponential(4).replace(/\.?0+e/, "e");
+  return String(Number(v.toPrecision(6)));
+}
+
+function xLabel(mode, x) {
+  if (mode === "time") return `Time ${new Date(x).toLocaleString()}`;
+  if (mode === "relative") return `Relative time ${fmt(Number(x.toPrecision(6)))} s`;
+  return `Step ${fmt(Math.round(x * 1000) / 1000)}`;
+}
+
+// Scales between the plot's pixels and data values.
+function scales(fig) {
+  const [left, top, right, bottom] = figNums(fig, "plot");
+  const [x0, x1] = figNums(fig, "xd"), [y0, y1] = figNums(fig, "yd");
+  const log = fig.dataset.log === "1";
+  const ly0 = Math.log10(y0), ly1 = Math.log10(y1);
+  return {
+    left,
+    right,
+    top,
+    bottom,
+    xOf: (px) => x0 + ((px - left) / (right - left)) * (x1 - x0),
+    yOf: (py) => {
+      const t = (bottom - py) / (bottom - top);
+      return log ? Math.pow(10, ly0 + t * (ly1 - ly0)) : y0 + t * (y1 - y0);
     },
-    legend: { live: true },
-    cursor: { drag: { x: true, y: false } },
-    series: [
-      {},
-      ...d.labels.map((label, i) => ({
-        label,
-        stroke: d.colors[i],
-        width: 1.5,
-        spanGaps: true,
-        points: { show: false },
-      })),
-    ],
-    axes: [{ stroke: "#888", grid: { stroke: "#8883" } }, {
-      stroke: "#888",
-      grid: { stroke: "#8883" },
-      size: 56,
-    }],
   };
-  fig.classList.add("upgraded");
-  const plot = new UPlot(opts, d.data, host);
-  plots.set(fig, plot);
-  const cap = fig.querySelector("figcaption");
-  if (cap && !cap.querySelector(".reset")) {
+}
+
+// The line's y (pixels) and value at pixel column px, interpolated, or undefined off the line.
+function lineAt(line, px) {
+  const p = line.px;
+  for (let i = 0; i + 1 < p.length; i += 2) {
+    const ax = p[i], ay = p[i + 1];
+    if (ax === null) continue;
+    const n = i + 2 < p.length ? p[i + 2] : null;
+    if (ax === px || (n === null && Math.abs(ax - px) <= 2)) return { y: ay, k: i / 2, t: 0 };
+    if (n !== null && ax <= px && px <= n) {
+      const t = n === ax ? 0 : (px - ax) / (n - ax);
+      return { y: ay + (p[i + 3] - ay) * t, k: i / 2, t };
+    }
+  }
+  return undefined;
+}
+
+function valueAt(line, hit, sc) {
+  if (line.ys) {
+    const a = line.ys[hit.k], b = line.ys[hit.k + 1];
+    return hit.t === 0 || b === undefined || b === null ? a : a + (b - a) * hit.t;
+  }
+  return sc.yOf(hit.y);
+}
+
+function svgPoint(svg, ev) {
+  const r = svg.getBoundingClientRect();
+  const vb = svg.viewBox.baseVal;
+  return [
+    (ev.clientX - r.left) * (vb.width / r.width),
+    (ev.clientY - r.top) * (vb.height / r.height),
+  ];
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function overlay(svg) {
+  let g = svg.querySelector("g.hover");
+  if (!g) {
+    g = document.createElementNS(SVG, "g");
+    g.setAttribute("class", "hover");
+    g.innerHTML = `<line class="cross"/><polyline class="hl"/><circle class="pt" r="3.5"/>` +
+      `<rect class="sel" height="0" width="0"/>`;
+    svg.append(g);
+  }
+  return g;
+}
+
+function tooltip(fig) {
+  let t = fig.querySelector(".tip");
+  if (!t) {
+    t = document.createElement("div");
+    t.className = "tip";
+    t.hidden = true;
+    fig.append(t);
+  }
+  return t;
+}
+
+function nearest(lines, px, py) {
+  let best, bestD = Infinity;
+  for (const line of lines) {
+    const hit = lineAt(line, px);
+    if (!hit) continue;
+    const d = Math.abs(hit.y - py);
+    if (d < bestD) [best, bestD] = [{ line, hit }, d];
+  }
+  return best;
+}
+
+function showHover(fig, ev) {
+  const lines = hoverData.get(fig);
+  const svg = fig.querySelector("svg.static");
+  if (!lines || !svg || fig.dataset.xd === undefined) return;
+  const sc = scales(fig);
+  const [px, py] = svgPoint(svg, ev);
+  const g = overlay(svg), tip = tooltip(fig);
+  if (px < sc.left || px > sc.right || py < sc.top - 4 || py > sc.bottom + 4) return hideHover(fig);
+  const cross = g.querySelector(".cross");
+  cross.setAttribute("x1", px), cross.setAttribute("x2", px);
+  cross.setAttribute("y1", sc.top), cross.setAttribute("y2", sc.bottom);
+  const near = nearest(lines, px, py);
+  const hl = g.querySelector(".hl"), pt = g.querySelector(".pt");
+  const rows = [];
+  let x = sc.xOf(px);
+  if (near) {
+    const { line, hit } = near;
+    const pts = [];
+    for (let i = 0; i < line.px.length; i += 2) {
+      if (line.px[i] !== null) pts.push(`${line.px[i]},${line.px[i + 1]}`);
+    }
+    hl.setAttribute("points", pts.join(" "));
+    hl.style.stroke = line.color;
+    pt.setAttribute("cx", hit.t === 0 ? line.px[hit.k * 2] : px);
+    pt.setAttribute("cy", hit.y);
+    pt.style.fill = line.color;
+    if (line.xs && hit.t === 0) x = line.xs[hit.k];
+    fig.dataset.hoverHref = line.href || "";
+  } else {
+    hl.setAttribute("points", "");
+    pt.setAttribute("cx", -99);
+    fig.dataset.hoverHref = "";
+  }
+  // Few lines: every line's value at this x, like a legend; many: the nearest only.
+  const shown = lines.length <= 12 ? lines : near ? [near.line] : [];
+  for (const line of shown) {
+    const hit = lineAt(line, px);
+    if (!hit) continue;
+    rows.push({ line, v: valueAt(line, hit, sc), near: near && near.line === line });
+  }
+  rows.sort((a, b) => b.v - a.v);
+  tip.replaceChildren();
+  const head = document.createElement("div");
+  head.className = "x";
+  head.textContent = xLabel(fig.dataset.x, x);
+  tip.append(head);
+  for (const r of rows) {
+    const row = document.createElement("div");
+    if (r.near) row.className = "near";
+    const sw = document.createElement("i");
+    sw.style.background = r.line.color;
+    row.append(sw, `${r.line.label}: ${fmt(r.v)}${r.line.xs ? "" : " (approx.)"}`);
+    tip.append(row);
+  }
+  if (!rows.length) tip.append("No line here");
+  tip.hidden = false;
+  const box = fig.getBoundingClientRect();
+  const left = ev.clientX - box.left + 14;
+  tip.style.left = `${Math.min(left, box.width - tip.offsetWidth - 4)}px`;
+  tip.style.top = `${ev.clientY - box.top + 14}px`;
+}
+
+function hideHover(fig) {
+  const tip = fig.querySelector(".tip");
+  if (tip) tip.hidden = true;
+  const g = fig.querySelector("g.hover");
+  if (g) g.remove();
+}
+
+async function refetch(fig, extra) {
+  const url = new URL(fig.dataset.frag, location.href);
+  url.searchParams.delete("x0"), url.searchParams.delete("x1");
+  for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
+  const d = await getJson(url);
+  if (!fig.isConnected || !d.figure) return;
+  const next = html(d.figure);
+  fig.replaceWith(next);
+  setupChart(next);
+}
+
+function setupChart(fig) {
+  if (fig.dataset.ready || !fig.dataset.frag) return;
+  fig.dataset.ready = "1";
+  const svg = fig.querySelector("svg.static");
+  if (!svg) return;
+  let loading, drag;
+  const ensure = () =>
+    loading ??= getJson(`${fig.dataset.frag}&hover=1`).then((d) =>
+      hoverData.set(fig, d.lines || [])
+    )
+      .catch((err) => console.warn(err));
+  svg.addEventListener("pointerenter", ensure);
+  svg.addEventListener("pointermove", (ev) => {
+    if (drag) {
+      const [px] = svgPoint(svg, ev);
+      const r = overlay(svg).querySelector(".sel");
+      const sc = scales(fig);
+      r.setAttribute("x", Math.min(drag, px)), r.setAttribute("width", Math.abs(px - drag));
+      r.setAttribute("y", sc.top), r.setAttribute("height", sc.bottom - sc.top);
+    }
+    if (hoverData.has(fig)) showHover(fig, ev);
+  });
+  svg.addEventListener("pointerleave", () => hideHover(fig));
+  svg.addEventListener("pointerdown", (ev) => {
+    if (ev.button !== 0) return;
+    drag = svgPoint(svg, ev)[0];
+    svg.setPointerCapture(ev.pointerId);
+  });
+  svg.addEventListener("pointerup", (ev) => {
+    if (drag === undefined) return;
+    const [px] = svgPoint(svg, ev);
+    const from = drag;
+    drag = undefined;
+    const sel = svg.querySelector("g.hover .sel");
+    if (sel) sel.setAttribute("width", 0);
+    if (Math.abs(px - from) < 6) {
+      // On a chart of several runs, a click on a line opens its run.
+      const many = (hoverData.get(fig) || []).length > 1;
+      if (many && fig.dataset.hoverHref) location.href = fig.dataset.hoverHref;
+      return;
+    }
+    const sc = scales(fig);
+    const a = sc.xOf(Math.max(sc.left, Math.min(from, px))),
+      b = sc.xOf(Math.min(sc.right, Math.max(from, px)));
+    if (b > a) refetch(fig, { x0: String(a), x1: String(b) }).catch((err) => console.warn(err));
+  });
+  svg.addEventListener("dblclick", () => refetch(fig, {}).catch((err) => console.warn(err)));
+  if (fig.classList.contains("zoomed")) {
     const b = document.createElement("button");
     b.type = "button";
     b.className = "copy reset";
     b.textContent = "Reset zoom";
-    b.addEventListener("click", () => plot.setData(plot.data));
-    cap.append(b);
+    b.addEventListener("click", () => refetch(fig, {}).catch((err) => console.warn(err)));
+    fig.querySelector("figcaption").append(b);
   }
 }
 
-async function refreshPlot(fig) {
-  const plot = plots.get(fig);
-  if (!plot) return;
-  plot.setData((await fetchData(fig)).data);
-}
-
 function charts() {
-  const io = new IntersectionObserver((entries) => {
-    for (const e of entries) {
-      if (e.isIntersecting) {
-        io.unobserve(e.target);
-        upgrade(e.target).catch((err) => console.warn(err));
-      }
-    }
-  }, { rootMargin: "200px" });
-  for (const f of document.querySelectorAll("figure.chart[data-src]")) io.observe(f);
-  globalThis.addEventListener("resize", () => {
-    for (const f of document.querySelectorAll("figure.chart.upgraded")) {
-      const p = plots.get(f);
-      if (p) p.setSize({ width: Math.max(200, f.clientWidth - 16), height: p.height });
-    }
-  });
-  lazyCharts(io);
-  return io;
+  for (const f of document.querySelectorAll("figure.chart[data-frag]")) setupChart(f);
+  lazyCharts();
 }
 
 // Charts the server left out of a long page: fetched (4 at a time) when scrolled near.
-function lazyCharts(io) {
-  const figs = document.querySelectorAll("figure.chart[data-lazy]");
-  if (!figs.length) return;
+let lio;
+function lazyCharts() {
   const queue = [];
   let running = 0;
   const pump = () => {
     while (running < 4 && queue.length) {
       const fig = queue.shift();
       running++;
-      loadLazy(fig, io).catch((err) => console.warn(err)).finally(() => {
+      loadLazy(fig).catch((err) => console.warn(err)).finally(() => {
         running--;
         pump();
       });
     }
   };
-  const lio = new IntersectionObserver((entries) => {
+  lio = new IntersectionObserver((entries) => {
     for (const e of entries) {
       if (e.isIntersecting) {
         lio.unobserve(e.target);
@@ -191,32 +403,75 @@ function lazyCharts(io) {
     }
     pump();
   }, { rootMargin: "400px" });
-  for (const f of figs) lio.observe(f);
+  for (const f of document.querySelectorAll("figure.chart[data-lazy]")) lio.observe(f);
 }
 
-async function loadLazy(fig, io) {
+async function loadLazy(fig) {
   if (!fig.isConnected) return;
-  const res = await fetch(fig.dataset.lazy, { headers: { accept: "application/json" } });
-  if (!res.ok) throw new Error(`chart: ${res.status}`);
-  const d = await res.json();
-  if (!fig.isConnected) return; // a live update replaced it meanwhile
+  const d = await getJson(fig.dataset.lazy);
+  if (!fig.isConnected || !d.figure) return; // a live update replaced it meanwhile
   const next = html(d.figure);
   fig.replaceWith(next);
-  if (next.dataset.src) io.observe(next);
+  setupChart(next);
   const key = CSS.escape(next.dataset.metricKey);
   const row = document.querySelector(`#metrics-table tr[data-metric-key="${key}"]`);
   if (row && d.row) row.replaceWith(html(d.row));
 }
 
-// ---- live updates ----
+// ---- the chart tab: metric search and run toggles ----
 
-function html(s) {
-  const t = document.createElement("template");
-  t.innerHTML = s;
-  return t.content.firstElementChild;
+function chartTab() {
+  const search = document.querySelector("[data-filter-charts]");
+  if (search) {
+    search.addEventListener("input", () => {
+      const q = search.value.trim().toLowerCase();
+      for (const f of document.querySelectorAll(".chartpane figure.chart")) {
+        f.hidden = q !== "" && !(f.dataset.metricKey || "").toLowerCase().includes(q);
+      }
+      setQuery({ mq: q || null });
+    });
+  }
+  let timer;
+  for (const a of document.querySelectorAll(".runlist a[data-toggle-run]")) {
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      const url = new URL(location.href);
+      const hide = new Set((url.searchParams.get("hide") || "").split(",").filter(Boolean));
+      const id = a.dataset.toggleRun;
+      const off = !hide.has(id);
+      off ? hide.add(id) : hide.delete(id);
+      a.closest("li").classList.toggle("off", off);
+      a.setAttribute("aria-pressed", String(!off));
+      a.innerHTML = html(`<span>${off ? eyeOff : eyeOn}</span>`).innerHTML;
+      const value = [...hide].join(",");
+      setQuery({ hide: value || null });
+      clearTimeout(timer);
+      // Redraw the charts once the clicking stops.
+      timer = setTimeout(() => redrawCharts({ hide: value }), 350);
+    });
+  }
 }
 
-function liveRun(io) {
+const eyePath = (d) =>
+  `<svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="${d}"/></svg>`;
+const eyeOn = eyePath("M1 8s2.5-4.5 7-4.5S15 8 15 8s-2.5 4.5-7 4.5S1 8 1 8z M8 6a2 2 0 1 0 .01 0z");
+const eyeOff = eyePath("M1 8s2.5-4.5 7-4.5S15 8 15 8s-2.5 4.5-7 4.5S1 8 1 8z M2 2l12 12");
+
+function redrawCharts(pairs) {
+  for (const f of document.querySelectorAll(".chartpane figure.chart")) {
+    const attr = f.dataset.frag ? "frag" : "lazy";
+    const url = new URL(f.dataset[attr], location.href);
+    for (const [k, v] of Object.entries(pairs)) {
+      v ? url.searchParams.set(k, v) : url.searchParams.delete(k);
+    }
+    f.dataset[attr] = url.pathname + url.search;
+    if (attr === "frag") refetch(f, {}).catch((err) => console.warn(err));
+  }
+}
+
+// ---- live updates ----
+
+function liveRun() {
   const el = document.querySelector("[data-live-run]");
   if (!el) return;
   const es = new EventSource(el.dataset.liveRun);
@@ -236,20 +491,13 @@ function liveRun(io) {
       const row = tbody.querySelector(`tr${sel}`);
       if (m.row) row ? row.replaceWith(html(m.row)) : tbody.append(html(m.row));
       const fig = grid.querySelector(`figure${sel}`);
+      // A zoomed chart stays as the reader left it.
+      if (fig && fig.classList.contains("zoomed")) continue;
       const next = html(m.figure);
-      if (fig && plots.get(fig)) {
-        fig.dataset.points = next.dataset.points;
-        fig.querySelector("svg.static").replaceWith(next.querySelector("svg.static"));
-        fig.querySelector("figcaption .muted").textContent = `${next.dataset.points} points`;
-        refreshPlot(fig).catch((err) => console.warn(err));
-      } else if (fig) {
-        fig.replaceWith(next);
-        if (io) io.observe(next);
-      } else {
-        grid.append(next);
-        if (io) io.observe(next);
-      }
+      fig ? fig.replaceWith(next) : grid.append(next);
+      setupChart(next);
     }
+    localTimes();
     if (d.status !== "RUNNING" && d.status !== "SCHEDULED") el.textContent = "";
   };
 }
@@ -260,25 +508,67 @@ function liveStatuses() {
   const es = new EventSource(el.dataset.liveStatuses);
   es.onmessage = (ev) => {
     const { runs } = JSON.parse(ev.data);
-    let running = 0;
     for (const [id, r] of Object.entries(runs)) {
       const tr = document.querySelector(`tr[data-run-id="${CSS.escape(id)}"]`);
       if (!tr) continue;
       if (r.statusHtml) tr.querySelector("[data-live-status]").innerHTML = r.statusHtml;
       tr.querySelector("[data-live-duration]").textContent = r.duration;
     }
-    for (const b of document.querySelectorAll("#runs-table .badge.RUNNING")) if (b) running++;
-    if (!running) {
+    if (!document.querySelector("#runs-table .badge.RUNNING")) {
       es.close();
       el.textContent = "";
     }
   };
 }
 
+// ---- the artifact tree: directories and previews without a reload ----
+
+function artifacts() {
+  const root = document.querySelector(".artifacts[data-run-id]");
+  if (!root) return;
+  const run = root.dataset.runId;
+  root.addEventListener("click", async (ev) => {
+    const a = ev.target.closest("a[data-artifact]");
+    if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    ev.preventDefault();
+    const path = a.dataset.artifact;
+    const q = `run=${encodeURIComponent(run)}&path=${encodeURIComponent(path)}`;
+    try {
+      if (a.dataset.dir) {
+        const li = a.closest("li");
+        const open = a.getAttribute("aria-expanded") === "true";
+        const sub = li.querySelector(":scope > ul");
+        if (open) {
+          if (sub) sub.hidden = true;
+        } else if (sub) sub.hidden = false;
+        else li.append(html((await getJson(`${prefix}/_mlt/artifact?${q}&list=1`)).html));
+        a.setAttribute("aria-expanded", String(!open));
+        return;
+      }
+      const pane = document.getElementById("artifact-preview");
+      pane.innerHTML = (await getJson(`${prefix}/_mlt/artifact?${q}`)).html;
+      for (const cur of root.querySelectorAll("a[aria-current]")) {
+        cur.removeAttribute("aria-current");
+      }
+      a.setAttribute("aria-current", "true");
+      const url = new URL(location.href);
+      url.searchParams.set("artifact", path);
+      url.hash = "artifacts";
+      history.pushState(null, "", url);
+    } catch (err) {
+      console.warn(err);
+      location.href = a.href;
+    }
+  });
+}
+
 hashRedirect();
 copyButtons();
 listFilters();
+localTimes();
 tableControls();
-const io = charts();
-liveRun(io);
+charts();
+chartTab();
+liveRun();
 liveStatuses();
+artifacts();
