@@ -104,8 +104,11 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
         const points = await fig.locator("svg.static polyline").getAttribute("points");
         assert.equal(points?.trim().split(/\s+/).length, 10);
         assert.equal(await page.title(), "seed-run · projects-and-tracking · mlt");
-        // The uPlot island takes over the visible chart (hover values, zoom).
-        await fig.locator(".uplot-host canvas").waitFor();
+        // The client adds hover to the server's chart: the x value by its axis, the run's value.
+        const box = (await fig.locator("svg.static").boundingBox())!;
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await fig.locator(".tip").waitFor();
+        assert.match((await fig.locator(".tip").textContent()) ?? "", /^Step \d+seed-run: [\d.]+$/);
         assert.match((await page.locator("#output-log").textContent()) ?? "", /epoch 9: done/);
         await shot(page, "run");
       },

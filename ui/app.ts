@@ -48,7 +48,8 @@ import {
 import { Recent } from "./recent.ts";
 import { htmlResponse, Slot, streamResponse } from "./render.ts";
 import { chartView, runsRoutes } from "./runs_routes.ts";
-import { SERIES_CACHE_BYTES, SeriesCache } from "./series_cache.ts";
+import { CHART_CACHE_BYTES, SERIES_CACHE_BYTES, SeriesCache, SizedCache } from "./series_cache.ts";
+import type { BuiltChart } from "./chart_build.ts";
 import { type Urls, urls } from "./urls.ts";
 
 export type { ArtifactAccess };
@@ -88,7 +89,8 @@ export function createUi(opts: UiOptions): Ui {
   const now = opts.now ?? Date.now;
   const budget = opts.chartBudget ?? CHART_BUDGET;
   const cache = new SeriesCache(opts.seriesCacheBytes ?? SERIES_CACHE_BYTES);
-  const src = { store, cache };
+  const charts = new SizedCache<{ built: BuiltChart; bytes: number }>(CHART_CACHE_BYTES);
+  const src = { store, cache, charts };
   const hub = new LiveHub();
   const app = new Hono();
 
@@ -112,8 +114,8 @@ export function createUi(opts: UiOptions): Ui {
     return htmlResponse(h(HomePage, { u, sidebar, experiments, deleted, query }));
   });
 
-  experimentRoutes(app, { store, cache, u, now, searches: new Recent<Page<Run>>() });
-  runsRoutes(app, { store, cache, u, budget, artifacts: opts.artifacts });
+  experimentRoutes(app, { ...src, u, now, searches: new Recent<Page<Run>>() });
+  runsRoutes(app, { ...src, u, budget, artifacts: opts.artifacts });
   artifactRoutes(app, store, opts.artifacts, u);
 
   app.get("/runs/:runId", async (c) => {

@@ -19,15 +19,16 @@ import {
 import type { LegendItem, SvgChartProps } from "./components/chart.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
 import type { Grouping, RunGroup } from "./grouping.ts";
-import type { SeriesCache } from "./series_cache.ts";
+import type { SeriesCache, SizedCache } from "./series_cache.ts";
 
 /** Points per getMetricHistory page when charts read a history. */
 export const HISTORY_PAGE = 25_000;
 
-/** What charts read from. */
+/** What charts read from, and drawn charts kept for the same inputs. */
 export interface ChartSource {
   store: TrackingStore;
   cache: SeriesCache;
+  charts?: SizedCache<{ built: BuiltChart; bytes: number }>;
 }
 
 /** A run as a chart draws it. */
@@ -128,8 +129,47 @@ function drawn(r: ReducedSeries, cached: boolean, smooth: number) {
   return cached && smooth > 0 ? means(r, smooth) : envelope(r);
 }
 
-/** Builds one chart; see the module comment. */
-export async function buildChart(src: ChartSource, spec: ChartSpec): Promise<BuiltChart> {
+// Everything a multi-run chart is drawn from: the same signature draws the same chart.
+function chartSig(spec: ChartSpec): string {
+  const latest = (r: Run, key: string) => {
+    const m = r.data.metrics.find((x) => x.key === key);
+    return m ? `${m.step}:${m.timestamp}:${m.value}` : "";
+  };
+  return JSON.stringify([
+    spec.keys,
+    spec.view,
+    spec.size,
+    spec.title,
+    spec.href,
+    spec.frag,
+    spec.csv,
+    spec.runs.map((
+      r,
+    ) => [r.run.info.runId, r.label, r.color, r.href, spec.keys.map((k) => latest(r.run, k))]),
+    spec.groups && [
+      spec.groups.grouping,
+      spec.groups.list.map((g) => [g.key, g.label, g.color, g.runs.map((r) => r.info.runId)]),
+    ],
+  ]);
+}
+
+/**
+ * Builds one chart; see the module comment. Multi-run charts (not zoomed) are kept in
+ * `src.charts` under everything they were drawn from, so showing one again costs nothing.
+ */
+export function buildChart(src: ChartSource, spec: ChartSpec): Promise<BuiltChart> {
+  if (!src.charts || !spec.cached || spec.range) return drawChart(src, spec);
+  return src.charts.get(chartSig(spec), "", async () => {
+    const built = await drawChart(src, spec);
+    let bytes = (built.chart.raster?.length ?? 0) * 2 + 1000;
+    for (const l of built.chart.model.lines) {
+      bytes += l.px.byteLength + (l.xs.length + l.ys.length) * 8 + 100;
+    }
+    return { built, bytes };
+  }).then((x) => x.built);
+}
+
+async function drawChart(src: ChartSource, spec: ChartSpec): Promise<BuiltChart> {
   const { view, cached } = spec;
   const pw = plotWidth(spec.size);
   const target = cached ? Math.ceil(pw / 2.5) : pw;

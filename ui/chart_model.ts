@@ -44,8 +44,8 @@ export interface ModelLine {
   href?: string;
   strong: boolean;
   /** x0, y0, x1, y1, …; a NaN pair starts a new segment. */
-  px: number[];
-  /** The data values of each pixel pair (for hover), same length / 2. */
+  px: Float32Array;
+  /** The data values of each pixel pair (for hover); empty for a dense chart's run lines. */
   xs: number[];
   ys: number[];
 }
@@ -169,8 +169,19 @@ export function layoutChart(input: ChartInput): ChartModel {
       total += xs.length;
       runLines++;
     }
-    return { label: l.label, color: l.color, href: l.href, strong: !!l.strong, px, xs, ys };
+    return {
+      label: l.label,
+      color: l.color,
+      href: l.href,
+      strong: !!l.strong,
+      px: Float32Array.from(px),
+      xs,
+      ys,
+    };
   });
+  const dense = runLines > DENSE_LINES || total > DENSE_POINTS;
+  // A dense chart's run lines are hovered by their pixels: their values need not be kept.
+  if (dense) { for (const l of lines) if (!l.strong) [l.xs, l.ys] = [[], []]; }
   const bands = (input.bands ?? []).map((b) => ({
     label: b.label,
     color: b.color,
@@ -185,7 +196,7 @@ export function layoutChart(input: ChartInput): ChartModel {
     ...base,
     lines,
     bands,
-    dense: runLines > DENSE_LINES || total > DENSE_POINTS,
+    dense,
     xTicks: xt.map((v) => ({ pos: r(fx(v)), label: tickLabel(v, input.x, xhi - xlo) })),
     yTicks: yt.map((v) => ({ pos: r(fy(v)), label: tickLabel(v, "y", yhi - ylo) })),
     xDomain: [xlo, xhi],
@@ -221,7 +232,7 @@ function bandPath(
 }
 
 /** The polyline segments of a line as SVG `points` strings; single points come back as dots. */
-export function segments(px: number[]): { lines: string[]; dots: [number, number][] } {
+export function segments(px: ArrayLike<number>): { lines: string[]; dots: [number, number][] } {
   const lines: string[] = [], dots: [number, number][] = [];
   let seg: string[] = [];
   let last: [number, number] = [0, 0];

@@ -7,8 +7,12 @@
 import type { ChartModel } from "./chart_model.ts";
 import { base64, encodePng } from "./png.ts";
 
-/** Device pixels per CSS pixel of the image (sharp on high-density screens). */
-export const RASTER_SCALE = 2;
+/** Device pixels per CSS pixel of the image: sharp on high-density screens while lines are few. */
+export function rasterScale(lines: number): number {
+  // Past a few hundred overlaid lines the picture is a density, not lines: draw a quarter of
+  // the pixels.
+  return lines > 300 ? 1 : 2;
+}
 
 function rgb(hex: string): [number, number, number] {
   const m = /^#([0-9a-f]{6})$/i.exec(hex);
@@ -121,10 +125,11 @@ export function lineAlpha(n: number): number {
  * The model's run lines (not group aggregates) drawn over its plot area, as a PNG data: URI
  * covering exactly `model.plot`.
  */
-export async function rasterLines(model: ChartModel, scale = RASTER_SCALE): Promise<string> {
+export async function rasterLines(model: ChartModel, scale?: number): Promise<string> {
   const { left, top, right, bottom } = model.plot;
-  const cv = new Canvas(Math.ceil((right - left) * scale), Math.ceil((bottom - top) * scale));
   const runs = model.lines.filter((l) => !l.strong);
+  scale ??= rasterScale(runs.length);
+  const cv = new Canvas(Math.ceil((right - left) * scale), Math.ceil((bottom - top) * scale));
   const a = lineAlpha(runs.length);
   const hw = 0.6 * scale;
   for (const l of runs) {

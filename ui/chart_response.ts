@@ -32,7 +32,7 @@ export function chartJson(built: BuiltChart, hover: boolean, extra: Record<strin
     color: l.color,
     href: l.href,
     strong: l.strong || undefined,
-    px: l.px.map((v) => (Number.isNaN(v) ? null : v)),
+    px: Array.from(l.px, (v) => (Number.isNaN(v) ? null : Math.round(v * 10) / 10)),
     xs: m.dense && !l.strong ? undefined : l.xs.map((v) => (Number.isNaN(v) ? null : v)),
     ys: m.dense && !l.strong ? undefined : l.ys.map((v) => (Number.isFinite(v) ? v : null)),
   }));

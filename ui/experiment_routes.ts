@@ -11,8 +11,7 @@ import { type Experiment, type Page, type Run, TAG } from "../src/model.ts";
 import { parseRunFilter } from "../src/search/filter.ts";
 import { parseRunOrderBy } from "../src/search/order_by.ts";
 import { decodePageToken, encodePageToken } from "../src/search/page_token.ts";
-import type { TrackingStore } from "../src/store/store.ts";
-import { buildChart, mapLimit, runSeries } from "./chart_build.ts";
+import { buildChart, type ChartSource, mapLimit, runSeries } from "./chart_build.ts";
 import { chartCsv, chartJson, parseRange } from "./chart_response.ts";
 import { LazyChart, SvgChart } from "./components/chart.tsx";
 import { type FilterError, filterError } from "./components/filter_box.tsx";
@@ -33,20 +32,18 @@ import { groupColumns, RunsBody, RunsPage } from "./pages/runs.tsx";
 import type { Recent } from "./recent.ts";
 import { Slot, type SlotContent, streamResponse } from "./render.ts";
 import { columnList, parseColumn, runColumns } from "./runs_query.ts";
-import type { SeriesCache } from "./series_cache.ts";
 import type { Urls } from "./urls.ts";
 
 /** What the experiment routes need. */
-export interface ExperimentDeps {
-  store: TrackingStore;
-  cache: SeriesCache;
+export interface ExperimentDeps extends ChartSource {
   searches: Recent<Page<Run>>;
   u: Urls;
   now: () => number;
 }
 
-/** Charts of the chart tab drawn with the page; the rest load as they scroll into view. */
-export const INLINE_CHARTS = 12;
+/** Charts of the chart tab drawn with the page (about a window's worth); the rest load as they
+ * scroll into view. */
+export const INLINE_CHARTS = 6;
 
 /** The query of a request as the state parser reads it. */
 export function queryOf(c: Context) {
@@ -190,9 +187,16 @@ export function experimentRoutes(app: Hono, d: ExperimentDeps): void {
     const plan = planCharts(runs, s);
     const slots: SlotContent[] = [];
     let n = 0;
+    // One chart after the other: the work is all on this thread, so the first chart streams out
+    // as early as it can rather than when all of them are nearly done.
+    let prev: Promise<unknown> = Promise.resolve();
     const item = (chart: PlannedChart) => {
       if (n++ < INLINE_CHARTS) {
-        slots.push(async () => h(SvgChart, (await oneChart(d, e, s, runs, chart)).chart));
+        slots.push(() => {
+          const built = prev.then(() => oneChart(d, e, s, runs, chart));
+          prev = built.catch(() => {});
+          return built.then((b) => h(SvgChart, b.chart));
+        });
         return h(Slot, null);
       }
       return h(LazyChart, {

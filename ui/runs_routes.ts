@@ -10,7 +10,7 @@ import type { Experiment, Run } from "../src/model.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import type { ArtifactAccess } from "./artifact_view.ts";
 import { colorAt } from "./chart.ts";
-import { mapLimit } from "./chart_build.ts";
+import { type ChartSource, mapLimit } from "./chart_build.ts";
 import { chartCsv, chartJson, parseRange } from "./chart_response.ts";
 import type { ChartItem } from "./components/chart.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
@@ -42,7 +42,6 @@ import {
 import { ComparePage } from "./pages/compare.tsx";
 import { MetricPage } from "./pages/metric.tsx";
 import { fragment, htmlResponse } from "./render.ts";
-import type { SeriesCache } from "./series_cache.ts";
 import type { Urls } from "./urls.ts";
 import { parseSmooth, parseXMode, parseYScale } from "./chart.ts";
 
@@ -50,9 +49,7 @@ import { parseSmooth, parseXMode, parseYScale } from "./chart.ts";
 export const MAX_RUNS = 1000;
 
 /** What these routes need. */
-export interface RunsRouteDeps {
-  store: TrackingStore;
-  cache: SeriesCache;
+export interface RunsRouteDeps extends ChartSource {
   u: Urls;
   budget: ChartBudget;
   artifacts?: ArtifactAccess;

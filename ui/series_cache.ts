@@ -1,33 +1,36 @@
 /**
- * A byte-bounded, least-recently-used cache of reduced metric series, so the chart view of a
- * thousand runs reads each history once rather than on every visit, filter or grouping change.
- * An entry is valid while its run's latest point of that metric (step, timestamp, value) is the
- * one it was read with: any point logged after it changes that point and reloads the entry.
- * Concurrent requests for one entry share one load.
+ * A byte-bounded, least-recently-used cache of what charts are made of, so the chart view of a
+ * thousand runs reads each history once rather than on every visit, filter or grouping change:
+ * reduced metric series, valid while their run's latest point of that metric (step, timestamp,
+ * value) is the one they were read with (any point logged after it changes that point and
+ * reloads the entry); and whole charts, keyed by everything they were drawn from. Concurrent
+ * requests for one entry share one load.
  */
 import type { ReducedSeries } from "./chart_reduce.ts";
 
-interface Entry {
+interface Entry<T> {
   sig: string;
-  value: ReducedSeries;
+  value: T;
 }
 
-/** The default budget: about 10,000 series of 128 buckets. */
+/** The default budget of reduced series: about 10,000 series of 128 buckets. */
 export const SERIES_CACHE_BYTES = 96 * 1024 * 1024;
+/** The default budget of drawn charts: a few pages of dense charts (about 2.5 MB each). */
+export const CHART_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** See the module comment. */
-export class SeriesCache {
+/** See the module comment; `T` says how many bytes it holds. */
+export class SizedCache<T extends { bytes: number }> {
   readonly #max: number;
   #bytes = 0;
-  #entries = new Map<string, Entry>();
-  #loading = new Map<string, Promise<ReducedSeries>>();
+  #entries = new Map<string, Entry<T>>();
+  #loading = new Map<string, Promise<T>>();
 
   constructor(maxBytes = SERIES_CACHE_BYTES) {
     this.#max = maxBytes;
   }
 
   /** The entry for `key` if its signature is `sig`, else what `load` gives (then kept). */
-  async get(key: string, sig: string, load: () => Promise<ReducedSeries>): Promise<ReducedSeries> {
+  async get(key: string, sig: string, load: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(key);
     if (hit && hit.sig === sig) {
       // Most recently used last: the first entry is the one to evict.
@@ -49,7 +52,7 @@ export class SeriesCache {
     }
   }
 
-  #put(key: string, e: Entry): void {
+  #put(key: string, e: Entry<T>): void {
     const old = this.#entries.get(key);
     if (old) {
       this.#bytes -= old.value.bytes;
@@ -75,3 +78,6 @@ export class SeriesCache {
     return this.#entries.size;
   }
 }
+
+/** The cache of reduced series. */
+export class SeriesCache extends SizedCache<ReducedSeries> {}

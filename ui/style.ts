@@ -132,7 +132,8 @@ aside.runlist li>a:last-child{overflow:hidden;text-overflow:ellipsis;min-width:0
 aside.runlist li[data-run-id]{flex-wrap:nowrap}aside.runlist li.off>a:last-child{color:var(--muted);
 text-decoration:line-through}aside.runlist li.off i.sw{opacity:.3}
 aside.runlist li.group>ul{flex-basis:100%}
-aside.runlist .count{margin-left:4px}aside.runlist a.eye{color:var(--muted);padding:0 2px}aside.runlist a.toggle{width:14px;color:var(--fg)}
+aside.runlist .count{margin-left:4px}aside.runlist a.eye{color:var(--muted);padding:0 2px;text-decoration:none}
+aside.runlist a.eye::before{content:"◉"}aside.runlist a.eye[aria-pressed=false]::before{content:"○"}aside.runlist a.toggle{width:14px;color:var(--fg)}
 aside.runlist input[type=search]{margin:2px 0 4px}
 details.section{margin:6px 0 12px}details.section>summary{font-weight:600;font-size:14px;cursor:pointer;
 margin-bottom:6px}
@@ -144,7 +145,8 @@ align-items:start}
 nav.tree{border:1px solid var(--line);border-radius:4px;padding:6px;max-height:70vh;overflow:auto}
 nav.tree ul{list-style:none;margin:0;padding:0 0 0 14px}nav.tree>ul{padding:0}
 nav.tree li{white-space:nowrap;line-height:1.7}nav.tree li>span{margin-left:6px}
-nav.tree a[aria-current]{font-weight:700}nav.tree a.dl{margin-left:4px;color:var(--muted)}
+nav.tree a[aria-current]{font-weight:700}
+nav.tree a[aria-expanded=true] .closed,nav.tree a[aria-expanded=false] .opened{display:none}nav.tree a.dl{margin-left:4px;color:var(--muted)}
 section.pane{min-width:0;border:1px solid var(--line);border-radius:4px;padding:6px 10px}
 td.wrap{white-space:normal;max-width:240px}
 @media (max-width:900px){.chartview,.artifacts .split{grid-template-columns:1fr}aside.runlist{position:static;

@@ -160,7 +160,18 @@ export function ArtifactList(
               aria-expanded={a.isDir ? (open ? "true" : "false") : undefined}
               aria-current={a.path === selected ? "true" : undefined}
             >
-              <Icon name={a.isDir ? (open ? "folder-open" : "folder") : iconFor(a.path)} />
+              {a.isDir
+                ? (
+                  <>
+                    <span class="closed">
+                      <Icon name="folder" />
+                    </span>
+                    <span class="opened">
+                      <Icon name="folder-open" />
+                    </span>
+                  </>
+                )
+                : <Icon name={iconFor(a.path)} />}
               {name}
             </a>
             {!a.isDir && (

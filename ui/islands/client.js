@@ -146,7 +146,7 @@ function fmt(v) {
 function xLabel(mode, x) {
   if (mode === "time") return `Time ${new Date(x).toLocaleString()}`;
   if (mode === "relative") return `Relative time ${fmt(Number(x.toPrecision(6)))} s`;
-  return `Step ${fmt(Math.round(x * 1000) / 1000)}`;
+  return `Step ${fmt(Math.round(x))}`;
 }
 
 // Scales between the plot's pixels and data values.
@@ -161,6 +161,7 @@ function scales(fig) {
     top,
     bottom,
     xOf: (px) => x0 + ((px - left) / (right - left)) * (x1 - x0),
+    pxOf: (x) => left + ((x - x0) / (x1 - x0)) * (right - left),
     yOf: (py) => {
       const t = (bottom - py) / (bottom - top);
       return log ? Math.pow(10, ly0 + t * (ly1 - ly0)) : y0 + t * (y1 - y0);
@@ -182,6 +183,10 @@ function lineAt(line, px) {
     }
   }
   return undefined;
+}
+
+function xPx(sc, x) {
+  return sc.pxOf(x);
 }
 
 function valueAt(line, hit, sc) {
@@ -260,10 +265,15 @@ function showHover(fig, ev) {
     }
     hl.setAttribute("points", pts.join(" "));
     hl.style.stroke = line.color;
-    pt.setAttribute("cx", hit.t === 0 ? line.px[hit.k * 2] : px);
-    pt.setAttribute("cy", hit.y);
+    // Snap to the nearer logged point of the line: its x and value are exact.
+    const k = hit.t > 0.5 && line.px[hit.k * 2 + 2] !== null && line.px[hit.k * 2 + 2] !== undefined
+      ? hit.k + 1
+      : hit.k;
+    near.hit = { y: line.px[k * 2 + 1], k, t: 0 };
+    pt.setAttribute("cx", line.px[k * 2]);
+    pt.setAttribute("cy", line.px[k * 2 + 1]);
     pt.style.fill = line.color;
-    if (line.xs && hit.t === 0) x = line.xs[hit.k];
+    x = line.xs ? line.xs[k] : sc.xOf(line.px[k * 2]);
     fig.dataset.hoverHref = line.href || "";
   } else {
     hl.setAttribute("points", "");
@@ -273,7 +283,7 @@ function showHover(fig, ev) {
   // Few lines: every line's value at this x, like a legend; many: the nearest only.
   const shown = lines.length <= 12 ? lines : near ? [near.line] : [];
   for (const line of shown) {
-    const hit = lineAt(line, px);
+    const hit = near && near.line === line ? near.hit : lineAt(line, line.xs ? xPx(sc, x) : px);
     if (!hit) continue;
     rows.push({ line, v: valueAt(line, hit, sc), near: near && near.line === line });
   }
@@ -322,14 +332,17 @@ function setupChart(fig) {
   fig.dataset.ready = "1";
   const svg = fig.querySelector("svg.static");
   if (!svg) return;
-  let loading, drag;
+  let loading, drag, last;
+  // The hover data loads on the first visit; the pointer may have moved meanwhile.
   const ensure = () =>
-    loading ??= getJson(`${fig.dataset.frag}&hover=1`).then((d) =>
-      hoverData.set(fig, d.lines || [])
-    )
-      .catch((err) => console.warn(err));
+    loading ??= getJson(`${fig.dataset.frag}&hover=1`).then((d) => {
+      hoverData.set(fig, d.lines || []);
+      if (last) showHover(fig, last);
+    }).catch((err) => console.warn(err));
   svg.addEventListener("pointerenter", ensure);
   svg.addEventListener("pointermove", (ev) => {
+    last = ev;
+    ensure();
     if (drag) {
       const [px] = svgPoint(svg, ev);
       const r = overlay(svg).querySelector(".sel");
@@ -339,7 +352,10 @@ function setupChart(fig) {
     }
     if (hoverData.has(fig)) showHover(fig, ev);
   });
-  svg.addEventListener("pointerleave", () => hideHover(fig));
+  svg.addEventListener("pointerleave", () => {
+    last = undefined;
+    hideHover(fig);
+  });
   svg.addEventListener("pointerdown", (ev) => {
     if (ev.button !== 0) return;
     drag = svgPoint(svg, ev)[0];
@@ -442,7 +458,7 @@ function chartTab() {
       off ? hide.add(id) : hide.delete(id);
       a.closest("li").classList.toggle("off", off);
       a.setAttribute("aria-pressed", String(!off));
-      a.innerHTML = html(`<span>${off ? eyeOff : eyeOn}</span>`).innerHTML;
+      a.title = off ? "Show on the charts" : "Hide from the charts";
       const value = [...hide].join(",");
       setQuery({ hide: value || null });
       clearTimeout(timer);
@@ -451,11 +467,6 @@ function chartTab() {
     });
   }
 }
-
-const eyePath = (d) =>
-  `<svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="${d}"/></svg>`;
-const eyeOn = eyePath("M1 8s2.5-4.5 7-4.5S15 8 15 8s-2.5 4.5-7 4.5S1 8 1 8z M8 6a2 2 0 1 0 .01 0z");
-const eyeOff = eyePath("M1 8s2.5-4.5 7-4.5S15 8 15 8s-2.5 4.5-7 4.5S1 8 1 8z M2 2l12 12");
 
 function redrawCharts(pairs) {
   for (const f of document.querySelectorAll(".chartpane figure.chart")) {

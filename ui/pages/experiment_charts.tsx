@@ -13,7 +13,6 @@ import { runLabel } from "../format.ts";
 import type { RunGroup } from "../grouping.ts";
 import type { Urls } from "../urls.ts";
 import { type PageInfo, Pager, stateLink } from "./runs.tsx";
-import { Icon } from "../components/icons.tsx";
 
 /** A section of charts (user metrics, system metrics). */
 export interface ChartSection {
@@ -59,8 +58,8 @@ function RunItem(
         data-toggle-run={i.runId}
         aria-pressed={hidden ? "false" : "true"}
         title={hidden ? "Show on the charts" : "Hide from the charts"}
+        aria-label={`${hidden ? "Show" : "Hide"} ${runLabel(run)}`}
       >
-        <Icon name={hidden ? "eye-off" : "eye"} />
       </a>
       <i class="sw" style={`background:${color}`} />
       <a href={u.run(i.experimentId, i.runId)} title={runLabel(run)}>{runLabel(run)}</a>

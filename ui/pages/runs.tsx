@@ -160,7 +160,18 @@ export function RunsBody(p: RunsBodyProps): VNode {
           available={p.available}
           chosen={new Set(columnList(p.columns))}
         />
-        <a href={u.experimentCsv(e.experimentId, { ...stateQuery(s), page: undefined })} download>
+        <a href={link({ tz: s.utc ? undefined : "utc" })}>
+          {s.utc ? "Relative times" : "Times in UTC"}
+        </a>
+        <span class="muted">·</span>
+        <a
+          href={u.experimentCsv(e.experimentId, {
+            ...stateQuery(s),
+            page: undefined,
+            cols: columnList(p.columns).join(","),
+          })}
+          download
+        >
           Download CSV
         </a>
         <span class="muted small">(every page of this view)</span>
