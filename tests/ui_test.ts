@@ -15,7 +15,9 @@ Deno.test("ui: the start page lists experiments and loads the client script", as
     assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN");
     const js = await f.get("/_mlt/assets/client.js");
     assert.match(js.text, /#\\\/experiments\\\//, "the hash-link redirect is in the client");
-    assert.match(js.text, /pointermove/, "the client hovers the server's charts");
+    const charts = /from "\.\/(charts\.js\?v=\w+)"/.exec(js.text)?.[1];
+    assert.ok(charts, "the client imports its chart module with the asset version");
+    assert.match((await f.get(`/_mlt/assets/${charts}`)).text, /pointermove/);
   } finally {
     await f.close();
   }

@@ -97,3 +97,26 @@ export async function fixture(
 
 /** Headers of a same-origin form post. */
 export const SAME = { origin: "http://localhost", host: "localhost" };
+
+/** Four runs of an experiment "sweep" in two groups of a param g: flat losses 1 and 3 (g = a),
+ * 10 and 20 (g = b), and a system metric. */
+export async function sweep(f: Fixture) {
+  const exp = await f.store.createExperiment("sweep");
+  const ids: string[] = [];
+  for (const [i, [g, v]] of ([["a", 1], ["a", 3], ["b", 10], ["b", 20]] as const).entries()) {
+    const run = await f.store.createRun({ experimentId: exp, runName: `r${i}`, startTime: T0 + i });
+    const id = run.info.runId;
+    await f.store.logParam(id, { key: "g", value: g });
+    await f.store.logBatch(id, {
+      metrics: [
+        ...Array.from(
+          { length: 21 },
+          (_, s) => ({ key: "loss", value: v, timestamp: T0 + s, step: s }),
+        ),
+        { key: "system/cpu_utilization_percentage", value: 50, timestamp: T0, step: 0 },
+      ],
+    });
+    ids.push(id);
+  }
+  return { exp, ids };
+}
