@@ -6,15 +6,9 @@
  * missing Chromium is a failure: CI installs it (`apt-get install -y chromium`).
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
-import { launchChromium } from "./helpers/chromium.ts";
-import { createApp } from "../src/api/app.ts";
-import { openStore } from "../src/store/open.ts";
+import { browserUi, shot } from "./helpers/ui_browser.ts";
 import type { TrackingStore } from "../src/store/store.ts";
-import { mountUi } from "../ui/app.ts";
 
-const CHROMIUM = Deno.env.get("MLT_CHROMIUM") ?? "/usr/bin/chromium";
-const SHOTS = new URL("../screenshots/", import.meta.url);
 const T0 = Date.UTC(2024, 0, 1, 12);
 
 // Twelve runs: lr in {0.1, 0.01, 0.001} × optimizer in {adam, sgd} × two seeds.
@@ -54,31 +48,12 @@ async function seed(store: TrackingStore) {
   return { exp, ids };
 }
 
-async function shot(page: Page, name: string) {
-  await Deno.mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
-}
-
 Deno.test("browser: chart tab, grouping, CSV, one-point chart, artifact preview, tag delete", async (t) => {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`,
-    );
-  }
-  const dir = await Deno.makeTempDir({ prefix: "mlt-browser-views-" });
-  const store = openStore(`${dir}/mlruns`);
-  const { exp, ids } = await seed(store);
-  const app = createApp({
-    store,
-    artifactsDestination: `${dir}/mlartifacts`,
-    localArtifactRoots: [`${dir}/mlruns`],
+  let seeded!: Awaited<ReturnType<typeof seed>>;
+  const { store, base, browser, close } = await browserUi("mlt-browser-views-", async (s) => {
+    seeded = await seed(s);
   });
-  const ui = mountUi(app, { store, pollMs: 200 });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  const browser = await launchChromium(CHROMIUM);
+  const { exp, ids } = seeded;
   const errors: string[] = [];
   try {
     const ctx = await browser.newContext({
@@ -219,10 +194,6 @@ Deno.test("browser: chart tab, grouping, CSV, one-point chart, artifact preview,
 
     assert.deepEqual(errors, []);
   } finally {
-    await browser.close();
-    ui.close();
-    await server.shutdown();
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
+    await close();
   }
 });

@@ -1,26 +1,9 @@
 import assert from "node:assert/strict";
-import type { Run } from "../src/model.ts";
+import { runOf } from "../tests/helpers/run_of.ts";
 import { ColumnAggregator, columns, median } from "./aggregate.ts";
 import { groupingQuery, groupRuns, parseGrouping } from "./grouping.ts";
 
-function run(id: string, params: Record<string, string>): Run {
-  return {
-    info: {
-      runId: id,
-      experimentId: "1",
-      userId: "u",
-      status: "FINISHED",
-      artifactUri: "file:///x",
-      lifecycleStage: "active",
-    },
-    data: {
-      metrics: [],
-      params: Object.entries(params).map(([key, value]) => ({ key, value })),
-      tags: [],
-    },
-    inputs: { datasetInputs: [] },
-  };
-}
+const run = (id: string, params: Record<string, string>) => runOf({ id, params });
 
 Deno.test("columns() puts column centres evenly over the domain", () => {
   assert.deepEqual(columns(0, 10, 5), [1, 3, 5, 7, 9]);

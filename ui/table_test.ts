@@ -1,27 +1,12 @@
 import assert from "node:assert/strict";
-import type { Run } from "../src/model.ts";
+import { runOf } from "../tests/helpers/run_of.ts";
 import { csvField, csvRow } from "./csv.ts";
 import { parseExperimentState, stateQuery } from "./experiment_state.ts";
 import { formatAgo } from "./format.ts";
 import { parseColumn, runColumns } from "./runs_query.ts";
 
-function run(metrics: string[], params: string[], tags: string[] = []): Run {
-  return {
-    info: {
-      runId: "r",
-      experimentId: "1",
-      userId: "u",
-      status: "FINISHED",
-      artifactUri: "file:///x",
-      lifecycleStage: "active",
-    },
-    data: {
-      metrics: metrics.map((key) => ({ key, value: 1, timestamp: 0, step: 0 })),
-      params: params.map((key) => ({ key, value: "v" })),
-      tags: tags.map((key) => ({ key, value: "v" })),
-    },
-    inputs: { datasetInputs: [] },
-  };
+function run(metrics: string[], params: string[], tags: string[] = []) {
+  return runOf({ metrics, params: Object.fromEntries(params.map((k) => [k, "v"])), tags });
 }
 
 Deno.test("runColumns(): params, then user metrics, then system metrics; tags on request", () => {

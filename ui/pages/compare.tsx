@@ -2,7 +2,7 @@
  * Several runs side by side: params (differences highlighted), latest metrics, a parallel-
  * coordinates plot (params → a metric), a scatter plot of any two columns, overlaid charts.
  */
-import type { VNode } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import type { Experiment, Run } from "../../src/model.ts";
 import type { ArtifactItem } from "../components/artifacts.tsx";
 import { RunsCrumbs } from "../components/crumbs.tsx";
@@ -126,6 +126,59 @@ function Plots(p: ComparePageProps): VNode {
   );
 }
 
+// A table of keys (params, metrics, tags) against runs; rows whose values differ are marked.
+function DiffTable(
+  { id, head, rows, label, cell, num, mark }: {
+    id: string;
+    head: VNode;
+    rows: ReturnType<typeof diffRows>;
+    label?: (key: string) => ComponentChildren;
+    cell?: (v: string | number | undefined) => ComponentChildren;
+    num?: boolean;
+    /** Say on each row whether it differs (data-differs). */
+    mark?: boolean;
+  },
+): VNode {
+  return (
+    <div class="tablewrap">
+      <table class="grid" id={id}>
+        {head}
+        <tbody>
+          {rows.map((r) => (
+            <tr
+              key={r.key}
+              class={r.differs ? "diff" : undefined}
+              data-differs={mark ? (r.differs ? "1" : "0") : undefined}
+            >
+              <th scope="row">{label ? label(r.key) : r.key}</th>
+              {r.values.map((v, i) => (
+                <td key={i} class={num ? "num" : undefined}>{cell ? cell(v) : v ?? ""}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+// One row of the overview: a label and each run's cell.
+function RunsRow(
+  { runs, label, cell, cls }: {
+    runs: Run[];
+    label: string;
+    cell: (r: Run) => ComponentChildren;
+    cls?: string;
+  },
+): VNode {
+  return (
+    <tr>
+      <th scope="row">{label}</th>
+      {runs.map((r) => <td key={r.info.runId} class={cls}>{cell(r)}</td>)}
+    </tr>
+  );
+}
+
 // Which colour is which run (or group) on the plots.
 function RunLegend({ p }: { p: ComparePageProps }): VNode {
   const items = p.groups
@@ -197,54 +250,28 @@ export function ComparePage(p: ComparePageProps): VNode {
         <table class="grid" id="compare-runs">
           {head}
           <tbody>
-            <tr>
-              <th scope="row">Status</th>
-              {runs.map((r) => (
-                <td key={r.info.runId}>
-                  <StatusBadge status={r.info.status} />
-                </td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Run ID</th>
-              {runs.map((r) => <td key={r.info.runId} class="mono">{r.info.runId}</td>)}
-            </tr>
+            <RunsRow
+              runs={runs}
+              label="Status"
+              cell={(r) => <StatusBadge status={r.info.status} />}
+            />
+            <RunsRow runs={runs} label="Run ID" cls="mono" cell={(r) => r.info.runId} />
             {p.groups && (
-              <tr>
-                <th scope="row">Group</th>
-                {runs.map((r) => (
-                  <td key={r.info.runId}>
-                    {p.groups!.find((g) => g.runs.includes(r))?.label ?? ""}
-                  </td>
-                ))}
-              </tr>
+              <RunsRow
+                runs={runs}
+                label="Group"
+                cell={(r) => p.groups!.find((g) => g.runs.includes(r))?.label ?? ""}
+              />
             )}
-            <tr>
-              <th scope="row">Started</th>
-              {runs.map((r) => (
-                <td key={r.info.runId}>
-                  <Time ms={r.info.startTime} />
-                </td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Ended</th>
-              {runs.map((r) => (
-                <td key={r.info.runId}>
-                  <Time ms={r.info.endTime} />
-                </td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">Duration</th>
-              {runs.map((r) => (
-                <td key={r.info.runId} class="num">{formatDuration(runDuration(r, now))}</td>
-              ))}
-            </tr>
-            <tr>
-              <th scope="row">User</th>
-              {runs.map((r) => <td key={r.info.runId}>{runUser(r)}</td>)}
-            </tr>
+            <RunsRow runs={runs} label="Started" cell={(r) => <Time ms={r.info.startTime} />} />
+            <RunsRow runs={runs} label="Ended" cell={(r) => <Time ms={r.info.endTime} />} />
+            <RunsRow
+              runs={runs}
+              label="Duration"
+              cls="num"
+              cell={(r) => formatDuration(runDuration(r, now))}
+            />
+            <RunsRow runs={runs} label="User" cell={runUser} />
             <tr>
               <th scope="row">Artifacts</th>
               {p.runs.map(({ run: r, artifacts }) => (
@@ -282,59 +309,20 @@ export function ComparePage(p: ComparePageProps): VNode {
           )}
         <span class="muted">· highlighted rows differ</span>
       </p>
-      <div class="tablewrap">
-        <table class="grid" id="compare-params">
-          {head}
-          <tbody>
-            {params.map((r) => (
-              <tr
-                key={r.key}
-                class={r.differs ? "diff" : undefined}
-                data-differs={r.differs ? "1" : "0"}
-              >
-                <th scope="row">{r.key}</th>
-                {r.values.map((v, i) => <td key={i}>{v ?? ""}</td>)}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DiffTable id="compare-params" head={head} rows={params} mark />
       <h2>Metrics (latest)</h2>
-      <div class="tablewrap">
-        <table class="grid" id="compare-metrics">
-          {head}
-          <tbody>
-            {metrics.map((r) => (
-              <tr key={r.key} class={r.differs ? "diff" : undefined}>
-                <th scope="row">
-                  <a href={u.metric(r.key, ids)}>{r.key}</a>
-                </th>
-                {r.values.map((v, i) => (
-                  <td key={i} class="num">
-                    <Num v={v as number | undefined} />
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DiffTable
+        id="compare-metrics"
+        head={head}
+        rows={metrics}
+        label={(k) => <a href={u.metric(k, ids)}>{k}</a>}
+        cell={(v) => <Num v={v as number | undefined} />}
+        num
+      />
       {tags.length > 0 && (
         <>
           <h2>Tags</h2>
-          <div class="tablewrap">
-            <table class="grid" id="compare-tags">
-              {head}
-              <tbody>
-                {tags.map((r) => (
-                  <tr key={r.key} class={r.differs ? "diff" : undefined}>
-                    <th scope="row">{r.key}</th>
-                    {r.values.map((v, i) => <td key={i}>{v ?? ""}</td>)}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DiffTable id="compare-tags" head={head} rows={tags} />
         </>
       )}
       {p.columns.length > 0 && <Plots {...p} />}
