@@ -3,7 +3,7 @@
  * responses (src/api/wire.ts) and the REST store's requests (src/store/rest/rest_wire.ts).
  * Doubles keep NaN and ±Infinity as strings; unset optional fields and empty lists are left out.
  */
-import type { DatasetInput, Metric, Tag } from "./model.ts";
+import type { DatasetInput, LoggedModelStatus, Metric, Tag } from "./model.ts";
 
 /**
  * A double as protobuf JSON writes it: NaN and ±Infinity as strings. A value that is not a number
@@ -53,3 +53,11 @@ export function encodeDatasetInput(d: DatasetInput): Record<string, unknown> {
   if (ds.profile) dataset.profile = ds.profile;
   return d.tags?.length ? { tags: d.tags.map(encodeTag), dataset } : { dataset };
 }
+
+/** Wire names (protobuf enum LoggedModelStatus) of each logged model status. */
+export const LOGGED_MODEL_STATUS_WIRE: Readonly<Record<LoggedModelStatus, string>> = {
+  UNSPECIFIED: "LOGGED_MODEL_STATUS_UNSPECIFIED",
+  PENDING: "LOGGED_MODEL_PENDING",
+  READY: "LOGGED_MODEL_READY",
+  FAILED: "LOGGED_MODEL_UPLOAD_FAILED",
+};

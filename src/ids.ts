@@ -131,3 +131,8 @@ export function randomRunName(): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
   return `${pick(ADJECTIVES)}-${pick(NOUNS)}-${Math.floor(Math.random() * 1000)}`;
 }
+
+/** A new logged model id: `m-` and 32 lowercase hex digits (MLflow 3's form). */
+export function newLoggedModelId(): string {
+  return `m-${newRunId()}`;
+}

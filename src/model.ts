@@ -98,9 +98,26 @@ export interface RunData {
   tags: Tag[];
 }
 
-/** A run's inputs. */
+/** A logged model used by a run (`runs/log-inputs` `models`). */
+export interface ModelInput {
+  modelId: string;
+}
+
+/** A logged model a run produced, at a step (`runs/outputs`). */
+export interface ModelOutput {
+  modelId: string;
+  step: number;
+}
+
+/** A run's inputs: datasets, and (MLflow 3) logged models it used. */
 export interface RunInputs {
   datasetInputs: DatasetInput[];
+  modelInputs?: ModelInput[];
+}
+
+/** A run's outputs (MLflow 3): the logged models it produced. */
+export interface RunOutputs {
+  modelOutputs: ModelOutput[];
 }
 
 /** A whole run as `runs/get` returns it. */
@@ -108,6 +125,38 @@ export interface Run {
   info: RunInfo;
   data: RunData;
   inputs: RunInputs;
+  outputs?: RunOutputs;
+}
+
+/** MLflow's LoggedModelStatus names, in the order of their integers (0…3). */
+export const LOGGED_MODEL_STATUSES = ["UNSPECIFIED", "PENDING", "READY", "FAILED"] as const;
+/** A logged model's status. */
+export type LoggedModelStatus = typeof LOGGED_MODEL_STATUSES[number];
+
+/** True when `s` names a logged model status. */
+export function isLoggedModelStatus(s: string): s is LoggedModelStatus {
+  return (LOGGED_MODEL_STATUSES as readonly string[]).includes(s);
+}
+
+/**
+ * An MLflow 3 logged model: its own id (`m-<32 hex>`), artifacts under
+ * `<experiment artifact location>/models/<id>/artifacts`, params, tags and metrics.
+ */
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  status: LoggedModelStatus;
+  statusMessage?: string;
+  modelType?: string;
+  sourceRunId?: string;
+  tags: Tag[];
+  params: Param[];
+  /** Metric points logged with this model id (with `runId`, dataset name and digest). */
+  metrics: Metric[];
 }
 
 /** System tag names MLflow uses (reference appendix B). */

@@ -289,3 +289,94 @@ export function newRunName(
   const runName = requested || tagName || randomRunName();
   return { runName, tags: tagName ? tags : [...tags, { key: TAG.runName, value: runName }] };
 }
+
+const MODEL_NAME_BAD_CHARS = ["/", ":", ".", "%", '"', "'"];
+/** Longest logged model name (the width of MLflow's `logged_models.name` column). */
+export const MAX_LOGGED_MODEL_NAME_LENGTH = 500;
+
+/** Checks a logged model name (absent is fine: the store draws one) with MLflow's rule. */
+export function validateLoggedModelName(name: unknown): string | undefined {
+  if (name === undefined || name === null) return undefined;
+  if (
+    typeof name !== "string" || name === "" || MODEL_NAME_BAD_CHARS.some((c) => name.includes(c))
+  ) {
+    const text = String(name);
+    // Python's repr() of the name, as MLflow quotes it.
+    const q = text.includes("'") && !text.includes('"') ? '"' : "'";
+    const repr = q + (q === "'" ? text.replaceAll("\\", "\\\\").replaceAll("'", "\\'") : text) + q;
+    throw invalidParam(
+      `Invalid model name (${repr}) provided. Model name must be a ` +
+        `non-empty string and cannot contain the following characters: ('/', ':', '.', '%', ` +
+        `'"', "'")`,
+    );
+  }
+  if (name.length > MAX_LOGGED_MODEL_NAME_LENGTH) {
+    throw invalidParam(
+      `Invalid model name: it exceeds the maximum length of ${MAX_LOGGED_MODEL_NAME_LENGTH} ` +
+        "characters",
+    );
+  }
+  return name;
+}
+
+const LOGGED_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$/;
+
+/** True when `id` can be a logged model id (MLflow's are `m-` and 32 hex digits). */
+export function isLoggedModelId(id: unknown): id is string {
+  return typeof id === "string" && LOGGED_MODEL_ID.test(id);
+}
+
+/** Checks the model ids (and steps) of `log-inputs` models or `runs/outputs`. */
+export function validateModelLinks(models: { modelId: string; step?: number }[]): void {
+  for (const [i, m] of models.entries()) {
+    if (!isLoggedModelId(m.modelId)) {
+      throw invalidParam(
+        `Invalid value ${
+          JSON.stringify(m.modelId ?? null)
+        } for parameter 'models[${i}].model_id' ` +
+          "supplied: not a logged model id",
+      );
+    }
+    if (m.step !== undefined && !Number.isSafeInteger(m.step)) {
+      throw invalidParam(
+        `Invalid value ${JSON.stringify(m.step)} for parameter 'models[${i}].step' supplied: ` +
+          "it must be an integer",
+      );
+    }
+  }
+}
+
+/** Checks the tags of a logged model (any value; keys as run tag keys). */
+export function validateModelTags(tags: Tag[]): Tag[] {
+  return tags.map((t) => ({
+    key: validateKey(t.key, "key"),
+    value: t.value == null ? "" : String(t.value),
+  }));
+}
+
+/** Checks params of a logged model; one key with two values in one call is refused. */
+export function validateModelParams(params: Param[], truncate: boolean): Param[] {
+  const seen = new Map<string, string>();
+  return params.map((p) => {
+    const v = validateParam(p, truncate);
+    const prev = seen.get(v.key);
+    if (prev !== undefined && prev !== v.value) {
+      throw invalidParam(`Duplicate param key '${v.key}' with different values in one request`);
+    }
+    seen.set(v.key, v.value);
+    return v;
+  });
+}
+
+/** The checked fields of a new logged model (a random name when none is given). */
+export function validateNewModel(
+  req: { experimentId: string; name?: string; params?: Param[]; tags?: Tag[] },
+  truncate: boolean,
+): { experimentId: string; name: string; params: Param[]; tags: Tag[] } {
+  return {
+    experimentId: validateExperimentId(req.experimentId),
+    name: validateLoggedModelName(req.name) ?? randomRunName(),
+    params: validateModelParams(req.params ?? [], truncate),
+    tags: validateModelTags(req.tags ?? []),
+  };
+}

@@ -1,6 +1,7 @@
 /** Artifacts and the security middleware through `app.request()`: proxy, traversal, caps, Host, Origin. */
 import assert from "node:assert/strict";
 import { type Endpoint, SCHEMAS } from "../src/api/wire.ts";
+import { LOGGED_MODEL_ROUTES } from "../src/api/wire_logged_models.ts";
 import { newRun, testApp } from "./helpers/api.ts";
 
 interface Field {
@@ -32,6 +33,8 @@ async function expectInvalidPath(res: Response, what: string) {
   assert.deepEqual(await res.json(), {
     error_code: "INVALID_PARAMETER_VALUE",
     message: "Invalid path",
+    sqlstate: "KAM00",
+    error_class: "INVALID_PARAMETER_VALUE",
   });
 }
 
@@ -304,6 +307,8 @@ Deno.test("an unexpected failure is a JSON 500 without a stack or host path", as
       assert.deepEqual(JSON.parse(text), {
         error_code: "INTERNAL_ERROR",
         message: "Internal server error",
+        sqlstate: "XXM00",
+        error_class: "CLIENT_INTERNAL_ERROR",
       });
       assert.ok(!text.includes(t.dir));
     } finally {
@@ -326,11 +331,41 @@ const GETS = new Set<Endpoint>([
   "metrics/get-history-bulk",
   "mlflow-artifacts/list",
   "get-artifact",
+  "registered-models/get",
+  "registered-models/search",
+  "registered-models/alias#GET",
+  "model-versions/get",
+  "model-versions/search",
+  "model-versions/get-download-uri",
+  "model-versions/get-artifact",
 ]);
 
+// Endpoints that take their JSON body with another method than POST.
+const METHODS: Partial<Record<Endpoint, string>> = {
+  "registered-models/update": "PATCH",
+  "model-versions/update": "PATCH",
+  "registered-models/delete": "DELETE",
+  "registered-models/delete-tag": "DELETE",
+  "registered-models/alias#DELETE": "DELETE",
+  "model-versions/delete": "DELETE",
+  "model-versions/delete-tag": "DELETE",
+};
+// Logged-model routes carry the model id (and a tag key) in their path, which wins over the body.
+const MODEL_ROUTES = LOGGED_MODEL_ROUTES as Partial<Record<Endpoint, readonly [string, string]>>;
+const PATH_FIELDS = new Set(["model_id", "tag_key"]);
+
+function methodOf(name: Endpoint): string {
+  return MODEL_ROUTES[name]?.[0] ?? METHODS[name] ?? (GETS.has(name) ? "GET" : "POST");
+}
+
 function routeOf(name: Endpoint): string {
+  const model = MODEL_ROUTES[name];
+  if (model) {
+    return "/api/2.0/mlflow" + model[1].replace(":model_id", "m-1").replace(":tag_key{.+}", "k");
+  }
   if (name === "mlflow-artifacts/list") return "/api/2.0/mlflow-artifacts/artifacts";
-  if (name === "get-artifact") return "/get-artifact";
+  if (name === "get-artifact" || name === "model-versions/get-artifact") return `/${name}`;
+  if (name.includes("#")) return `/api/2.0/mlflow/${name.split("#")[0]}`;
   if (name === "metrics/get-history-bulk" || name === "experiments/search-datasets") {
     return `/ajax-api/2.0/mlflow/${name}`;
   }
@@ -375,7 +410,8 @@ Deno.test("every field of every endpoint: wrong types and huge numbers are a 4xx
       const required = Object.entries(schema).filter(([, f]) => f.required);
       const base = Object.fromEntries(required.map(([k, f]) => [k, sample(k, f.type, ids)]));
       for (const [field, spec] of Object.entries(schema)) {
-        if (GETS.has(name)) {
+        if (MODEL_ROUTES[name] && PATH_FIELDS.has(field)) continue;
+        if (methodOf(name) === "GET") {
           for (const bad of ["abc", "1.5", "99999999999999999999999", "-1", "", "x".repeat(5000)]) {
             const q = new URLSearchParams();
             for (const [k, v] of Object.entries({ ...base, [field]: bad })) {
@@ -391,7 +427,11 @@ Deno.test("every field of every endpoint: wrong types and huge numbers are a 4xx
         }
         for (const bad of BAD_VALUES) {
           const text = JSON.stringify({ ...base, [field]: bad }).replace(`"${BIG}"`, "1e400");
-          const res = await t.post(routeOf(name), text);
+          const res = await t.app.request(routeOf(name), {
+            method: methodOf(name),
+            headers: { "content-type": "application/json" },
+            body: text,
+          });
           const body = await res.json();
           const what = `${name} ${field}=${JSON.stringify(bad)}: ${res.status} ${body.message}`;
           // A double takes any JSON number (1e400 is Infinity, as in Python's json).

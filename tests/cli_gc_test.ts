@@ -1,6 +1,6 @@
 /** `mlt gc` through the real CLI: checks everything first, then deletes runs, experiments, artifacts. */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { openStore } from "../src/store/open.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import { errorLine, inTempDir, mlt } from "./helpers/mlt_cli.ts";
@@ -145,3 +145,66 @@ Deno.test("mlt gc against an http server is refused with one clear line", async 
     await srv.close();
   }
 });
+
+for (const kind of ["file", "sqlite"] as const) {
+  Deno.test(`mlt gc purges deleted logged models and those of purged experiments (${kind})`, async () => {
+    await inTempDir(async (dir) => {
+      const uri = kind === "file" ? join(dir, "mlruns") : `sqlite:///${join(dir, "mlflow.db")}`;
+      const s = openStore(uri, { artifactRoot: join(dir, "art") });
+      const a = await s.createExperiment("A");
+      const b = await s.createExperiment("B");
+      const kept = await s.createLoggedModel({ experimentId: a, name: "kept" });
+      const gone = await s.createLoggedModel({ experimentId: a, name: "gone" });
+      const inB = await s.createLoggedModel({ experimentId: b, name: "in-b" });
+      const folder = (m: { artifactLocation: string }) =>
+        m.artifactLocation.replace(/^file:\/\//, "");
+      for (const m of [kept, gone, inB]) {
+        await Deno.mkdir(folder(m), { recursive: true });
+        await Deno.writeTextFile(join(folder(m), "MLmodel"), "x");
+      }
+      await s.deleteLoggedModel(gone.modelId);
+      await s.deleteExperiment(b);
+      await s.close();
+      const run = (args: string[]) => mlt(["gc", "--tracking-uri", uri, ...args], { cwd: dir });
+
+      const active = await run(["--logged-model-ids", kept.modelId, "--yes"]);
+      assert.equal(active.code, 1);
+      assert.match(
+        errorLine(active),
+        new RegExp(`Logged model ${kept.modelId} is not in the deleted lifecycle stage`),
+      );
+      const dry = await run(["--dry-run", "--json"]);
+      assert.equal(dry.code, 0, dry.stderr);
+      const plan = JSON.parse(dry.stdout);
+      assert.deepEqual(
+        plan.loggedModels.map((m: { modelId: string }) => m.modelId),
+        [gone.modelId, inB.modelId].sort(),
+      );
+      assert.equal(
+        plan.loggedModels.find((m: { modelId: string }) => m.modelId === gone.modelId).artifacts,
+        folder(gone),
+      );
+      const done = await run(["--yes"]);
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(
+        done.stdout,
+        new RegExp(`Logged model with ID ${gone.modelId} has been permanently deleted.`),
+      );
+      const fresh = openStore(uri);
+      try {
+        for (const m of [gone, inB]) {
+          await assert.rejects(
+            fresh.getLoggedModel(m.modelId, { allowDeleted: true }),
+            /not found/,
+          );
+          assert.equal(await exists(dirname(folder(m))), false, `${m.name}'s artifacts`);
+        }
+        assert.equal((await fresh.getLoggedModel(kept.modelId)).name, "kept");
+        assert.equal(await exists(join(folder(kept), "MLmodel")), true);
+        assert.deepEqual(await fresh.deletedLoggedModelIds(), []);
+      } finally {
+        await fresh.close();
+      }
+    });
+  });
+}

@@ -68,10 +68,24 @@ function age(path: string): void {
 }
 
 fileTest("creates the root, experiment 0 and .trash on the first write only", async (c) => {
-  assert.deepEqual((await c.store.searchExperiments({})).items, []);
-  await rejectsWith(c.store.getExperiment("0"), "RESOURCE_DOES_NOT_EXIST");
+  // Listed before it exists, as MLflow's FileStore creates it on open; reads write nothing.
+  const pending = {
+    experimentId: "0",
+    name: "Default",
+    artifactLocation: `${c.store.uri}/0`,
+    lifecycleStage: "active",
+    creationTime: T0,
+    lastUpdateTime: T0,
+    tags: [],
+  };
+  assert.deepEqual((await c.store.searchExperiments({})).items, [pending]);
+  assert.deepEqual((await c.store.searchExperiments({ filter: "name = 'x'" })).items, []);
+  assert.deepEqual(await c.store.getExperiment("0"), pending);
+  assert.deepEqual(await c.store.getExperimentByName("Default"), pending);
+  assert.deepEqual((await c.store.searchRuns({ experimentIds: ["0"] })).items, []);
   assert.throws(() => Deno.statSync(c.root));
   await c.store.createExperiment("x");
+  assert.deepEqual(await c.store.getExperiment("0"), pending, "the same experiment, now written");
   assert.ok(Deno.statSync(join(c.root, ".trash")).isDirectory);
   const uri = new URL(`file://${c.root}`).href.replace("(", "%28").replace(")", "%29");
   assert.equal(
@@ -188,7 +202,15 @@ fileTest("reads pre-3.0 stores: run_uuid, int ids, no stage/status, 2-field metr
     ["old-name", "RUNNING", "active", "0"],
   );
   assert.deepEqual(run.data.metrics, [
-    { key: "loss", value: 0.125, timestamp: 300, step: 2, datasetName: "ds", datasetDigest: "abc" },
+    {
+      key: "loss",
+      value: 0.125,
+      timestamp: 300,
+      step: 2,
+      datasetName: "ds",
+      datasetDigest: "abc",
+      runId: RID,
+    },
   ]);
   const hist = await c.store.getMetricHistory(RID, "loss");
   assert.deepEqual(hist.items.map((m) => m.step), [0, 1, 2]);

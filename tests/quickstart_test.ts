@@ -171,7 +171,7 @@ Deno.test("the README's install and quickstart work as written, in a clean HOME"
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     try {
       let text = "";
-      while (!/http:\/\/\S+\n/.test(text)) {
+      while (!/http:\/\/\S+.*\n/.test(text)) {
         const { done, value } = await reader.read();
         if (done) break;
         text += value;

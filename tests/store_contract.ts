@@ -90,13 +90,16 @@ export function loneSurrogateWrites(
   ];
 }
 
-/** Registers the contract's Deno tests for one store; `skip` maps test names to reasons. */
-export function storeContract(
+/**
+ * The `test(title, fn)` of a contract: a Deno test named `<name>: <title>` that runs `fn` on a
+ * fresh store and disposes of it; titles in `skip` are ignored (the value says why).
+ */
+export function contractTest(
   name: string,
   makeStore: MakeStore,
-  skip: Record<string, string> = {},
-): void {
-  const test = (title: string, fn: (s: TrackingStore) => Promise<void>) => {
+  skip: Record<string, string>,
+): (title: string, fn: (s: TrackingStore) => Promise<void>) => void {
+  return (title, fn) => {
     Deno.test({
       name: `${name}: ${title}`,
       ignore: title in skip,
@@ -111,6 +114,15 @@ export function storeContract(
       },
     });
   };
+}
+
+/** Registers the contract's Deno tests for one store; `skip` maps test names to reasons. */
+export function storeContract(
+  name: string,
+  makeStore: MakeStore,
+  skip: Record<string, string> = {},
+): void {
+  const test = contractTest(name, makeStore, skip);
 
   // ---- experiments ----
 

@@ -1,6 +1,7 @@
 /** The page frame: header, optional experiments sidebar, main content, the client script. */
 import type { ComponentChildren, VNode } from "preact";
 import type { Experiment } from "../src/model.ts";
+import { MLFLOW_VERSION, MLT_VERSION } from "../src/version.ts";
 import type { Urls } from "./urls.ts";
 import { Sidebar } from "./components/sidebar.tsx";
 
@@ -33,6 +34,9 @@ export function Layout(props: LayoutProps): VNode {
           <nav aria-label="Site">
             <a href={u.home()}>Experiments</a>
           </nav>
+          <span class="ver" title={`mlt ${MLT_VERSION} serves MLflow ${MLFLOW_VERSION}'s REST API`}>
+            mlt {MLT_VERSION} · MLflow {MLFLOW_VERSION} API
+          </span>
         </header>
         <div class={props.sidebar ? "shell" : "shell wide"}>
           {props.sidebar && <Sidebar u={u} {...props.sidebar} />}

@@ -21,6 +21,7 @@ header.top{display:flex;align-items:center;gap:16px;padding:6px 16px;border-bott
 background:var(--soft)}
 header.top .brand{font-weight:700;color:var(--fg);font-size:15px}
 header.top nav{display:flex;gap:12px}
+header.top .ver{margin-left:auto;color:var(--muted);font-size:12px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--bg);padding:4px}
 .shell{display:grid;grid-template-columns:240px minmax(0,1fr);min-height:calc(100vh - 37px);
 background:linear-gradient(to right,var(--soft) 239px,var(--line) 239px 240px,transparent 240px)}

@@ -6,12 +6,18 @@
  */
 import { type Context, Hono } from "hono";
 import { MltError } from "../errors.ts";
+import type { ModelRegistryStore } from "../store/registry.ts";
 import type { TrackingStore } from "../store/store.ts";
+import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
 import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } from "./artifacts.ts";
 import type { Auth } from "./auth.ts";
 import type { ApiContext } from "./context.ts";
+import { errorBody, mltErrorBody } from "./error_body.ts";
 import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
+import { loggedModelFileRoutes, loggedModelRoutes } from "./logged_models.ts";
 import { metricRoutes } from "./metrics.ts";
+import { getVersionArtifact, modelVersionRoutes } from "./model_versions.ts";
+import { registeredModelRoutes } from "./registry.ts";
 import { runRoutes } from "./runs.ts";
 import { securityMiddleware, type SecurityOptions } from "./security.ts";
 import { jsonResponse } from "./wire.ts";
@@ -25,6 +31,8 @@ export const DEFAULT_MAX_ARTIFACT_BYTES = 5 * 1024 ** 3;
 /** Options of the REST app. */
 export interface AppOptions {
   store: TrackingStore;
+  /** The model registry (`registered-models/*`, `model-versions/*`); absent: no such routes. */
+  registry?: ModelRegistryStore;
   /** Absolute directory behind `mlflow-artifacts:` URIs. */
   artifactsDestination: string;
   /** Serve the artifacts proxy (default true). */
@@ -38,7 +46,7 @@ export interface AppOptions {
   security?: SecurityOptions;
   maxJsonBytes?: number;
   maxArtifactBytes?: number;
-  /** Text of `/version`. */
+  /** Text of `/version` (default: the MLflow release whose API mlt speaks; see version.ts). */
   version?: string;
   /** `store_type` of `/api/3.0/mlflow/server-info` ("FileStore", "SqlStore"). */
   storeType?: string;
@@ -48,11 +56,11 @@ export interface AppOptions {
 
 function onError(err: Error, _c: Context): Response {
   let res: Response;
-  if (err instanceof MltError) res = jsonResponse(err.toJSON(), err.status);
+  if (err instanceof MltError) res = jsonResponse(mltErrorBody(err), err.status);
   else {
     // A bug, not a client mistake: log the stack here, never send it.
     console.error(err);
-    res = jsonResponse({ error_code: "INTERNAL_ERROR", message: "Internal server error" }, 500);
+    res = jsonResponse(errorBody("INTERNAL_ERROR", "Internal server error"), 500);
   }
   res.headers.set("X-Content-Type-Options", "nosniff");
   return res;
@@ -63,6 +71,7 @@ export function createApp(opts: AppOptions): Hono {
   const prefix = opts.staticPrefix ?? "";
   const ctx: ApiContext = {
     store: opts.store,
+    registry: opts.registry,
     serveArtifacts: opts.serveArtifacts ?? true,
     artifactsDestination: opts.artifactsDestination,
     localArtifactRoots: [...(opts.localArtifactRoots ?? []), opts.artifactsDestination],
@@ -72,11 +81,16 @@ export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
   app.onError(onError);
   app.notFound((c) =>
-    jsonResponse({
-      error_code: "ENDPOINT_NOT_FOUND",
-      message: `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`,
-    }, 404)
+    jsonResponse(
+      errorBody("ENDPOINT_NOT_FOUND", `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`),
+      404,
+    )
   );
+  // mlt's own version on every answer, since `/version` answers MLflow's (clients gate on it).
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set("X-Mlt-Version", MLT_VERSION);
+  });
   app.use(securityMiddleware({
     ...opts.security,
     hostExempt: [`${prefix}/health`, `${prefix}/version`, "/health", "/version"],
@@ -86,7 +100,7 @@ export function createApp(opts: AppOptions): Hono {
 
   const health = () => new Response("OK", { headers: { "content-type": "text/plain" } });
   const version = () =>
-    new Response(opts.version ?? "0", { headers: { "content-type": "text/plain" } });
+    new Response(opts.version ?? MLFLOW_VERSION, { headers: { "content-type": "text/plain" } });
   for (const p of new Set(["", prefix])) {
     app.get(`${p}/health`, health);
     app.get(`${p}/version`, version);
@@ -105,6 +119,12 @@ export function createApp(opts: AppOptions): Hono {
     tracking.route("/", runRoutes(ctx));
     tracking.route("/", metricRoutes(ctx));
     tracking.route("/", runArtifactRoutes(ctx));
+    tracking.route("/", loggedModelRoutes(ctx));
+    if (opts.registry) {
+      tracking.route("/", registeredModelRoutes(ctx));
+      tracking.route("/", modelVersionRoutes(ctx));
+      app.get(`${prefix}/model-versions/get-artifact`, (c) => getVersionArtifact(c, ctx));
+    }
   }
   app.route("/api/2.0/mlflow", tracking);
   app.route(`${prefix}/ajax-api/2.0/mlflow`, tracking);
@@ -112,6 +132,7 @@ export function createApp(opts: AppOptions): Hono {
   // --artifacts-only answers them with its 503 too).
   app.route(`${prefix}/ajax-api/2.0/mlflow`, searchDatasetsRoutes(ctx));
   app.route(`${prefix}/ajax-api/2.0/mlflow`, uploadArtifactRoutes(ctx));
+  app.route(`${prefix}/ajax-api/2.0/mlflow`, loggedModelFileRoutes(ctx));
 
   const proxy = proxyRoutes(ctx);
   for (const p of new Set(["", prefix])) {

@@ -69,8 +69,14 @@ export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
   try {
     const path = scheme === undefined || scheme === "file" ? localPath(loc)! : undefined;
     if (path !== undefined) {
+      // Relative paths resolve against the server's working folder, as MLflow resolves them.
       if (!isAbsolute(path) || !inside(ctx.localArtifactRoots, path)) {
-        throw badLocation("local artifact locations must lie inside the server's artifact roots");
+        // The message names no server path: neither the roots nor the resolved folder.
+        throw badLocation(
+          "the local folder lies outside this server's artifact roots (a relative path is " +
+            "taken from the server's working folder); mlt stores artifacts only where it may " +
+            "serve them: start the server with --artifact-root <dir> to allow another folder",
+        );
       }
       const why = metadataConflict(path, storeBounds(ctx));
       if (why !== undefined) throw badLocation(why);

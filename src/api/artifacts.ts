@@ -25,21 +25,44 @@ async function download(root: string, rel: string): Promise<Response> {
   return new Response(a.file.readable, { headers: attachmentHeaders(a.name, a.size) });
 }
 
+/**
+ * The listing MLflow answers for one directory under a stored artifact root (a run's or a
+ * logged model's): `root_uri` and the entries, their paths relative to the root.
+ */
+export async function listUnderRoot(
+  rootUri: string,
+  rawPath: string | undefined,
+  ctx: ApiContext,
+): Promise<Record<string, unknown>> {
+  const path = rawPath !== undefined ? validatePath(rawPath, 0) : "";
+  const loc = localArtifacts(rootUri, ctx);
+  const dir = [loc.rel, path].filter(Boolean).join("/");
+  const entries = await listArtifacts(loc.root, dir);
+  return message({
+    root_uri: rootUri,
+    files: entries.map((e) => encodeFileInfo(path ? `${path}/${e.name}` : e.name, e.isDir, e.size)),
+  });
+}
+
+/** One file under a stored artifact root, as an attachment. */
+export async function downloadUnderRoot(
+  rootUri: string,
+  rawPath: string,
+  ctx: ApiContext,
+): Promise<Response> {
+  const path = validatePath(rawPath, 0);
+  const loc = localArtifacts(rootUri, ctx);
+  return await download(loc.root, [loc.rel, path].filter(Boolean).join("/"));
+}
+
 /** `artifacts/list` under the tracking prefixes. */
 export function runArtifactRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
   endpoint(r, ctx, ["GET"], "artifacts/list", async (q) => {
-    const path = q.path !== undefined ? validatePath(q.path, 0) : "";
+    // The path is checked before the run is looked up.
+    if (q.path !== undefined) validatePath(q.path, 0);
     const run = await ctx.store.getRun(validateRunId(q.runId));
-    const loc = localArtifacts(run.info.artifactUri, ctx);
-    const dir = [loc.rel, path].filter(Boolean).join("/");
-    const entries = await listArtifacts(loc.root, dir);
-    return message({
-      root_uri: run.info.artifactUri,
-      files: entries.map((e) =>
-        encodeFileInfo(path ? `${path}/${e.name}` : e.name, e.isDir, e.size)
-      ),
-    });
+    return await listUnderRoot(run.info.artifactUri, q.path, ctx);
   });
   return r;
 }
@@ -47,10 +70,9 @@ export function runArtifactRoutes(ctx: ApiContext): Hono {
 /** `GET /get-artifact?run_id=…&path=…`: one run artifact as an attachment. */
 export async function getArtifact(c: Context, ctx: ApiContext): Promise<Response> {
   const q = await readRequest(c, ctx, "get-artifact");
-  const path = validatePath(q.path, 0);
+  validatePath(q.path, 0);
   const run = await ctx.store.getRun(validateRunId(q.runId));
-  const loc = localArtifacts(run.info.artifactUri, ctx);
-  return await download(loc.root, [loc.rel, path].filter(Boolean).join("/"));
+  return await downloadUnderRoot(run.info.artifactUri, q.path, ctx);
 }
 
 // The part of the raw (still percent-encoded) URL path after `/artifacts/`; paths.ts decodes it.

@@ -47,7 +47,7 @@ const CACHE_LIMIT = 10_000;
 
 // POSTs that only read: the searches MLflow's client sends as POST.
 const READ_POSTS =
-  /\/2\.0\/mlflow\/(?:experiments\/search|runs\/search|logged-models\/search|experiments\/search-datasets)$/;
+  /\/2\.0\/mlflow\/(?:experiments\/search|runs\/search|logged-models\/search|experiments\/search-datasets|registered-models\/get-latest-versions)$/;
 
 /** True when a read-only principal may make this request. */
 export function isReadRequest(method: string, path: string): boolean {

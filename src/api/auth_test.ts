@@ -114,7 +114,10 @@ Deno.test("--auth basic: read-only users read (GET and POST searches) but change
         method: "POST",
         body: '{"experiment_ids":["0"]}',
       }],
-      ["/api/2.0/mlflow/logged-models/search", { method: "POST", body: "{}" }],
+      ["/api/2.0/mlflow/logged-models/search", {
+        method: "POST",
+        body: '{"experiment_ids":["0"]}',
+      }],
       ["/api/2.0/mlflow-artifacts/artifacts", {}],
       ["/", {}],
     ];

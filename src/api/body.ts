@@ -103,8 +103,12 @@ export function nestedDeeperThan(text: string, max: number): boolean {
 /**
  * Parses a JSON request body as MLflow does: empty → `{}`, a JSON string holding JSON (old
  * clients) is decoded again. Unlike MLflow, malformed JSON and non-objects are a 400, not `{}`.
+ * `parse` replaces JSON.parse (py_json.ts re-reads numbers with their source text).
  */
-export function parseJsonBody(bytes: Uint8Array): Record<string, unknown> {
+export function parseJsonBody(
+  bytes: Uint8Array,
+  parse: (text: string) => unknown = JSON.parse,
+): Record<string, unknown> {
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") return {};
   const tooDeep = () =>
@@ -112,10 +116,10 @@ export function parseJsonBody(bytes: Uint8Array): Record<string, unknown> {
   if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw tooDeep();
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = parse(text);
     if (typeof v === "string") {
       if (nestedDeeperThan(v, MAX_JSON_DEPTH)) throw tooDeep();
-      v = JSON.parse(v);
+      v = parse(v);
     }
   } catch (e) {
     if (e instanceof MltError) throw e;

@@ -1,13 +1,17 @@
 /** What every resource's routes share: the store, the server's options, and request decoding. */
 import type { Context, Hono } from "hono";
-import { invalidParam } from "../errors.ts";
+import { invalidParam, MltError } from "../errors.ts";
+import type { ModelRegistryStore } from "../store/registry.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { HttpError, parseJsonBody, readCapped } from "./body.ts";
+import { parseWithSources } from "./py_json.ts";
 import { type Decoded, decodeRequest, type Endpoint, jsonResponse, queryToJson } from "./wire.ts";
 
 /** Resolved server options the handlers need. */
 export interface ApiContext {
   store: TrackingStore;
+  /** The model registry, when the server has one. */
+  registry?: ModelRegistryStore;
   /** Whether the `mlflow-artifacts` proxy is on. */
   serveArtifacts: boolean;
   /** Absolute directory behind `mlflow-artifacts:` URIs. */
@@ -31,24 +35,39 @@ export function requireJson(req: Request): void {
   }
 }
 
-/** Reads and decodes an endpoint's request: GET query parameters, else the JSON body. */
+/**
+ * Reads and decodes an endpoint's request: GET query parameters, else the JSON body (a DELETE
+ * may have none). `pathFields` (ids from the route's path) win over the same fields of the body.
+ */
 export async function readRequest(
   c: Context,
   ctx: ApiContext,
   endpoint: Endpoint,
+  pathFields: Record<string, string> = {},
 ): Promise<Decoded> {
   const req = c.req.raw;
   let raw: Record<string, unknown> = {};
+  let body: Uint8Array | undefined;
   const query = new URL(req.url).searchParams;
+  const optional = req.method === "GET" || req.method === "DELETE";
   if (req.method === "GET" && query.size > 0) raw = queryToJson(endpoint, query);
-  else if (req.method !== "GET" || (req.body !== null && req.headers.has("content-type"))) {
+  else if (!optional || (req.body !== null && req.headers.has("content-type"))) {
     requireJson(req);
-    raw = parseJsonBody(await readCapped(req, ctx.maxJsonBytes));
+    body = await readCapped(req, ctx.maxJsonBytes);
+    raw = parseJsonBody(body);
   }
-  return decodeRequest(endpoint, raw);
+  try {
+    return decodeRequest(endpoint, { ...raw, ...pathFields });
+  } catch (e) {
+    if (body === undefined || !(e instanceof MltError)) throw e;
+    // JSON.parse forgot how numbers were written (`9.0` vs `9`); MLflow's message names them as
+    // Python read them, so decode once more from the text (only on this error path).
+    decodeRequest(endpoint, { ...parseJsonBody(body, parseWithSources), ...pathFields });
+    throw e;
+  }
 }
 
-type Method = "GET" | "POST" | "PATCH";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /**
  * Registers one endpoint: `handle` gets the decoded request and returns the response fields

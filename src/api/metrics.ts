@@ -5,7 +5,8 @@ import type { Metric } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { validateRunId } from "../validate.ts";
 import { type ApiContext, endpoint } from "./context.ts";
-import { encodeMetric, encodeMetricsJson, jsonTextResponse, message } from "./wire.ts";
+import { encodeDouble } from "../entity_json.ts";
+import { encodeMetricsJson, jsonTextResponse, message } from "./wire.ts";
 
 /** Most run ids one bulk request may name. */
 export const MAX_BULK_RUNS = 100;
@@ -49,6 +50,17 @@ export function sampleRun(points: Metric[], max: number): Metric[] {
     else out.push(last);
   }
   return out;
+}
+
+// A point of the bulk endpoints: MLflow sends only these five fields there (no dataset or model).
+function bulkPoint(m: Metric, runId: string): Record<string, unknown> {
+  return {
+    key: m.key,
+    value: encodeDouble(m.value),
+    timestamp: m.timestamp,
+    step: m.step,
+    run_id: runId,
+  };
 }
 
 /** Routes of `metrics/*`. */
@@ -107,19 +119,24 @@ export function metricRoutes(ctx: ApiContext): Hono {
       const inRange = startStep === undefined
         ? h
         : h.filter((m) => m.step >= startStep && m.step <= endStep);
-      for (const m of sampleRun(inRange, max)) out.push(encodeMetric(m, runIds[i]));
+      for (const m of sampleRun(inRange, max)) out.push(bulkPoint(m, runIds[i]));
     });
     return message({ metrics: out });
   });
 
   endpoint(r, ctx, ["GET"], "metrics/get-history-bulk", async (q) => {
-    const runIds: string[] = q.runIds;
+    const runIds: string[] = q.runIds ?? [];
+    if (runIds.length === 0) {
+      throw invalidParam("GetMetricHistoryBulk request must specify at least one run_id.");
+    }
     if (runIds.length > MAX_BULK_RUNS) {
       throw invalidParam(
         `GetMetricHistoryBulk request cannot specify more than ${MAX_BULK_RUNS} run_ids. ` +
           `Received ${runIds.length} run_ids.`,
       );
     }
+    // An empty key is refused too (MLflow answers no points for it).
+    if (!q.metricKey) throw invalidParam("GetMetricHistoryBulk request must specify a metric_key.");
     // MLflow slices with the raw value (0 answers nothing, -1 drops the last point); refuse both.
     if (q.maxResults !== undefined && q.maxResults <= 0) {
       throw invalidParam(
@@ -135,7 +152,7 @@ export function metricRoutes(ctx: ApiContext): Hono {
       const ms = [...h].sort((a, b) =>
         a.timestamp - b.timestamp || a.step - b.step || a.value - b.value
       );
-      for (const m of ms.slice(0, max)) out.push(encodeMetric(m, sorted[i]));
+      for (const m of ms.slice(0, max)) out.push(bulkPoint(m, sorted[i]));
     });
     return { metrics: out.slice(0, max) };
   });

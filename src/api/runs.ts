@@ -119,21 +119,14 @@ export function runRoutes(ctx: ApiContext): Hono {
         ...(d.dataset.profile ? { profile: d.dataset.profile } : {}),
       },
     }));
-    await store.logInputs(runId(q), datasets);
+    const models = (q.models ?? []).map((m: Decoded) => ({ modelId: m.modelId }));
+    await store.logInputs(runId(q), datasets, models);
     return {};
   });
 
-  // mlt has no logged models, so there is nothing to link a run's outputs to: the run is
-  // checked (it must exist and be active, as MLflow's SQL store requires) and nothing is stored.
   endpoint(r, ctx, ["POST"], "runs/outputs", async (q) => {
-    const id = runId(q);
-    const run = await store.getRun(id);
-    if (run.info.lifecycleStage !== "active") {
-      throw invalidParam(
-        `The run ${id} must be in the 'active' state. ` +
-          `Current state is ${run.info.lifecycleStage}.`,
-      );
-    }
+    const models = q.models.map((m: Decoded) => ({ modelId: m.modelId, step: m.step ?? 0 }));
+    await store.logOutputs(runId(q), models);
     return {};
   });
 
@@ -161,13 +154,6 @@ export function runRoutes(ctx: ApiContext): Hono {
     history.push(model);
     await store.setTag(id, { key: LOG_MODEL_HISTORY, value: JSON.stringify(history) });
     return {};
-  });
-
-  // mlt has no logged models (3.x `log_model`); the client searches them when listing a run's
-  // artifacts, so the search answers "none" instead of 404.
-  endpoint(r, ctx, ["POST"], "logged-models/search", (q) => {
-    (q.experimentIds ?? []).forEach(validateExperimentId);
-    return Promise.resolve({});
   });
 
   return r;

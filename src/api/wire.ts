@@ -6,6 +6,9 @@
 import { encodeDatasetInput, encodeMetricFields, encodeTag, encodeTags } from "../entity_json.ts";
 import { invalidParam } from "../errors.ts";
 import type { Experiment, Metric, Run, RunInfo, RunStatus, ViewType } from "../model.ts";
+import { JsonNumber, pyDump, pyType } from "./py_json.ts";
+import { REGISTRY_SCHEMAS } from "./wire_registry.ts";
+import { LOGGED_MODEL_SCHEMAS } from "./wire_logged_models.ts";
 
 /** A decoded request: camelCase keys, values of the declared types. */
 // deno-lint-ignore no-explicit-any
@@ -103,6 +106,7 @@ export const SCHEMAS = {
     datasets: f("datasets", {
       msgs: { tags: f("tags", { msgs: TAG }), dataset: req("dataset", { msg: DATASET }) },
     }),
+    models: f("models", { msgs: { model_id: req("modelId") } }),
   },
   "runs/outputs": {
     ...RUN_ID,
@@ -131,63 +135,22 @@ export const SCHEMAS = {
     max_results: f("maxResults", "i64"),
   },
   "metrics/get-history-bulk": {
-    run_id: req("runIds", "strs"),
-    metric_key: req("metricKey"),
+    // Optional here: the handler refuses their absence in MLflow's words for this endpoint.
+    run_id: f("runIds", "strs"),
+    metric_key: f("metricKey", "str"),
     max_results: f("maxResults", "i64"),
   },
-  "logged-models/search": { experiment_ids: f("experimentIds", "strs") },
+  ...LOGGED_MODEL_SCHEMAS,
   "experiments/search-datasets": { experiment_ids: f("experimentIds", "strs") },
   "mlflow-artifacts/list": { path: f("path", "str") },
   "get-artifact": { ...RUN_ID, path: req("path") },
+  ...REGISTRY_SCHEMAS,
 } as const satisfies Record<string, Msg>;
 
 /** The name of an endpoint's request schema. */
 export type Endpoint = keyof typeof SCHEMAS;
 
 const DOCS = " See the API docs for more information about request parameters.";
-
-/** Longest rendering of a refused value in an error message. */
-const PREVIEW_CHARS = 200;
-
-// Python's json.dumps(sort_keys=True, separators=(",", ":")), as MLflow quotes a refused value,
-// cut off after PREVIEW_CHARS so a huge value is neither echoed back nor walked in full.
-function pyDump(v: unknown): string {
-  let out = "";
-  const full = () => out.length > PREVIEW_CHARS;
-  const walk = (x: unknown): void => {
-    if (full()) return;
-    if (typeof x === "number" && !Number.isFinite(x)) {
-      out += Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
-    } else if (typeof x === "string") out += JSON.stringify(x.slice(0, PREVIEW_CHARS + 1));
-    else if (Array.isArray(x)) {
-      out += "[";
-      for (let i = 0; i < x.length && !full(); i++) {
-        if (i) out += ",";
-        walk(x[i]);
-      }
-      out += "]";
-    } else if (x !== null && typeof x === "object") {
-      const keys: string[] = [];
-      for (const k in x) if (keys.push(k) > PREVIEW_CHARS) break;
-      out += "{";
-      keys.sort().forEach((k, i) => {
-        if (full()) return;
-        out += (i ? "," : "") + JSON.stringify(k) + ":";
-        walk((x as Record<string, unknown>)[k]);
-      });
-      out += "}";
-    } else out += JSON.stringify(x) ?? "null";
-  };
-  walk(v);
-  return full() ? out.slice(0, PREVIEW_CHARS) + "..." : out;
-}
-function pyType(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
-  if (typeof v === "string") return "str";
-  if (typeof v === "boolean") return "bool";
-  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  return Array.isArray(v) ? "list" : "dict";
-}
 
 function missing(path: string): never {
   throw invalidParam(`Missing value for required parameter '${path}'.${DOCS}`);
@@ -204,6 +167,13 @@ const INT = /^-?\d+$/;
 const INT64_MAX = 9223372036854775807n;
 
 function decodeValue(type: FieldType, v: unknown, path: string): unknown {
+  // A number re-read with its source text (only while an error message is built): numeric
+  // fields decode its value; any other field refuses it, naming its Python type.
+  if (v instanceof JsonNumber) {
+    if (type === "i64" || type === "f64" || (typeof type === "object" && "enum" in type)) {
+      v = v.value;
+    } else return illTyped(path, v);
+  }
   switch (type) {
     case "str":
       return typeof v === "string" ? v : illTyped(path, v);
@@ -302,6 +272,9 @@ function compact<T extends Record<string, unknown>>(o: T): T {
   return o;
 }
 
+// The workspace MLflow 3.17 reports for every experiment while workspaces are off.
+const DEFAULT_WORKSPACE = "default";
+
 /** An experiment as `experiments/get` returns it. */
 export function encodeExperiment(e: Experiment): Record<string, unknown> {
   return compact({
@@ -312,6 +285,8 @@ export function encodeExperiment(e: Experiment): Record<string, unknown> {
     last_update_time: e.lastUpdateTime,
     creation_time: e.creationTime,
     tags: encodeTags(e.tags),
+    // MLflow 3.17 names every experiment's workspace; mlt has one, MLflow's "default".
+    workspace: DEFAULT_WORKSPACE,
   });
 }
 
@@ -371,21 +346,24 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? String(n) : "null";
 }
 
-/** A whole run: info, data (latest metrics, params, tags), inputs and (empty) outputs. */
+/** A whole run: info, data (latest metrics, params, tags), inputs and outputs (models). */
 export function encodeRun(r: Run): Record<string, unknown> {
   const { metrics, params, tags } = r.data;
   const data: Record<string, unknown> = {};
   if (metrics.length > 0) data.metrics = metrics.map((m) => encodeMetric(m));
   if (params?.length) data.params = params.map(encodeTag);
   if (tags?.length) data.tags = tags.map(encodeTag);
+  const inputs: Record<string, unknown> = {};
   const datasetInputs = r.inputs?.datasetInputs;
-  return {
-    info: encodeRunInfo(r.info),
-    data,
-    inputs: datasetInputs?.length ? { dataset_inputs: datasetInputs.map(encodeDatasetInput) } : {},
-    // MLflow always sends the (empty, here: mlt has no logged models) outputs message.
-    outputs: {},
-  };
+  if (datasetInputs?.length) inputs.dataset_inputs = datasetInputs.map(encodeDatasetInput);
+  const modelInputs = r.inputs?.modelInputs;
+  if (modelInputs?.length) inputs.model_inputs = modelInputs.map((m) => ({ model_id: m.modelId }));
+  const modelOutputs = r.outputs?.modelOutputs;
+  // MLflow always sends the outputs message, empty when the run produced no model.
+  const outputs = modelOutputs?.length
+    ? { model_outputs: modelOutputs.map((m) => ({ model_id: m.modelId, step: m.step })) }
+    : {};
+  return { info: encodeRunInfo(r.info), data, inputs, outputs };
 }
 
 /** One entry of an artifact listing. */

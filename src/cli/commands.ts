@@ -3,16 +3,17 @@
  * Heavy modules are imported lazily inside each command's action to keep `mlt --help` fast.
  */
 import { Command } from "commander";
-import denoJson from "../../deno.json" with { type: "json" };
 import { registerArtifacts } from "./artifacts.ts";
 import type { CliContext } from "./context.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerExperiments } from "./experiments.ts";
 import { registerGc } from "./gc.ts";
 import { registerMigrate } from "./migrate.ts";
+import { registerModels } from "./models.ts";
 import { registerRun } from "./run.ts";
 import { registerRuns } from "./runs.ts";
 import { serverCommand, uiCommand } from "./server_command.ts";
+import { MLT_VERSION } from "../version.ts";
 
 /** A subcommand: registers itself (options, help, action) on the program. */
 export type Subcommand = (program: Command, ctx: CliContext) => void;
@@ -25,18 +26,16 @@ const SUBCOMMANDS: Subcommand[] = [
   registerExperiments,
   registerRuns,
   registerArtifacts,
+  registerModels,
   registerGc,
   registerDoctor,
 ];
-
-/** mlt's version, from deno.json. */
-export const VERSION: string = denoJson.version;
 
 /** Builds the `mlt` program with every subcommand registered. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("mlt")
     .description("MLflow Projects + Tracking as one fast program")
-    .version(VERSION, "-V, --version", "print the version")
+    .version(MLT_VERSION, "-V, --version", "print mlt's version")
     .exitOverride()
     // Program options only before the subcommand, so `mlt run --version v1` reaches `run`.
     .enablePositionalOptions()

@@ -1,4 +1,5 @@
 /** What main.ts hands every subcommand: the environment (read once, at the edge) and the cwd. */
+import { defaultStore, type ResolvedStore } from "../store/default_uri.ts";
 
 /** Context of one CLI invocation. */
 export interface CliContext {
@@ -8,9 +9,21 @@ export interface CliContext {
   cwd: string;
 }
 
-/** The tracking URI a command uses: its flag, then MLFLOW_TRACKING_URI, then ./mlruns. */
+/**
+ * The store a command uses and why: its flag, then MLFLOW_TRACKING_URI, then what the working
+ * folder holds (store/default_uri.ts: `./mlruns` with data, `./mlflow.db`, else `./mlruns`).
+ * Every command resolves its store here, so they all agree.
+ */
+export function resolveTrackingUri(ctx: CliContext, flag?: string): ResolvedStore {
+  if (flag) return { uri: flag, source: "flag" };
+  const env = ctx.env("MLFLOW_TRACKING_URI");
+  if (env) return { uri: env, source: "env" };
+  return defaultStore(ctx.cwd);
+}
+
+/** The tracking URI a command uses (see resolveTrackingUri). */
 export function trackingUri(ctx: CliContext, flag?: string): string {
-  return flag || ctx.env("MLFLOW_TRACKING_URI") || "./mlruns";
+  return resolveTrackingUri(ctx, flag).uri;
 }
 
 /** mlt's own folder (environments, running servers): MLT_HOME, else `~/.mlt`; none without HOME. */

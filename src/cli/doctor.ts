@@ -7,7 +7,9 @@
 import type { Command } from "commander";
 import { relative } from "node:path";
 import type { Run } from "../model.ts";
+import type { LayoutReport } from "../store/doctor.ts";
 import { allPages, type TrackingStore } from "../store/store.ts";
+import { storeBefore } from "./server_banner.ts";
 import type { CliContext } from "./context.ts";
 import {
   colorOn,
@@ -85,8 +87,8 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
           fix: "mark FAILED",
         });
       }
-      if (!layout && !o.json) {
-        console.error(`note: ${store.uri} is not a file store; only its runs were checked`);
+      if (!o.json) {
+        for (const n of layoutNotes(layout, store.uri, ctx)) console.error(`note: ${n}`);
       }
       const fixable = findings.filter((f) => f.fix);
       if (o.fix && fixable.length) {
@@ -109,8 +111,13 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         for (const f of fixable) f.fixed = true;
       }
       const left = findings.filter((f) => !f.fixed);
-      if (o.json) printJson({ store: store.uri, problems: findings });
-      else print(findings, o, ctx);
+      if (o.json) {
+        printJson({
+          store: store.uri,
+          problems: findings,
+          notes: layoutNotes(layout, store.uri, ctx),
+        });
+      } else print(findings, o, ctx);
       if (!o.json) {
         const fixedN = findings.length - left.length;
         console.log(
@@ -124,6 +131,25 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
       if (left.length) Deno.exitCode = EXIT_PROBLEMS;
     }, () => {}); // the store's own warnings about skipped entries repeat the findings
   });
+}
+
+// What the store is, when that explains a finding's absence: a database (with the artifacts folder
+// MLflow 3 keeps beside it), or a file store whose folders hold only such artifacts.
+function layoutNotes(layout: LayoutReport | undefined, uri: string, ctx: CliContext): string[] {
+  if (!layout) {
+    const beside = storeBefore(uri, ctx.cwd).artifactsBeside;
+    return [
+      `${uri} is not a file store; only its runs were checked` +
+      (beside ? ` (its runs' artifacts are in ${beside}, MLflow 3's default layout)` : ""),
+    ];
+  }
+  const folders = layout.artifactFolders.map((p) => relative(layout.root, p));
+  if (!folders.length) return [];
+  return [
+    `${folders.length} folder(s) hold only run artifacts, not experiments: ${folders.join(", ")}` +
+    " (MLflow 3 keeps these runs in a SQLite database such as ./mlflow.db; open it with" +
+    " --tracking-uri sqlite:///mlflow.db)",
+  ];
 }
 
 async function runningRuns(store: TrackingStore): Promise<Run[]> {

@@ -1,7 +1,7 @@
 /**
- * `mlt gc`: permanently deletes deleted runs and experiments and their local artifacts, as
- * `mlflow gc`. Everything is checked before anything is removed: one run that is not deleted (or
- * not old enough) stops the whole command with nothing done.
+ * `mlt gc`: permanently deletes deleted runs, logged models and experiments and their local
+ * artifacts, as `mlflow gc`. Everything is checked before anything is removed: one run that is
+ * not deleted (or not old enough) stops the whole command with nothing done.
  */
 import type { Command } from "commander";
 import { basename, dirname, resolve, sep } from "node:path";
@@ -9,6 +9,7 @@ import { MltError } from "../errors.ts";
 import type { Experiment, RunInfo } from "../model.ts";
 import { allPages, type TrackingStore } from "../store/store.ts";
 import type { CliContext } from "./context.ts";
+import { type ModelPlan, planModels } from "./gc_models.ts";
 import {
   commaList,
   confirm,
@@ -29,14 +30,16 @@ interface Flags {
   olderThan?: number;
   runIds?: string[];
   experimentIds?: string[];
+  loggedModelIds?: string[];
   artifactsDestination?: string;
   yes?: boolean;
   dryRun?: boolean;
 }
 
-/** What gc will remove: runs (with the local artifact folder of each) and experiments. */
+/** What gc will remove: runs and logged models (with their local artifact folders), experiments. */
 interface Plan {
   runs: { info: RunInfo; artifacts?: string }[];
+  models: ModelPlan[];
   experiments: Experiment[];
 }
 
@@ -52,6 +55,7 @@ export function registerGc(program: Command, ctx: CliContext): void {
       )
       .option("--run-ids <ids>", "only these deleted runs (comma-separated)", commaList)
       .option("--experiment-ids <ids>", "only these deleted experiments and their runs", commaList)
+      .option("--logged-model-ids <ids>", "only these deleted logged models", commaList)
       .option("--backend-store-uri <uri>", "same as --tracking-uri (MLflow's name)")
       .option(
         "--artifacts-destination <dir>",
@@ -61,8 +65,9 @@ export function registerGc(program: Command, ctx: CliContext): void {
       .option("--dry-run", "print what would be deleted and stop"),
   ).addHelpText(
     "after",
-    "\nWithout --run-ids and --experiment-ids, everything in the deleted state goes. Runs must be" +
-      "\ndeleted first (`mlt runs delete`), experiments too (`mlt experiments delete`)." +
+    "\nWithout --run-ids, --experiment-ids and --logged-model-ids, everything in the deleted state" +
+      "\ngoes. Runs must be deleted first (`mlt runs delete`), experiments too (`mlt experiments" +
+      "\ndelete`); a purged experiment takes its logged models along." +
       "\nAsks before deleting unless --yes; without a terminal, --yes is required." +
       "\nExit codes: 0 ok (also when nothing is deleted), 1 error (nothing is deleted when a" +
       "\ncheck fails), 2 usage error or no confirmation.",
@@ -76,7 +81,7 @@ export function registerGc(program: Command, ctx: CliContext): void {
     );
     await withStore(ctx, o.trackingUri ?? o.backendStoreUri, async (store) => {
       const plan = await makePlan(store, o, dest);
-      const total = plan.runs.length + plan.experiments.length;
+      const total = plan.runs.length + plan.models.length + plan.experiments.length;
       if (o.dryRun || total === 0) return report(plan, o, true);
       if (!o.yes) {
         console.error(summary(plan));
@@ -94,7 +99,7 @@ async function makePlan(store: TrackingStore, o: Flags, dest: string): Promise<P
   // Also the probe that the store can delete for good (a REST store cannot).
   const before = o.olderThan === undefined ? undefined : Date.now() - o.olderThan;
   const allDeleted = await store.deletedRunIds(before);
-  const named = !!(o.runIds?.length || o.experimentIds?.length);
+  const named = !!(o.runIds?.length || o.experimentIds?.length || o.loggedModelIds?.length);
   const age = o.olderThan === undefined ? "" : formatDuration(o.olderThan);
   const problems: string[] = [];
 
@@ -154,23 +159,34 @@ async function makePlan(store: TrackingStore, o: Flags, dest: string): Promise<P
     );
     for (const r of items) infos.set(r.info.runId, r.info);
   }
+  const ownedDir = (uri: string, id: string, what: string) =>
+    artifactDir(uri, id, what, dest, localArtifactDir);
+  const models = await planModels(store, {
+    ids: o.loggedModelIds,
+    named,
+    before,
+    age,
+    experimentIds: experiments.map((e) => e.experimentId),
+    artifactDir: ownedDir,
+  }, problems);
   if (problems.length) {
     throw new MltError("INVALID_STATE", `Nothing deleted: ${problems.join("; ")}`);
   }
   const runs = [...infos.values()].map((info) => ({
     info,
-    artifacts: artifactDir(info, dest, localArtifactDir),
+    artifacts: ownedDir(info.artifactUri, info.runId, "run"),
   }));
-  return { runs, experiments };
+  return { runs, models, experiments };
 }
 
-// The local folder holding a run's artifacts, if mlt can and may remove it.
+// The local folder holding a run's or model's artifacts, if mlt can and may remove it.
 function artifactDir(
-  info: RunInfo,
+  uri: string,
+  owner: string,
+  what: string,
   dest: string,
   local: (uri: string) => string | undefined,
 ): string | undefined {
-  const uri = info.artifactUri;
   if (!uri) return undefined;
   let dir: string | undefined;
   const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/i.exec(uri);
@@ -183,13 +199,13 @@ function artifactDir(
     }
   }
   if (dir === undefined) {
-    warnLine(`run ${info.runId}: artifacts at "${uri}" are not local; they are left in place`);
+    warnLine(`${what} ${owner}: artifacts at "${uri}" are not local; they are left in place`);
     return undefined;
   }
-  // Only a folder named after the run (…/<run>/artifacts) is removed: never a shared root.
-  if (!dir.split(sep).includes(info.runId)) {
+  // Only a folder named after the owner (…/<id>/artifacts) is removed: never a shared root.
+  if (!dir.split(sep).includes(owner)) {
     warnLine(
-      `run ${info.runId}: "${dir}" is not a folder of this run; its artifacts are left in place`,
+      `${what} ${owner}: "${dir}" is not a folder of this ${what}; its artifacts are left in place`,
     );
     return undefined;
   }
@@ -198,8 +214,9 @@ function artifactDir(
 
 function summary(p: Plan): string {
   const lines = [
-    `mlt gc will permanently delete ${p.runs.length} run(s) and ${p.experiments.length} ` +
-    "experiment(s):",
+    `mlt gc will permanently delete ${p.runs.length} run(s)` +
+    (p.models.length ? `, ${p.models.length} logged model(s)` : "") +
+    ` and ${p.experiments.length} experiment(s):`,
   ];
   const show = (items: string[]) => {
     for (const x of items.slice(0, 20)) lines.push(`  ${x}`);
@@ -207,6 +224,11 @@ function summary(p: Plan): string {
   };
   show(p.experiments.map((e) => `experiment ${e.experimentId} '${e.name}'`));
   show(p.runs.map((r) => `run ${r.info.runId}${r.artifacts ? ` (artifacts ${r.artifacts})` : ""}`));
+  show(
+    p.models.map((m) =>
+      `logged model ${m.modelId}${m.artifacts ? ` (artifacts ${m.artifacts})` : ""}`
+    ),
+  );
   return lines.join("\n");
 }
 
@@ -215,30 +237,32 @@ function report(p: Plan, o: Flags, dryRun: boolean): void {
     return printJson({
       dryRun,
       runs: p.runs.map((r) => ({ runId: r.info.runId, artifacts: r.artifacts ?? null })),
+      loggedModels: p.models.map((m) => ({ modelId: m.modelId, artifacts: m.artifacts ?? null })),
       experiments: p.experiments.map((e) => e.experimentId),
     });
   }
-  if (p.runs.length + p.experiments.length === 0) console.log("Nothing to delete.");
-  else console.log(summary(p).replace("will permanently delete", "would permanently delete"));
+  if (p.runs.length + p.models.length + p.experiments.length === 0) {
+    console.log("Nothing to delete.");
+  } else console.log(summary(p).replace("will permanently delete", "would permanently delete"));
 }
 
 async function execute(store: TrackingStore, p: Plan, o: Flags): Promise<void> {
   const bar = progress("gc");
-  const total = p.runs.length + p.experiments.length;
+  const total = p.runs.length + p.models.length + p.experiments.length;
   let done = 0;
   const say = (line: string) => {
     if (!o.json) console.log(line);
     bar.tick(++done, total);
   };
   for (const r of p.runs) {
-    if (r.artifacts) {
-      await Deno.remove(r.artifacts, { recursive: true }).catch(notFoundOk);
-      // The run's own folder around `artifacts/` goes too once it is empty.
-      const parent = dirname(r.artifacts);
-      if (basename(parent) === r.info.runId) await Deno.remove(parent).catch(() => {});
-    }
+    await removeArtifacts(r.artifacts, r.info.runId);
     await store.hardDeleteRun(r.info.runId);
     say(`Run with ID ${r.info.runId} has been permanently deleted.`);
+  }
+  for (const m of p.models) {
+    await removeArtifacts(m.artifacts, m.modelId);
+    await store.hardDeleteLoggedModel(m.modelId);
+    say(`Logged model with ID ${m.modelId} has been permanently deleted.`);
   }
   for (const e of p.experiments) {
     await store.hardDeleteExperiment(e.experimentId);
@@ -246,6 +270,14 @@ async function execute(store: TrackingStore, p: Plan, o: Flags): Promise<void> {
   }
   bar.done();
   if (o.json) report(p, o, false);
+}
+
+// Removes an owner's artifact folder, and the owner's own folder around it once empty.
+async function removeArtifacts(dir: string | undefined, owner: string): Promise<void> {
+  if (!dir) return;
+  await Deno.remove(dir, { recursive: true }).catch(notFoundOk);
+  const parent = dirname(dir);
+  if (basename(parent) === owner) await Deno.remove(parent).catch(() => {});
 }
 
 function notFoundOk(e: unknown): void {

@@ -16,7 +16,7 @@ export function storeOptions(cmd: Command, json = true): Command {
   cmd.option(
     "--tracking-uri <uri>",
     "tracking store: a path, file:, sqlite: or http(s): URI " +
-      "(default: MLFLOW_TRACKING_URI, else ./mlruns)",
+      "(default: MLFLOW_TRACKING_URI, else ./mlruns or ./mlflow.db as MLflow picks)",
   );
   if (json) cmd.option("--json", "print JSON for scripts instead of a table");
   return cmd;

@@ -44,7 +44,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--experiment-id <id>", "experiment id to run in")
     .option("--run-name <name>", "name of the new run")
     .option("--run-id <id>", "resume this existing run instead of creating one")
-    .option("--tracking-uri <uri>", "tracking store (default: MLFLOW_TRACKING_URI, else ./mlruns)")
+    .option(
+      "--tracking-uri <uri>",
+      "tracking store (default: MLFLOW_TRACKING_URI, else ./mlruns or ./mlflow.db as MLflow picks)",
+    )
     .option("--env-manager <manager>", "local, virtualenv, uv or conda")
     .option("--no-conda", "run in the current environment (same as --env-manager local)")
     .option("--grace-period <seconds>", "wait between SIGTERM and SIGKILL on interrupt", "10")

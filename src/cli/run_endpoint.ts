@@ -4,8 +4,6 @@
  * open the store directly. Imported only when needed, so plain `mlt run` stays fast.
  */
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import denoJson from "../../deno.json" with { type: "json" };
 import type { TrackingEndpoint } from "../runner/run_project.ts";
 import type { TrackingStore } from "../store/store.ts";
 
@@ -16,19 +14,25 @@ export async function startTrackingEndpoint(
 ): Promise<TrackingEndpoint> {
   const { createApp } = await import("../api/app.ts");
   const { startServer } = await import("../api/serve.ts");
-  const storeDir = store.uri.startsWith("file:") ? fileURLToPath(store.uri) : undefined;
+  const { localArtifactRoots } = await import("./server_roots.ts");
+  const { loadRegistryStore } = await import("../store/open_registry.ts");
+  // The run's model registry: the store's own, as MLflow's default registry URI is.
+  const registry = await loadRegistryStore(undefined, {}, store);
   const app = createApp({
     store,
+    registry,
     artifactsDestination: resolve(cwd, "mlartifacts"),
-    localArtifactRoots: storeDir ? [storeDir] : [],
-    version: denoJson.version,
-    storeType: storeDir ? "FileStore" : "SqlStore",
+    localArtifactRoots: localArtifactRoots({ storeUri: store.uri, cwd }),
+    storeType: store.uri.startsWith("file:") ? "FileStore" : "SqlStore",
   });
   const server = await startServer((req, info) => app.fetch(req, info), {
     closingMessage: "The run is over: its tracking endpoint is stopping",
   });
   return {
     uri: server.url,
-    stop: server.stop,
+    stop: async () => {
+      await server.stop();
+      await registry.close();
+    },
   };
 }

@@ -4,10 +4,9 @@
  * app and UI load lazily, so an idle server holds only what it serves.
  */
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import denoJson from "../../deno.json" with { type: "json" };
 import { MltError } from "../errors.ts";
-import { type CliContext, trackingUri, UsageError } from "./context.ts";
+import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
+import { type CliContext, resolveTrackingUri, UsageError } from "./context.ts";
 import {
   checkWorkersPossible,
   parentGone,
@@ -22,7 +21,11 @@ export interface ServerFlags {
   host: string;
   port: number;
   backendStoreUri?: string;
+  /** The model registry; absent: the backend store, as MLflow. */
+  registryStoreUri?: string;
   defaultArtifactRoot?: string;
+  /** `--artifact-root`: more local folders whose run artifacts may be served. */
+  artifactRoots?: string[];
   serveArtifacts: boolean;
   artifactsDestination: string;
   artifactsOnly?: boolean;
@@ -46,14 +49,6 @@ export interface AuthFlags {
 
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
-
-// A local directory named by a plain path or file: URI; undefined for other schemes.
-function localDir(uri: string): string | undefined {
-  if (uri.startsWith("file:")) {
-    return uri.startsWith("file://") ? fileURLToPath(uri) : resolve(uri.slice(5));
-  }
-  return /^[a-zA-Z][a-zA-Z0-9+.\-]*:/.test(uri) ? undefined : resolve(uri);
-}
 
 // An environment default checked like its flag; a bad one is a usage error naming the variable.
 function fromEnv<T>(ctx: CliContext, name: string, parse: (v: string) => T): T | undefined {
@@ -82,7 +77,9 @@ export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<Serve
     host: str("host") ?? env("MLFLOW_HOST") ?? "127.0.0.1",
     port,
     backendStoreUri: str("backend-store-uri") ?? env("MLFLOW_BACKEND_STORE_URI"),
+    registryStoreUri: str("registry-store-uri") ?? env("MLFLOW_REGISTRY_STORE_URI"),
     defaultArtifactRoot: str("default-artifact-root") ?? env("MLFLOW_DEFAULT_ARTIFACT_ROOT"),
+    artifactRoots: o["artifact-root"] as string[] | undefined,
     serveArtifacts: !o["no-serve-artifacts"] &&
       (o["serve-artifacts"] === true || env("MLFLOW_SERVE_ARTIFACTS") === undefined ||
         truthy(env("MLFLOW_SERVE_ARTIFACTS"))),
@@ -136,22 +133,37 @@ export async function serve(
       readOnly: flags.auth.readOnly,
     })
     : undefined;
-  const storeUri = trackingUri(ctx, flags.backendStoreUri);
+  const resolved = resolveTrackingUri(ctx, flags.backendStoreUri);
+  const storeUri = resolved.uri;
   const destination = resolve(ctx.cwd, flags.artifactsDestination);
   const artifactRoot = flags.defaultArtifactRoot ??
     (flags.serveArtifacts ? "mlflow-artifacts:/" : undefined);
+  const banner = await import("./server_banner.ts");
+  const before = banner.storeBefore(storeUri, ctx.cwd);
   const store = await loadStore(storeUri, { artifactRoot });
-  const roots = [store.uri, flags.defaultArtifactRoot].filter((u): u is string => !!u)
-    .map(localDir).filter((d): d is string => d !== undefined);
+  const registry = flags.artifactsOnly
+    ? undefined
+    : await (await import("../store/open_registry.ts")).loadRegistryStore(
+      flags.registryStoreUri,
+      {},
+      store,
+    );
+  const { localArtifactRoots } = await import("./server_roots.ts");
+  const roots = localArtifactRoots({
+    storeUri: store.uri,
+    cwd: ctx.cwd,
+    artifactRoot,
+    extra: flags.artifactRoots,
+  });
   const app = createApp({
     store,
+    registry,
     artifactsDestination: destination,
     serveArtifacts: flags.serveArtifacts,
     artifactsOnly: flags.artifactsOnly,
     localArtifactRoots: roots,
     staticPrefix: flags.staticPrefix,
     maxArtifactBytes: flags.maxArtifactSize,
-    version: denoJson.version,
     storeType: store.uri.startsWith("file:") ? "FileStore" : "SqlStore",
     security: {
       enabled: !flags.disableSecurityMiddleware,
@@ -236,8 +248,12 @@ export async function serve(
         workers > 1 ? `${workers} worker processes` : "",
       ].filter(Boolean).join("; ");
       console.log(
-        `mlt ${denoJson.version} listening on ${server.url}${how ? ` (${how})` : ""}`,
+        `mlt ${MLT_VERSION} listening on ${server.url}${how ? ` (${how})` : ""}` +
+          ` (MLflow ${MLFLOW_VERSION} API)`,
       );
+      const { line, warnings } = await banner.storeBanner(store, resolved, before);
+      console.log(line);
+      for (const w of warnings) console.error(`warning: ${w}`);
       if (ui) {
         // So that `mlt run` on the same store links to this UI (src/cli/live_servers.ts).
         const { recordServer, storeKey } = await import("./live_servers.ts");
@@ -252,6 +268,7 @@ export async function serve(
   } finally {
     for (const s of names) Deno.removeSignalListener(s, onSignal);
     await unrecord?.();
+    await registry?.close();
     await store.close();
   }
 }

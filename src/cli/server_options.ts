@@ -17,6 +17,8 @@ export interface ServerOption {
   /** Checks and converts the value; throws a message for commander's and our error line. */
   parse?: (v: string) => unknown;
   choices?: string[];
+  /** May be given more than once; the values are collected in a list. */
+  multiple?: boolean;
 }
 
 /** `--port` and MLFLOW_PORT: 0 to 65535. */
@@ -64,14 +66,22 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   {
     long: "backend-store-uri",
     value: "uri",
-    description: "tracking store (default: MLFLOW_TRACKING_URI or ./mlruns)",
+    description:
+      "tracking store (default: MLFLOW_TRACKING_URI, else ./mlruns or ./mlflow.db as MLflow picks)",
   },
   {
     long: "registry-store-uri",
     value: "uri",
-    description: "accepted for compatibility; mlt has no model registry",
+    description:
+      "model registry store (default: MLFLOW_REGISTRY_STORE_URI, else the backend store)",
   },
   { long: "default-artifact-root", value: "uri", description: "artifact root of new experiments" },
+  {
+    long: "artifact-root",
+    value: "dir",
+    description: "another local folder whose run artifacts may be served (repeatable)",
+    multiple: true,
+  },
   { long: "serve-artifacts", description: "serve the mlflow-artifacts proxy (default)" },
   { long: "no-serve-artifacts", description: "do not serve the mlflow-artifacts proxy" },
   {
@@ -172,7 +182,7 @@ export type ServerArgs = Record<string, unknown>;
 
 /** Parses the arguments after `server` / `ui`; a mistake is a UsageError naming the option. */
 export function parseServerArgs(args: string[]): ServerArgs {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     values = parseArgs({
       args,
@@ -182,9 +192,10 @@ export function parseServerArgs(args: string[]): ServerArgs {
         SERVER_OPTIONS.map((o) => [o.long, {
           type: o.value ? "string" as const : "boolean" as const,
           ...(o.short ? { short: o.short } : {}),
+          ...(o.multiple ? { multiple: true } : {}),
         }]),
       ),
-    }).values as Record<string, string | boolean | undefined>;
+    }).values as Record<string, string | string[] | boolean | undefined>;
   } catch (e) {
     // node:util's messages ("Unknown option '--x'", "…argument missing") without their advice
     // paragraphs; main.ts adds the --help hint.

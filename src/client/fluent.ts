@@ -14,6 +14,7 @@ import {
   TAG,
   type Tag,
 } from "../model.ts";
+import { defaultStore } from "../store/default_uri.ts";
 import { httpOptionsFromEnv } from "../store/store.ts";
 import { ActiveRun } from "./active_run.ts";
 import { type KeyValues, toTags, TrackingClient } from "./client.ts";
@@ -69,9 +70,13 @@ export class Fluent {
     this.#client = undefined;
   }
 
-  /** The tracking URI: setTrackingUri(), else MLFLOW_TRACKING_URI, else `./mlruns`. */
+  /**
+   * The tracking URI: setTrackingUri(), else MLFLOW_TRACKING_URI, else what the working folder
+   * holds, as every mlt command decides (store/default_uri.ts).
+   */
   getTrackingUri(): string {
-    return this.#trackingUri || this.#opts.env("MLFLOW_TRACKING_URI") || "./mlruns";
+    return this.#trackingUri || this.#opts.env("MLFLOW_TRACKING_URI") ||
+      defaultStore(Deno.cwd()).uri;
   }
 
   /** The client behind the fluent calls. */

@@ -183,12 +183,14 @@ export const RUN_ATTRIBUTE_LIST =
   "run_id, run_name, user_id, status, artifact_uri, start_time, end_time " +
   "(aliases: created, Created, `run name`, `Run name`, `Run Name`)";
 
-interface RawValue {
+/** A comparison's raw value: one token, or the tokens of an IN list. */
+export interface RawValue {
   tok?: Token;
   list?: Token[];
 }
 
-interface RawClause {
+/** One comparison as parsed, before its key is resolved. */
+export interface RawClause {
   ident: Token;
   comparator: Comparator;
   opPos: number;
@@ -262,7 +264,7 @@ function isStringToken(tok: Token): boolean {
 }
 
 /** Parses the grammar only: `ident comparator value (AND ident comparator value)*`. */
-function parseClauses(src: string, fail: Fail): RawClause[] {
+export function parseClauses(src: string, fail: Fail): RawClause[] {
   const toks = tokenize(src, fail);
   const end = src.length;
   const out: RawClause[] = [];
@@ -306,10 +308,12 @@ function parseClauses(src: string, fail: Fail): RawClause[] {
   }
 }
 
-const NUMERIC_OPS: ReadonlySet<Comparator> = new Set(["=", "!=", "<", "<=", ">", ">="]);
+/** Comparators of numbers. */
+export const NUMERIC_OPS: ReadonlySet<Comparator> = new Set(["=", "!=", "<", "<=", ">", ">="]);
 const STRING_OPS: ReadonlySet<Comparator> = new Set(["=", "!=", "LIKE", "ILIKE"]);
 const NULLABLE_OPS: ReadonlySet<Comparator> = new Set([...STRING_OPS, "IS NULL", "IS NOT NULL"]);
-const LIST_OPS: ReadonlySet<Comparator> = new Set([...STRING_OPS, "IN", "NOT IN"]);
+/** Comparators of strings, lists included. */
+export const LIST_OPS: ReadonlySet<Comparator> = new Set([...STRING_OPS, "IN", "NOT IN"]);
 
 function numberValue(c: RawClause, what: string, fail: Fail): number {
   const tok = c.value.tok!;
@@ -331,11 +335,13 @@ function stringValue(c: RawClause, what: string, fail: Fail): string | string[] 
   return tok.text.slice(1, -1);
 }
 
-function filterFail(kind: string, src: string): Fail {
+/** The Fail of a filter of `kind`: INVALID_PARAMETER_VALUE naming the filter. */
+export function filterFail(kind: string, src: string): Fail {
   return (detail) => invalidParam(`Invalid ${kind} filter ${JSON.stringify(src)}: ${detail}`);
 }
 
-function make(
+/** A typed comparison from a clause, if `allowed` has its comparator. */
+export function makeComparison(
   c: RawClause,
   entity: Entity,
   key: string,
@@ -362,21 +368,25 @@ function resolveRunClause(c: RawClause, fail: Fail): Comparison {
       `unknown entity '${rawEntity}'${pos}; use metrics., params., tags., attributes. or datasets.`,
     );
   }
-  if (entity === "metric") return make(c, entity, rawKey, NUMERIC_OPS, `metric '${rawKey}'`, fail);
+  if (entity === "metric") {
+    return makeComparison(c, entity, rawKey, NUMERIC_OPS, `metric '${rawKey}'`, fail);
+  }
   if (entity === "param" || entity === "tag") {
-    return make(c, entity, rawKey, NULLABLE_OPS, `${entity} '${rawKey}'`, fail);
+    return makeComparison(c, entity, rawKey, NULLABLE_OPS, `${entity} '${rawKey}'`, fail);
   }
   if (entity === "dataset") {
     if (!DATASET_KEYS.has(rawKey)) {
       throw fail(`unknown dataset field '${rawKey}'${pos}; use name, digest or context`);
     }
-    return make(c, entity, rawKey, LIST_OPS, `dataset field '${rawKey}'`, fail);
+    return makeComparison(c, entity, rawKey, LIST_OPS, `dataset field '${rawKey}'`, fail);
   }
   const key = runAttribute(rawKey);
   if (!key) throw fail(`unknown run attribute '${rawKey}'${pos}; valid: ${RUN_ATTRIBUTE_LIST}`);
   const what = `attribute '${rawKey}'`;
-  if (NUMERIC_RUN_ATTRIBUTES.has(key)) return make(c, entity, key, NUMERIC_OPS, what, fail);
-  const cmp = make(c, entity, key, LIST_OPS, what, fail);
+  if (NUMERIC_RUN_ATTRIBUTES.has(key)) {
+    return makeComparison(c, entity, key, NUMERIC_OPS, what, fail);
+  }
+  const cmp = makeComparison(c, entity, key, LIST_OPS, what, fail);
   if (Array.isArray(cmp.value)) {
     if (key !== "run_id") {
       throw fail(`only the run_id attribute can be compared with a list${at(c.opPos)}`);
@@ -391,7 +401,7 @@ function resolveExperimentClause(c: RawClause, fail: Fail): Comparison {
   const { entity: rawEntity, key } = splitIdentifier(c.ident, fail);
   const pos = at(c.ident.pos);
   if (rawEntity === "tag" || rawEntity === "tags") {
-    return make(c, "tag", key, NULLABLE_OPS, `tag '${key}'`, fail);
+    return makeComparison(c, "tag", key, NULLABLE_OPS, `tag '${key}'`, fail);
   }
   if (rawEntity !== undefined && rawEntity !== "attribute") {
     throw fail(
@@ -405,7 +415,7 @@ function resolveExperimentClause(c: RawClause, fail: Fail): Comparison {
     );
   }
   const ops = key === "name" ? STRING_OPS : NUMERIC_OPS;
-  return make(c, "attribute", key, ops, `attribute '${key}'`, fail);
+  return makeComparison(c, "attribute", key, ops, `attribute '${key}'`, fail);
 }
 
 /** Parses a `runs/search` filter; [] for an empty or absent filter. */

@@ -49,7 +49,7 @@ function likeFor(c: Comparison): (s: string) => boolean {
 }
 
 /** Applies one comparison to a value; a missing value matches only IS NULL (MLflow). */
-function test(c: Comparison, lhs: Value): boolean {
+export function testComparison(c: Comparison, lhs: Value): boolean {
   if (c.comparator === "IS NULL") return lhs === undefined;
   if (c.comparator === "IS NOT NULL") return lhs !== undefined;
   if (lhs === undefined) return false;
@@ -119,15 +119,17 @@ export function runValue(run: Run, entity: Entity, key: string): Value {
 function matchDataset(run: Run, c: Comparison): boolean {
   return run.inputs.datasetInputs.some((di) =>
     c.key === "context"
-      ? di.tags.some((t) => t.key === TAG.datasetContext && test(c, t.value))
-      : test(c, c.key === "name" ? di.dataset.name : di.dataset.digest)
+      ? di.tags.some((t) => t.key === TAG.datasetContext && testComparison(c, t.value))
+      : testComparison(c, c.key === "name" ? di.dataset.name : di.dataset.digest)
   );
 }
 
 /** True when the run satisfies every comparison of the filter. */
 export function matchRun(run: Run, filter: Comparison[]): boolean {
   return filter.every((c) =>
-    c.entity === "dataset" ? matchDataset(run, c) : test(c, runValue(run, c.entity, c.key))
+    c.entity === "dataset"
+      ? matchDataset(run, c)
+      : testComparison(c, runValue(run, c.entity, c.key))
   );
 }
 
@@ -149,7 +151,7 @@ export function experimentValue(exp: Experiment, entity: Entity, key: string): V
 
 /** True when the experiment satisfies every comparison of the filter. */
 export function matchExperiment(exp: Experiment, filter: Comparison[]): boolean {
-  return filter.every((c) => test(c, experimentValue(exp, c.entity, c.key)));
+  return filter.every((c) => testComparison(c, experimentValue(exp, c.entity, c.key)));
 }
 
 /** Orders strings by code point, as Python does (JS `<` compares UTF-16 units). */

@@ -12,6 +12,8 @@ export interface LayoutReport {
   /** The folder that was checked. */
   root: string;
   problems: LayoutProblem[];
+  /** Experiment folders holding only run artifacts (MLflow 3's SQLite layout): no problem. */
+  artifactFolders: string[];
   fix(p: LayoutProblem): Promise<void>;
 }
 
@@ -20,5 +22,7 @@ export async function checkStoreLayout(storeUri: string): Promise<LayoutReport |
   if (!storeUri.startsWith("file:")) return undefined;
   const { checkFileLayout, fixLayoutProblem } = await import("./file/file_doctor.ts");
   const root = fileURLToPath(storeUri);
-  return { root, problems: checkFileLayout(root), fix: fixLayoutProblem };
+  const artifactFolders: string[] = [];
+  const problems = checkFileLayout(root, Date.now(), artifactFolders);
+  return { root, problems, artifactFolders, fix: fixLayoutProblem };
 }

@@ -4,9 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { invalidParam } from "../errors.ts";
-
-/** The file store's default root, relative to the working directory. */
-const DEFAULT_STORE_PATH = "./mlruns";
+import { defaultStore } from "./default_uri.ts";
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/;
 
@@ -21,6 +19,19 @@ function fileUriToPath(uri: string): string {
   }
 }
 
+/** The database file a `sqlite:` URI names (`:memory:` for `sqlite://` and `sqlite:///:memory:`). */
+export function sqlitePath(uri: string): string {
+  const m = /^sqlite:\/\/([^/?#]*)(\/[^?#]*)?(\?.*)?$/i.exec(uri);
+  if (!m || (m[1] !== "" && m[1] !== "localhost")) {
+    throw invalidParam(
+      `Invalid SQLite URI "${uri}": use sqlite:///relative/path.db or sqlite:////absolute/path.db`,
+    );
+  }
+  const rest = decodeURIComponent(m[2] ?? "");
+  if (rest === "" || rest === "/" || rest === "/:memory:") return ":memory:";
+  return rest.slice(1); // sqlite:///x.db → "x.db" (relative), sqlite:////x.db → "/x.db"
+}
+
 /** Which store a tracking URI names, and the path or URI its constructor takes. */
 export type StoreLocation =
   | { kind: "file"; root: string }
@@ -28,12 +39,12 @@ export type StoreLocation =
   | { kind: "rest"; uri: string };
 
 /**
- * Reads a tracking URI: nothing, a plain path or a `file:` URI → the file store (default
- * `./mlruns`); `sqlite:///relative.db` / `sqlite:////abs.db` → SQLite; `http(s):` → MLflow's REST
- * API. Anything else is refused.
+ * Reads a tracking URI: a plain path or a `file:` URI → the file store; `sqlite:///relative.db` /
+ * `sqlite:////abs.db` → SQLite; `http(s):` → MLflow's REST API; nothing → the working folder's
+ * default store (default_uri.ts). Anything else is refused.
  */
 export function storeLocation(uri: string | undefined): StoreLocation {
-  if (uri === undefined || uri.trim() === "") return { kind: "file", root: DEFAULT_STORE_PATH };
+  if (uri === undefined || uri.trim() === "") return storeLocation(defaultStore(Deno.cwd()).uri);
   const scheme = SCHEME.exec(uri)?.[1].toLowerCase();
   if (scheme === undefined) return { kind: "file", root: uri };
   if (scheme === "file") return { kind: "file", root: fileUriToPath(uri) };

@@ -5,7 +5,11 @@
 import type {
   DatasetInput,
   Experiment,
+  LoggedModel,
+  LoggedModelStatus,
   Metric,
+  ModelInput,
+  ModelOutput,
   Page,
   Param,
   Run,
@@ -15,6 +19,9 @@ import type {
   ViewType,
 } from "../model.ts";
 import type { Clock } from "../ids.ts";
+import type { DatasetFilter, LoggedModelOrderBy } from "../search/logged_model_query.ts";
+
+export type { DatasetFilter, LoggedModelOrderBy };
 
 /** Options every store accepts. */
 export interface StoreOptions {
@@ -119,6 +126,26 @@ export interface HistoryRequest {
   pageToken?: string;
 }
 
+/** Fields of `logged-models` (create). A missing name gets a random one. */
+export interface CreateLoggedModelRequest {
+  experimentId: string;
+  name?: string;
+  modelType?: string;
+  sourceRunId?: string;
+  params?: Param[];
+  tags?: Tag[];
+}
+
+/** Query of `logged-models/search` (MLflow's filter grammar, default page of 100). */
+export interface SearchLoggedModelsRequest {
+  experimentIds: string[];
+  filter?: string;
+  datasets?: DatasetFilter[];
+  maxResults?: number;
+  orderBy?: LoggedModelOrderBy[];
+  pageToken?: string;
+}
+
 /** MLflow's tracking operations over one store. */
 export interface TrackingStore {
   /** The URI this store was opened from. */
@@ -168,11 +195,34 @@ export interface TrackingStore {
   logBatch(runId: string, batch: LogBatch): Promise<void>;
   /** Every point of one metric, in logging order, paged. */
   getMetricHistory(runId: string, key: string, req?: HistoryRequest): Promise<Page<Metric>>;
-  /** Attaches datasets to a run (once per dataset and run). */
-  logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
+  /** Attaches datasets (once per dataset and run) and logged models it used to a run. */
+  logInputs(runId: string, datasets: DatasetInput[], models?: ModelInput[]): Promise<void>;
+  /** Records logged models an active run produced (once per model and run). */
+  logOutputs(runId: string, models: ModelOutput[]): Promise<void>;
+
+  /** Creates a logged model (status PENDING) in an active experiment. */
+  createLoggedModel(req: CreateLoggedModelRequest): Promise<LoggedModel>;
+  /** Gets a logged model; deleted ones only with `allowDeleted`; RESOURCE_DOES_NOT_EXIST. */
+  getLoggedModel(modelId: string, opts?: { allowDeleted?: boolean }): Promise<LoggedModel>;
+  /** Sets a logged model's status (READY or FAILED once its upload ended). */
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  /** Marks a logged model deleted (gc removes it for good). */
+  deleteLoggedModel(modelId: string): Promise<void>;
+  /** Sets (upserts) tags of a logged model. */
+  setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
+  /** Deletes a tag of a logged model; RESOURCE_DOES_NOT_EXIST when absent. */
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  /** Logs params of a logged model; the same value again is a no-op, another one refused. */
+  logLoggedModelParams(modelId: string, params: Param[]): Promise<void>;
+  /** Searches the active logged models of experiments with MLflow's filter, order and paging. */
+  searchLoggedModels(req: SearchLoggedModelsRequest): Promise<Page<LoggedModel>>;
 
   /** Ids of deleted runs whose deletion time is before `before` (ms; all when omitted). */
   deletedRunIds(before?: number): Promise<string[]>;
+  /** Ids of deleted logged models last updated before `before` (ms; all when omitted). */
+  deletedLoggedModelIds(before?: number): Promise<string[]>;
+  /** Permanently removes a deleted logged model and its params, tags and metrics. */
+  hardDeleteLoggedModel(modelId: string): Promise<void>;
   /** Permanently removes a run and its data. */
   hardDeleteRun(runId: string): Promise<void>;
   /** Permanently removes a deleted experiment and its runs. */

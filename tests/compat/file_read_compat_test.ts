@@ -6,7 +6,8 @@
  * Needs the venv python (tests/compat/python.ts); a missing one fails the tests.
  */
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "./python.ts";
+import { REPO_ROOT, runPython } from "./python.ts";
+import { assertSameModels, type ModelTreeJson, withModelsRead } from "./model_tree.ts";
 import {
   assertSameReading,
   checkoutFixture,
@@ -14,6 +15,7 @@ import {
   encodeFloat,
   FIXTURES,
   history,
+  READ_TREE,
   readWithMlflow,
   readWithMlt,
   rmTemp,
@@ -99,7 +101,7 @@ Deno.test("mlt reads the real step of a metric MLflow 3.17.2 logged with a datas
 });
 
 Deno.test("the committed fixtures hold no absolute path of the machine that wrote them", async () => {
-  for (const name of ["mlruns-3.17.2", "mlruns-1.23.1"]) {
+  for (const name of ["mlruns-3.17.2", "mlruns-1.23.1", "mlruns-3.17.2-models"]) {
     const snap = await snapshot(`${FIXTURES}/${name}`);
     for (const rel of Object.keys(snap).filter((p) => p.endsWith("meta.yaml"))) {
       const text = await Deno.readTextFile(`${FIXTURES}/${name}/${rel}`);
@@ -131,5 +133,24 @@ Deno.test("MLflow 3.17.2 reads the committed fixtures as their .expected.json re
     } finally {
       await rmTemp(root);
     }
+  }
+});
+
+Deno.test("mlt reads the logged models of MLflow 3.17.2's mlruns tree exactly", async () => {
+  const { root, expected } = await checkoutFixture("mlruns-3.17.2-models");
+  try {
+    const want = expected as ModelTreeJson;
+    const before = await snapshot(root);
+    const actual = await withStore(root, async (s) => withModelsRead(s, await readWithMlt(s)));
+    assertSameReading(actual, want, "mlruns-3.17.2-models");
+    assertSameModels(actual, want, "mlruns-3.17.2-models");
+    assert.ok(want.runs.some((r) => (r as { model_outputs?: unknown[] }).model_outputs?.length));
+    assert.ok(want.logged_models.some((m) => m.deleted), "the fixture has a deleted model");
+    assert.deepStrictEqual(await snapshot(root), before, "reading changes no file");
+    // MLflow still reads the committed tree as recorded.
+    const again = JSON.parse(await runPython([READ_TREE, "--models", root])) as ModelTreeJson;
+    assertSameModels(again, want, "MLflow reading mlruns-3.17.2-models");
+  } finally {
+    await rmTemp(root);
   }
 });

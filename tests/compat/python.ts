@@ -36,11 +36,35 @@ export const PYTHON_ENV: Readonly<Record<string, string>> = {
   PYTHONIOENCODING: "utf-8",
 };
 
-/** Runs the venv python with `args`; throws with its stderr when it exits non-zero. */
+/**
+ * Runs the venv python with `args` in a temp folder of its own (MLflow 3 writes `./mlflow.db`
+ * wherever a client falls back to its default store); throws with its stderr on a non-zero exit.
+ */
 export async function runPython(args: string[], stdin?: string): Promise<string> {
-  const out = await runProcess(pythonPath(), args, { env: { ...PYTHON_ENV }, stdin });
-  if (out.code !== 0) {
-    throw new Error(`python ${args.slice(0, 1).join(" ")} exited ${out.code}:\n${out.stderr}`);
+  const cwd = await Deno.makeTempDir({ prefix: "mlt-python-" });
+  try {
+    const out = await runProcess(pythonPath(), args, { env: { ...PYTHON_ENV }, stdin, cwd });
+    if (out.code !== 0) {
+      throw new Error(`python ${args.slice(0, 1).join(" ")} exited ${out.code}:\n${out.stderr}`);
+    }
+    return out.stdout;
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
   }
-  return out.stdout;
+}
+
+/** The Python with mlflow 2.x: MLT_PYTHON2, else <repo>/.venv-mlflow2/bin/python; throws if absent. */
+export function python2Path(): string {
+  const fromEnv = Deno.env.get("MLT_PYTHON2");
+  const path = fromEnv || `${REPO_ROOT}/.venv-mlflow2/bin/python`;
+  try {
+    Deno.statSync(path);
+  } catch {
+    throw new Error(
+      `No Python with mlflow 2.x at ${path}. Run .ci/run, or: python3 -m venv .venv-mlflow2 && ` +
+        `.venv-mlflow2/bin/pip install mlflow-skinny==2.22.1 tqdm scikit-learn pandas ` +
+        "(or set MLT_PYTHON2)",
+    );
+  }
+  return path;
 }

@@ -1,6 +1,6 @@
 """Print, as JSON, everything the real MLflow client reads from a file-store tracking tree.
 
-Usage: python read_tree.py <tracking dir or file:// URI> [output.json]
+Usage: python read_tree.py [--models] <tracking dir or file:// URI> [output.json]
 
 The JSON has the shape of tests/fixtures/mlruns-*.expected.json:
 
@@ -9,6 +9,10 @@ The JSON has the shape of tests/fixtures/mlruns-*.expected.json:
 Floats are JSON numbers, except NaN, +inf and -inf, written as the strings "NaN", "Infinity"
 and "-Infinity". Dict-valued fields (params, tags) have sorted keys; lists of experiments and
 runs are sorted by id; metric histories keep the order MLflow returns (the file's line order).
+
+With --models (MLflow 3): also "logged_models" (every model, deleted ones with "deleted": true,
+sorted by id; tags and params as dicts; metric points sorted by key, timestamp, step) and each
+run's "model_inputs" (model ids) and "model_outputs" ({model_id, step}), both sorted.
 
 Works with MLflow 1.x (list_experiments) and 2.x/3.x (search_experiments). MLflow 3.13+ needs
 MLFLOW_ALLOW_FILE_STORE=true in the environment to open a file store; this script sets it.
@@ -102,7 +106,7 @@ def _dataset_inputs(run):
     return out
 
 
-def read_run(client, run_id):
+def read_run(client, run_id, models=False):
     run = client.get_run(run_id)
     info, data = run.info, run.data
     metrics_objs = getattr(data, "_metric_objs", None)
@@ -128,10 +132,67 @@ def read_run(client, run_id):
         "metrics": dict(sorted(latest.items())),
         "metric_history": history,
         "dataset_inputs": _dataset_inputs(run),
+        **(_model_links(run) if models else {}),
     }
 
 
-def read_tree(tracking_uri):
+def _model_links(run):
+    return {
+        "model_inputs": sorted(i.model_id for i in run.inputs.model_inputs),
+        "model_outputs": sorted(
+            ({"model_id": o.model_id, "step": o.step} for o in run.outputs.model_outputs),
+            key=lambda o: o["model_id"],
+        ),
+    }
+
+
+def _model_point(m):
+    p = _metric_point(m)
+    p["key"] = m.key
+    p["run_id"] = m.run_id
+    return p
+
+
+def read_models(client, exp_ids):
+    """Every logged model of the experiments, deleted ones included (through the store)."""
+    store = client._tracking_client.store
+    found = {}
+    token = None
+    while exp_ids:
+        page = client.search_logged_models(exp_ids, max_results=100, page_token=token)
+        for m in page:
+            found[m.model_id] = (m, False)
+        token = page.token
+        if not token:
+            break
+    for model_id in store._get_deleted_logged_models():
+        found[model_id] = (store.get_logged_model(model_id, allow_deleted=True), True)
+    out = []
+    for model_id in sorted(found):
+        m, deleted = found[model_id]
+        points = [_model_point(p) for p in m.metrics or []]
+        out.append(
+            {
+                "model_id": m.model_id,
+                "experiment_id": str(m.experiment_id),
+                "name": m.name,
+                "artifact_location": m.artifact_location,
+                "creation_timestamp": m.creation_timestamp,
+                "last_updated_timestamp": m.last_updated_timestamp,
+                "status": str(m.status),
+                "status_message": m.status_message,
+                "model_type": m.model_type,
+                "source_run_id": m.source_run_id,
+                "deleted": deleted,
+                "tags": dict(sorted(m.tags.items())),
+                "params": dict(sorted(m.params.items())),
+                "metrics": sorted(points, key=lambda p: (p["key"], p["timestamp"], p["step"])),
+            }
+        )
+    return out
+
+
+def read_tree(tracking_uri, models=False):
     """Everything MlflowClient reads from the tree at tracking_uri, as a JSON-able dict."""
     client = MlflowClient(tracking_uri)
     experiments = sorted(_all_experiments(client, ViewType.ALL), key=lambda e: _id_key(e.experiment_id))
@@ -159,13 +220,14 @@ def read_tree(tracking_uri):
             }
             for e in experiments
         ],
-        "runs": [read_run(client, rid) for rid in run_ids],
+        "runs": [read_run(client, rid, models) for rid in run_ids],
         "search": {
             "active_experiment_ids": ids(ViewType.ACTIVE_ONLY),
             "deleted_experiment_ids": ids(ViewType.DELETED_ONLY),
             "active_run_ids": run_ids_of(ViewType.ACTIVE_ONLY),
             "deleted_run_ids": run_ids_of(ViewType.DELETED_ONLY),
         },
+        **({"logged_models": read_models(client, exp_ids)} if models else {}),
     }
 
 
@@ -180,10 +242,12 @@ def dump(obj):
 
 
 def main(argv):
+    models = "--models" in argv
+    argv = [a for a in argv if a != "--models"]
     if len(argv) not in (2, 3):
-        sys.stderr.write("usage: read_tree.py <tracking dir or file:// URI> [output.json]\n")
+        sys.stderr.write("usage: read_tree.py [--models] <tracking dir or file:// URI> [output.json]\n")
         return 2
-    text = dump(read_tree(to_uri(argv[1])))
+    text = dump(read_tree(to_uri(argv[1]), models))
     if len(argv) == 3:
         with open(argv[2], "w", encoding="utf-8") as f:
             f.write(text)

@@ -1,178 +1,20 @@
 /**
  * REST parity on SQLite: the real `mlflow server` (the venv's MLflow) and `mlt server`, each over
- * its own copy of tests/fixtures/mlflow-3.17.2.db, get the same read requests (experiments:
- * search, get, get-by-name; runs: search with filters, orders and paging, get; metric history
- * with paging; get-history-bulk-interval and get-history-bulk; search-datasets), and their JSON
- * bodies must be equal once the differences the README lists are normalised (normalise() below,
- * one line per difference). Needs the venv python (python.ts); a missing one fails the test.
+ * its own copy of tests/fixtures/mlflow-3.17.2.db, get the same requests (experiments: search,
+ * get, get-by-name; runs: search with filters, orders and paging, get; metric history with
+ * paging; get-history-bulk-interval and get-history-bulk; search-datasets; refused requests and
+ * their messages; /version), and their JSON bodies must be equal once the differences
+ * docs/wire-parity.md lists are normalised (parity.ts). Needs the venv python (python.ts); a
+ * missing one fails the test.
  */
 import assert from "node:assert/strict";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
-import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
+import { type MlflowServer, startMlflow, stopMlflow } from "./mlflow_server.ts";
+import { call, type Case, compareAll, type Json } from "./parity.ts";
+import { pythonPath, REPO_ROOT } from "./python.ts";
+import { errorCases } from "./parity_cases.ts";
 
 const FIXTURE = `${REPO_ROOT}/tests/fixtures/mlflow-3.17.2.db`;
-const MAX_DOUBLE = 1.7976931348623157e308;
-
-interface MlflowServer {
-  url: string;
-  child: Deno.ChildProcess;
-  output: Promise<string>;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-// `mlflow server` in its own process group (setsid), so its uvicorn worker stops with it.
-async function startMlflow(dir: string, db: string): Promise<MlflowServer> {
-  const port = freePort();
-  const child = new Deno.Command("setsid", {
-    args: [
-      pythonPath(),
-      "-m",
-      "mlflow",
-      "server",
-      "--backend-store-uri",
-      `sqlite:///${db}`,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--workers",
-      "1",
-    ],
-    cwd: dir,
-    env: { ...PYTHON_ENV },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()])
-    .then(([o, e]) => o + e);
-  const url = `http://127.0.0.1:${port}`;
-  let exited = false;
-  child.status.then(() => exited = true);
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && !exited) {
-    try {
-      const res = await fetch(`${url}/health`);
-      await res.body?.cancel();
-      if (res.ok) return { url, child, output };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stopMlflow({ url, child, output });
-  throw new Error(`mlflow server did not start:\n${await output}`);
-}
-
-// SIGTERM to the whole group, then SIGKILL for whatever lingers (its job consumers take their time).
-async function stopMlflow(s: MlflowServer): Promise<void> {
-  const group = (signal: Deno.Signal) => {
-    try {
-      Deno.kill(-s.child.pid, signal);
-    } catch { /* already gone */ }
-  };
-  group("SIGTERM");
-  await Promise.race([s.child.status, new Promise((r) => setTimeout(r, 10_000))]);
-  group("SIGKILL");
-  await s.child.status;
-  await s.output;
-}
-
-type Json = ReturnType<typeof JSON.parse>;
-
-interface Answer {
-  status: number;
-  body: Json;
-}
-
-async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(
-    base + path,
-    method === "GET" ? {} : {
-      method,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body ?? {}),
-    },
-  );
-  const text = await res.text();
-  let parsed: Json;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = { notJson: text.slice(0, 200) };
-  }
-  return { status: res.status, body: parsed };
-}
-
-const byKey = (a: { key: string }, b: { key: string }) =>
-  a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-
-// A metric value: MLflow's SQL store reads ±Infinity back as ±max double, mlt as ±Infinity.
-function value(v: Json): Json {
-  return v === MAX_DOUBLE ? "Infinity" : v === -MAX_DOUBLE ? "-Infinity" : v;
-}
-
-function normaliseMetrics(ms: Json[] | undefined): Json[] | undefined {
-  return ms?.map((m) => ({ ...m, value: value(m.value) }));
-}
-
-function normaliseExperiment(e: Json): Json {
-  // MLflow 3.17 adds `workspace` ("default"); mlt has no workspaces.
-  const { workspace: _, ...rest } = e;
-  // An experiment's tags: MLflow answers in writing order, mlt sorted by key.
-  return { ...rest, ...(e.tags ? { tags: [...e.tags].sort(byKey) } : {}) };
-}
-
-function normaliseRun(r: Json): Json {
-  const data = { ...r.data };
-  // A run's latest metrics, params and tags: MLflow answers in writing order, mlt sorted by key.
-  for (const k of ["metrics", "params", "tags"]) if (data[k]) data[k] = [...data[k]].sort(byKey);
-  if (data.metrics) data.metrics = normaliseMetrics(data.metrics);
-  return { ...r, data };
-}
-
-/** The README-listed differences, made equal; everything else must match exactly. */
-function normalise(a: Answer, opts: { messages?: boolean } = {}): Answer {
-  const b = { ...a.body };
-  if (b.error_code) {
-    // MLflow 3.17 adds `error_class` and `sqlstate` to errors; mlt sends MLflow's two fields.
-    delete b.error_class;
-    delete b.sqlstate;
-    // mlt's filter and order_by errors have messages of their own (token and position).
-    if (opts.messages === false) delete b.message;
-  }
-  if (b.experiment) b.experiment = normaliseExperiment(b.experiment);
-  if (b.experiments) b.experiments = b.experiments.map(normaliseExperiment);
-  if (b.run) b.run = normaliseRun(b.run);
-  if (b.runs) b.runs = b.runs.map(normaliseRun);
-  if (b.metrics) b.metrics = normaliseMetrics(b.metrics);
-  // get-history: mlt's token carries a keyset cursor beside MLflow's offset (README); the offset
-  // must match, and MLflow's own offset-only token pages on mlt too (compare() sends it).
-  if (typeof b.next_page_token === "string") {
-    const t = JSON.parse(atob(b.next_page_token));
-    if (t.after) b.next_page_token = btoa(`{"offset": ${t.offset}}`);
-  }
-  // search-datasets: MLflow's SQL has no ORDER BY; compare as sets.
-  if (b.dataset_summaries) {
-    b.dataset_summaries = [...b.dataset_summaries].sort((x, y) =>
-      JSON.stringify(x) < JSON.stringify(y) ? -1 : 1
-    );
-  }
-  return { status: a.status, body: b };
-}
-
-interface Case {
-  method: "GET" | "POST";
-  path: string;
-  body?: Record<string, unknown>;
-  /** Follow next_page_token on both sides and compare every page. */
-  paged?: boolean;
-  /** Error messages differ by design (mlt's search parser); compare status and code only. */
-  messages?: false;
-}
 
 const API = "/api/2.0/mlflow";
 
@@ -340,30 +182,7 @@ function lookupCases(id: (name: string) => string, runs: Json[]): Case[] {
   return cases;
 }
 
-// Sends one case to both servers (following page tokens when paged) and compares.
-async function compare(mlflow: string, mlt: string, c: Case): Promise<number> {
-  let token: string | undefined;
-  let pages = 0;
-  do {
-    let path = c.path, body = c.body;
-    if (token) {
-      if (c.method === "GET") path += `&page_token=${encodeURIComponent(token)}`;
-      else body = { ...body, page_token: token };
-    }
-    const [a, b] = await Promise.all([
-      call(mlflow, c.method, path, body),
-      call(mlt, c.method, path, body),
-    ]);
-    const what = `${c.method} ${path} ${body ? JSON.stringify(body) : ""}`;
-    assert.deepEqual(normalise(b, c), normalise(a, c), what);
-    pages++;
-    token = a.body.next_page_token;
-    if (!c.paged) break;
-  } while (token);
-  return pages;
-}
-
-Deno.test("REST parity on SQLite: mlt server answers reads as mlflow server does", async (t) => {
+Deno.test("REST parity on SQLite: mlt server answers as mlflow server does", async (t) => {
   pythonPath();
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-rest-parity-" }));
   await Deno.copyFile(FIXTURE, `${dir}/mlflow.db`);
@@ -372,7 +191,7 @@ Deno.test("REST parity on SQLite: mlt server answers reads as mlflow server does
   let mlt: MltServer | undefined;
   try {
     [mlflow, mlt] = await Promise.all([
-      startMlflow(dir, `${dir}/mlflow.db`),
+      startMlflow(dir, ["--backend-store-uri", `sqlite:///${dir}/mlflow.db`]),
       startMltServer(dir, ["--backend-store-uri", `sqlite:///${dir}/mlt.db`]),
     ]);
     const all = await call(mlflow.url, "POST", `${API}/runs/search`, {
@@ -390,14 +209,38 @@ Deno.test("REST parity on SQLite: mlt server answers reads as mlflow server does
     const groups: [string, Case[]][] = [
       ["searches", searchCases(id)],
       ["gets and histories", lookupCases(id, runs)],
+      ["refused requests and /version", errorCases(id("finished-run"))],
     ];
     for (const [name, cases] of groups) {
       await t.step(`${name} (${cases.length} requests)`, async () => {
-        let pages = 0;
-        for (const c of cases) pages += await compare(mlflow!.url, mlt!.url, c);
-        assert.ok(pages >= cases.length);
+        assert.ok(await compareAll(mlflow!.url, mlt!.url, cases) >= cases.length);
       });
     }
+    await t.step("experiments/create: a relative artifact_location", async () => {
+      // Both resolve it against the server's working folder; inside the folder beside the
+      // database (an allowed root) mlt accepts it as MLflow does.
+      const body = { name: "relative", artifact_location: "mlruns/custom" };
+      const [a, b] = await Promise.all([
+        call(mlflow!.url, "POST", `${API}/experiments/create`, body),
+        call(mlt!.url, "POST", `${API}/experiments/create`, body),
+      ]);
+      assert.deepEqual([b.status, a.status], [200, 200]);
+      const get = (base: string, id: string) =>
+        call(base, "GET", `${API}/experiments/get?experiment_id=${id}`);
+      const [ea, eb] = await Promise.all([
+        get(mlflow!.url, a.body.experiment_id),
+        get(mlt!.url, b.body.experiment_id),
+      ]);
+      assert.equal(eb.body.experiment.artifact_location, `${dir}/mlruns/custom`);
+      assert.equal(eb.body.experiment.artifact_location, ea.body.experiment.artifact_location);
+      // Outside every root: MLflow accepts it, mlt refuses and says why (wire-parity.md §6).
+      const out = await call(mlt!.url, "POST", `${API}/experiments/create`, {
+        name: "outside",
+        artifact_location: "elsewhere/x",
+      });
+      assert.equal(out.status, 400);
+      assert.match(out.body.message, /outside this server's artifact roots.*--artifact-root/);
+    });
   } finally {
     if (mlflow) await stopMlflow(mlflow);
     if (mlt) {

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
 import type { Run } from "../../src/model.ts";
 import { runProcess } from "../helpers/process.ts";
-import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
+import { python2Path, PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 
 const tempDirs: string[] = [];
 /** A temp dir removed when the test file ends. */
@@ -25,21 +25,6 @@ globalThis.addEventListener("unload", () => {
 
 const MAIN = join(REPO_ROOT, "main.ts");
 const EXAMPLE = join(REPO_ROOT, "examples", "projects-and-tracking");
-
-/** The Python with mlflow 2.x: MLT_PYTHON2, else <repo>/.venv-mlflow2/bin/python. */
-function python2Path(): string {
-  const fromEnv = Deno.env.get("MLT_PYTHON2");
-  const path = fromEnv || join(REPO_ROOT, ".venv-mlflow2", "bin", "python");
-  try {
-    Deno.statSync(path);
-  } catch {
-    throw new Error(
-      `No Python with mlflow 2.x at ${path}. Run .ci/run, or: python3 -m venv .venv-mlflow2 && ` +
-        `.venv-mlflow2/bin/pip install mlflow-skinny==2.22.1 tqdm (or set MLT_PYTHON2)`,
-    );
-  }
-  return path;
-}
 
 async function copyDir(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });

@@ -6,7 +6,8 @@
  * b. MLflow opens an mlt-written database and reads what mlt reads (experiments, runs, params,
  *    tags, latest metrics and full histories, datasets, deleted state), then logs into it and mlt
  *    reads that back;
- * c. mlt reads the MLflow-written fixture tests/fixtures/mlflow-3.17.2.db exactly as MLflow does.
+ * c. mlt reads the MLflow-written fixture tests/fixtures/mlflow-3.17.2.db exactly as MLflow does,
+ *    and the logged models of tests/fixtures/mlflow-3.17.2-models.db.
  *
  * One documented difference: MLflow stores ±Infinity as ±1.7976931348623157e308 and returns that
  * number; mlt returns ±Infinity. Comparisons map mlt's infinities to MLflow's number.
@@ -21,6 +22,7 @@ import type { Experiment, Run, ViewType } from "../../src/model.ts";
 import { withTempDir } from "../helpers/temp.ts";
 import { REPO_ROOT, runPython } from "./python.ts";
 import { datasetInputJson, experimentJson, idKey as byId, record as dict } from "./file_tree.ts";
+import { assertSameModels, linksOf, type ModelTreeJson, readModelsWithMlt } from "./model_tree.ts";
 
 const FIXTURES = `${REPO_ROOT}/tests/fixtures`;
 const READ_TREE = `${REPO_ROOT}/tests/compat/read_tree.py`;
@@ -256,6 +258,34 @@ Deno.test("compat: mlt reads the MLflow-written fixture database exactly as MLfl
       const got = await mltTree(s);
       assert.ok((expected.runs as unknown[]).length >= 10);
       assert.deepEqual(got, expected);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+Deno.test("compat: mlt reads the logged models of the MLflow-written database as MLflow does", async () => {
+  await withDir(async (dir) => {
+    const theirs = join(dir, "theirs.db");
+    const ours = join(dir, "ours.db");
+    Deno.copyFileSync(`${FIXTURES}/mlflow-3.17.2-models.db`, theirs);
+    Deno.copyFileSync(`${FIXTURES}/mlflow-3.17.2-models.db`, ours);
+    const expected = JSON.parse(
+      await runPython([READ_TREE, "--models", `sqlite:///${theirs}`]),
+    ) as ModelTreeJson;
+    const s = new SqliteStore(`sqlite:///${ours}`, { warn: () => {} });
+    try {
+      const got = await readModelsWithMlt(
+        s,
+        expected.experiments.map((e) => e.experiment_id),
+        expected.runs.map((r) => r.run_id),
+      );
+      assertSameModels({ ...expected, ...got }, expected, "mlflow-3.17.2-models.db");
+      assert.deepEqual(got.links, linksOf(expected));
+      assert.ok(Object.values(got.links).some((l) => l.model_inputs.length > 0));
+      const { runs: _, ...rest } = await mltTree(s);
+      const { runs: __, logged_models: ___, mlflow_version: ____, ...theirRest } = expected;
+      assert.deepEqual(rest, theirRest);
     } finally {
       await s.close();
     }

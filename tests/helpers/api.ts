@@ -1,6 +1,7 @@
 /** A REST app over a temp-dir file store, and request helpers, for tests that use `app.request()`. */
 import type { Hono } from "hono";
 import { type AppOptions, createApp } from "../../src/api/app.ts";
+import { FileRegistryStore } from "../../src/store/file/registry_store.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { TrackingStore } from "../../src/store/store.ts";
 
@@ -33,6 +34,7 @@ export async function testApp(opts: Partial<AppOptions> = {}): Promise<TestApp> 
   const store = openStore(`${dir}/mlruns`, { artifactRoot: "mlflow-artifacts:/" });
   const app = createApp({
     store,
+    registry: new FileRegistryStore(`${dir}/mlruns`),
     artifactsDestination: artifacts,
     localArtifactRoots: [`${dir}/mlruns`, `${dir}/local`],
     ...opts,

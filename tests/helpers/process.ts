@@ -61,15 +61,16 @@ export interface WorkerResult {
 /** The store worker script, for tests that spawn it themselves. */
 export const STORE_WORKER = new URL("./store_worker.ts", import.meta.url).pathname;
 
-/** Runs `n` store workers at once, worker `i` with `args(i)`; each must exit 0. */
+/** Runs `n` store workers (or `script`) at once, worker `i` with `args(i)`; each must exit 0. */
 export async function storeWorkers(
   n: number,
   args: (i: number) => string[],
+  script: string = STORE_WORKER,
 ): Promise<WorkerResult[]> {
   const outs = await Promise.all(
     Array.from({ length: n }, (_, i) =>
       new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", STORE_WORKER, ...args(i)],
+        args: ["run", "-A", script, ...args(i)],
         stdout: "piped",
         stderr: "piped",
       }).output()),

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { notFound } from "../../errors.ts";
+import { holdsOnlyArtifacts } from "./artifact_tree.ts";
 import { experimentFromMeta, parseYamlMapping, runFromMeta } from "./format.ts";
 import {
   isExperimentDirName,
@@ -49,8 +50,15 @@ function disposable(dir: string): boolean {
   );
 }
 
-/** Checks the mlruns tree at `root`; `now` dates temp files. */
-export function checkFileLayout(root: string, now = Date.now()): LayoutProblem[] {
+/**
+ * Checks the mlruns tree at `root`; `now` dates temp files. Experiment folders that hold only run
+ * artifacts (MLflow 3's SQLite layout) are no problem: their paths go to `artifactFolders`.
+ */
+export function checkFileLayout(
+  root: string,
+  now = Date.now(),
+  artifactFolders: string[] = [],
+): LayoutProblem[] {
   try {
     if (!Deno.statSync(root).isDirectory) throw new Error();
   } catch {
@@ -72,6 +80,7 @@ export function checkFileLayout(root: string, now = Date.now()): LayoutProblem[]
     out.push({ kind: "orphan", path: e.path, detail: what, fixable: disposable(e.path) });
 
   const experiment = (e: Entry, deleted: boolean) => {
+    if (!deleted && holdsOnlyArtifacts(e.path)) return void artifactFolders.push(e.path);
     const meta = readMeta(e.path);
     if (meta.error) {
       out.push({

@@ -235,3 +235,12 @@ export function isDir(path: string): boolean {
 export function isFile(path: string): boolean {
   return sig(path)?.isFile ?? false;
 }
+
+/** Runs synchronous store code as a promise, so its errors reject instead of throwing. */
+export function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

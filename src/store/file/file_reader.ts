@@ -8,10 +8,13 @@ import { MltError, notFound } from "../../errors.ts";
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag, ViewType } from "../../model.ts";
 import { TAG } from "../../model.ts";
 import { validateExperimentId, validateKey, validateRunId } from "../../validate.ts";
+import { holdsOnlyArtifacts } from "./artifact_tree.ts";
 import { FileCache } from "./file_cache.ts";
 import { RunOrderIndex } from "./run_order.ts";
 import { readText, sig } from "./file_io.ts";
 import { HistoryPages } from "./history_pages.ts";
+import type { PendingDefault } from "./pending_default.ts";
+import { readModelInputs, readModelOutputs } from "./file_model_links.ts";
 import {
   datasetFromMeta,
   experimentFromMeta,
@@ -81,8 +84,15 @@ export class FileReader {
   #badFiles = new Set<string>();
   #runIndex = new Map<string, RunLoc>();
   #history = new HistoryPages();
+  #default?: PendingDefault;
 
-  constructor(root: string, cache: FileCache, warn: (message: string) => void) {
+  /** `pendingDefault`: the Default experiment listed until the first write creates it. */
+  constructor(
+    root: string,
+    cache: FileCache,
+    warn: (message: string) => void,
+    pendingDefault?: PendingDefault,
+  ) {
     this.root = root;
     this.cache = cache;
     this.#warn = warn;
@@ -92,6 +102,7 @@ export class FileReader {
           ? `Reading "${this.rel(path)}": it is not valid UTF-8; bad bytes read as U+FFFD.`
           : `Skipping "${this.rel(path)}": not a regular file.`,
       );
+    this.#default = pendingDefault;
   }
 
   /** A path relative to the root, for messages. */
@@ -132,6 +143,7 @@ export class FileReader {
     };
     if (view !== "DELETED_ONLY") scan(this.root, false);
     if (view !== "ACTIVE_ONLY") scan(join(this.root, TRASH_DIR), true);
+    if (view !== "DELETED_ONLY" && this.#default?.pending) out.push(this.#default.loc);
     return out;
   }
 
@@ -142,11 +154,13 @@ export class FileReader {
       const dir = experimentDir(this.root, id, deleted);
       if (isRealDir(dir)) return { id, dir, deleted };
     }
-    return undefined;
+    return id === this.#default?.loc.id && this.#default.pending ? this.#default.loc : undefined;
   }
 
   /** Reads an experiment; RESOURCE_DOES_NOT_EXIST naming the file when it is broken. */
   readExperiment(loc: ExperimentLoc): Experiment {
+    const d = this.#default;
+    if (d && loc.id === d.loc.id && !loc.deleted && d.pending) return d.experiment;
     const path = metaPath(loc.dir);
     let exp: Experiment | undefined;
     try {
@@ -154,7 +168,16 @@ export class FileReader {
     } catch (e) {
       throw this.#broken(`experiment '${loc.id}'`, path, e);
     }
-    if (!exp) throw this.#broken(`experiment '${loc.id}'`, path, new Error("is missing"));
+    if (!exp) {
+      // MLflow 3's SQLite layout: a folder of run artifacts, not a broken experiment (no warning).
+      if (holdsOnlyArtifacts(loc.dir)) {
+        throw notFound(
+          `Could not find experiment with ID ${loc.id}: "${this.rel(loc.dir)}" holds only run ` +
+            "artifacts (MLflow 3 keeps those runs in a SQLite database such as ./mlflow.db)",
+        );
+      }
+      throw this.#broken(`experiment '${loc.id}'`, path, new Error("is missing"));
+    }
     if (exp.experimentId !== loc.id) {
       throw this.#broken(
         `experiment '${loc.id}'`,
@@ -364,19 +387,25 @@ export class FileReader {
     return out;
   }
 
-  /** A whole run: latest metrics, params, tags and inputs. */
+  /** A whole run: latest metrics (with their run id, as MLflow's FileStore), params, tags, inputs. */
   fullRun(loc: RunLoc, info: RunInfo): Run {
     const metrics: Metric[] = [];
     for (const key of this.runKeys(loc, "metrics")) {
       const m = this.latestMetric(loc, key);
-      if (m) metrics.push(m);
+      if (m) metrics.push({ ...m, runId: loc.runId });
     }
     const kv = (kind: "params" | "tags") =>
       this.runKeys(loc, kind).map((key) => ({ key, value: this.runFile(loc, kind, key) ?? "" }));
+    const warn = (path: string, e: Error) =>
+      this.warnOnce(`Skipping malformed input or output "${this.rel(path)}": ${e.message}`);
     return {
       info,
       data: { metrics, params: kv("params"), tags: kv("tags") },
-      inputs: { datasetInputs: this.inputs(loc) },
+      inputs: {
+        datasetInputs: this.inputs(loc),
+        modelInputs: readModelInputs(this.cache, loc.dir, warn),
+      },
+      outputs: { modelOutputs: readModelOutputs(this.cache, loc.dir, warn) },
     };
   }
 }
@@ -407,7 +436,8 @@ function beingCreated(dir: string): boolean {
 // Keys repeat across runs (every run has the same params): remember the verdicts, boundedly.
 const keyVerdicts = new Map<string, boolean>();
 
-function isValidKey(key: string): boolean {
+/** True when `key` is a valid metric, param or tag key (verdicts remembered). */
+export function isValidKey(key: string): boolean {
   let ok = keyVerdicts.get(key);
   if (ok === undefined) {
     try {
@@ -424,6 +454,7 @@ function isValidKey(key: string): boolean {
 
 // runFilePath for a key that passed isValidKey: such a key is already a normalised relative POSIX
 // path, so plain concatenation gives the same string as path.join, without its cost.
-function keyPath(runDir: string, kind: RunFileKind, key: string): string {
+/** runFilePath() of a key that passed isValidKey(), without path.join's cost. */
+export function keyPath(runDir: string, kind: RunFileKind, key: string): string {
   return `${runDir}/${kind}/${key}`;
 }

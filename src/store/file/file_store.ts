@@ -11,6 +11,8 @@ import type {
   DatasetInput,
   Experiment,
   Metric,
+  ModelInput,
+  ModelOutput,
   Page,
   Param,
   Run,
@@ -26,6 +28,7 @@ import {
   validateExperimentTag,
   validateKey,
   validateMetric,
+  validateModelLinks,
   validateParam,
   validateRunId,
   validateTag,
@@ -43,7 +46,7 @@ import type {
 } from "../store.ts";
 import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { FileCache } from "./file_cache.ts";
-import { isDir, isFile, withLock, writeAtomic } from "./file_io.ts";
+import { isDir, isFile, settle, withLock, writeAtomic } from "./file_io.ts";
 import { currentMeta, setRunsStage, writeBatch, writeNewRun, writeRunInfo } from "./file_writes.ts";
 import { type ExperimentLoc, FileReader, type RunLoc } from "./file_reader.ts";
 import { deletedRunIdsIn, searchExperimentsIn, searchRunsIn } from "./file_search.ts";
@@ -66,18 +69,25 @@ import {
   TRASH_DIR,
 } from "./layout.ts";
 import { logInputsAt } from "./file_inputs.ts";
+import { PendingDefault } from "./pending_default.ts";
+import { FileModels } from "./file_models.ts";
+import { writeModelInputs, writeModelOutputs } from "./file_model_links.ts";
+import { type FileModelContext, FileModelStore } from "./file_model_store.ts";
 
-/** MLflow's FileStore over a local directory. */
-export class FileStore implements TrackingStore {
+/** MLflow's FileStore over a local directory (logged models: FileModelStore). */
+export class FileStore extends FileModelStore implements TrackingStore {
   readonly uri: string;
   readonly root: string;
   #clock: Clock;
   #artifactRoot: string;
   #truncate: boolean;
   #reader: FileReader;
+  #default: PendingDefault;
+  #models: FileModels;
   #ready = false;
 
   constructor(rootPath: string, opts: StoreOptions = {}) {
+    super();
     this.root = resolve(rootPath);
     this.uri = fileUriFromPath(this.root);
     this.#clock = opts.clock ?? systemClock;
@@ -85,7 +95,14 @@ export class FileStore implements TrackingStore {
       ? resolveUriIfLocal(opts.artifactRoot, Deno.cwd())
       : this.uri;
     this.#truncate = opts.truncateLongValues ?? true;
-    this.#reader = new FileReader(this.root, new FileCache(), opts.warn ?? console.warn);
+    const cache = new FileCache();
+    this.#default = new PendingDefault(this.root, cache, this.#artifactRoot, this.#clock);
+    this.#reader = new FileReader(this.root, cache, opts.warn ?? console.warn, this.#default);
+    this.#models = new FileModels(this.#reader, this.#clock, this.#truncate);
+  }
+
+  protected modelContext(): FileModelContext {
+    return { models: this.#models, reader: this.#reader, ensureRoot: () => this.#ensureRoot() };
   }
 
   // The default artifact root when it is a local directory (an area the operator chose).
@@ -94,10 +111,10 @@ export class FileStore implements TrackingStore {
     return dir === undefined ? [] : [dir];
   }
 
-  // Creates the root with experiment "0" and `.trash` on the first write.
+  // Creates the root with experiment "0" (as listed until now) and `.trash` on the first write.
   async #ensureRoot(): Promise<void> {
     if (this.#ready) return;
-    await initRoot(this.root, this.#artifactRoot, this.#clock);
+    await initRoot(this.root, this.#artifactRoot, () => this.#default.experiment.creationTime!);
     this.#ready = true;
   }
 
@@ -375,7 +392,9 @@ export class FileStore implements TrackingStore {
     const tags = rawTags.map((t) => validateTag(t, this.#truncate));
     await this.#ensureRoot();
     const { loc, info } = this.#activeRun(runId);
+    const modelLines = this.#models.metricLines(metrics, runId);
     writeBatch(this.#reader, loc, info, { params, metrics, tags });
+    this.#models.appendMetricLines(modelLines);
   }
 
   getMetricHistory(runId: string, key: string, req: HistoryRequest = {}): Promise<Page<Metric>> {
@@ -388,16 +407,28 @@ export class FileStore implements TrackingStore {
       }
       const offset = decodePageToken(req.pageToken);
       const loc = this.#reader.findRun(runId);
-      if (max === 0) return { items: this.#reader.metricHistory(loc, key).slice(offset) };
+      // Points carry their run id, as MLflow's FileStore returns them (its SQL store does not).
+      const own = (ms: Metric[]) => ms.map((m) => ({ ...m, runId }));
+      if (max === 0) return { items: own(this.#reader.metricHistory(loc, key).slice(offset)) };
       const { items, more } = this.#reader.metricHistoryPage(loc, key, offset, max);
-      return more ? { items, nextPageToken: encodePageToken(offset + max) } : { items };
+      const page = { items: own(items) };
+      return more ? { ...page, nextPageToken: encodePageToken(offset + max) } : page;
     });
   }
 
-  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  async logInputs(runId: string, datasets: DatasetInput[], models: ModelInput[] = []) {
     validateRunId(runId);
+    validateModelLinks(models);
     await this.#ensureRoot();
     await logInputsAt(() => this.#activeRun(runId).loc, datasets);
+    await writeModelInputs(this.#activeRun(runId).loc.dir, runId, models);
+  }
+
+  async logOutputs(runId: string, models: ModelOutput[]): Promise<void> {
+    validateRunId(runId);
+    validateModelLinks(models);
+    await this.#ensureRoot();
+    writeModelOutputs(this.#activeRun(runId).loc.dir, models);
   }
 
   deletedRunIds(before?: number): Promise<string[]> {
@@ -427,14 +458,5 @@ export class FileStore implements TrackingStore {
 
   close(): Promise<void> {
     return Promise.resolve();
-  }
-}
-
-// Runs synchronous store code as a promise, so errors reject instead of throwing.
-function settle<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (e) {
-    return Promise.reject(e);
   }
 }

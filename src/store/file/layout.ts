@@ -75,6 +75,21 @@ export function inputDir(runPath: string, id: string): string {
   return join(runPath, "inputs", id);
 }
 
+/** `<exp>/models`: the logged models of an experiment (MLflow 3). */
+export function modelsDir(expDir: string): string {
+  return join(expDir, "models");
+}
+
+/** `<exp>/models/<model_id>` */
+export function loggedModelDir(expDir: string, modelId: string): string {
+  return join(expDir, "models", modelId);
+}
+
+/** `<run>/outputs/<model_id>`: a logged model the run produced. */
+export function outputDir(runPath: string, modelId: string): string {
+  return join(runPath, "outputs", modelId);
+}
+
 /** A path relative to the store root in POSIX form, for messages. */
 export function storeRelative(root: string, path: string): string {
   return relative(root, path).split(sep).join("/");

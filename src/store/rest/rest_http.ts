@@ -57,6 +57,9 @@ function parseError(text: string): { code: string; message: string } | undefined
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The methods of MLflow's tracking endpoints. */
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
 /** HTTP access to one tracking server (base URL without a trailing slash). */
 export class HttpTransport {
   readonly base: string;
@@ -87,7 +90,7 @@ export class HttpTransport {
   }
 
   /** Calls a tracking endpoint under `/api/2.0/mlflow/` and returns its JSON object. */
-  async call(method: "GET" | "POST", endpoint: string, fields: Json): Promise<Json> {
+  async call(method: HttpMethod, endpoint: string, fields: Json): Promise<Json> {
     let url = `${this.base}/api/2.0/mlflow/${endpoint}`;
     let body: RequestBody | undefined;
     if (method === "GET") {

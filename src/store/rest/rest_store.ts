@@ -10,6 +10,8 @@ import type {
   DatasetInput,
   Experiment,
   Metric,
+  ModelInput,
+  ModelOutput,
   Page,
   Param,
   Run,
@@ -28,10 +30,13 @@ import {
   type UpdateRunRequest,
 } from "../store.ts";
 import { HttpTransport, type Json } from "./rest_http.ts";
+import { RestModelStore } from "./rest_models.ts";
 import {
+  callDecoded,
   experimentFromWire,
   listFromWire,
   metricFromWire,
+  pageFromWire as page,
   runFromWire,
   runInfoFromWire,
   ShapeError,
@@ -42,30 +47,29 @@ const DEFAULT_MAX_RESULTS = 1000;
 /** Page size of history reads, as MLflow's client uses. */
 const HISTORY_PAGE = 25000;
 
-/** MLflow's tracking API over HTTP. */
-export class RestStore implements TrackingStore {
+/** MLflow's tracking API over HTTP (logged models: RestModelStore). */
+export class RestStore extends RestModelStore implements TrackingStore {
   readonly uri: string;
   readonly #http: HttpTransport;
 
   constructor(uri: string, opts: StoreOptions = {}) {
+    super();
     this.#http = new HttpTransport(uri, opts.http);
     this.uri = this.#http.base;
   }
 
   // One call, decoding the answer with `decode`; a missing or ill-typed field names the endpoint.
-  async #call<T>(
+  #call<T>(
     method: "GET" | "POST",
     endpoint: string,
     fields: Json,
     decode: (body: Json) => T,
   ): Promise<T> {
-    const body = await this.#http.call(method, endpoint, fields);
-    try {
-      return decode(body);
-    } catch (e) {
-      if (!(e instanceof ShapeError)) throw e;
-      throw this.#http.garbage(`${method} ${endpoint}`, `JSON with ${e.message}`);
-    }
+    return callDecoded(this.#http, method, endpoint, fields, decode);
+  }
+
+  protected modelHttp(): HttpTransport {
+    return this.#http;
   }
 
   async #post(endpoint: string, fields: Json): Promise<void> {
@@ -227,42 +231,34 @@ export class RestStore implements TrackingStore {
     return { items };
   }
 
-  logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  logInputs(runId: string, datasets: DatasetInput[], models: ModelInput[] = []): Promise<void> {
     return this.#post("runs/log-inputs", {
       run_id: runId,
       datasets: datasets.map(encodeDatasetInput),
+      models: models.length ? models.map((m) => ({ model_id: m.modelId })) : undefined,
+    });
+  }
+
+  logOutputs(runId: string, models: ModelOutput[]): Promise<void> {
+    return this.#post("runs/outputs", {
+      run_id: runId,
+      models: models.map((m) => ({ model_id: m.modelId, step: m.step })),
     });
   }
 
   deletedRunIds(_before?: number): Promise<string[]> {
-    return Promise.reject(this.#noHardDelete("list deleted runs"));
+    return Promise.reject(this.noHardDelete("list deleted runs"));
   }
 
   hardDeleteRun(_runId: string): Promise<void> {
-    return Promise.reject(this.#noHardDelete("permanently delete runs"));
+    return Promise.reject(this.noHardDelete("permanently delete runs"));
   }
 
   hardDeleteExperiment(_experimentId: string): Promise<void> {
-    return Promise.reject(this.#noHardDelete("permanently delete experiments"));
-  }
-
-  #noHardDelete(what: string): MltError {
-    return new MltError(
-      "NOT_IMPLEMENTED",
-      `Cannot ${what} through the tracking server at ${this.uri}: MLflow's REST API has no ` +
-        "endpoint for it; run the command against the server's backend store instead " +
-        "(--tracking-uri <its --backend-store-uri>)",
-    );
+    return Promise.reject(this.noHardDelete("permanently delete experiments"));
   }
 
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-function page<T>(items: T[], b: Json): Page<T> {
-  const token = typeof b.next_page_token === "string" && b.next_page_token !== ""
-    ? b.next_page_token
-    : undefined;
-  return token ? { items, nextPageToken: token } : { items };
 }

@@ -7,32 +7,56 @@ import type {
   DatasetInput,
   Experiment,
   LifecycleStage,
+  LoggedModel,
+  LoggedModelStatus,
   Metric,
+  Page,
   Run,
   RunInfo,
   RunStatus,
   Tag,
 } from "../../model.ts";
-import { isRunStatus } from "../../model.ts";
-import type { Json } from "./rest_http.ts";
+import { isRunStatus, LOGGED_MODEL_STATUSES } from "../../model.ts";
+import { LOGGED_MODEL_STATUS_WIRE } from "../../entity_json.ts";
+import type { HttpMethod, HttpTransport, Json } from "./rest_http.ts";
 
 /** Thrown when a response lacks what MLflow's API promises; the store names the endpoint. */
 export class ShapeError extends Error {}
 
-function obj(v: unknown, what: string): Json {
+/** One call, its answer decoded by `decode`; a missing or ill-typed field names the endpoint. */
+export async function callDecoded<T>(
+  http: HttpTransport,
+  method: HttpMethod,
+  endpoint: string,
+  fields: Json,
+  decode: (body: Json) => T,
+): Promise<T> {
+  const body = await http.call(method, endpoint, fields);
+  try {
+    return decode(body);
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    throw http.garbage(`${method} ${endpoint}`, `JSON with ${e.message}`);
+  }
+}
+
+/** `v` as a JSON object, or a ShapeError naming `what`. */
+export function obj(v: unknown, what: string): Json {
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
     throw new ShapeError(`no object "${what}"`);
   }
   return v as Json;
 }
 
-function list(v: unknown, what: string): unknown[] {
+/** `v` as a list (absent → empty), or a ShapeError. */
+export function list(v: unknown, what: string): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new ShapeError(`"${what}" that is not a list`);
   return v;
 }
 
-function str(v: unknown, what: string): string {
+/** `v` as a string (numbers too), or a ShapeError. */
+export function str(v: unknown, what: string): string {
   if (typeof v === "string") return v;
   if (typeof v === "number") return String(v);
   throw new ShapeError(`no string "${what}"`);
@@ -42,8 +66,8 @@ function optStr(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-// protobuf JSON writes int64 as a number or a decimal string; 0 means unset for times.
-function optInt(v: unknown): number | undefined {
+/** protobuf JSON writes int64 as a number or a decimal string; anything else is unset. */
+export function optInt(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (typeof v === "string" && /^-?\d+$/.test(v)) return Number(v);
   return undefined;
@@ -58,7 +82,8 @@ function doubleFromWire(v: unknown, what: string): number {
   throw new ShapeError(`no number "${what}"`);
 }
 
-function tagsFromWire(v: unknown, what: string): Tag[] {
+/** A list of `{key, value}` messages. */
+export function tagsFromWire(v: unknown, what: string): Tag[] {
   return list(v, what).map((t, i) => {
     const o = obj(t, `${what}[${i}]`);
     return { key: str(o.key, `${what}[${i}].key`), value: o.value == null ? "" : String(o.value) };
@@ -146,11 +171,17 @@ function datasetInputFromWire(v: unknown, i: number): DatasetInput {
   return input;
 }
 
+function modelLink(v: unknown, what: string): { modelId: string; step: number } {
+  const o = obj(v, what);
+  return { modelId: str(o.model_id, `${what}.model_id`), step: optInt(o.step) ?? 0 };
+}
+
 /** A whole run from response JSON. */
 export function runFromWire(v: unknown): Run {
   const o = obj(v, "run");
   const data = o.data == null ? {} : obj(o.data, "run.data");
   const inputs = o.inputs == null ? {} : obj(o.inputs, "run.inputs");
+  const outputs = o.outputs == null ? {} : obj(o.outputs, "run.outputs");
   return {
     info: runInfoFromWire(o.info),
     data: {
@@ -162,11 +193,62 @@ export function runFromWire(v: unknown): Run {
       datasetInputs: list(inputs.dataset_inputs, "run.inputs.dataset_inputs").map(
         datasetInputFromWire,
       ),
+      modelInputs: list(inputs.model_inputs, "run.inputs.model_inputs").map((x) => ({
+        modelId: modelLink(x, "model_input").modelId,
+      })),
+    },
+    outputs: {
+      modelOutputs: list(outputs.model_outputs, "run.outputs.model_outputs").map((x) =>
+        modelLink(x, "model_output")
+      ),
     },
   };
+}
+
+function modelStatus(v: unknown): LoggedModelStatus {
+  const n = optInt(v);
+  if (n !== undefined && n >= 0 && n < LOGGED_MODEL_STATUSES.length) {
+    return LOGGED_MODEL_STATUSES[n];
+  }
+  const found = LOGGED_MODEL_STATUSES.find((s) => LOGGED_MODEL_STATUS_WIRE[s] === v);
+  if (found) return found;
+  if (v === undefined) return "UNSPECIFIED";
+  throw new ShapeError(`unknown logged model status ${JSON.stringify(v)}`);
+}
+
+/** A logged model from response JSON (`{info, data}`). */
+export function loggedModelFromWire(v: unknown): LoggedModel {
+  const o = obj(v, "model");
+  const info = obj(o.info, "model.info");
+  const data = o.data == null ? {} : obj(o.data, "model.data");
+  const m: LoggedModel = {
+    modelId: str(info.model_id, "model.info.model_id"),
+    experimentId: str(info.experiment_id, "model.info.experiment_id"),
+    name: str(info.name, "model.info.name"),
+    artifactLocation: info.artifact_uri == null ? "" : String(info.artifact_uri),
+    creationTimestamp: optInt(info.creation_timestamp_ms) ?? 0,
+    lastUpdatedTimestamp: optInt(info.last_updated_timestamp_ms) ?? 0,
+    status: modelStatus(info.status),
+    tags: tagsFromWire(info.tags, "model.info.tags"),
+    params: tagsFromWire(data.params, "model.data.params"),
+    metrics: list(data.metrics, "model.data.metrics").map(metricFromWire),
+  };
+  // Unlike other strings, these keep "" (MLflow stores what the request carried).
+  if (typeof info.model_type === "string") m.modelType = info.model_type;
+  if (typeof info.source_run_id === "string") m.sourceRunId = info.source_run_id;
+  if (typeof info.status_message === "string") m.statusMessage = info.status_message;
+  return m;
 }
 
 /** Reads a list field of a response, decoding each element. */
 export function listFromWire<T>(v: unknown, what: string, decode: (x: unknown) => T): T[] {
   return list(v, what).map(decode);
+}
+
+/** A page of decoded items and the response's next_page_token (an empty token ends paging). */
+export function pageFromWire<T>(items: T[], b: Json): Page<T> {
+  const token = typeof b.next_page_token === "string" && b.next_page_token !== ""
+    ? b.next_page_token
+    : undefined;
+  return token ? { items, nextPageToken: token } : { items };
 }

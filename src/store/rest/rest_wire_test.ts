@@ -52,7 +52,8 @@ Deno.test("runFromWire() reads MLflow's run JSON, old run_uuid and omitted field
       lifecycleStage: "active",
     },
     data: { metrics: [], params: [{ key: "p", value: "" }], tags: [{ key: "t", value: "v" }] },
-    inputs: { datasetInputs: [] },
+    inputs: { datasetInputs: [], modelInputs: [] },
+    outputs: { modelOutputs: [] },
   });
   const exp = experimentFromWire({ experiment_id: "7", name: "e", creation_time: 1 });
   assert.deepEqual(exp, {

@@ -131,19 +131,8 @@ export function sqliteFailure(e: unknown, display: string): unknown {
   return e;
 }
 
-/** The database file a `sqlite:` URI names (`:memory:` for `sqlite://` and `sqlite:///:memory:`). */
-export function sqlitePath(uri: string): string {
-  const m = /^sqlite:\/\/([^/?#]*)(\/[^?#]*)?(\?.*)?$/i.exec(uri);
-  if (!m || (m[1] !== "" && m[1] !== "localhost")) {
-    throw new MltError(
-      "INVALID_PARAMETER_VALUE",
-      `Invalid SQLite URI "${uri}": use sqlite:///relative/path.db or sqlite:////absolute/path.db`,
-    );
-  }
-  const rest = decodeURIComponent(m[2] ?? "");
-  if (rest === "" || rest === "/" || rest === "/:memory:") return ":memory:";
-  return rest.slice(1); // sqlite:///x.db → "x.db" (relative), sqlite:////x.db → "/x.db"
-}
+// The URI → file rule lives with the other URI rules, which need it without loading SQLite.
+export { sqlitePath } from "../open_uri.ts";
 
 function readHeader(path: string): Uint8Array | undefined {
   let file: Deno.FsFile;

@@ -3,9 +3,6 @@
  * tests/fixtures/dump_sqlite_schema.py from a database the real MLflow created; do not edit.
  */
 
-/** The MLflow release whose schema this is. */
-export const MLFLOW_VERSION = "3.17.2";
-
 /** Its alembic head revision, stored in `alembic_version`. */
 export const SCHEMA_REVISION = "dc11669786a5";
 

@@ -3,9 +3,11 @@
  * a database's revision, the columns mlt reads and writes, and the messages of the startup checks.
  * Pure: the DDL itself is the generated mlflow_ddl.ts; all I/O is in connection.ts.
  */
-import { MLFLOW_VERSION, REVISION_CHAIN, SCHEMA_REVISION } from "./mlflow_ddl.ts";
+import { MLFLOW_VERSION } from "../../version.ts";
+import { REVISION_CHAIN, SCHEMA_REVISION } from "./mlflow_ddl.ts";
 
-export { MLFLOW_DDL, MLFLOW_VERSION, SCHEMA_REVISION, SEED_ROWS } from "./mlflow_ddl.ts";
+export { MLFLOW_DDL, SCHEMA_REVISION, SEED_ROWS } from "./mlflow_ddl.ts";
+export { MLFLOW_VERSION } from "../../version.ts";
 
 /** How a database's `alembic_version` relates to the pinned revision. */
 export type RevisionState = "current" | "older" | "unknown";

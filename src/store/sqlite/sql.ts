@@ -40,13 +40,14 @@ export function likeToGlob(pattern: string): string {
 }
 
 // Bound numbers: JS ±Infinity would bind as SQL ±Inf, but the table holds ±max double instead.
-function num(v: unknown): number {
+/** A number to bind: ±Infinity as the ±max double MLflow's tables hold. */
+export function num(v: unknown): number {
   const n = v as number;
   return n === Infinity ? MAX_DOUBLE : n === -Infinity ? -MAX_DOUBLE : n;
 }
 
 /** `expr <comparator> value` for a present value; `params` receives the bound values. */
-function condition(expr: string, c: Comparison, params: SqlValue[]): string {
+export function condition(expr: string, c: Comparison, params: SqlValue[]): string {
   const v = c.value;
   switch (c.comparator) {
     case "=":

@@ -6,6 +6,7 @@
 import { invalidParam, notFound } from "../../errors.ts";
 import type { DatasetInput, Experiment, Run, RunInfo, Tag } from "../../model.ts";
 import type { Statements } from "./connection.ts";
+import { addModelLinks } from "./sqlite_models.ts";
 import {
   datasetFromRow,
   type DatasetRow,
@@ -99,8 +100,11 @@ export function runInfo(s: Statements, runId: string): RunInfo {
 // would scan the whole table).
 const JOIN_IDS = "FROM json_each(?) j CROSS JOIN";
 
-/** Whole runs (info, latest metrics, params, tags, dataset inputs) in the order of `ids`. */
-export function runsByIds(s: Statements, ids: string[]): Run[] {
+/**
+ * Whole runs (info, latest metrics, params, tags, inputs, outputs) in the order of `ids`. Model
+ * inputs only with `modelInputs`: MLflow's SQL store sends them from runs/get, not runs/search.
+ */
+export function runsByIds(s: Statements, ids: string[], modelInputs = false): Run[] {
   if (ids.length === 0) return [];
   const unique = new Set(ids).size === ids.length ? ids : [...new Set(ids)];
   const json = JSON.stringify(unique);
@@ -137,6 +141,7 @@ export function runsByIds(s: Statements, ids: string[]): Run[] {
     }
   }
   addInputs(s, json, runs);
+  addModelLinks(s, json, runs, modelInputs);
   const found = unique === ids ? runs : ids.map((id) => runs[unique.indexOf(id)]);
   return found.filter((r): r is Run => r !== undefined);
 }
@@ -167,7 +172,7 @@ function addInputs(s: Statements, json: string, runs: (Run | undefined)[]): void
 
 /** One run, whole; RESOURCE_DOES_NOT_EXIST when absent. */
 export function runById(s: Statements, runId: string): Run {
-  const [run] = runsByIds(s, [runId]);
+  const [run] = runsByIds(s, [runId], true);
   if (!run) throw notFound(`Run with id=${runId} not found`);
   return run;
 }

@@ -12,6 +12,8 @@ import {
   type Experiment,
   isRunStatus,
   type Metric,
+  type ModelInput,
+  type ModelOutput,
   type Page,
   type Param,
   type Run,
@@ -30,6 +32,7 @@ import {
   validateExperimentTag,
   validateKey,
   validateMetric,
+  validateModelLinks,
   validateParam,
   validateRunId,
   validateTag,
@@ -73,6 +76,8 @@ import {
 } from "./sqlite_writer.ts";
 import { SqliteImport } from "./sqlite_import.ts";
 import { fullHistory, historyPage } from "./sqlite_history.ts";
+import { insertModelLinks } from "./sqlite_models.ts";
+import { type SqliteModelContext, SqliteModelStore } from "./sqlite_model_store.ts";
 import {
   activeExperimentId,
   insertRunRow,
@@ -88,8 +93,8 @@ export interface SqliteStoreOptions extends StoreOptions {
   cwd?: string;
 }
 
-/** MLflow's tracking store over one SQLite database. */
-export class SqliteStore implements TrackingStore {
+/** MLflow's tracking store over one SQLite database (logged models: SqliteModelStore). */
+export class SqliteStore extends SqliteModelStore implements TrackingStore {
   readonly uri: string;
   /** The database file (`:memory:` for an in-memory database). */
   readonly path: string;
@@ -102,6 +107,7 @@ export class SqliteStore implements TrackingStore {
   #cwd: string;
 
   constructor(uri: string, opts: SqliteStoreOptions = {}) {
+    super();
     const cwd = opts.cwd ?? Deno.cwd();
     this.#cwd = cwd;
     const raw = sqlitePath(uri);
@@ -119,6 +125,20 @@ export class SqliteStore implements TrackingStore {
       defaultLocation: () => appendUriPath(this.#artifactRoot, DEFAULT_EXPERIMENT_ID),
     });
     this.import = new SqliteImport(this.#db);
+  }
+
+  /** The open database, shared with a model registry on the same URI (open_registry.ts). */
+  get connections(): Connections {
+    return this.#db;
+  }
+
+  protected modelContext(): SqliteModelContext {
+    return {
+      db: this.#db,
+      clock: this.#clock,
+      truncate: this.#truncate,
+      read: (fn) => this.#read(fn),
+    };
   }
 
   /** Why the store refuses writes (an unknown, newer schema revision), if it does. */
@@ -333,12 +353,23 @@ export class SqliteStore implements TrackingStore {
     });
   }
 
-  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  async logInputs(runId: string, datasets: DatasetInput[], models: ModelInput[] = []) {
     validateRunId(runId);
     validateDatasetInputs(datasets);
+    validateModelLinks(models);
     await this.#db.write((w) => {
       const { experimentId } = activeRun(w, runId);
       insertInputs(w, runId, experimentId, datasets, newRunId);
+      insertModelLinks(w, runId, "input", models, newRunId);
+    });
+  }
+
+  async logOutputs(runId: string, models: ModelOutput[]): Promise<void> {
+    validateRunId(runId);
+    validateModelLinks(models);
+    await this.#db.write((w) => {
+      activeRun(w, runId);
+      insertModelLinks(w, runId, "output", models, newRunId);
     });
   }
 

@@ -9,6 +9,7 @@ import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../..
 import { pyRepr } from "../../search/page_token.ts";
 import type { Statements } from "./connection.ts";
 import { encodeMetricValue } from "./rows.ts";
+import { deleteModelRows, insertModelMetrics } from "./sqlite_models.ts";
 import type { SqlValue } from "./sql.ts";
 
 /** The active run check of every run mutation. */
@@ -192,11 +193,14 @@ export function writeBatch(
   runId: string,
   batch: { params: Param[]; metrics: Metric[]; tags: Tag[] },
 ): void {
-  activeRun(w, runId);
+  const { experimentId } = activeRun(w, runId);
   for (const p of paramConflicts(w, runId, batch.params)) {
     w.run("INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)", p.key, p.value, runId);
   }
-  if (batch.metrics.length) insertMetrics(w, runId, batch.metrics);
+  if (batch.metrics.length) {
+    insertMetrics(w, runId, batch.metrics);
+    insertModelMetrics(w, runId, experimentId, batch.metrics);
+  }
   for (const t of batch.tags) upsertRunTag(w, runId, t);
 }
 
@@ -271,6 +275,12 @@ export function deleteRunRows(w: Statements, runId: string): void {
     runId,
   );
   w.run("DELETE FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?", runId);
+  // The run's links to logged models, and the points it logged on them.
+  w.run(
+    "DELETE FROM inputs WHERE source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND source_id = ?",
+    runId,
+  );
+  w.run("DELETE FROM logged_model_metrics WHERE run_id = ?", runId);
   w.run("DELETE FROM runs WHERE run_uuid = ?", runId);
 }
 
@@ -278,6 +288,8 @@ export function deleteRunRows(w: Statements, runId: string): void {
 export function deleteExperimentRows(w: Statements, id: bigint): void {
   const runs = w.all<{ run_uuid: string }>("SELECT run_uuid FROM runs WHERE experiment_id = ?", id);
   for (const r of runs) deleteRunRows(w, r.run_uuid);
+  deleteModelRows(w, "experiment_id = ?", id);
+  w.run("DELETE FROM logged_model_metrics WHERE experiment_id = ?", id);
   w.run("DELETE FROM experiment_tags WHERE experiment_id = ?", id);
   w.run("DELETE FROM datasets WHERE experiment_id = ?", id);
   w.run("DELETE FROM experiments WHERE experiment_id = ?", id);
