@@ -221,9 +221,8 @@ async function drawChart(src: ChartSource, spec: ChartSpec): Promise<BuiltChart>
   });
   const legend = legendOf(spec, lines);
   const first = spec.keys[0];
-  const summaries = spec.runs.map((_, i) =>
-    series[pairs.findIndex((p) => p.r === spec.runs[i] && p.key === first)]?.summary
-  );
+  // pairs go run by run, key by key: run i's first key is pair i × keys.
+  const summaries = spec.runs.map((_, i) => series[i * spec.keys.length]?.summary);
   const only = spec.runs.length === 1 && !multi ? summaries[0] : undefined;
   return {
     chart: {

@@ -74,6 +74,14 @@ function grouping(c: Context): Grouping {
   });
 }
 
+/** Most metrics one chart overlays. */
+export const MAX_KEYS = 20;
+
+/** Metric keys of `key=` (repeated or comma-separated), at most MAX_KEYS. */
+function metricKeys(c: Context): string[] {
+  return listOf(c.req.queries("key") ?? []).slice(0, MAX_KEYS);
+}
+
 /** Run ids of `runs=` (repeated or comma-separated), at most MAX_RUNS. */
 export function runIds(c: Context): string[] {
   return listOf(c.req.queries("runs") ?? []).slice(0, MAX_RUNS);
@@ -131,7 +139,7 @@ export function runsRoutes(app: Hono, d: RunsRouteDeps): void {
   };
 
   app.get("/metric", async (c) => {
-    const keys = listOf(c.req.queries("key") ?? []);
+    const keys = metricKeys(c);
     if (!keys.length) throw notFound("No metric named; use /metric?key=<key>&runs=<run ids>");
     const ids = runIds(c);
     if (!ids.length) throw notFound("No runs named; use /metric?key=<key>&runs=<run ids>");
@@ -235,7 +243,7 @@ export function runsRoutes(app: Hono, d: RunsRouteDeps): void {
 
   // One chart as `{figure}` (and, for one run, its metrics table row), or its hover data.
   app.get("/_mlt/chart", async (c) => {
-    const keys = listOf(c.req.queries("key") ?? []);
+    const keys = metricKeys(c);
     if (!keys.length) throw notFound("No metric named; use /_mlt/chart?key=<key>&runs=<run ids>");
     const runs = await loadRuns(store, runIds(c));
     if (!runs.length) throw notFound("No runs named; use /_mlt/chart?key=<key>&runs=<run ids>");
@@ -258,7 +266,7 @@ export function runsRoutes(app: Hono, d: RunsRouteDeps): void {
   });
 
   app.get("/_mlt/chart.csv", async (c) => {
-    const keys = listOf(c.req.queries("key") ?? []);
+    const keys = metricKeys(c);
     const runs = await loadRuns(store, runIds(c));
     if (!keys.length || !runs.length) {
       throw notFound("No metric or runs named; use /_mlt/chart.csv?key=<key>&runs=<run ids>");
