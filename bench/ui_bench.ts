@@ -278,9 +278,12 @@ async function main() {
 
 async function report(rows: [string, number | undefined, number | undefined][], root: string) {
   console.log(`| measure | mlt | MLflow | MLflow / mlt |\n|---|---|---|---|`);
+  // A negative figure is a timeout: the server did not finish within it.
   for (const [name, a, b] of rows) {
-    const f = (x?: number) => (x === undefined ? "n/a" : x.toFixed(1));
-    console.log(`| ${name} | ${f(a)} | ${f(b)} | ${a && b ? (b / a).toFixed(1) + "×" : "n/a"} |`);
+    const f = (x?: number) =>
+      x === undefined ? "n/a" : x < 0 ? `> ${(-x).toFixed(0)}` : x.toFixed(1);
+    const ratio = a && b ? `${b < 0 ? "> " : ""}${(Math.abs(b) / a).toFixed(1)}×` : "n/a";
+    console.log(`| ${name} | ${f(a)} | ${f(b)} | ${ratio} |`);
   }
   if (!opt.dir) await Deno.remove(root, { recursive: true });
 }

@@ -125,7 +125,8 @@ export async function chartRows(
         }), o.mlflowRepeat);
     } catch (e) {
       console.error(`MLflow: ${(e as Error).message.split("\n")[0]}`);
-      return undefined;
+      // Did not finish in time: the timeout is a lower bound (reported as "> …").
+      return /timeout|exceeded|in time/i.test(String(e)) ? -o.mlflowTimeoutMs : undefined;
     }
   };
   rows.push([
