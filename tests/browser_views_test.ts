@@ -108,6 +108,9 @@ Deno.test("browser: chart tab, grouping, CSV, one-point chart, artifact preview,
         assert.equal(await loss.locator("path.band").count(), 3);
         assert.equal(await loss.locator("polyline.strong").count(), 3);
         assert.equal(await loss.locator("polyline:not(.strong)").count(), 0);
+        // Only the run of lr 0.1 has final_score: the other groups stay out of its legend.
+        const score = page.locator('.chartpane figure.chart[data-metric-key="final_score"]');
+        assert.deepEqual(await score.locator(".legend span").allTextContents(), ["lr = 0.1 (4)"]);
         await page.click(".runlist li.group >> nth=0 >> a.toggle");
         await page.waitForURL(/expand=/);
         assert.equal(await loss.locator("polyline:not(.strong)").count(), 4);
@@ -119,6 +122,23 @@ Deno.test("browser: chart tab, grouping, CSV, one-point chart, artifact preview,
           (await page.locator("#runs-table tr.group >> nth=0").textContent()) ?? "",
           /lr = 0\.\d+ ?4 runs/,
         );
+        await shot(page, "table-grouped");
+      },
+    );
+
+    await t.step(
+      "the metric page names the experiment in its breadcrumbs and groups like the chart tab",
+      async () => {
+        const runs = ids.join(",");
+        await page.goto(`${base}/metric?key=loss&runs=${runs}&group=params.optimizer&band=std`);
+        assert.equal(
+          ((await page.locator(".crumbs").textContent()) ?? "").replace(/\s+/g, " ").trim(),
+          "Experiments / sweep / 12 runs / loss",
+        );
+        const fig = page.locator('figure.chart[data-metric-key="loss"]');
+        assert.equal(await fig.locator("path.band").count(), 2);
+        assert.equal(await fig.locator("polyline.strong").count(), 2);
+        await shot(page, "metric-grouped");
       },
     );
 

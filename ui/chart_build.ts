@@ -219,7 +219,11 @@ async function drawChart(src: ChartSource, spec: ChartSpec): Promise<BuiltChart>
     bands,
     range: spec.range,
   });
-  const legend = legendOf(spec, lines);
+  // A group none of whose runs has this metric stays out of this chart's legend.
+  const withData = new Set(
+    pairs.filter((_, i) => series[i]?.summary.count).map((p) => p.r.run.info.runId),
+  );
+  const legend = legendOf(spec, lines, withData);
   const first = spec.keys[0];
   // pairs go run by run, key by key: run i's first key is pair i × keys.
   const summaries = spec.runs.map((_, i) => series[i * spec.keys.length]?.summary);
@@ -246,12 +250,14 @@ async function drawChart(src: ChartSource, spec: ChartSpec): Promise<BuiltChart>
   };
 }
 
-function legendOf(spec: ChartSpec, lines: LineInput[]): LegendItem[] | undefined {
+function legendOf(
+  spec: ChartSpec,
+  lines: LineInput[],
+  withData: Set<string>,
+): LegendItem[] | undefined {
   if (spec.groups?.grouping.group) {
-    return spec.groups.list.map((g) => ({
-      label: `${g.label} (${g.runs.length})`,
-      color: g.color,
-    }));
+    const shown = spec.groups.list.filter((g) => g.runs.some((r) => withData.has(r.info.runId)));
+    return shown.map((g) => ({ label: `${g.label} (${g.runs.length})`, color: g.color }));
   }
   if (lines.length < 2 || lines.length > 12) return undefined;
   return lines.map((l) => ({ label: l.label, color: l.color, href: l.href }));

@@ -307,7 +307,7 @@ export function ComparePage(p: ComparePageProps): VNode {
               Show only differences
             </a>
           )}
-        <span class="muted">· highlighted rows differ</span>
+        <span class="muted">{" · "}highlighted rows differ</span>
       </p>
       <DiffTable id="compare-params" head={head} rows={params} mark />
       <h2>Metrics (latest)</h2>
