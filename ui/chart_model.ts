@@ -190,7 +190,10 @@ export function layoutChart(input: ChartInput): ChartModel {
       return r(Math.min(plot.bottom, Math.max(plot.top, fy(y))));
     }),
   }));
-  const xt = niceTicks(xlo, xhi, Math.max(2, Math.floor(pw / 90)));
+  const xAll = niceTicks(xlo, xhi, Math.max(2, Math.floor(pw / 90)));
+  // Steps are whole numbers: a short step axis (one point at step 5: 4 to 6) reads 4, 5, 6.
+  const whole = input.x === "step" ? xAll.filter(Number.isInteger) : xAll;
+  const xt = whole.length >= 2 ? whole : xAll;
   const yt = log ? logTicks(ylo, yhi) : niceTicks(ylo, yhi, Math.max(2, Math.floor(ph / 40)));
   return {
     ...base,

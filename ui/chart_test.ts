@@ -57,6 +57,8 @@ Deno.test("layoutChart(): one point sits inside the plot with room around it", (
   const [cx, cy] = dots[0];
   assert.ok(cx > m.plot.left && cx < m.plot.right && cy > m.plot.top && cy < m.plot.bottom);
   assert.equal(m.xTitle, "Step");
+  // Whole steps only: no 4.5 on a step axis.
+  assert.deepEqual(m.xTicks.map((t) => t.label), ["4", "5", "6"]);
 });
 
 Deno.test("layoutChart(): a zoom range keeps the x domain and drops points outside", () => {
