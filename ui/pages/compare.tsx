@@ -306,8 +306,7 @@ export function ComparePage(p: ComparePageProps): VNode {
             <a href={u.compare(ids, { ...keep, diff: "1" })}>
               Show only differences
             </a>
-          )}
-        <span class="muted">{" · "}highlighted rows differ</span>
+          )} <span class="muted">· highlighted rows differ</span>
       </p>
       <DiffTable id="compare-params" head={head} rows={params} mark />
       <h2>Metrics (latest)</h2>
