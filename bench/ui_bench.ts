@@ -2,10 +2,13 @@
  * Benchmark: `mlt ui` against MLflow's UI (`mlflow server`) on the same mlruns tree, in headless
  * Chromium. Measures the experiment page's time to first byte (median of warm fetches, and the
  * first cold one) and the time until the runs table shows a run (fresh browser context each
- * time); optionally a run with many long metrics: time until its charts are drawn.
+ * time); optionally a run with many long metrics: time until its charts are drawn; and the chart
+ * view of a sweep (ui_bench_charts.ts): first chart and every chart in the window drawn.
  *
  *   deno run -A bench/ui_bench.ts [--runs 10000] [--params 50] [--metrics 20]
  *     [--chart-metrics 100] [--chart-steps 100000] [--repeat 5] [--dir /tmp/x]
+ *     [--sweep-runs 1000] [--sweep-metrics 10] [--sweep-steps 1000] [--sweep-groups 10]
+ *     [--mlflow-repeat 1] [--mlflow-timeout 1200] [--charts-only]
  *     [--mlflow .venv/bin/mlflow] [--chromium /usr/bin/chromium] [--build-only] [--no-mlflow]
  *
  * With --dir, the tree is kept and reused by later runs with the same sizes (its ids are saved in
@@ -14,8 +17,9 @@
  * Prints one table and the ratios MLflow / mlt (above 1 means mlt is faster).
  */
 import { parseArgs } from "node:util";
-import type { Browser } from "playwright-core";
 import { launchChromium } from "../tests/helpers/chromium.ts";
+import { buildSweep, chartRows, type SweepSizes } from "./ui_bench_charts.ts";
+import { freePort, median, start, stopAll, visible, waitHealthy } from "./ui_bench_common.ts";
 import { metricLine } from "../src/store/file/format.ts";
 import { T0, writeRunSkeleton } from "./mlruns_gen.ts";
 import { openStore } from "../src/store/open.ts";
@@ -32,10 +36,24 @@ const { values: opt } = parseArgs({
     dir: { type: "string" },
     mlflow: { type: "string", default: new URL("../.venv/bin/mlflow", import.meta.url).pathname },
     chromium: { type: "string", default: "/usr/bin/chromium" },
+    "sweep-runs": { type: "string", default: "1000" },
+    "sweep-metrics": { type: "string", default: "10" },
+    "sweep-steps": { type: "string", default: "1000" },
+    "sweep-groups": { type: "string", default: "10" },
+    "mlflow-repeat": { type: "string", default: "1" },
+    "mlflow-timeout": { type: "string", default: "1200" },
+    "charts-only": { type: "boolean", default: false },
     "build-only": { type: "boolean", default: false },
     "no-mlflow": { type: "boolean", default: false },
   },
 });
+const SWEEP: SweepSizes = {
+  runs: Number(opt["sweep-runs"]),
+  metrics: Number(opt["sweep-metrics"]),
+  steps: Number(opt["sweep-steps"]),
+  groups: Number(opt["sweep-groups"]),
+};
+const CHARTS_ONLY = opt["charts-only"];
 const RUNS = Number(opt.runs), PARAMS = Number(opt.params), METRICS = Number(opt.metrics);
 const CHART_METRICS = Number(opt["chart-metrics"]), CHART_STEPS = Number(opt["chart-steps"]);
 const REPEAT = Number(opt.repeat);
@@ -59,15 +77,19 @@ async function writeRun(expDir: string, expId: string, r: number, metrics: numbe
 }
 
 interface Tree {
-  expId: string;
-  chartExp: string;
+  expId?: string;
+  chartExp?: string;
   chartRun?: string;
+  sweepExp?: string;
 }
 
 // Reuses a tree built earlier in `--dir` with the same sizes, or builds one.
 async function tree(root: string): Promise<Tree> {
   const marker = `${root}/.mlt-ui-bench.json`;
-  const sizes = [RUNS, PARAMS, METRICS, CHART_METRICS, CHART_STEPS].join("x");
+  const sizes = [
+    ...(CHARTS_ONLY ? ["charts"] : [RUNS, PARAMS, METRICS, CHART_METRICS, CHART_STEPS]),
+    ...Object.values(SWEEP),
+  ].join("x");
   try {
     const saved = JSON.parse(await Deno.readTextFile(marker));
     if (saved.sizes === sizes) {
@@ -85,6 +107,8 @@ async function tree(root: string): Promise<Tree> {
 }
 
 async function buildTree(root: string): Promise<Tree> {
+  const sweepExp = SWEEP.runs > 0 ? await buildSweep(root, SWEEP) : undefined;
+  if (CHARTS_ONLY) return { sweepExp };
   const store = openStore(root);
   const expId = await store.createExperiment("bench-table");
   const chartExp = await store.createExperiment("bench-charts");
@@ -97,33 +121,7 @@ async function buildTree(root: string): Promise<Tree> {
   const chartRun = CHART_METRICS > 0
     ? await writeRun(`${root}/${chartExp}`, chartExp, 0, CHART_METRICS, CHART_STEPS)
     : undefined;
-  return { expId, chartExp, chartRun };
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function waitHealthy(base: string, child: Deno.ChildProcess, what: string) {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(`${base}/health`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    const done = await Promise.race([child.status, new Promise((r) => setTimeout(r, 200))]);
-    if (done) throw new Error(`${what} exited before becoming healthy`);
-  }
-  throw new Error(`${what} did not become healthy`);
-}
-
-function start(cmd: string, args: string[], env: Record<string, string> = {}) {
-  return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "piped" }).spawn();
+  return { expId, chartExp, chartRun, sweepExp };
 }
 
 // Time to the first byte of the page; the rest is read too (not cancelled), as a browser does, so
@@ -140,35 +138,9 @@ async function ttfb(url: string): Promise<number> {
   return ms;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-// Milliseconds from navigation until `check` (a JS expression) holds in a fresh context; with
-// `scroll`, the page scrolls down by a screen every 100 ms meanwhile (as a reader skimming it).
-async function visible(
-  browser: Browser,
-  url: string,
-  check: string,
-  scroll = false,
-): Promise<number> {
-  // bypassCSP: the checks are evaluated as strings, which mlt's CSP (rightly) forbids.
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
-  const page = await ctx.newPage();
-  if (scroll) {
-    await page.addInitScript({ content: "setInterval(() => scrollBy(0, innerHeight), 100);" });
-  }
-  try {
-    const t = performance.now();
-    await page.goto(url, { waitUntil: "commit" });
-    await page.waitForFunction(check, undefined, { timeout: 180_000, polling: 16 });
-    return performance.now() - t;
-  } finally {
-    await ctx.close();
-  }
-}
-
 async function main() {
   const root = opt.dir ?? await Deno.makeTempDir({ prefix: "mlt-ui-bench-" });
-  const { expId, chartExp, chartRun } = await tree(root);
+  const { expId, chartExp, chartRun, sweepExp } = await tree(root);
   if (opt["build-only"]) return;
   const mltPort = freePort(), mlflowPort = freePort();
   const mlt = start(Deno.execPath(), [
@@ -202,6 +174,32 @@ async function main() {
         mlflowUp = false;
       });
     }
+    if (sweepExp) {
+      rows.push(
+        ...await chartRows(browser, {
+          mltBase,
+          mlflowBase: mlflowUp ? mlflowBase : undefined,
+          expId: sweepExp,
+          sizes: SWEEP,
+          repeat: REPEAT,
+          mlflowRepeat: Number(opt["mlflow-repeat"]),
+          mlflowTimeoutMs: Number(opt["mlflow-timeout"]) * 1000,
+        }),
+      );
+    }
+    if (expId) await tablePart(rows, mltBase, mlflowUp ? mlflowBase : undefined);
+  } finally {
+    await browser.close();
+    await stopAll([mlt, mlflow]);
+  }
+  await report(rows, root);
+
+  async function tablePart(
+    rows: [string, number | undefined, number | undefined][],
+    mltBase: string,
+    mlflowBase: string | undefined,
+  ) {
+    const mlflowUp = mlflowBase !== undefined;
     const mltTable = `${mltBase}/experiments/${expId}`;
     // MLflow 3 opens GenAI traces by default; its runs table lives under /runs.
     const mlflowTable = `${mlflowBase}/#/experiments/${expId}/runs?workflowType=machine_learning`;
@@ -269,29 +267,23 @@ async function main() {
             browser,
             runPage,
             `document.querySelectorAll("figure.chart svg polyline").length >= ${CHART_METRICS}`,
-            true,
+            { scroll: true },
           )
         ),
         undefined,
       ]);
     }
-  } finally {
-    await browser.close();
-    for (const c of [mlt, mlflow]) {
-      if (!c) continue;
-      try {
-        c.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
-      await c.stderr.cancel();
-      await c.status;
-    }
   }
+}
+
+async function report(rows: [string, number | undefined, number | undefined][], root: string) {
   console.log(`| measure | mlt | MLflow | MLflow / mlt |\n|---|---|---|---|`);
+  // A negative figure is a timeout: the server did not finish within it.
   for (const [name, a, b] of rows) {
-    const f = (x?: number) => (x === undefined ? "n/a" : x.toFixed(1));
-    console.log(`| ${name} | ${f(a)} | ${f(b)} | ${a && b ? (b / a).toFixed(1) + "×" : "n/a"} |`);
+    const f = (x?: number) =>
+      x === undefined ? "n/a" : x < 0 ? `> ${(-x).toFixed(0)}` : x.toFixed(1);
+    const ratio = a && b ? `${b < 0 ? "> " : ""}${(Math.abs(b) / a).toFixed(1)}×` : "n/a";
+    console.log(`| ${name} | ${f(a)} | ${f(b)} | ${ratio} |`);
   }
   if (!opt.dir) await Deno.remove(root, { recursive: true });
 }

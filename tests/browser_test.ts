@@ -7,15 +7,8 @@
  * installs it (`apt-get install -y chromium`).
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
-import { launchChromium } from "./helpers/chromium.ts";
-import { createApp } from "../src/api/app.ts";
-import { openStore } from "../src/store/open.ts";
+import { browserUi, shot } from "./helpers/ui_browser.ts";
 import type { TrackingStore } from "../src/store/store.ts";
-import { mountUi } from "../ui/app.ts";
-
-const CHROMIUM = Deno.env.get("MLT_CHROMIUM") ?? "/usr/bin/chromium";
-const SHOTS = new URL("../screenshots/", import.meta.url);
 
 async function seed(store: TrackingStore) {
   const exp = await store.createExperiment("projects-and-tracking");
@@ -61,32 +54,12 @@ async function seed(store: TrackingStore) {
   };
 }
 
-async function shot(page: Page, name: string) {
-  await Deno.mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
-}
-
 Deno.test("browser: seed run, hash links, compare, filter box, live updates", async (t) => {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`,
-    );
-  }
-  const dir = await Deno.makeTempDir({ prefix: "mlt-browser-" });
-  const store = openStore(`${dir}/mlruns`);
-  const ids = await seed(store);
-  const app = createApp({
-    store,
-    artifactsDestination: `${dir}/mlartifacts`,
-    localArtifactRoots: [`${dir}/mlruns`],
-  });
-  // 4 charts of 30 points exceed 100: the wide run's other 8 charts load as they come into view.
-  const ui = mountUi(app, { store, pollMs: 200, chartBudget: { points: 100, min: 2 } });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  const browser = await launchChromium(CHROMIUM);
+  let seeded!: Awaited<ReturnType<typeof seed>>;
+  const { store, base, browser, close } = await browserUi("mlt-browser-", async (s) => {
+    seeded = await seed(s);
+  }, { chartBudget: { points: 100, min: 2 } });
+  const ids = seeded;
   const errors: string[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -104,8 +77,11 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
         const points = await fig.locator("svg.static polyline").getAttribute("points");
         assert.equal(points?.trim().split(/\s+/).length, 10);
         assert.equal(await page.title(), "seed-run · projects-and-tracking · mlt");
-        // The uPlot island takes over the visible chart (hover values, zoom).
-        await fig.locator(".uplot-host canvas").waitFor();
+        // The client adds hover to the server's chart: the x value by its axis, the run's value.
+        const box = (await fig.locator("svg.static").boundingBox())!;
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await fig.locator(".tip").waitFor();
+        assert.match((await fig.locator(".tip").textContent()) ?? "", /^Step \d+seed-run: [\d.]+$/);
         assert.match((await page.locator("#output-log").textContent()) ?? "", /epoch 9: done/);
         await shot(page, "run");
       },
@@ -206,10 +182,6 @@ Deno.test("browser: seed run, hash links, compare, filter box, live updates", as
 
     assert.deepEqual(errors, []);
   } finally {
-    await browser.close();
-    ui.close();
-    await server.shutdown();
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
+    await close();
   }
 });

@@ -1,98 +1,6 @@
 /** The web UI through `app.request()`: pages, escaping, errors, forms, live events, the prefix. */
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
-import { createApp } from "../src/api/app.ts";
-import { openStore } from "../src/store/open.ts";
-import type { TrackingStore } from "../src/store/store.ts";
-import { mountUi, type Ui } from "../ui/app.ts";
-import type { ChartBudget } from "../ui/data.ts";
-
-const EVIL = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
-const T0 = Date.UTC(2024, 0, 1);
-
-interface Fixture {
-  app: Hono;
-  ui: Ui;
-  store: TrackingStore;
-  dir: string;
-  exp: string;
-  a: string;
-  b: string;
-  get(path: string): Promise<{ status: number; text: string; res: Response }>;
-  post(
-    path: string,
-    form: Record<string, string | string[]>,
-    headers?: HeadersInit,
-  ): Promise<Response>;
-  close(): Promise<void>;
-}
-
-async function fixture(
-  staticPrefix = "",
-  extra: { chartBudget?: ChartBudget } = {},
-): Promise<Fixture> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-ui-" }));
-  const store = openStore(`${dir}/mlruns`);
-  const app = createApp({
-    store,
-    artifactsDestination: `${dir}/mlartifacts`,
-    localArtifactRoots: [`${dir}/mlruns`],
-    staticPrefix: staticPrefix || undefined,
-  });
-  const ui = mountUi(app, { store, staticPrefix, pollMs: 20, ...extra });
-  const exp = await store.createExperiment("seed-exp");
-  const mk = async (name: string, param: string, n: number) => {
-    const run = await store.createRun({ experimentId: exp, runName: name, startTime: T0 });
-    await store.logParam(run.info.runId, { key: "test_param", value: param });
-    for (let step = 0; step < n; step++) {
-      await store.logMetric(run.info.runId, {
-        key: "test_metric",
-        value: step * Number(param),
-        timestamp: T0 + step,
-        step,
-      });
-    }
-    await store.updateRun({ runId: run.info.runId, status: "FINISHED", endTime: T0 + 5000 });
-    return run.info.runId;
-  };
-  const a = await mk("run-a", "100", 10);
-  const b = await mk("run-b", "200", 5);
-  const get = async (path: string) => {
-    const res = await app.request(path);
-    return { status: res.status, text: await res.text(), res };
-  };
-  const post = (
-    path: string,
-    form: Record<string, string | string[]>,
-    headers: HeadersInit = {},
-  ) => {
-    const body = new URLSearchParams();
-    for (const [k, v] of Object.entries(form)) for (const x of [v].flat()) body.append(k, x);
-    return Promise.resolve(app.request(path, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-      body,
-    }));
-  };
-  return {
-    app,
-    ui,
-    store,
-    dir,
-    exp,
-    a,
-    b,
-    get,
-    post,
-    async close() {
-      ui.close();
-      await store.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
-
-const SAME = { origin: "http://localhost", host: "localhost" };
+import { EVIL, fixture, SAME, T0 } from "./helpers/ui_fixture.ts";
 
 Deno.test("ui: the start page lists experiments and loads the client script", async () => {
   const f = await fixture();
@@ -107,7 +15,9 @@ Deno.test("ui: the start page lists experiments and loads the client script", as
     assert.equal(res.headers.get("x-frame-options"), "SAMEORIGIN");
     const js = await f.get("/_mlt/assets/client.js");
     assert.match(js.text, /#\\\/experiments\\\//, "the hash-link redirect is in the client");
-    assert.equal((await f.get("/_mlt/assets/uplot.js")).status, 200);
+    const charts = /from "\.\/(charts\.js\?v=\w+)"/.exec(js.text)?.[1];
+    assert.ok(charts, "the client imports its chart module with the asset version");
+    assert.match((await f.get(`/_mlt/assets/${charts}`)).text, /pointermove/);
   } finally {
     await f.close();
   }
@@ -220,7 +130,8 @@ Deno.test("ui: the run page shows params, metrics, a chart per metric, tags, art
     const html = await f.get(`/experiments/${f.exp}/runs/${f.a}?artifact=page.html`);
     assert.match(html.text, /<iframe class="preview" sandbox srcdoc="&lt;script>/);
     const dir = await f.get(`/experiments/${f.exp}/runs/${f.a}?artifact=sub`);
-    assert.match(dir.text, /No artifacts\./);
+    assert.match(dir.text, /data-artifact="sub" data-dir="1" aria-expanded="true"/);
+    assert.match(dir.text, /<li class="muted">\(empty\)<\/li>/);
     const log = await f.get(`/experiments/${f.exp}/runs/${f.a}?x=time&y=log&smooth=0.5`);
     assert.equal(log.status, 200);
     assert.match(log.text, /data-log="1"/);
@@ -303,8 +214,9 @@ Deno.test("ui: the metric and compare pages overlay runs and highlight differenc
     assert.match(c.text, /<td>100<\/td><td>200<\/td>/);
     const none = await f.get("/compare");
     assert.equal(none.status, 400);
-    const data = JSON.parse((await f.get(`/_mlt/chart-data?key=test_metric&runs=${f.a}`)).text);
-    assert.equal(data.data[0].length, 10);
+    const hover = JSON.parse((await f.get(`/_mlt/chart?key=test_metric&runs=${f.a}&hover=1`)).text);
+    assert.equal(hover.lines[0].xs.length, 10);
+    assert.equal(hover.lines[0].px.length, 20);
   } finally {
     await f.close();
   }
@@ -372,12 +284,14 @@ Deno.test("ui: the run page shows the output log of mlt run, escaped", async () 
   try {
     const run = await f.store.getRun(f.a);
     const artifacts = new URL(run.info.artifactUri).pathname;
-    assert.doesNotMatch((await f.get(`/experiments/${f.exp}/runs/${f.a}`)).text, /id="output"/);
+    const before = (await f.get(`/experiments/${f.exp}/runs/${f.a}`)).text;
+    assert.doesNotMatch(before, /id="output-log"/);
+    assert.match(before, /No output log/);
     await Deno.mkdir(`${artifacts}/mlt`, { recursive: true });
     const long = "x".repeat(70 * 1024);
     await Deno.writeTextFile(`${artifacts}/mlt/stdout.log`, `${long}\nepoch 1 ${EVIL}\ndone\n`);
     const { text } = await f.get(`/experiments/${f.exp}/runs/${f.a}`);
-    assert.match(text, /<h2 id="output">Output<\/h2>/);
+    assert.match(text, /<h2 id="output-title">Output<\/h2>/);
     assert.match(text, /showing the end/);
     assert.match(text, /<pre class="output" id="output-log">epoch 1 &lt;script>alert\(1\)/);
     assert.doesNotMatch(text, /<script>alert/);

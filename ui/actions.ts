@@ -48,6 +48,14 @@ function selectedRuns(form: URLSearchParams): string[] {
   return ids.map(checkRunId);
 }
 
+// The tag a "Set tag" form posts; a key is required.
+async function tagOf(req: Request): Promise<{ key: string; value: string }> {
+  const form = await readForm(req);
+  const key = form.get("key")?.trim() ?? "";
+  if (!key) throw invalidParam("A tag needs a key");
+  return { key, value: form.get("value") ?? "" };
+}
+
 /** The form routes, mounted under `/_mlt/action`. */
 export function actionRoutes(store: TrackingStore, u: Urls): Hono {
   const r = new Hono();
@@ -88,16 +96,32 @@ export function actionRoutes(store: TrackingStore, u: Urls): Hono {
       return back(c, u.experiment(id, op === "delete" ? {} : { view: "ALL" }));
     });
   }
+  // An experiment's tags and its description (MLflow keeps it in the mlflow.note.content tag).
+  r.post("/experiments/:id/tags", async (c) => {
+    const id = checkExperimentId(c.req.param("id"));
+    await store.setExperimentTag(id, await tagOf(c.req.raw));
+    return back(c, u.experiment(id));
+  });
+  r.post("/experiments/:id/tags/delete", async (c) => {
+    const id = checkExperimentId(c.req.param("id"));
+    await store.deleteExperimentTag(id, (await readForm(c.req.raw)).get("key") ?? "");
+    return back(c, u.experiment(id));
+  });
+  r.post("/experiments/:id/description", async (c) => {
+    const id = checkExperimentId(c.req.param("id"));
+    const text = ((await readForm(c.req.raw)).get("text") ?? "").replace(/\r\n/g, "\n");
+    const e = await store.getExperiment(id);
+    if (text.trim()) await store.setExperimentTag(id, { key: TAG.note, value: text });
+    else if (e.tags.some((t) => t.key === TAG.note)) await store.deleteExperimentTag(id, TAG.note);
+    return back(c, u.experiment(id));
+  });
   const runPage = async (runId: string) => {
     const run = await store.getRun(runId);
     return u.run(run.info.experimentId, runId);
   };
   r.post("/runs/:id/tags", async (c) => {
     const id = checkRunId(c.req.param("id"));
-    const form = await readForm(c.req.raw);
-    const key = form.get("key")?.trim() ?? "";
-    if (!key) throw invalidParam("A tag needs a key");
-    await store.setTag(id, { key, value: form.get("value") ?? "" });
+    await store.setTag(id, await tagOf(c.req.raw));
     return back(c, (await runPage(id)) + "#tags");
   });
   r.post("/runs/:id/tags/delete", async (c) => {

@@ -1,60 +1,58 @@
 /**
  * The web UI's routes: load data through TrackingStore (with data.ts), render a pure page, answer
  * HTML. Mounted on the REST app (mountUi) so the Host/Origin middleware covers every UI route,
- * and artifacts are read through that app's own REST routes. ui/ never imports a store
- * implementation, src/api internals, or the filesystem.
+ * and artifacts are read through that app's own REST routes; the experiment, runs and artifact
+ * routes live in their own modules. ui/ never imports a store implementation, src/api internals,
+ * or the filesystem.
  */
 import { type Context, Hono } from "hono";
 import { h } from "preact";
-import { MltError, notFound } from "../src/errors.ts";
-import { type Page, type Run, TAG, type ViewType } from "../src/model.ts";
-import { parseRunFilter } from "../src/search/filter.ts";
-import { parseRunOrderBy } from "../src/search/order_by.ts";
-import { decodePageToken, encodePageToken } from "../src/search/page_token.ts";
+import { MltError } from "../src/errors.ts";
+import { type Page, type Run, TAG } from "../src/model.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import { isRunId } from "../src/validate.ts";
 import { actionRoutes } from "./actions.ts";
+import { artifactRoutes, loadArtifactTree } from "./artifact_tree.ts";
+import { type ArtifactAccess, loadOutput, restArtifacts } from "./artifact_view.ts";
 import { ASSET_VERSION, assetResponse } from "./assets.ts";
-import { alignedData, colorAt, parseSmooth, parseXMode, parseYScale } from "./chart.ts";
-import type { ArtifactItem } from "./components/artifacts.tsx";
+import { Artifacts } from "./components/artifacts.tsx";
+import type { ChartItem } from "./components/chart.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
-import { type FilterError, filterError } from "./components/filter_box.tsx";
-import type { Sort } from "./components/runs_table.tsx";
+import { Datasets } from "./components/datasets.tsx";
+import type { MetricSummary } from "./components/metrics.tsx";
 import {
   allExperiments,
   budgetedCharts,
   CHART_BUDGET,
   type ChartBudget,
-  chartData,
-  checkExperimentId,
   checkRunId,
-  comparePlots,
-  isClientError,
-  LARGE,
-  loadRuns,
   metricChart,
   SMALL,
   viewQuery,
 } from "./data.ts";
+import { experimentRoutes } from "./experiment_routes.ts";
 import { LiveHub, MAX_LIVE_IDS, runSig, runTicker, sseResponse, statusTicker } from "./live.ts";
-import { loadArtifacts, loadOutput, restArtifacts } from "./artifact_view.ts";
-import { type ChartItem, type LazyChartProps, SvgChart } from "./components/chart.tsx";
-import { MetricRow, type MetricSummary } from "./components/metrics.tsx";
-import { ComparePage } from "./pages/compare.tsx";
 import { ErrorPage } from "./pages/error.tsx";
 import { HomePage } from "./pages/home.tsx";
-import { MetricPage } from "./pages/metric.tsx";
-import { RunDetails, RunMetrics, RunPage } from "./pages/run.tsx";
-import { orderClause, runColumns } from "./runs_query.ts";
-import { RunsBody, RunsPage } from "./pages/runs.tsx";
-import { fragment, htmlResponse, Slot, streamResponse } from "./render.ts";
+import {
+  ChildRuns,
+  Output,
+  Overview,
+  Params,
+  RunDescription,
+  RunMetrics,
+  RunPage,
+  type RunSection,
+  Tags,
+} from "./pages/run.tsx";
+import { Recent } from "./recent.ts";
+import { htmlResponse, Slot, streamResponse } from "./render.ts";
+import { chartView, runsRoutes } from "./runs_routes.ts";
+import { CHART_CACHE_BYTES, SERIES_CACHE_BYTES, SeriesCache, SizedCache } from "./series_cache.ts";
+import type { BuiltChart } from "./chart_build.ts";
 import { type Urls, urls } from "./urls.ts";
 
-/** Reads a run's artifacts (listing and bytes); mountUi provides it over the REST routes. */
-export interface ArtifactAccess {
-  list(runId: string, path: string): Promise<ArtifactItem[]>;
-  read(runId: string, path: string, maxBytes: number): Promise<{ bytes: Uint8Array; size: number }>;
-}
+export type { ArtifactAccess };
 
 /** Options of the UI. */
 export interface UiOptions {
@@ -68,6 +66,8 @@ export interface UiOptions {
   now?: () => number;
   /** How many points pages draw on the server before deferring charts (default CHART_BUDGET). */
   chartBudget?: ChartBudget;
+  /** Bytes of reduced metric series kept between requests (default SERIES_CACHE_BYTES). */
+  seriesCacheBytes?: number;
 }
 
 /** The UI app and a way to end its live streams. */
@@ -77,17 +77,6 @@ export interface Ui {
   close(): void;
   /** Live streams open now. */
   liveStreams(): number;
-}
-
-const VIEWS: Record<string, ViewType> = { DELETED_ONLY: "DELETED_ONLY", ALL: "ALL" };
-const MAX_COMPARE = 50;
-
-function chartView(c: Context): ChartView {
-  return {
-    x: parseXMode(c.req.query("x")),
-    y: parseYScale(c.req.query("y")),
-    smooth: parseSmooth(c.req.query("smooth")),
-  };
 }
 
 // Who opened a live stream, and when its connection ends (Deno's handler info, when served).
@@ -107,6 +96,9 @@ export function createUi(opts: UiOptions): Ui {
   const u: Urls = urls(opts.prefix ?? "", ASSET_VERSION);
   const now = opts.now ?? Date.now;
   const budget = opts.chartBudget ?? CHART_BUDGET;
+  const cache = new SeriesCache(opts.seriesCacheBytes ?? SERIES_CACHE_BYTES);
+  const charts = new SizedCache<{ built: BuiltChart; bytes: number }>(CHART_CACHE_BYTES);
+  const src = { store, cache, charts };
   const hub = new LiveHub();
   const app = new Hono();
 
@@ -130,87 +122,9 @@ export function createUi(opts: UiOptions): Ui {
     return htmlResponse(h(HomePage, { u, sidebar, experiments, deleted, query }));
   });
 
-  app.get("/experiments/:id", async (c) => {
-    const id = checkExperimentId(c.req.param("id"));
-    const [experiment, experiments] = await Promise.all([
-      store.getExperiment(id),
-      allExperiments(store),
-    ]);
-    const filter = c.req.query("filter") ?? "";
-    const view = VIEWS[c.req.query("view") ?? ""] ?? "ACTIVE_ONLY";
-    const col = c.req.query("sort") ?? "start";
-    const sort: Sort = {
-      col,
-      desc: (c.req.query("dir") ?? (col === "start" ? "desc" : "asc")) === "desc",
-    };
-    const n = Math.min(1000, Math.max(1, Number(c.req.query("n")) || 100));
-    const pageToken = c.req.query("page") || undefined;
-    // Checked before the first byte goes out, so mistakes still get their status (400).
-    const offset = decodePageToken(pageToken);
-    const orderBy = orderClause(sort);
-    let error: FilterError | undefined;
-    try {
-      parseRunFilter(filter || undefined);
-      parseRunOrderBy(orderBy);
-    } catch (e) {
-      if (!isClientError(e)) throw e;
-      error = filterError(e.message);
-    }
-    const explicit = c.req.queries("cols") || c.req.queries("col");
-    const chosen = explicit
-      ? [
-        ...(c.req.queries("cols") ?? []).flatMap((v) => v.split(",")),
-        ...(c.req.queries("col") ?? []),
-      ].filter(Boolean)
-      : undefined;
-    const state = {
-      filter: filter || undefined,
-      sort: col === "start" && sort.desc ? undefined : col,
-      dir: col === "start" && sort.desc ? undefined : sort.desc ? "desc" : "asc",
-      view: view === "ACTIVE_ONLY" ? undefined : view,
-      cols: chosen
-        ? [...new Set(chosen)].filter((k) => /^(metrics|params|tags)\./.test(k)).join(",") || ""
-        : undefined,
-      n: n === 100 ? undefined : String(n),
-    };
-    const body = async () => {
-      const runs: Page<Run> = error ? { items: [] } : await store.searchRuns({
-        experimentIds: [id],
-        filter: filter || undefined,
-        viewType: view,
-        maxResults: n,
-        orderBy,
-        pageToken,
-      });
-      const { columns, available } = runColumns(runs.items, chosen);
-      return h(RunsBody, {
-        u,
-        experiment,
-        runs: runs.items,
-        sort,
-        view,
-        columns,
-        available,
-        pageSize: n,
-        offset,
-        pageToken,
-        nextPageToken: runs.nextPageToken,
-        prevPageToken: offset - n > 0 ? encodePageToken(offset - n) : undefined,
-        state,
-        now: now(),
-      });
-    };
-    const shell = h(RunsPage, {
-      u,
-      experiment,
-      experiments,
-      filter,
-      filterError: error,
-      state,
-      children: h(Slot, null),
-    });
-    return streamResponse(shell, [body], error ? 400 : 200);
-  });
+  experimentRoutes(app, { ...src, u, now, searches: new Recent<Page<Run>>() });
+  runsRoutes(app, { ...src, u, budget, artifacts: opts.artifacts });
+  artifactRoutes(app, store, opts.artifacts, u);
 
   app.get("/runs/:runId", async (c) => {
     const run = await store.getRun(checkRunId(c.req.param("runId")));
@@ -218,164 +132,114 @@ export function createUi(opts: UiOptions): Ui {
   });
 
   app.get("/experiments/:id/runs/:runId", async (c) => {
-    const expId = checkExperimentId(c.req.param("id"));
     const run = await store.getRun(checkRunId(c.req.param("runId")));
-    if (run.info.experimentId !== expId) {
+    if (run.info.experimentId !== c.req.param("id")) {
       return c.redirect(u.run(run.info.experimentId, run.info.runId));
     }
     const view = chartView(c);
     const parentId = run.data.tags.find((t) => t.key === TAG.parentRunId)?.value;
     const [experiment, experiments, parent] = await Promise.all([
-      store.getExperiment(expId),
+      store.getExperiment(run.info.experimentId),
       allExperiments(store),
       // A hand-set tag may hold anything: the page then shows the value as text.
       parentId && isRunId(parentId) ? store.getRun(parentId).catch(() => undefined) : undefined,
     ]);
-    // Both slots start loading once the page's head is out; they stream in page order.
-    const metrics = async () => h(RunMetrics, { u, run, view, ...await runCharts(run, view) });
+    const t = now();
     const selected = c.req.query("artifact") ?? "";
-    const details = async () => {
-      const [output, artifacts] = await Promise.all([
-        loadOutput(opts.artifacts, u, run, view),
-        loadArtifacts(opts.artifacts, u, run, selected, view),
-      ]);
-      return h(RunDetails, { u, run, output, artifacts });
-    };
+    const children = async () =>
+      h(ChildRuns, {
+        u,
+        now: t,
+        runs: (await store.searchRuns({
+          experimentIds: [run.info.experimentId],
+          filter: `tags.\`${TAG.parentRunId}\` = '${run.info.runId}'`,
+          maxResults: 1000,
+        })).items,
+      });
+    const metrics = async () => h(RunMetrics, { u, run, view, ...await runCharts(run, view) });
+    const artifacts = async () =>
+      h(Artifacts, {
+        u,
+        runId: run.info.runId,
+        ...await loadArtifactTree(opts.artifacts, u, run, selected, view),
+      });
+    const output = async () =>
+      h(Output, { u, runId: run.info.runId, log: await loadOutput(opts.artifacts, u, run, view) });
+    const inputs = run.inputs.datasetInputs;
+    // The page's sections in order; a section needing more reading streams in a slot.
+    const sections: RunSection[] = [
+      {
+        id: "overview",
+        title: "Overview",
+        body: [
+          h(Overview, { u, run, parent, now: t, children: h(Slot, null) }),
+          h(RunDescription, { u, run }),
+        ],
+      },
+      {
+        id: "params",
+        title: "Parameters",
+        count: run.data.params.length,
+        body: h(Params, { run }),
+      },
+      { id: "metrics", title: "Metrics", count: run.data.metrics.length, body: h(Slot, null) },
+      { id: "datasets", title: "Datasets", count: inputs.length, body: h(Datasets, { inputs }) },
+      { id: "artifacts", title: "Artifacts", body: h(Slot, null) },
+      { id: "output", title: "Output", body: h(Slot, null) },
+      { id: "tags", title: "Tags", body: h(Tags, { u, run }) },
+    ];
     const page = h(RunPage, {
       u,
       run,
       experiment,
       experiments,
       view,
-      parent,
       // The live stream starts from what this page shows, so no point is missed.
       liveSince: runSig(run),
-      now: now(),
-      metrics: h(Slot, null),
-      details: h(Slot, null),
+      sections,
     });
-    return streamResponse(page, [metrics, details]);
+    return streamResponse(page, [children, metrics, artifacts, output]);
   });
 
   // The run page's metrics table and charts: rendered while the point budget lasts, the rest as
   // placeholders (with the latest value only in the table) that load when scrolled to.
   async function runCharts(run: Run, view: ChartView) {
-    const keys = run.data.metrics.map((m) => m.key).sort();
+    // The user's metrics first, then system metrics.
+    const all = run.data.metrics.map((m) => m.key).sort();
+    const keys = [
+      ...all.filter((k) => !k.startsWith("system/")),
+      ...all.filter((k) => k.startsWith("system/")),
+    ];
     const ids = [run.info.runId];
     const done = await budgetedCharts(
       keys,
       budget,
-      (k) => metricChart(store, u, k, [run], view, SMALL),
+      (k) => metricChart(src, u, [k], [run], view, SMALL),
     );
     const metrics: MetricSummary[] = [], charts: ChartItem[] = [];
     done.forEach((d, i) => {
       const key = keys[i];
+      const latest = run.data.metrics.find((m) => m.key === key)!;
       if ("chart" in d) {
-        if (d.summaries[0]) metrics.push(d.summaries[0]);
+        const s = d.summaries[0];
+        metrics.push(s ? { key, ...s, latest } : { key, latest });
         charts.push({ svg: d.chart });
         return;
       }
-      const latest = run.data.metrics.find((m) => m.key === key)!;
       metrics.push({ key, latest });
-      charts.push({ lazy: lazyChart(key, ids, view) });
+      const q = viewQuery(view);
+      charts.push({
+        lazy: {
+          metricKey: key,
+          title: key,
+          href: u.metric(key, ids, q),
+          src: u.chart(key, ids, { ...q, row: "1" }),
+          ...SMALL,
+        },
+      });
     });
     return { metrics, charts };
   }
-
-  function lazyChart(key: string, ids: string[], view: ChartView): LazyChartProps {
-    const q = viewQuery(view);
-    return {
-      metricKey: key,
-      title: key,
-      href: u.metric(key, ids, q),
-      src: u.chart(key, ids, { ...q, row: ids.length === 1 ? "1" : undefined }),
-      ...SMALL,
-    };
-  }
-
-  app.get("/metric", async (c) => {
-    const key = c.req.query("key") ?? "";
-    if (!key) throw notFound("No metric named; use /metric?key=<key>&runs=<run ids>");
-    const ids = idList(c, "runs").slice(0, MAX_COMPARE);
-    if (!ids.length) throw notFound("No runs named; use /metric?key=<key>&runs=<run ids>");
-    const runs = await loadRuns(store, ids);
-    const view = chartView(c);
-    const { chart, summaries } = await metricChart(store, u, key, runs, view, LARGE);
-    chart.href = undefined;
-    return htmlResponse(h(MetricPage, {
-      u,
-      metricKey: key,
-      runs: runs.map((run, i) => ({ run, color: colorAt(i), summary: summaries[i] })),
-      chart,
-      view,
-    }));
-  });
-
-  app.get("/compare", async (c) => {
-    const wanted = idList(c, "runs").slice(0, MAX_COMPARE);
-    if (!wanted.length) {
-      throw new MltError("INVALID_PARAMETER_VALUE", "Select at least one run to compare");
-    }
-    const runs = await loadRuns(store, wanted);
-    const ids = runs.map((r) => r.info.runId);
-    const view = chartView(c);
-    const keys = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort()
-      .slice(0, 60);
-    const charts: ChartItem[] = (await budgetedCharts(
-      keys,
-      budget,
-      (k) => metricChart(store, u, k, runs, view, SMALL),
-    )).map((d, i) => ("chart" in d ? { svg: d.chart } : { lazy: lazyChart(keys[i], ids, view) }));
-    const plots = comparePlots(u, runs, {
-      pm: c.req.query("pm"),
-      pp: c.req.queries("pp"),
-      sx: c.req.query("sx"),
-      sy: c.req.query("sy"),
-    });
-    const onlyDiff = c.req.query("diff") === "1";
-    return htmlResponse(h(ComparePage, {
-      u,
-      runs: runs.map((run, i) => ({ run, color: colorAt(i) })),
-      charts,
-      view,
-      onlyDiff,
-      ...plots,
-      state: {
-        runs: ids.join(","),
-        diff: onlyDiff ? "1" : undefined,
-        ...viewQuery(view),
-        pm: plots.parallel.metric,
-        pp: plots.parallel.params.join(","),
-        sx: plots.scatter.x,
-        sy: plots.scatter.y,
-      },
-    }));
-  });
-
-  // One chart as HTML for a lazy placeholder (and, for one run, its metrics table row).
-  app.get("/_mlt/chart", async (c) => {
-    const key = c.req.query("key") ?? "";
-    if (!key) throw notFound("No metric named; use /_mlt/chart?key=<key>&runs=<run ids>");
-    const runs = await loadRuns(store, idList(c, "runs").slice(0, MAX_COMPARE));
-    if (!runs.length) throw notFound("No runs named; use /_mlt/chart?key=<key>&runs=<run ids>");
-    const { chart, summaries } = await metricChart(store, u, key, runs, chartView(c), SMALL);
-    const s = summaries[0];
-    const row = c.req.query("row") === "1" && runs.length === 1 && s
-      ? fragment(h(MetricRow, { s, href: u.metric(key, [runs[0].info.runId]) }))
-      : undefined;
-    return c.json({ figure: fragment(h(SvgChart, chart)), row }, 200, {
-      "cache-control": "no-store",
-    });
-  });
-
-  app.get("/_mlt/chart-data", async (c) => {
-    const key = c.req.query("key") ?? "";
-    const runs = await loadRuns(store, idList(c, "runs").slice(0, MAX_COMPARE));
-    const d = await chartData(store, key, runs, chartView(c));
-    return c.json({ labels: d.labels, colors: d.colors, data: alignedData(d.series) }, 200, {
-      "cache-control": "no-store",
-    });
-  });
 
   app.get("/_mlt/live/run/:runId", async (c) => {
     const runId = checkRunId(c.req.param("runId"));
@@ -384,7 +248,7 @@ export function createUi(opts: UiOptions): Ui {
       hub,
       ...streamClient(c),
       intervalMs: opts.pollMs ?? 500,
-      tick: runTicker(store, u, runId, chartView(c), c.req.query("since"), now),
+      tick: runTicker(src, u, runId, chartView(c), c.req.query("since"), now),
     });
   });
 

@@ -2,16 +2,16 @@
 import type { Hono } from "hono";
 import { MltError } from "../src/errors.ts";
 import type { Run } from "../src/model.ts";
-import type { ArtifactAccess } from "./app.ts";
-import {
-  type ArtifactsProps,
-  parseCsv,
-  type Preview,
-  previewKind,
-} from "./components/artifacts.tsx";
+import { type ArtifactItem, parseCsv, type Preview, previewKind } from "./components/artifacts.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
 import type { OutputLog } from "./pages/run.tsx";
 import type { Urls } from "./urls.ts";
+
+/** Reads a run's artifacts (listing and bytes); mountUi provides it over the REST routes. */
+export interface ArtifactAccess {
+  list(runId: string, path: string): Promise<ArtifactItem[]>;
+  read(runId: string, path: string, maxBytes: number): Promise<{ bytes: Uint8Array; size: number }>;
+}
 
 /** Largest slice of a file shown in a preview. */
 export const PREVIEW_BYTES = 512 * 1024;
@@ -23,7 +23,8 @@ const OUTPUT_READ = 4 * 1024 * 1024;
 /** Characters of the output log shown on the run page. */
 const OUTPUT_SHOW = 64 * 1024;
 
-function parentOf(path: string): string {
+/** The directory of an artifact path ("" at the root). */
+export function parentOf(path: string): string {
   const i = path.lastIndexOf("/");
   return i < 0 ? "" : path.slice(0, i);
 }
@@ -32,7 +33,12 @@ function decode(bytes: Uint8Array): string {
   return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
 }
 
-async function preview(access: ArtifactAccess, runId: string, path: string): Promise<Preview> {
+/** The preview of one file (read up to PREVIEW_BYTES). */
+export async function preview(
+  access: ArtifactAccess,
+  runId: string,
+  path: string,
+): Promise<Preview> {
   const kind = previewKind(path);
   if (kind === "none") return { path, kind, reason: "No preview for this file type." };
   if (kind === "image") return { path, kind };
@@ -48,8 +54,8 @@ async function preview(access: ArtifactAccess, runId: string, path: string): Pro
   return { path, kind, text, truncated };
 }
 
-// The run page's link to an artifact (a directory or a file), keeping the chart options.
-function artifactHref(u: Urls, run: Run, view: ChartView): (path: string) => string {
+/** The run page's link to an artifact (a directory or a file), keeping the chart options. */
+export function artifactHref(u: Urls, run: Run, view: ChartView): (path: string) => string {
   const keep = {
     x: view.x === "step" ? undefined : view.x,
     y: view.y === "linear" ? undefined : view.y,
@@ -89,31 +95,6 @@ export async function loadOutput(
   } catch {
     // Artifacts the server cannot read (remote or missing) just leave the section out.
     return undefined;
-  }
-}
-
-/** The artifact browser's props for a run and the `artifact` query value (a dir or a file). */
-export async function loadArtifacts(
-  access: ArtifactAccess | undefined,
-  u: Urls,
-  run: Run,
-  selected: string,
-  view: ChartView,
-): Promise<Omit<ArtifactsProps, "u" | "runId">> {
-  const runId = run.info.runId;
-  const hrefFor = artifactHref(u, run, view);
-  const path = selected.replace(/^\/+|\/+$/g, "");
-  if (!access) return { hrefFor, dir: "", items: [], error: "Artifacts are not available here." };
-  try {
-    if (!path) return { hrefFor, dir: "", items: await access.list(runId, "") };
-    const parent = parentOf(path);
-    const siblings = await access.list(runId, parent);
-    const entry = siblings.find((e) => e.path === path);
-    if (!entry) return { hrefFor, dir: parent, items: siblings, error: `No artifact "${path}"` };
-    if (entry.isDir) return { hrefFor, dir: path, items: await access.list(runId, path) };
-    return { hrefFor, dir: parent, items: siblings, preview: await preview(access, runId, path) };
-  } catch (e) {
-    return { hrefFor, dir: path, items: [], error: (e as Error).message };
   }
 }
 

@@ -1,47 +1,13 @@
 /**
- * Pure chart math for server-side SVG and uPlot data: per-pixel min/max downsampling, "nice"
- * ticks, smoothing, x modes and scales. No DOM, no Deno.*, no store: numbers in, numbers out.
+ * Pure chart math: per-pixel min/max downsampling, "nice" ticks, smoothing, number formats, x
+ * modes, scales and run colours. No DOM, no Deno.*, no store: numbers in, numbers out.
  * Never spread large arrays into Math.min/max (stack overflow at ~100k points): loop instead.
  */
-import type { Metric } from "../src/model.ts";
 
 /** What the x axis shows: the step, the wall-clock time, or seconds since the first point. */
 export type XMode = "step" | "time" | "relative";
 /** Linear or logarithmic y axis. */
 export type YScale = "linear" | "log";
-
-/** One line: x and y values in x order, plus its label and colour. */
-export interface Series {
-  label: string;
-  color: string;
-  xs: number[];
-  ys: number[];
-  /** Link for the legend entry. */
-  href?: string;
-}
-
-/** Chart options shared by SVG rendering and uPlot data. */
-export interface ChartOptions {
-  width: number;
-  height: number;
-  x: XMode;
-  y: YScale;
-  /** Exponential smoothing weight in [0, 1); 0 = none. */
-  smooth: number;
-}
-
-/** A ready-to-draw chart: pixel polylines, ticks, and the legend. */
-export interface ChartModel {
-  width: number;
-  height: number;
-  plot: { left: number; top: number; right: number; bottom: number };
-  lines: { color: string; points: string; label: string; href?: string; count: number }[];
-  /** Single points drawn as dots (series of one point). */
-  dots: { color: string; cx: number; cy: number }[];
-  xTicks: { pos: number; label: string }[];
-  yTicks: { pos: number; label: string }[];
-  empty: boolean;
-}
 
 /** A colour-blind-friendly palette (Okabe–Ito plus extras). */
 export const PALETTE = [
@@ -57,9 +23,21 @@ export const PALETTE = [
   "#17becf",
 ];
 
-/** The palette colour for the i-th series. */
+/** The colour of the i-th run or group: the palette, then hues spread by the golden angle. */
 export function colorAt(i: number): string {
-  return PALETTE[i % PALETTE.length];
+  if (i < PALETTE.length) return PALETTE[i];
+  const hue = ((i - PALETTE.length) * 137.508 + 20) % 360;
+  return hslHex(hue, 0.62, i % 2 ? 0.42 : 0.5);
+}
+
+function hslHex(h: number, s: number, l: number): string {
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number) => {
+    const k = (n + h / 30) % 12;
+    const c = l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(c * 255).toString(16).padStart(2, "0");
+  };
+  return `#${f(0)}${f(8)}${f(4)}`;
 }
 
 /** Parses the `x` query value. */
@@ -76,25 +54,6 @@ export function parseYScale(v: string | undefined): YScale {
 export function parseSmooth(v: string | undefined): number {
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? Math.min(n, 0.99) : 0;
-}
-
-/** x and y arrays of a metric history for an x mode, sorted by x (stable). */
-export function metricXY(history: Metric[], x: XMode): { xs: number[]; ys: number[] } {
-  const n = history.length;
-  let t0 = Infinity;
-  if (x === "relative") { for (const m of history) if (m.timestamp < t0) t0 = m.timestamp; }
-  const pts = new Array<[number, number]>(n);
-  let sorted = true;
-  for (let i = 0; i < n; i++) {
-    const m = history[i];
-    const xv = x === "step" ? m.step : x === "time" ? m.timestamp : (m.timestamp - t0) / 1000;
-    pts[i] = [xv, m.value];
-    if (i > 0 && pts[i - 1][0] > xv) sorted = false;
-  }
-  if (!sorted) pts.sort((a, b) => a[0] - b[0]);
-  const xs = new Array<number>(n), ys = new Array<number>(n);
-  for (let i = 0; i < n; i++) [xs[i], ys[i]] = pts[i];
-  return { xs, ys };
 }
 
 /** Exponential moving average with bias correction (TensorBoard's smoothing); NaN passes through. */
@@ -205,114 +164,4 @@ export function formatNumber(v: number): string {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e9)) return v.toExponential(3).replace(/\.?0+e/, "e");
   return String(Number(v.toPrecision(6)));
-}
-
-function tickLabel(v: number, x: XMode | "y", span: number): string {
-  if (x === "time") {
-    const d = new Date(v);
-    const iso = d.toISOString();
-    return span > 2 * 86400_000 ? iso.slice(5, 10) : iso.slice(11, span > 600_000 ? 16 : 19);
-  }
-  if (x === "relative") return formatNumber(v) + "s";
-  return formatNumber(v);
-}
-
-/** Lays out series into a ChartModel (downsampled to the plot width). */
-export function buildChart(series: Series[], o: ChartOptions): ChartModel {
-  const plot = { left: 56, top: 8, right: o.width - 12, bottom: o.height - 24 };
-  const pw = plot.right - plot.left, ph = plot.bottom - plot.top;
-  const log = o.y === "log";
-  const prepared = series.map((s) => {
-    const ys = smooth(s.ys, o.smooth);
-    return { s, ...downsample(s.xs, ys, Math.max(1, Math.floor(pw))) };
-  });
-  let xlo = Infinity, xhi = -Infinity, ylo = Infinity, yhi = -Infinity;
-  for (const p of prepared) {
-    const ex = extent(p.xs), ey = extent(p.ys, log);
-    if (ex) [xlo, xhi] = [Math.min(xlo, ex[0]), Math.max(xhi, ex[1])];
-    if (ey) [ylo, yhi] = [Math.min(ylo, ey[0]), Math.max(yhi, ey[1])];
-  }
-  const empty = !(xlo <= xhi && ylo <= yhi);
-  if (empty) {
-    return {
-      width: o.width,
-      height: o.height,
-      plot,
-      lines: [],
-      dots: [],
-      xTicks: [],
-      yTicks: [],
-      empty,
-    };
-  }
-  if (xlo === xhi) [xlo, xhi] = [xlo - 1, xhi + 1];
-  if (ylo === yhi) {
-    [ylo, yhi] = log
-      ? [ylo / 2, yhi * 2]
-      : [ylo - (Math.abs(ylo) || 1) * 0.1, yhi + (Math.abs(yhi) || 1) * 0.1];
-  }
-  const fy = log
-    ? (v: number) =>
-      plot.bottom - ((Math.log10(v) - Math.log10(ylo)) / (Math.log10(yhi) - Math.log10(ylo))) * ph
-    : (v: number) => plot.bottom - ((v - ylo) / (yhi - ylo)) * ph;
-  const fx = (v: number) => plot.left + ((v - xlo) / (xhi - xlo)) * pw;
-  const r = (v: number) => Math.round(v * 10) / 10;
-  const lines: ChartModel["lines"] = [], dots: ChartModel["dots"] = [];
-  for (const p of prepared) {
-    let seg: string[] = [];
-    const flush = () => {
-      if (seg.length > 1) {
-        lines.push({
-          color: p.s.color,
-          points: seg.join(" "),
-          label: p.s.label,
-          href: p.s.href,
-          count: p.s.xs.length,
-        });
-      } else if (seg.length === 1) {
-        const [cx, cy] = seg[0].split(",").map(Number);
-        dots.push({ color: p.s.color, cx, cy });
-      }
-      seg = [];
-    };
-    for (let i = 0; i < p.xs.length; i++) {
-      const y = p.ys[i];
-      if (!Number.isFinite(y) || (log && y <= 0)) flush();
-      else seg.push(`${r(fx(p.xs[i]))},${r(fy(y))}`);
-    }
-    flush();
-  }
-  const xt = niceTicks(xlo, xhi, Math.max(2, Math.floor(pw / 90)));
-  const yt = log ? logTicks(ylo, yhi) : niceTicks(ylo, yhi, Math.max(2, Math.floor(ph / 40)));
-  return {
-    width: o.width,
-    height: o.height,
-    plot,
-    lines,
-    dots,
-    xTicks: xt.map((v) => ({ pos: r(fx(v)), label: tickLabel(v, o.x, xhi - xlo) })),
-    yTicks: yt.map((v) => ({ pos: r(fy(v)), label: tickLabel(v, "y", yhi - ylo) })),
-    empty,
-  };
-}
-
-/** uPlot's aligned data for several series: one shared x array, null where a series has no point. */
-export function alignedData(series: { xs: number[]; ys: number[] }[]): (number | null)[][] {
-  if (series.length === 1) {
-    return [series[0].xs, series[0].ys.map((y) => (Number.isFinite(y) ? y : null))];
-  }
-  const all = new Set<number>();
-  for (const s of series) for (const x of s.xs) all.add(x);
-  const xs = [...all].sort((a, b) => a - b);
-  const index = new Map(xs.map((x, i) => [x, i]));
-  const out: (number | null)[][] = [xs];
-  for (const s of series) {
-    const col = new Array<number | null>(xs.length).fill(null);
-    for (let i = 0; i < s.xs.length; i++) {
-      const y = s.ys[i];
-      col[index.get(s.xs[i])!] = Number.isFinite(y) ? y : null;
-    }
-    out.push(col);
-  }
-  return out;
 }

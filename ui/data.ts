@@ -1,30 +1,34 @@
 /**
  * The UI's data layer (part of app.ts's job, split out for size): loads page data through
- * TrackingStore and shapes it into page props. The only UI module besides app.ts and live.ts
- * that calls the store; it never imports a store implementation or touches Deno.*.
+ * TrackingStore and shapes it into page props. With chart_build.ts and the route modules, the
+ * only UI code that calls the store; it never imports a store implementation or touches Deno.*.
  */
 import { MltError, notFound } from "../src/errors.ts";
 import type { Experiment, Run, ViewType } from "../src/model.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import { validateExperimentId, validateRunId } from "../src/validate.ts";
-import { buildChart, type ChartOptions, colorAt, downsample, type Series } from "./chart.ts";
-import { PointReducer } from "./chart_reduce.ts";
+import { colorAt } from "./chart.ts";
+import {
+  buildChart,
+  type BuiltChart,
+  type ChartSource,
+  mapLimit,
+  type PlotRun,
+} from "./chart_build.ts";
+import type { Grouping, RunGroup } from "./grouping.ts";
 import {
   type Column,
   type ParallelModel,
   parallelModel,
-  type PlotRun,
   type ScatterModel,
   scatterModel,
 } from "./plots.ts";
-import type { SvgChartProps } from "./components/chart.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
-import type { MetricSummary } from "./components/metrics.tsx";
 import { runLabel } from "./format.ts";
 import type { Urls } from "./urls.ts";
 
 /** Width and height of the small charts on run and compare pages. */
-export const SMALL = { width: 460, height: 200 };
+export const SMALL = { width: 460, height: 220 };
 /** Width and height of the metric page's chart. */
 export const LARGE = { width: 1000, height: 420 };
 
@@ -66,114 +70,60 @@ export async function allExperiments(
   return out;
 }
 
-/** Points per getMetricHistory page when charts read a history. */
-export const HISTORY_PAGE = 25_000;
-
-/** Feeds every page of one metric's history to a reducer (no page is kept). */
-export async function reduceHistory(
-  store: TrackingStore,
-  runId: string,
-  key: string,
-  reducer: PointReducer,
-): Promise<void> {
-  let pageToken: string | undefined;
-  do {
-    const page = await store.getMetricHistory(runId, key, { maxResults: HISTORY_PAGE, pageToken });
-    reducer.add(page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-}
-
-/** Runs `fn` over items with at most `limit` in flight, keeping order. */
-export async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (t: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** Loads runs by id, in order; missing ones raise a 404 naming the id. */
 export async function loadRuns(store: TrackingStore, ids: string[]): Promise<Run[]> {
   return await mapLimit(ids, 8, (id) => store.getRun(checkRunId(id)));
 }
 
-/** Chart options from a view and a size. */
-export function chartOptions(
-  view: ChartView,
-  size: { width: number; height: number },
-): ChartOptions {
-  return { ...size, x: view.x, y: view.y, smooth: view.smooth };
+/** Runs as charts draw them: colours by position (or given), labels, links. */
+export function plotRuns(u: Urls, runs: Run[], colors?: string[]): PlotRun[] {
+  return runs.map((run, i) => ({
+    run,
+    label: runLabel(run),
+    color: colors?.[i] ?? colorAt(i),
+    href: u.run(run.info.experimentId, run.info.runId),
+  }));
 }
 
-/** One metric of several runs as a chart (props for SvgChart) plus per-run summaries. */
+/** Options of metricChart. */
+export interface MetricChartOptions {
+  /** Read through the series cache (several runs). */
+  cached?: boolean;
+  range?: [number, number];
+  groups?: { list: RunGroup[]; grouping: Grouping };
+  /** Extra query pairs of the chart's links (grouping). */
+  query?: Record<string, string | string[] | undefined>;
+  colors?: string[];
+  /** Default: the keys. */
+  title?: string;
+}
+
+/** One chart of metric `keys` over runs given by id (run, metric, compare pages; live updates). */
 export async function metricChart(
-  store: TrackingStore,
+  src: ChartSource,
   u: Urls,
-  key: string,
+  keys: string[],
   runs: Run[],
   view: ChartView,
   size: { width: number; height: number },
-): Promise<{ chart: SvgChartProps; summaries: (MetricSummary | undefined)[] }> {
-  const reduced = await mapLimit(runs, 8, async (r) => {
-    if (!r.data.metrics.some((m) => m.key === key)) return undefined;
-    const red = new PointReducer(plotWidth(size), view.x, view.smooth);
-    await reduceHistory(store, r.info.runId, key, red);
-    return red;
-  });
-  const series: Series[] = [];
-  const summaries: (MetricSummary | undefined)[] = [];
-  let points = 0;
-  runs.forEach((r, i) => {
-    const red = reduced[i];
-    if (!red?.count) return summaries.push(undefined);
-    points += red.count;
-    summaries.push({
-      key,
-      latest: r.data.metrics.find((m) => m.key === key) ?? red.latest!,
-      min: red.min,
-      max: red.max,
-      count: red.count,
-    });
-    series.push({
-      label: runLabel(r),
-      color: colorAt(i),
-      href: u.run(r.info.experimentId, r.info.runId),
-      ...red.result(),
-    });
-  });
+  o: MetricChartOptions = {},
+): Promise<BuiltChart> {
   const ids = runs.map((r) => r.info.runId);
-  const q = viewQuery(view);
-  return {
-    chart: {
-      // Smoothing happened while reducing, over every point.
-      model: buildChart(series, { ...chartOptions(view, size), smooth: 0 }),
-      title: key,
-      href: u.metric(key, ids, q),
-      metricKey: key,
-      dataSrc: u.chartData(key, ids, q),
-      points,
-      legend: runs.length > 1
-        ? runs.map((r, i) => ({
-          label: runLabel(r),
-          color: colorAt(i),
-          href: u.run(r.info.experimentId, r.info.runId),
-        }))
-        : undefined,
-      log: view.y === "log",
-      time: view.x === "time",
-    },
-    summaries,
-  };
+  const q = { ...viewQuery(view), ...o.query };
+  const large = size.width > SMALL.width;
+  return await buildChart(src, {
+    keys,
+    runs: plotRuns(u, runs, o.colors),
+    view,
+    size,
+    title: o.title ?? keys.join(", "),
+    href: large ? undefined : u.metric(keys[0], ids, q),
+    frag: u.chart(keys[0], ids, { ...q, key: keys, size: large ? "large" : undefined }),
+    csv: u.chartCsv(keys[0], ids, { key: keys }),
+    range: o.range,
+    groups: o.groups,
+    cached: o.cached ?? runs.length > 1,
+  });
 }
 
 /** A view as query pairs for links (defaults left out). */
@@ -183,11 +133,6 @@ export function viewQuery(view: ChartView): Record<string, string | undefined> {
     y: view.y === "linear" ? undefined : view.y,
     smooth: view.smooth ? String(view.smooth) : undefined,
   };
-}
-
-// Width of a chart's plot area in pixels (buildChart's margins).
-function plotWidth(size: { width: number }): number {
-  return Math.max(1, size.width - 68);
 }
 
 /** Server-rendered charts of a page: the rest become placeholders loaded when scrolled to. */
@@ -208,12 +153,8 @@ export const CHART_BUDGET: ChartBudget = { points: 600_000, min: 4 };
 export async function budgetedCharts(
   keys: string[],
   budget: ChartBudget,
-  render: (
-    key: string,
-  ) => Promise<{ chart: SvgChartProps; summaries: (MetricSummary | undefined)[] }>,
-): Promise<
-  ({ chart: SvgChartProps; summaries: (MetricSummary | undefined)[] } | { lazy: string })[]
-> {
+  render: (key: string) => Promise<BuiltChart>,
+): Promise<(BuiltChart | { lazy: string })[]> {
   const head = await mapLimit(keys.slice(0, budget.min), 4, render);
   let used = 0;
   for (const h of head) used += h.chart.points;
@@ -224,23 +165,6 @@ export async function budgetedCharts(
     return out;
   });
   return [...head, ...tail];
-}
-
-/** uPlot data for one metric of several runs, reduced to about `buckets` x buckets. */
-export async function chartData(
-  store: TrackingStore,
-  key: string,
-  runs: Run[],
-  view: ChartView,
-  buckets = 2000,
-): Promise<{ labels: string[]; colors: string[]; series: { xs: number[]; ys: number[] }[] }> {
-  const series = await mapLimit(runs, 8, async (r) => {
-    const red = new PointReducer(buckets, view.x, view.smooth);
-    await reduceHistory(store, r.info.runId, key, red);
-    const { xs, ys } = red.result();
-    return downsample(xs, ys, buckets);
-  });
-  return { labels: runs.map(runLabel), colors: runs.map((_, i) => colorAt(i)), series };
 }
 
 /** A run's value of a column id (`params.k`, `metrics.k` latest, `tags.k`). */
@@ -266,6 +190,7 @@ export function comparePlots(
   u: Urls,
   runs: Run[],
   q: { pm?: string; pp?: string[]; sx?: string; sy?: string },
+  colors: string[],
 ): {
   columns: string[];
   parallel: { metric?: string; params: string[]; model?: ParallelModel };
@@ -283,13 +208,13 @@ export function comparePlots(
   const differs = params.filter((k) =>
     new Set(runs.map((r) => String(columnValue(r, `params.${k}`)))).size > 1
   );
-  const metric = q.pm && metrics.includes(q.pm) ? q.pm : metrics[0];
+  const metric = q.pm && metrics.includes(q.pm) ? q.pm : defaultMetric(runs);
   const asked = q.pp?.flatMap((v) => v.split(",")).filter((k) => params.includes(k));
   const chosen = q.pp !== undefined ? [...new Set(asked)] : (differs.length ? differs : params);
   const pcParams = chosen.slice(0, 12);
-  const plotRuns: PlotRun[] = runs.map((r, i) => ({
+  const plotRuns = runs.map((r, i) => ({
     label: runLabel(r),
-    color: colorAt(i),
+    color: colors[i],
     href: u.run(r.info.experimentId, r.info.runId),
   }));
   const column = (col: string): Column => ({
@@ -323,6 +248,17 @@ export function comparePlots(
       model: sx && sy ? scatterModel(column(sx), column(sy), plotRuns) : undefined,
     },
   };
+}
+
+/**
+ * The metric a page of several runs starts with: the first user metric (not `system/…`) that
+ * every run has, else the first user metric any has, else the first metric.
+ */
+export function defaultMetric(runs: Run[]): string | undefined {
+  const keys = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort();
+  const user = keys.filter((k) => !k.startsWith("system/"));
+  const shared = user.find((k) => runs.every((r) => r.data.metrics.some((m) => m.key === k)));
+  return shared ?? user[0] ?? keys[0];
 }
 
 /** Treats a store error as a filter error when the client caused it. */

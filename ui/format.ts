@@ -7,6 +7,21 @@ export function formatTime(ms: number | undefined): string {
   return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 
+/** How long ago `ms` was, as `just now`, `3 min ago`, `5 h ago`, `2 days ago`, `4 months ago`. */
+export function formatAgo(ms: number, now: number): string {
+  const s = Math.round((now - ms) / 1000);
+  if (s < 0) return "in the future";
+  if (s < 45) return "just now";
+  const m = Math.round(s / 60), h = Math.round(s / 3600), d = Math.round(s / 86400);
+  if (m < 60) return `${m} min ago`;
+  if (h < 24) return `${h} h ago`;
+  if (d < 45) return d === 1 ? "1 day ago" : `${d} days ago`;
+  const mo = Math.round(d / 30.44);
+  if (mo < 18) return mo === 1 ? "1 month ago" : `${mo} months ago`;
+  const y = Math.round(d / 365.25);
+  return y === 1 ? "1 year ago" : `${y} years ago`;
+}
+
 /** A compact duration such as `1.2s`, `3m 04s`, `2h 05m`, `3d 4h`. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return "";

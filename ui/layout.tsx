@@ -23,6 +23,7 @@ export function Layout(props: LayoutProps): VNode {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · mlt</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={u.asset("style.css")} />
         <script type="module" src={u.asset("client.js")} />
       </head>

@@ -12,7 +12,8 @@ import { SvgChart } from "./components/chart.tsx";
 import type { ChartView } from "./components/chart_controls.tsx";
 import { MetricRow } from "./components/metrics.tsx";
 import { StatusBadge, Time } from "./components/status.tsx";
-import { mapLimit, metricChart, SMALL } from "./data.ts";
+import { type ChartSource, mapLimit } from "./chart_build.ts";
+import { metricChart, SMALL } from "./data.ts";
 import { formatDuration, runDuration } from "./format.ts";
 import { fragment } from "./render.ts";
 import type { Urls } from "./urls.ts";
@@ -186,7 +187,7 @@ export function runSig(run: Run): string {
  * run changed before the stream opened, the first event re-sends every metric.
  */
 export function runTicker(
-  store: TrackingStore,
+  src: ChartSource,
   u: Urls,
   runId: string,
   view: ChartView,
@@ -197,7 +198,7 @@ export function runTicker(
   let prevStatus = "";
   let lastDuration = "";
   return async () => {
-    const run = await store.getRun(runId);
+    const run = await src.store.getRun(runId);
     const sigs = metricSigs(run);
     if (prev === undefined) {
       prev = since !== undefined && since === runSig(run) ? sigs : new Map();
@@ -211,12 +212,15 @@ export function runTicker(
     prevStatus = status;
     lastDuration = duration;
     const metrics = await mapLimit(changed, 4, async (key) => {
-      const { chart, summaries } = await metricChart(store, u, key, [run], view, SMALL);
+      const { chart, summaries } = await metricChart(src, u, [key], [run], view, SMALL);
       const s = summaries[0];
+      const latest = run.data.metrics.find((m) => m.key === key) ?? s?.latest;
       return {
         key,
         points: chart.points,
-        row: s ? fragment(h(MetricRow, { s, href: u.metric(key, [runId]) })) : "",
+        row: s && latest
+          ? fragment(h(MetricRow, { s: { key, ...s, latest }, href: u.metric(key, [runId]) }))
+          : "",
         figure: fragment(h(SvgChart, chart)),
       };
     });

@@ -12,7 +12,7 @@ export interface Column {
 }
 
 /** A run as the plots label and link it. */
-export interface PlotRun {
+export interface PlotLabel {
   label: string;
   color: string;
   href: string;
@@ -70,14 +70,6 @@ export function axisFor(values: (string | number | undefined)[], from: number, t
   };
 }
 
-/** Blends the palette's blue (low) into its vermilion (high): t in [0, 1]. */
-export function rampColor(t: number): string {
-  const a = [0x00, 0x72, 0xb2], b = [0xd5, 0x5e, 0x00];
-  const k = Math.min(1, Math.max(0, t));
-  return "#" + a.map((x, i) => Math.round(x + (b[i] - x) * k).toString(16).padStart(2, "0"))
-    .join("");
-}
-
 /** A parallel-coordinates plot ready to draw. */
 export interface ParallelModel {
   width: number;
@@ -86,20 +78,18 @@ export interface ParallelModel {
   bottom: number;
   axes: { x: number; label: string; ticks: { pos: number; label: string }[] }[];
   lines: { points: string; color: string; label: string; href: string }[];
-  /** The colour scale's ends (values of the last column), when numeric. */
-  scale?: { lo: string; hi: string };
 }
 
 /**
- * One line per run through the columns' axes (the last column colours the lines: low blue, high
- * vermilion; runs without it grey). A missing value breaks the line there.
+ * One line per run through the columns' axes, in the run's colour (the same as its charts and
+ * table column). A missing value breaks the line there.
  */
 export function parallelModel(
   columns: Column[],
-  runs: PlotRun[],
+  runs: PlotLabel[],
   size = { width: 1000, height: 320 },
 ): ParallelModel {
-  const top = 28, bottom = size.height - 24, left = 70, right = size.width - 70;
+  const top = 30, bottom = size.height - 24, left = 90, right = size.width - 90;
   const gap = columns.length > 1 ? (right - left) / (columns.length - 1) : 0;
   const axes = columns.map((c, i) => ({
     x: Math.round(columns.length > 1 ? left + i * gap : (left + right) / 2),
@@ -107,14 +97,9 @@ export function parallelModel(
     // Higher values up: the axis runs from bottom to top.
     axis: axisFor(c.values, bottom, top),
   }));
-  const last = columns[columns.length - 1];
-  const nums = (last?.values ?? []).map((v) => (v === undefined ? NaN : asNumber(v)));
-  let lo = Infinity, hi = -Infinity;
-  for (const n of nums) if (Number.isFinite(n)) [lo, hi] = [Math.min(lo, n), Math.max(hi, n)];
   const lines: ParallelModel["lines"] = [];
   runs.forEach((run, r) => {
-    const n = nums[r];
-    const color = Number.isFinite(n) ? rampColor(hi > lo ? (n - lo) / (hi - lo) : 0.5) : "#999999";
+    const color = run.color;
     let seg: string[] = [];
     const flush = () => {
       if (seg.length > 1) {
@@ -136,7 +121,6 @@ export function parallelModel(
     bottom,
     axes: axes.map((a) => ({ x: a.x, label: a.label, ticks: a.axis.ticks })),
     lines,
-    scale: lo <= hi ? { lo: formatNumber(lo), hi: formatNumber(hi) } : undefined,
   };
 }
 
@@ -156,10 +140,10 @@ export interface ScatterModel {
 export function scatterModel(
   x: Column,
   y: Column,
-  runs: PlotRun[],
-  size = { width: 640, height: 360 },
+  runs: PlotLabel[],
+  size = { width: 1000, height: 400 },
 ): ScatterModel {
-  const plot = { left: 64, top: 12, right: size.width - 16, bottom: size.height - 40 };
+  const plot = { left: 76, top: 12, right: size.width - 16, bottom: size.height - 40 };
   const ax = axisFor(x.values, plot.left + 8, plot.right - 8);
   const ay = axisFor(y.values, plot.bottom - 8, plot.top + 8);
   const points: ScatterModel["points"] = [];

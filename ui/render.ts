@@ -45,9 +45,13 @@ export function Slot(): VNode {
   return h("mlt-slot", null);
 }
 
-/** Content of one slot: a function giving a node or a promise of one (rejections show inline). */
+/**
+ * Content of one slot: a function giving a node, or a node with slots of its own (streamed in
+ * its place, in order), or a promise of either (rejections show inline).
+ */
+export type SlotContent = () => SlotResult | Promise<SlotResult>;
 // deno-lint-ignore no-explicit-any
-export type SlotContent = () => VNode<any> | Promise<VNode<any>>;
+type SlotResult = VNode<any> | { node: VNode<any>; slots: SlotContent[] };
 
 function slotError(e: unknown): string {
   // A bug, not a client mistake: log the stack here, never send it.
@@ -68,43 +72,70 @@ function yieldToServer(): Promise<void> {
  * are called together once the first bytes are out, so they load concurrently.
  */
 export function streamResponse<P>(shell: VNode<P>, slots: SlotContent[], status = 200): Response {
-  const pieces = ("<!doctype html>" + renderToString(shell as VNode)).split(SLOT_HTML);
-  if (pieces.length !== slots.length + 1) {
-    throw new Error(
-      `streamResponse: ${pieces.length - 1} slots in the page, ${slots.length} given`,
-    );
-  }
   const enc = new TextEncoder();
   let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async start(ctrl) {
-      ctrl.enqueue(enc.encode(pieces[0]));
-      await yieldToServer();
-      if (cancelled) return; // the client left before the work began
-      const started = slots.map((slot) => {
-        try {
-          return Promise.resolve(slot());
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      });
-      // Rejections are handled in order below; don't let a later one go unhandled meanwhile.
-      for (const p of started) p.catch(() => {});
-      for (let i = 0; i < started.length; i++) {
-        let html: string;
-        try {
-          html = fragment(await started[i]);
-        } catch (e) {
-          html = slotError(e);
-        }
-        if (cancelled) return;
-        ctrl.enqueue(enc.encode(html + pieces[i + 1]));
-      }
-      ctrl.close();
+      const write = (html: string) => {
+        if (!cancelled) ctrl.enqueue(enc.encode(html));
+      };
+      await streamInto(
+        "<!doctype html>" + renderToString(shell as VNode),
+        slots,
+        write,
+        true,
+        () => cancelled,
+      );
+      if (!cancelled) ctrl.close();
     },
     cancel() {
       cancelled = true;
     },
   });
   return new Response(body, { status, headers: HEADERS });
+}
+
+// Writes `html` with each of its slots replaced by the slots' content, in order.
+async function streamInto(
+  html: string,
+  slots: SlotContent[],
+  write: (html: string) => void,
+  first: boolean,
+  cancelled: () => boolean,
+): Promise<void> {
+  const pieces = html.split(SLOT_HTML);
+  if (pieces.length !== slots.length + 1) {
+    throw new Error(
+      `streamResponse: ${pieces.length - 1} slots in the page, ${slots.length} given`,
+    );
+  }
+  write(pieces[0]);
+  if (first) await yieldToServer();
+  if (cancelled()) return; // the client left before the work began
+  const started = slots.map((slot) => {
+    try {
+      return Promise.resolve(slot());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  });
+  // Rejections are handled in order below; don't let a later one go unhandled meanwhile.
+  for (const p of started) p.catch(() => {});
+  for (let i = 0; i < started.length; i++) {
+    let out: SlotResult | undefined, error: string | undefined;
+    try {
+      out = await started[i];
+    } catch (e) {
+      error = slotError(e);
+    }
+    if (cancelled()) return;
+    if (out && "slots" in out && !("type" in out)) {
+      try {
+        await streamInto(fragment(out.node), out.slots, write, false, cancelled);
+      } catch (e) {
+        write(slotError(e));
+      }
+    } else write(error ?? fragment(out as VNode));
+    write(pieces[i + 1]);
+  }
 }

@@ -51,7 +51,7 @@ form.inline{display:inline-flex;gap:6px;align-items:center;margin:0}
 .error{background:var(--bad-bg);color:var(--bad);border-radius:4px;padding:6px 8px;margin:6px 0}
 .error pre{background:transparent;padding:0;margin:4px 0 0;color:inherit}
 table{border-collapse:collapse;width:100%}
-.tablewrap{overflow:auto;max-height:calc(100vh - 200px);border:1px solid var(--line);border-radius:4px}
+.tablewrap{overflow-x:auto;border:1px solid var(--line);border-radius:4px}
 table.grid th,table.grid td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:left;
 white-space:nowrap;max-width:320px;overflow:hidden;text-overflow:ellipsis;vertical-align:top}
 table.grid thead th{position:sticky;top:0;background:var(--soft);z-index:1;font-weight:600}
@@ -81,8 +81,77 @@ svg .axis{stroke:var(--line)}svg text{fill:var(--muted);font-size:10px}
 svg polyline{fill:none;stroke-width:1.5;stroke-linejoin:round}
 .legend{display:flex;flex-wrap:wrap;gap:4px 12px;font-size:12px;margin-top:4px}
 .legend i{display:inline-block;width:10px;height:3px;vertical-align:middle;margin-right:4px}
-.uplot-host{display:none}.upgraded .uplot-host{display:block}.upgraded svg.static{display:none}
-.uplot-host .u-legend{font-size:11px}
+figure.chart{position:relative}figure.chart svg.static{touch-action:none;cursor:crosshair;user-select:none}
+svg polyline.strong{stroke-width:2.4}svg .band{fill-opacity:.16;stroke:none}
+svg text.xtitle{font-size:10px}
+svg g.hover line.cross{stroke:var(--muted);stroke-dasharray:3 3}
+svg g.hover polyline.hl{fill:none;stroke-width:2.6;stroke-linejoin:round}
+svg g.hover circle.pt{stroke:var(--bg);stroke-width:1.5}
+svg g.hover rect.sel{fill:var(--accent);fill-opacity:.12}
+figure.chart .tip{position:absolute;z-index:4;pointer-events:none;background:var(--bg);
+border:1px solid var(--line);border-radius:4px;padding:4px 8px;font-size:11px;box-shadow:0 2px 8px #0002;
+max-width:360px;white-space:nowrap;overflow:hidden}
+figure.chart .tip .x{color:var(--muted);margin-bottom:2px}figure.chart .tip .near{font-weight:700}
+figure.chart .tip i{display:inline-block;width:8px;height:8px;border-radius:2px;margin-right:5px}
+figure.chart .extremes{margin:2px 0 0}
+i.sw{display:inline-block;width:9px;height:9px;border-radius:2px;margin-right:5px;vertical-align:-1px;flex:none}
+span.at{margin-left:4px}
+svg.icon{fill:none;stroke:currentColor;stroke-width:1.3;stroke-linecap:round;stroke-linejoin:round;
+vertical-align:-2px;margin-right:4px;flex:none}
+.tag{display:inline-block;background:var(--soft);border:1px solid var(--line);border-radius:9px;
+padding:0 6px;margin-left:6px}
+nav.tabs{display:flex;gap:2px;border-bottom:1px solid var(--line);margin:10px 0 6px}
+nav.tabs a{padding:5px 14px;border:1px solid transparent;border-bottom:none;border-radius:4px 4px 0 0;
+color:var(--muted)}
+nav.tabs a[aria-current]{border-color:var(--line);background:var(--bg);color:var(--fg);font-weight:600;
+margin-bottom:-1px}
+details.about{margin:4px 0}details.about>summary{color:var(--muted);cursor:pointer}
+details.confirm{display:inline-block}details.confirm>summary{list-style:none;display:inline-block}
+details.confirm>summary::-webkit-details-marker{display:none}details.confirm[open]>summary{display:none}
+td.act{width:1%;white-space:nowrap}
+table.runs th.pin,table.runs td.pin{position:sticky;z-index:1;background:var(--bg)}
+table.runs thead th.pin{background:var(--soft);z-index:2}
+table.runs .pin.sel{left:0;width:30px;min-width:30px;max-width:30px}
+table.runs .pin.name{left:30px;max-width:260px;box-shadow:1px 0 0 var(--line)}
+table.runs tbody tr:hover td.pin{background:var(--soft)}
+table.runs tr.colgroups th{font-size:11px;color:var(--muted);font-weight:500;border-bottom:none;
+text-align:center;border-left:1px solid var(--line)}
+table.runs.sys-closed .sys{display:none}table.runs:not(.sys-closed) .sys-stub{display:none}
+table.runs .sys-stub{min-width:16px;padding:0}
+table.runs tr.group td{background:var(--soft);border-top:1px solid var(--line)}
+table.runs tr.group a.toggle{display:inline-block;width:14px;color:var(--fg)}
+table.runs tr.in-group td.name{padding-left:30px}
+.chartpane .cards{grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:10px}
+.chartview{display:grid;grid-template-columns:240px minmax(0,1fr);gap:14px;align-items:start}
+aside.runlist{position:sticky;top:4px;max-height:calc(100vh - 8px);overflow:auto;border:1px solid var(--line);
+border-radius:4px;padding:6px}
+aside.runlist .head{display:flex;justify-content:space-between;align-items:center;margin-bottom:4px}
+aside.runlist ul{list-style:none;margin:4px 0;padding:0}aside.runlist ul ul{margin:0 0 0 12px}
+aside.runlist li{display:flex;flex-wrap:wrap;align-items:center;gap:2px;white-space:nowrap}
+aside.runlist li.plain>ul{margin:0;flex:1;min-width:0}
+aside.runlist li>a:last-child{overflow:hidden;text-overflow:ellipsis;min-width:0}
+aside.runlist li[data-run-id]{flex-wrap:nowrap}aside.runlist li.off>a:last-child{color:var(--muted);
+text-decoration:line-through}aside.runlist li.off i.sw{opacity:.3}
+aside.runlist li.group>ul{flex-basis:100%}
+aside.runlist .count{margin-left:4px}aside.runlist a.eye{color:var(--muted);padding:0 2px;text-decoration:none}
+aside.runlist a.eye::before{content:"◉"}aside.runlist a.eye[aria-pressed=false]::before{content:"○"}aside.runlist a.toggle{width:14px;color:var(--fg)}
+aside.runlist input[type=search]{margin:2px 0 4px}
+details.section{margin:6px 0 12px}details.section>summary{font-weight:600;font-size:14px;cursor:pointer;
+margin-bottom:6px}
+nav.sections{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;gap:2px 14px;background:var(--bg);
+border-bottom:1px solid var(--line);padding:6px 0;margin-bottom:4px}
+main section[id]{scroll-margin-top:44px}
+.artifacts .split{display:grid;grid-template-columns:minmax(200px,320px) minmax(0,1fr);gap:12px;
+align-items:start}
+nav.tree{border:1px solid var(--line);border-radius:4px;padding:6px;max-height:70vh;overflow:auto}
+nav.tree ul{list-style:none;margin:0;padding:0 0 0 14px}nav.tree>ul{padding:0}
+nav.tree li{white-space:nowrap;line-height:1.7}nav.tree li>span{margin-left:6px}
+nav.tree a[aria-current]{font-weight:700}
+nav.tree a[aria-expanded=true] .closed,nav.tree a[aria-expanded=false] .opened{display:none}nav.tree a.dl{margin-left:4px;color:var(--muted)}
+section.pane{min-width:0;border:1px solid var(--line);border-radius:4px;padding:6px 10px}
+td.wrap{white-space:normal;max-width:240px}
+@media (max-width:900px){.chartview,.artifacts .split{grid-template-columns:1fr}aside.runlist{position:static;
+max-height:300px}}
 .overview{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:0 24px}
 .overview td{word-break:break-all}
 .copy{font-size:11px;padding:0 6px}
@@ -97,7 +166,7 @@ img.preview{max-width:100%;max-height:480px}
 .placeholder{display:flex;align-items:center;justify-content:center;width:100%;background:var(--soft);
 border-radius:4px}
 .plotwrap{overflow:auto;border:1px solid var(--line);border-radius:4px;padding:4px;margin:4px 0}
-svg.plot{display:block;max-width:100%;height:auto}
+svg.plot{display:block;width:100%;height:auto}
 svg .pc{fill:none;stroke-width:1.3;opacity:.75}svg a:hover .pc{stroke-width:3;opacity:1}
 svg .axis.strong{stroke:var(--muted)}svg text.label{fill:var(--fg);font-size:11px;font-weight:600}
 details.cols.inline{display:inline-block;margin:0}

@@ -1,29 +1,32 @@
 /** Every UI URL in one place, under the server's static prefix (pure). */
 import { qs } from "./format.ts";
 
+/** Query pairs of a link; arrays repeat the name. */
+type Q = Record<string, string | string[] | undefined>;
+
 /** Builds the UI's links for one static prefix ("" or "/mlflow"). */
 export function urls(prefix: string, version = "") {
   const p = prefix;
   const e = encodeURIComponent;
   return {
     prefix: p,
-    home: (q: Record<string, string | undefined> = {}) => `${p || "/"}${qs(q)}`,
-    experiment: (id: string, q: Record<string, string | string[] | undefined> = {}) =>
-      `${p}/experiments/${e(id)}${qs(q)}`,
-    run: (expId: string, runId: string, q: Record<string, string | undefined> = {}) =>
+    home: (q: Q = {}) => `${p || "/"}${qs(q)}`,
+    experiment: (id: string, q: Q = {}) => `${p}/experiments/${e(id)}${qs(q)}`,
+    experimentCsv: (id: string, q: Q = {}) => `${p}/experiments/${e(id)}/runs.csv${qs(q)}`,
+    // One chart of an experiment's chart tab ({figure}), or its data as CSV.
+    experimentChart: (q: Q, csv = false) => `${p}/_mlt/echart${csv ? ".csv" : ""}${qs(q)}`,
+    run: (expId: string, runId: string, q: Q = {}) =>
       `${p}/experiments/${e(expId)}/runs/${e(runId)}${qs(q)}`,
-    metric: (key: string, runs: string[], q: Record<string, string | undefined> = {}) =>
+    metric: (key: string, runs: string[], q: Q = {}) =>
       `${p}/metric${qs({ key, runs: runs.join(","), ...q })}`,
-    compare: (runs: string[], q: Record<string, string | undefined> = {}) =>
-      `${p}/compare${qs({ runs: runs.join(","), ...q })}`,
+    compare: (runs: string[], q: Q = {}) => `${p}/compare${qs({ runs: runs.join(","), ...q })}`,
     artifact: (runId: string, path: string) => `${p}/get-artifact${qs({ run_id: runId, path })}`,
     asset: (name: string) => `${p}/_mlt/assets/${name}${version ? `?v=${version}` : ""}`,
-    liveRun: (runId: string, q: Record<string, string | undefined> = {}) =>
-      `${p}/_mlt/live/run/${e(runId)}${qs(q)}`,
+    liveRun: (runId: string, q: Q = {}) => `${p}/_mlt/live/run/${e(runId)}${qs(q)}`,
     liveStatuses: (runIds: string[]) => `${p}/_mlt/live/statuses${qs({ runs: runIds.join(",") })}`,
-    chartData: (key: string, runs: string[], q: Record<string, string | undefined> = {}) =>
-      `${p}/_mlt/chart-data${qs({ key, runs: runs.join(","), ...q })}`,
-    chart: (key: string, runs: string[], q: Record<string, string | undefined> = {}) =>
+    chartCsv: (key: string, runs: string[], q: Q = {}) =>
+      `${p}/_mlt/chart.csv${qs({ key, runs: runs.join(","), ...q })}`,
+    chart: (key: string, runs: string[], q: Q = {}) =>
       `${p}/_mlt/chart${qs({ key, runs: runs.join(","), ...q })}`,
     action: (path: string) => `${p}/_mlt/action/${path}`,
   };

@@ -51,7 +51,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--env-manager <manager>", "local, virtualenv, uv or conda")
     .option("--no-conda", "run in the current environment (same as --env-manager local)")
     .option("--grace-period <seconds>", "wait between SIGTERM and SIGKILL on interrupt", "10")
-    .option("--no-system-metrics", "do not log CPU, memory and GPU use as system/… metrics")
+    .option(
+      "--no-system-metrics",
+      "do not log the machine's and the entry point's CPU, memory, disk, network and GPU use as system/… metrics",
+    )
     .option("--system-metrics-interval <seconds>", "seconds between system metric samples", "5")
     .option(
       "--serve-tracking",

@@ -1,10 +1,13 @@
 /**
- * A run's artifact browser: one directory level with links, downloads through the REST
- * `/get-artifact` route, and a preview of the chosen file (text, JSON, YAML, CSV as a table,
- * images; HTML and SVG only inside an iframe sandbox without scripts or same-origin).
+ * A run's artifact browser: a tree (directories open on the way to the chosen path), downloads
+ * through the REST `/get-artifact` route, and a pane previewing the chosen file (text, JSON,
+ * YAML, CSV as a table, images; HTML and SVG only inside an iframe sandbox without scripts or
+ * same-origin). Links reload the page without JS; the client script opens directories and
+ * previews in place.
  */
 import type { VNode } from "preact";
 import type { Urls } from "../urls.ts";
+import { Icon } from "./icons.tsx";
 
 /** One listed entry. */
 export interface ArtifactItem {
@@ -21,14 +24,20 @@ export type Preview =
   | { path: string; kind: "html"; text: string; truncated: boolean }
   | { path: string; kind: "none"; reason: string };
 
+/** An entry of the tree: a file, or a directory with its entries when it is open. */
+export interface ArtifactNode extends ArtifactItem {
+  children?: ArtifactNode[];
+}
+
 /** Props of Artifacts. */
 export interface ArtifactsProps {
   u: Urls;
   runId: string;
-  /** Link to the run page showing a directory or file. */
+  /** Link to the run page showing a directory open or a file previewed (the no-JS way). */
   hrefFor: (path: string) => string;
-  dir: string;
-  items: ArtifactItem[];
+  /** The root's entries; directories on the way to the selected path are open. */
+  tree: ArtifactNode[];
+  selected: string;
   error?: string;
   preview?: Preview;
 }
@@ -120,52 +129,126 @@ function PreviewView({ u, runId, p }: { u: Urls; runId: string; p: Preview }): V
   return <p class="muted">{p.reason}</p>;
 }
 
-/** The artifact browser. */
-export function Artifacts(p: ArtifactsProps): VNode {
-  const parts = p.dir ? p.dir.split("/") : [];
+/** One level of the tree (also sent alone when the client opens a directory). */
+export function ArtifactList(
+  { u, runId, hrefFor, nodes, selected }: {
+    u: Urls;
+    runId: string;
+    hrefFor: (path: string) => string;
+    nodes: ArtifactNode[];
+    selected: string;
+  },
+): VNode {
+  if (!nodes.length) {
+    return (
+      <ul>
+        <li class="muted">(empty)</li>
+      </ul>
+    );
+  }
   return (
-    <div class="artifacts">
-      <p class="small">
-        <a href={p.hrefFor("")}>artifacts</a>
-        {parts.map((seg, i) => (
-          <span key={i}>
-            {" / "}
-            <a href={p.hrefFor(parts.slice(0, i + 1).join("/"))}>{seg}</a>
-          </span>
-        ))}
-      </p>
-      {p.error
-        ? <div class="error">{p.error}</div>
-        : p.items.length === 0
-        ? <p class="muted">No artifacts.</p>
-        : (
-          <table class="grid">
-            <tbody>
-              {p.items.map((a) => (
-                <tr key={a.path}>
-                  <td>
-                    <a href={p.hrefFor(a.path)}>
-                      {a.isDir ? "📁 " : ""}
-                      {a.path.slice(a.path.lastIndexOf("/") + 1)}
-                    </a>
-                  </td>
-                  <td class="num">{size(a.size)}</td>
-                  <td>
-                    {!a.isDir && <a href={p.u.artifact(p.runId, a.path)} download>Download</a>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      {p.preview && (
-        <section aria-label="Preview">
-          <h3>
-            {p.preview.path}{" "}
-            <a class="small" href={p.u.artifact(p.runId, p.preview.path)} download>Download</a>
-          </h3>
-          <PreviewView u={p.u} runId={p.runId} p={p.preview} />
-        </section>
+    <ul>
+      {nodes.map((a) => {
+        const name = a.path.slice(a.path.lastIndexOf("/") + 1);
+        const open = a.children !== undefined;
+        return (
+          <li key={a.path} class={a.isDir ? "dir" : "file"}>
+            <a
+              href={hrefFor(a.path)}
+              data-artifact={a.path}
+              data-dir={a.isDir ? "1" : undefined}
+              aria-expanded={a.isDir ? (open ? "true" : "false") : undefined}
+              aria-current={a.path === selected ? "true" : undefined}
+            >
+              {a.isDir
+                ? (
+                  <>
+                    <span class="closed">
+                      <Icon name="folder" />
+                    </span>
+                    <span class="opened">
+                      <Icon name="folder-open" />
+                    </span>
+                  </>
+                )
+                : <Icon name={iconFor(a.path)} />}
+              {name}
+            </a>
+            {!a.isDir && (
+              <>
+                <span class="muted small">{size(a.size)}</span>
+                <a
+                  class="dl"
+                  href={u.artifact(runId, a.path)}
+                  download
+                  aria-label={`Download ${name}`}
+                  title="Download"
+                >
+                  <Icon name="download" />
+                </a>
+              </>
+            )}
+            {open && (
+              <ArtifactList
+                u={u}
+                runId={runId}
+                hrefFor={hrefFor}
+                nodes={a.children!}
+                selected={selected}
+              />
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function iconFor(path: string): string {
+  const kind = previewKind(path);
+  return kind === "image"
+    ? "image"
+    : kind === "csv"
+    ? "table"
+    : /MLmodel$/.test(path)
+    ? "model"
+    : "file";
+}
+
+/** The preview pane's content for one file. */
+export function PreviewPane({ u, runId, p }: { u: Urls; runId: string; p: Preview }): VNode {
+  return (
+    <>
+      <h3>
+        {p.path} <a class="small" href={u.artifact(runId, p.path)} download>Download</a>
+      </h3>
+      <PreviewView u={u} runId={runId} p={p} />
+    </>
+  );
+}
+
+/** The artifact browser: the tree and the preview pane. */
+export function Artifacts(p: ArtifactsProps): VNode {
+  return (
+    <div class="artifacts" data-run-id={p.runId}>
+      {p.error && <div class="error">{p.error}</div>}
+      {!p.error && p.tree.length === 0 ? <p class="muted">No artifacts.</p> : (
+        <div class="split">
+          <nav class="tree" aria-label="Artifact files">
+            <ArtifactList
+              u={p.u}
+              runId={p.runId}
+              hrefFor={p.hrefFor}
+              nodes={p.tree}
+              selected={p.selected}
+            />
+          </nav>
+          <section class="pane" id="artifact-preview" aria-label="Preview" aria-live="polite">
+            {p.preview
+              ? <PreviewPane u={p.u} runId={p.runId} p={p.preview} />
+              : <p class="muted">Select a file to preview it.</p>}
+          </section>
+        </div>
       )}
     </div>
   );

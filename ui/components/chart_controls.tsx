@@ -15,14 +15,17 @@ export function ChartControls(
     action: string;
     view: ChartView;
     anchor?: string;
-    keep?: Record<string, string | undefined>;
+    keep?: Record<string, string | string[] | undefined> | [string, string][];
   },
 ): VNode {
+  const kept = Array.isArray(keep)
+    ? keep
+    : Object.entries(keep).flatMap(([k, v]) =>
+      v === undefined ? [] : [v].flat().filter((x) => x !== "").map((x): [string, string] => [k, x])
+    );
   return (
     <form class="toolbar" action={anchor ? `${action}#${anchor}` : action} method="get">
-      {Object.entries(keep).map(([k, v]) =>
-        v ? <input key={k} type="hidden" name={k} value={v} /> : null
-      )}
+      {kept.map(([k, v], i) => <input key={i} type="hidden" name={k} value={v} />)}
       <label>
         X axis{" "}
         <select name="x">

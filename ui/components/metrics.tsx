@@ -1,4 +1,4 @@
-/** The metrics table of a run and its summary type (latest, min, max, number of steps). */
+/** The metrics table of a run and its summary type (latest, min and max with their steps, count). */
 import type { VNode } from "preact";
 import type { Metric } from "../../src/model.ts";
 import type { Urls } from "../urls.ts";
@@ -13,7 +13,18 @@ export interface MetricSummary {
   latest: Metric;
   min?: number;
   max?: number;
+  minStep?: number;
+  maxStep?: number;
   count?: number;
+}
+
+function Extreme({ v, step }: { v?: number; step?: number }): VNode {
+  return (
+    <>
+      <Num v={v} />
+      {step !== undefined && <span class="muted small at">step {step}</span>}
+    </>
+  );
 }
 
 /** One row of the metrics table (also sent alone by live updates and lazy charts). */
@@ -30,8 +41,8 @@ export function MetricRow(
       <td class="num">
         <Num v={s.latest.value} />
       </td>
-      <td class="num">{pending ? wait : <Num v={s.min} />}</td>
-      <td class="num">{pending ? wait : <Num v={s.max} />}</td>
+      <td class="num">{pending ? wait : <Extreme v={s.min} step={s.minStep} />}</td>
+      <td class="num">{pending ? wait : <Extreme v={s.max} step={s.maxStep} />}</td>
       <td class="num" data-steps>{pending ? wait : s.count}</td>
       <td class="num">{s.latest.step}</td>
     </tr>
@@ -48,8 +59,8 @@ export function MetricsTable(
         <tr>
           <th scope="col">Metric</th>
           <th scope="col">Latest</th>
-          <th scope="col">Min</th>
-          <th scope="col">Max</th>
+          <th scope="col">Min (at step)</th>
+          <th scope="col">Max (at step)</th>
           <th scope="col">Points</th>
           <th scope="col">Last step</th>
         </tr>

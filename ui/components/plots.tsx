@@ -25,7 +25,7 @@ export function ParallelPlot({ m, title }: { m: ParallelModel; title: string }):
         <g key={i}>
           <line class="axis strong" x1={a.x} y1={m.top} x2={a.x} y2={m.bottom} />
           <text class="label" x={a.x} y={m.top - 12} text-anchor="middle">
-            {a.label.length > 24 ? a.label.slice(0, 23) + "…" : a.label}
+            {a.label.length > 28 ? a.label.slice(0, 27) + "…" : a.label}
             <title>{a.label}</title>
           </text>
           {a.ticks.map((t, j) => (
@@ -33,11 +33,6 @@ export function ParallelPlot({ m, title }: { m: ParallelModel; title: string }):
           ))}
         </g>
       ))}
-      {m.scale && (
-        <text x={m.width - 8} y={m.height - 6} text-anchor="end">
-          colour: {m.scale.lo} (blue) → {m.scale.hi} (vermilion)
-        </text>
-      )}
     </svg>
   );
 }

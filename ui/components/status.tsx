@@ -2,7 +2,7 @@
 import type { VNode } from "preact";
 import type { RunStatus } from "../../src/model.ts";
 import { formatNumber } from "../chart.ts";
-import { formatTime } from "../format.ts";
+import { formatAgo, formatTime } from "../format.ts";
 
 /** A coloured run status. */
 export function StatusBadge({ status, deleted }: { status: RunStatus; deleted?: boolean }): VNode {
@@ -14,10 +14,19 @@ export function StatusBadge({ status, deleted }: { status: RunStatus; deleted?: 
   );
 }
 
-/** A UTC timestamp with its ISO value for machines. */
-export function Time({ ms }: { ms?: number }): VNode {
+/**
+ * A timestamp: in UTC, or with `now` as "3 min ago" with the UTC time on hover (the client script
+ * puts the browser's local time there unless `utc`).
+ */
+export function Time({ ms, now, utc }: { ms?: number; now?: number; utc?: boolean }): VNode {
   if (ms === undefined) return <span class="muted">—</span>;
-  return <time dateTime={new Date(ms).toISOString()}>{formatTime(ms)}</time>;
+  const iso = new Date(ms).toISOString();
+  if (now === undefined || utc) return <time dateTime={iso}>{formatTime(ms)}</time>;
+  return (
+    <time dateTime={iso} title={`${formatTime(ms)} UTC`} data-local="1">
+      {formatAgo(ms, now)}
+    </time>
+  );
 }
 
 /** A button that copies `text` (needs JS; hidden text remains selectable without). */

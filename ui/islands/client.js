@@ -1,13 +1,12 @@
-// The UI's one client script (a plain ES module, served as written; no build step). Pages work
-// without it; it adds: MLflow hash-link redirects, copy buttons, live sidebar filtering, select-all
-// and nested-run toggles, live run and status updates over server-sent events, and uPlot charts
-// (hover values, drag to zoom, double-click or Reset to unzoom) loaded only when a chart is seen;
-// charts the server left out of a long page load when scrolled to.
-// Everything inserted as HTML comes from the server's own escaped renderer.
+// The UI's client script (plain ES modules, served as written; no build step). Pages work
+// without it; it adds: MLflow hash-link redirects, copy buttons, live list filtering, local times,
+// table toggles (select all, nested runs, groups, system metric columns), the charts' hover, zoom
+// and lazy loading (charts.js), live run and status updates over server-sent events, and the
+// artifact tree's directories and previews opened in place. Everything inserted as HTML comes
+// from the server's own escaped renderer.
 
-const prefix = document.body.dataset.prefix || "";
-const version = new URL(import.meta.url).search;
-const asset = (name) => `${prefix}/_mlt/assets/${name}${version}`;
+import { charts, chartTab, setupChart } from "./charts.js";
+import { getJson, html, prefix, setQuery } from "./dom.js";
 
 // MLflow prints links such as http://host:5000/#/experiments/1/runs/abc.
 function hashRedirect() {
@@ -43,6 +42,15 @@ function listFilters() {
   }
 }
 
+// Relative times keep the absolute time on hover: in the browser's time zone.
+function localTimes(root = document) {
+  if (new URL(location.href).searchParams.get("tz") === "utc") return;
+  for (const t of root.querySelectorAll("time[data-local]")) {
+    const d = new Date(t.dateTime);
+    if (!isNaN(d)) t.title = d.toLocaleString(undefined, { timeZoneName: "short" });
+  }
+}
+
 function tableControls() {
   for (const all of document.querySelectorAll("[data-select-all]")) {
     all.addEventListener("change", () => {
@@ -63,160 +71,42 @@ function tableControls() {
       }
     });
   }
-}
-
-// ---- uPlot ----
-
-let uplotLoading;
-function loadUplot() {
-  if (!uplotLoading) {
-    uplotLoading = new Promise((resolve, reject) => {
-      const css = document.createElement("link");
-      css.rel = "stylesheet";
-      css.href = asset("uplot.css");
-      document.head.append(css);
-      const s = document.createElement("script");
-      s.src = asset("uplot.js");
-      s.onload = () => resolve(globalThis.uPlot);
-      s.onerror = reject;
-      document.head.append(s);
+  for (const a of document.querySelectorAll("#runs-table a[data-toggle-group]")) {
+    a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      const open = a.getAttribute("aria-expanded") !== "true";
+      a.setAttribute("aria-expanded", String(open));
+      a.textContent = open ? "▾" : "▸";
+      const key = a.dataset.toggleGroup;
+      for (const tr of document.querySelectorAll("#runs-table tr[data-group]")) {
+        if (tr.dataset.group === key) tr.hidden = !open;
+      }
+      const url = new URL(location.href);
+      const keys = url.searchParams.getAll("expand").filter((k) => k !== key);
+      if (open) keys.push(key);
+      url.searchParams.delete("expand");
+      for (const k of keys) url.searchParams.append("expand", k);
+      history.replaceState(null, "", url);
     });
   }
-  return uplotLoading;
-}
-
-const plots = new WeakMap();
-
-async function fetchData(fig) {
-  const res = await fetch(fig.dataset.src, { headers: { accept: "application/json" } });
-  if (!res.ok) throw new Error(`chart data: ${res.status}`);
-  return await res.json();
-}
-
-async function upgrade(fig) {
-  if (plots.has(fig) || !fig.dataset.src) return;
-  plots.set(fig, null);
-  const [UPlot, d] = await Promise.all([loadUplot(), fetchData(fig)]);
-  const host = fig.querySelector(".uplot-host");
-  const svg = fig.querySelector("svg.static");
-  const height = Number(svg.getAttribute("height")) || 200;
-  const opts = {
-    width: Math.max(200, fig.clientWidth - 16),
-    height: height - 20,
-    ms: 1,
-    scales: {
-      x: { time: fig.dataset.time === "1" },
-      y: fig.dataset.log === "1" ? { distr: 3 } : {},
-    },
-    legend: { live: true },
-    cursor: { drag: { x: true, y: false } },
-    series: [
-      {},
-      ...d.labels.map((label, i) => ({
-        label,
-        stroke: d.colors[i],
-        width: 1.5,
-        spanGaps: true,
-        points: { show: false },
-      })),
-    ],
-    axes: [{ stroke: "#888", grid: { stroke: "#8883" } }, {
-      stroke: "#888",
-      grid: { stroke: "#8883" },
-      size: 56,
-    }],
-  };
-  fig.classList.add("upgraded");
-  const plot = new UPlot(opts, d.data, host);
-  plots.set(fig, plot);
-  const cap = fig.querySelector("figcaption");
-  if (cap && !cap.querySelector(".reset")) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "copy reset";
-    b.textContent = "Reset zoom";
-    b.addEventListener("click", () => plot.setData(plot.data));
-    cap.append(b);
+  const sys = document.querySelector("a[data-toggle-sys]");
+  if (sys) {
+    sys.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      const table = document.getElementById("runs-table");
+      const open = table.classList.toggle("sys-closed") === false;
+      sys.setAttribute("aria-expanded", String(open));
+      sys.textContent = sys.textContent.replace(/^[▾▸]/, open ? "▾" : "▸");
+      const n = table.querySelectorAll("thead tr:last-child th.sys").length;
+      sys.closest("th").colSpan = open ? n : 1;
+      setQuery({ sys: open ? "1" : null });
+    });
   }
-}
-
-async function refreshPlot(fig) {
-  const plot = plots.get(fig);
-  if (!plot) return;
-  plot.setData((await fetchData(fig)).data);
-}
-
-function charts() {
-  const io = new IntersectionObserver((entries) => {
-    for (const e of entries) {
-      if (e.isIntersecting) {
-        io.unobserve(e.target);
-        upgrade(e.target).catch((err) => console.warn(err));
-      }
-    }
-  }, { rootMargin: "200px" });
-  for (const f of document.querySelectorAll("figure.chart[data-src]")) io.observe(f);
-  globalThis.addEventListener("resize", () => {
-    for (const f of document.querySelectorAll("figure.chart.upgraded")) {
-      const p = plots.get(f);
-      if (p) p.setSize({ width: Math.max(200, f.clientWidth - 16), height: p.height });
-    }
-  });
-  lazyCharts(io);
-  return io;
-}
-
-// Charts the server left out of a long page: fetched (4 at a time) when scrolled near.
-function lazyCharts(io) {
-  const figs = document.querySelectorAll("figure.chart[data-lazy]");
-  if (!figs.length) return;
-  const queue = [];
-  let running = 0;
-  const pump = () => {
-    while (running < 4 && queue.length) {
-      const fig = queue.shift();
-      running++;
-      loadLazy(fig, io).catch((err) => console.warn(err)).finally(() => {
-        running--;
-        pump();
-      });
-    }
-  };
-  const lio = new IntersectionObserver((entries) => {
-    for (const e of entries) {
-      if (e.isIntersecting) {
-        lio.unobserve(e.target);
-        queue.push(e.target);
-      }
-    }
-    pump();
-  }, { rootMargin: "400px" });
-  for (const f of figs) lio.observe(f);
-}
-
-async function loadLazy(fig, io) {
-  if (!fig.isConnected) return;
-  const res = await fetch(fig.dataset.lazy, { headers: { accept: "application/json" } });
-  if (!res.ok) throw new Error(`chart: ${res.status}`);
-  const d = await res.json();
-  if (!fig.isConnected) return; // a live update replaced it meanwhile
-  const next = html(d.figure);
-  fig.replaceWith(next);
-  if (next.dataset.src) io.observe(next);
-  const key = CSS.escape(next.dataset.metricKey);
-  const row = document.querySelector(`#metrics-table tr[data-metric-key="${key}"]`);
-  if (row && d.row) row.replaceWith(html(d.row));
 }
 
 // ---- live updates ----
 
-function html(s) {
-  const t = document.createElement("template");
-  t.innerHTML = s;
-  return t.content.firstElementChild;
-}
-
-function liveRun(io) {
+function liveRun() {
   const el = document.querySelector("[data-live-run]");
   if (!el) return;
   const es = new EventSource(el.dataset.liveRun);
@@ -236,20 +126,13 @@ function liveRun(io) {
       const row = tbody.querySelector(`tr${sel}`);
       if (m.row) row ? row.replaceWith(html(m.row)) : tbody.append(html(m.row));
       const fig = grid.querySelector(`figure${sel}`);
+      // A zoomed chart stays as the reader left it.
+      if (fig && fig.classList.contains("zoomed")) continue;
       const next = html(m.figure);
-      if (fig && plots.get(fig)) {
-        fig.dataset.points = next.dataset.points;
-        fig.querySelector("svg.static").replaceWith(next.querySelector("svg.static"));
-        fig.querySelector("figcaption .muted").textContent = `${next.dataset.points} points`;
-        refreshPlot(fig).catch((err) => console.warn(err));
-      } else if (fig) {
-        fig.replaceWith(next);
-        if (io) io.observe(next);
-      } else {
-        grid.append(next);
-        if (io) io.observe(next);
-      }
+      fig ? fig.replaceWith(next) : grid.append(next);
+      setupChart(next);
     }
+    localTimes();
     if (d.status !== "RUNNING" && d.status !== "SCHEDULED") el.textContent = "";
   };
 }
@@ -260,25 +143,67 @@ function liveStatuses() {
   const es = new EventSource(el.dataset.liveStatuses);
   es.onmessage = (ev) => {
     const { runs } = JSON.parse(ev.data);
-    let running = 0;
     for (const [id, r] of Object.entries(runs)) {
       const tr = document.querySelector(`tr[data-run-id="${CSS.escape(id)}"]`);
       if (!tr) continue;
       if (r.statusHtml) tr.querySelector("[data-live-status]").innerHTML = r.statusHtml;
       tr.querySelector("[data-live-duration]").textContent = r.duration;
     }
-    for (const b of document.querySelectorAll("#runs-table .badge.RUNNING")) if (b) running++;
-    if (!running) {
+    if (!document.querySelector("#runs-table .badge.RUNNING")) {
       es.close();
       el.textContent = "";
     }
   };
 }
 
+// ---- the artifact tree: directories and previews without a reload ----
+
+function artifacts() {
+  const root = document.querySelector(".artifacts[data-run-id]");
+  if (!root) return;
+  const run = root.dataset.runId;
+  root.addEventListener("click", async (ev) => {
+    const a = ev.target.closest("a[data-artifact]");
+    if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    ev.preventDefault();
+    const path = a.dataset.artifact;
+    const q = `run=${encodeURIComponent(run)}&path=${encodeURIComponent(path)}`;
+    try {
+      if (a.dataset.dir) {
+        const li = a.closest("li");
+        const open = a.getAttribute("aria-expanded") === "true";
+        const sub = li.querySelector(":scope > ul");
+        if (open) {
+          if (sub) sub.hidden = true;
+        } else if (sub) sub.hidden = false;
+        else li.append(html((await getJson(`${prefix}/_mlt/artifact?${q}&list=1`)).html));
+        a.setAttribute("aria-expanded", String(!open));
+        return;
+      }
+      const pane = document.getElementById("artifact-preview");
+      pane.innerHTML = (await getJson(`${prefix}/_mlt/artifact?${q}`)).html;
+      for (const cur of root.querySelectorAll("a[aria-current]")) {
+        cur.removeAttribute("aria-current");
+      }
+      a.setAttribute("aria-current", "true");
+      const url = new URL(location.href);
+      url.searchParams.set("artifact", path);
+      url.hash = "artifacts";
+      history.pushState(null, "", url);
+    } catch (err) {
+      console.warn(err);
+      location.href = a.href;
+    }
+  });
+}
+
 hashRedirect();
 copyButtons();
 listFilters();
+localTimes();
 tableControls();
-const io = charts();
-liveRun(io);
+charts();
+chartTab();
+liveRun();
 liveStatuses();
+artifacts();

@@ -2,21 +2,31 @@
  * Several runs side by side: params (differences highlighted), latest metrics, a parallel-
  * coordinates plot (params → a metric), a scatter plot of any two columns, overlaid charts.
  */
-import type { VNode } from "preact";
-import type { Run } from "../../src/model.ts";
+import type { ComponentChildren, VNode } from "preact";
+import type { Experiment, Run } from "../../src/model.ts";
+import type { ArtifactItem } from "../components/artifacts.tsx";
+import { RunsCrumbs } from "../components/crumbs.tsx";
+import { GroupingForm } from "../components/view_forms.tsx";
+import type { Grouping, RunGroup } from "../grouping.ts";
+import { groupable } from "./metric.tsx";
 import { ChartCard, type ChartItem } from "../components/chart.tsx";
 import { ParallelPlot, ScatterPlot } from "../components/plots.tsx";
 import type { ParallelModel, ScatterModel } from "../plots.ts";
 import { ChartControls, type ChartView } from "../components/chart_controls.tsx";
-import { Num, StatusBadge } from "../components/status.tsx";
-import { runLabel } from "../format.ts";
+import { Num, StatusBadge, Time } from "../components/status.tsx";
+import { formatDuration, runDuration, runLabel, runUser } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Urls } from "../urls.ts";
 
 /** Everything the compare page shows. */
 export interface ComparePageProps {
   u: Urls;
-  runs: { run: Run; color: string }[];
+  /** The runs, their colours, and their top-level artifacts (when readable). */
+  runs: { run: Run; color: string; artifacts?: ArtifactItem[] }[];
+  groups?: RunGroup[];
+  grouping: Grouping;
+  experiments: Experiment[];
+  sidebar: Experiment[];
   charts: ChartItem[];
   view: ChartView;
   onlyDiff: boolean;
@@ -24,17 +34,21 @@ export interface ComparePageProps {
   columns: string[];
   parallel: { metric?: string; params: string[]; model?: ParallelModel };
   scatter: { x?: string; y?: string; model?: ScatterModel };
-  /** URL state (runs, diff, x, y, smooth, pm, pp, sx, sy), for forms and links that keep it. */
-  state: Record<string, string | undefined>;
+  /** URL state (runs, diff, x, y, smooth, grouping, pm, pp, sx, sy), kept by forms and links. */
+  state: Record<string, string | string[] | undefined>;
 }
 
 function Hidden(
-  { state, except }: { state: Record<string, string | undefined>; except: string[] },
+  { state, except }: { state: Record<string, string | string[] | undefined>; except: string[] },
 ) {
   return (
     <>
-      {Object.entries(state).map(([k, v]) =>
-        v && !except.includes(k) ? <input key={k} type="hidden" name={k} value={v} /> : null
+      {Object.entries(state).flatMap(([k, v]) =>
+        v === undefined || except.includes(k)
+          ? []
+          : [v].flat().filter(Boolean).map((x, i) => (
+            <input key={`${k}${i}`} type="hidden" name={k} value={x} />
+          ))
       )}
     </>
   );
@@ -80,6 +94,7 @@ function Plots(p: ComparePageProps): VNode {
                 p.parallel.metric ?? ""
               }`}
             />
+            <RunLegend p={p} />
           </div>
         )
         : <p class="muted">Choose a metric or params to draw.</p>}
@@ -111,7 +126,82 @@ function Plots(p: ComparePageProps): VNode {
   );
 }
 
-/** Keys of a run field (params or metrics) across runs, with whether the values differ. */
+// A table of keys (params, metrics, tags) against runs; rows whose values differ are marked.
+function DiffTable(
+  { id, head, rows, label, cell, num, mark }: {
+    id: string;
+    head: VNode;
+    rows: ReturnType<typeof diffRows>;
+    label?: (key: string) => ComponentChildren;
+    cell?: (v: string | number | undefined) => ComponentChildren;
+    num?: boolean;
+    /** Say on each row whether it differs (data-differs). */
+    mark?: boolean;
+  },
+): VNode {
+  return (
+    <div class="tablewrap">
+      <table class="grid" id={id}>
+        {head}
+        <tbody>
+          {rows.map((r) => (
+            <tr
+              key={r.key}
+              class={r.differs ? "diff" : undefined}
+              data-differs={mark ? (r.differs ? "1" : "0") : undefined}
+            >
+              <th scope="row">{label ? label(r.key) : r.key}</th>
+              {r.values.map((v, i) => (
+                <td key={i} class={num ? "num" : undefined}>{cell ? cell(v) : v ?? ""}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+// One row of the overview: a label and each run's cell.
+function RunsRow(
+  { runs, label, cell, cls }: {
+    runs: Run[];
+    label: string;
+    cell: (r: Run) => ComponentChildren;
+    cls?: string;
+  },
+): VNode {
+  return (
+    <tr>
+      <th scope="row">{label}</th>
+      {runs.map((r) => <td key={r.info.runId} class={cls}>{cell(r)}</td>)}
+    </tr>
+  );
+}
+
+// Which colour is which run (or group) on the plots.
+function RunLegend({ p }: { p: ComparePageProps }): VNode {
+  const items = p.groups
+    ? p.groups.map((g) => ({ key: g.key, label: `${g.label} (${g.runs.length})`, color: g.color }))
+    : p.runs.slice(0, 40).map(({ run, color }) => ({
+      key: run.info.runId,
+      label: runLabel(run),
+      color,
+    }));
+  return (
+    <div class="legend">
+      {items.map((l) => (
+        <span key={l.key}>
+          <i style={`background:${l.color}`} />
+          {l.label}
+        </span>
+      ))}
+      {!p.groups && p.runs.length > 40 && <span class="muted">and {p.runs.length - 40} more</span>}
+    </div>
+  );
+}
+
+/** Keys of a run field (params, metrics, tags) across runs, with whether the values differ. */
 export function diffRows(
   runs: Run[],
   pick: (r: Run) => { key: string; value: string | number }[],
@@ -133,15 +223,15 @@ export function ComparePage(p: ComparePageProps): VNode {
   const params = diffRows(runs, (r) => r.data.params).filter((r) => !p.onlyDiff || r.differs);
   const { runs: _, ...keep } = p.state;
   const metrics = diffRows(runs, (r) => r.data.metrics);
+  const tags = diffRows(runs, (r) => r.data.tags.filter((t) => !t.key.startsWith("mlflow.")));
+  const now = Date.now();
   const head = (
     <thead>
       <tr>
         <th scope="col" />
         {p.runs.map(({ run, color }) => (
           <th key={run.info.runId} scope="col">
-            <i
-              style={`display:inline-block;width:10px;height:3px;vertical-align:middle;margin-right:6px;background:${color}`}
-            />
+            <i class="sw" style={`background:${color}`} />
             <a href={u.run(run.info.experimentId, run.info.runId)}>{runLabel(run)}</a>
           </th>
         ))}
@@ -149,34 +239,61 @@ export function ComparePage(p: ComparePageProps): VNode {
     </thead>
   );
   return (
-    <Layout title={`Compare ${runs.length} runs`} u={u}>
-      <div class="crumbs">
-        <a href={u.home()}>Experiments</a>
-        {runs[0] && (
-          <>
-            {" / "}
-            <a href={u.experiment(runs[0].info.experimentId)}>
-              experiment {runs[0].info.experimentId}
-            </a>
-          </>
-        )}
-      </div>
+    <Layout
+      title={`Compare ${runs.length} runs`}
+      u={u}
+      sidebar={{ experiments: p.sidebar, current: p.experiments[0]?.experimentId }}
+    >
+      <RunsCrumbs u={u} experiments={p.experiments} runs={runs} here="compare" />
       <h1>Compare {runs.length} runs</h1>
       <div class="tablewrap">
         <table class="grid" id="compare-runs">
           {head}
           <tbody>
+            <RunsRow
+              runs={runs}
+              label="Status"
+              cell={(r) => <StatusBadge status={r.info.status} />}
+            />
+            <RunsRow runs={runs} label="Run ID" cls="mono" cell={(r) => r.info.runId} />
+            {p.groups && (
+              <RunsRow
+                runs={runs}
+                label="Group"
+                cell={(r) => p.groups!.find((g) => g.runs.includes(r))?.label ?? ""}
+              />
+            )}
+            <RunsRow runs={runs} label="Started" cell={(r) => <Time ms={r.info.startTime} />} />
+            <RunsRow runs={runs} label="Ended" cell={(r) => <Time ms={r.info.endTime} />} />
+            <RunsRow
+              runs={runs}
+              label="Duration"
+              cls="num"
+              cell={(r) => formatDuration(runDuration(r, now))}
+            />
+            <RunsRow runs={runs} label="User" cell={runUser} />
             <tr>
-              <th scope="row">Status</th>
-              {runs.map((r) => (
-                <td key={r.info.runId}>
-                  <StatusBadge status={r.info.status} />
+              <th scope="row">Artifacts</th>
+              {p.runs.map(({ run: r, artifacts }) => (
+                <td key={r.info.runId} class="wrap">
+                  {artifacts === undefined
+                    ? <span class="muted">—</span>
+                    : artifacts.length === 0
+                    ? <span class="muted">none</span>
+                    : artifacts.map((a, i) => (
+                      <span key={a.path}>
+                        {i > 0 && ", "}
+                        <a
+                          href={u.run(r.info.experimentId, r.info.runId, { artifact: a.path }) +
+                            "#artifacts"}
+                        >
+                          {a.path}
+                          {a.isDir ? "/" : ""}
+                        </a>
+                      </span>
+                    ))}
                 </td>
               ))}
-            </tr>
-            <tr>
-              <th scope="row">Run ID</th>
-              {runs.map((r) => <td key={r.info.runId} class="mono">{r.info.runId}</td>)}
             </tr>
           </tbody>
         </table>
@@ -189,46 +306,24 @@ export function ComparePage(p: ComparePageProps): VNode {
             <a href={u.compare(ids, { ...keep, diff: "1" })}>
               Show only differences
             </a>
-          )}
-        <span class="muted">· highlighted rows differ</span>
+          )} <span class="muted">· highlighted rows differ</span>
       </p>
-      <div class="tablewrap">
-        <table class="grid" id="compare-params">
-          {head}
-          <tbody>
-            {params.map((r) => (
-              <tr
-                key={r.key}
-                class={r.differs ? "diff" : undefined}
-                data-differs={r.differs ? "1" : "0"}
-              >
-                <th scope="row">{r.key}</th>
-                {r.values.map((v, i) => <td key={i}>{v ?? ""}</td>)}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DiffTable id="compare-params" head={head} rows={params} mark />
       <h2>Metrics (latest)</h2>
-      <div class="tablewrap">
-        <table class="grid" id="compare-metrics">
-          {head}
-          <tbody>
-            {metrics.map((r) => (
-              <tr key={r.key} class={r.differs ? "diff" : undefined}>
-                <th scope="row">
-                  <a href={u.metric(r.key, ids)}>{r.key}</a>
-                </th>
-                {r.values.map((v, i) => (
-                  <td key={i} class="num">
-                    <Num v={v as number | undefined} />
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DiffTable
+        id="compare-metrics"
+        head={head}
+        rows={metrics}
+        label={(k) => <a href={u.metric(k, ids)}>{k}</a>}
+        cell={(v) => <Num v={v as number | undefined} />}
+        num
+      />
+      {tags.length > 0 && (
+        <>
+          <h2>Tags</h2>
+          <DiffTable id="compare-tags" head={head} rows={tags} />
+        </>
+      )}
       {p.columns.length > 0 && <Plots {...p} />}
       {p.charts.length > 0 && (
         <>
@@ -239,6 +334,21 @@ export function ComparePage(p: ComparePageProps): VNode {
             anchor="charts"
             keep={{ ...p.state, x: undefined, y: undefined, smooth: undefined }}
           />
+          {runs.length > 1 && (
+            <GroupingForm
+              action={`${u.compare([]).split("?")[0]}#charts`}
+              grouping={p.grouping}
+              columns={groupable(runs)}
+              keep={Object.entries({
+                ...p.state,
+                group: undefined,
+                split: undefined,
+                agg: undefined,
+                band: undefined,
+                expand: undefined,
+              }).flatMap(([k, v]) => (v ? [[k, String(v)] as [string, string]] : []))}
+            />
+          )}
           <div class="cards" id="charts-grid">
             {p.charts.map((c) => (
               <ChartCard key={"svg" in c ? c.svg.metricKey : c.lazy.metricKey} item={c} />

@@ -1,36 +1,40 @@
 /**
- * A run's page: overview, description, params, metrics table, one chart per metric, the output
- * log, tags, artifacts. Streamed in three parts: RunPage (frame, overview, description, params)
- * at once, then RunMetrics (needs the histories), then RunDetails (output, tags, artifacts).
+ * A run's page: a sticky menu of its sections (overview and description, parameters, metrics
+ * and charts, datasets, artifacts, output, tags) and the sections in that order. The route
+ * passes the sections, so a new one (e.g. logged models) is one more entry in its list; parts
+ * that need more reading arrive as streamed slots inside them.
  */
 import type { ComponentChildren, VNode } from "preact";
 import { type Experiment, type Run, TAG } from "../../src/model.ts";
 import { isRunId } from "../../src/validate.ts";
-import { Artifacts, type ArtifactsProps } from "../components/artifacts.tsx";
 import { ChartControls, type ChartView } from "../components/chart_controls.tsx";
 import { ChartCard, type ChartItem } from "../components/chart.tsx";
-import { Markdown } from "../components/markdown.tsx";
 import { MetricsTable, type MetricSummary } from "../components/metrics.tsx";
 import { CopyButton, StatusBadge, Time } from "../components/status.tsx";
+import { Description, TagsEditor } from "../components/tags_editor.tsx";
 import { formatDuration, isSafeUrl, runDuration, runLabel, runUser, tagValue } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { Urls } from "../urls.ts";
 
-/** What the page's frame shows at once. */
+/** One section of the run page: an anchor, a menu title, its content. */
+export interface RunSection {
+  id: string;
+  title: string;
+  /** Shown after the title in the menu (e.g. a count). */
+  count?: number;
+  body: ComponentChildren;
+}
+
+/** What the page's frame needs. */
 export interface RunPageProps {
   u: Urls;
   run: Run;
   experiment: Experiment;
   experiments: Experiment[];
   view: ChartView;
-  parent?: Run;
   /** Signature of the shown state, passed to the live stream. */
   liveSince?: string;
-  now: number;
-  /** RunMetrics (or a Slot when streamed). */
-  metrics: ComponentChildren;
-  /** RunDetails (or a Slot when streamed). */
-  details: ComponentChildren;
+  sections: RunSection[];
 }
 
 /** The metrics table and charts. */
@@ -40,15 +44,6 @@ export interface RunMetricsProps {
   view: ChartView;
   metrics: MetricSummary[];
   charts: ChartItem[];
-}
-
-/** The output log, tags and artifacts. */
-export interface RunDetailsProps {
-  u: Urls;
-  run: Run;
-  /** The tail of `mlt/stdout.log` when the run has one. */
-  output?: OutputLog;
-  artifacts: Omit<ArtifactsProps, "u" | "runId">;
 }
 
 /** The end of a run's captured output. */
@@ -63,7 +58,7 @@ export interface OutputLog {
   href: string;
 }
 
-function Kv({ k, children }: { k: string; children: VNode | string | (VNode | string)[] }): VNode {
+function Kv({ k, children }: { k: string; children: ComponentChildren }): VNode {
   return (
     <tr>
       <th scope="row">{k}</th>
@@ -72,8 +67,16 @@ function Kv({ k, children }: { k: string; children: VNode | string | (VNode | st
   );
 }
 
-function Overview(
-  { u, run, parent, now }: { u: Urls; run: Run; parent?: Run; now: number },
+/** The overview: ids, status, times, user, source, git, parent. */
+export function Overview(
+  { u, run, parent, now, children }: {
+    u: Urls;
+    run: Run;
+    parent?: Run;
+    now: number;
+    /** The child runs (a slot). */
+    children?: ComponentChildren;
+  },
 ): VNode {
   const i = run.info;
   const commit = tagValue(run, TAG.gitCommit);
@@ -81,106 +84,134 @@ function Overview(
   const branch = tagValue(run, TAG.gitBranch);
   const parentId = tagValue(run, TAG.parentRunId);
   return (
-    <div class="overview">
-      <table class="kv">
-        <tbody>
-          <Kv k="Run ID">
-            <span class="mono" id="run-id">{i.runId}</span>{" "}
-            <CopyButton text={i.runId} label="run ID" />
-          </Kv>
-          <Kv k="Status">
-            <span data-live-status>
-              <StatusBadge status={i.status} deleted={i.lifecycleStage === "deleted"} />
-            </span>
-          </Kv>
-          <Kv k="Started (UTC)">
-            <Time ms={i.startTime} />
-          </Kv>
-          <Kv k="Ended (UTC)">
-            <span data-live-end>
-              <Time ms={i.endTime} />
-            </span>
-          </Kv>
-          <Kv k="Duration">
-            <span data-live-duration>{formatDuration(runDuration(run, now))}</span>
-          </Kv>
-          <Kv k="User">{runUser(run)}</Kv>
-        </tbody>
-      </table>
-      <table class="kv">
-        <tbody>
-          <Kv k="Source">
-            <span class="mono">{tagValue(run, TAG.sourceName) ?? ""}</span>{" "}
-            <span class="muted">{tagValue(run, TAG.sourceType) ?? ""}</span>
-          </Kv>
-          <Kv k="Git commit">
-            <span class="mono">{commit ?? ""}</span>
-            {branch ? <span class="muted">{` (${branch})`}</span> : ""}
-          </Kv>
-          {repo !== undefined && (
-            <Kv k="Repository">
-              {isSafeUrl(repo) ? <a href={repo} rel="noopener noreferrer">{repo}</a> : repo}
+    <>
+      <div class="overview">
+        <table class="kv">
+          <tbody>
+            <Kv k="Run ID">
+              <span class="mono" id="run-id">{i.runId}</span>{" "}
+              <CopyButton text={i.runId} label="run ID" />
             </Kv>
-          )}
-          <Kv k="Entry point">{tagValue(run, TAG.projectEntryPoint) ?? ""}</Kv>
-          <Kv k="Environment">{tagValue(run, TAG.projectEnv) ?? ""}</Kv>
-          {parentId !== undefined && (
-            <Kv k="Parent run">
-              {parent || isRunId(parentId)
-                ? (
-                  <a href={u.run(parent?.info.experimentId ?? i.experimentId, parentId)}>
-                    {parent ? runLabel(parent) : parentId}
-                  </a>
-                )
-                : <span class="mono">{parentId} (not a run id)</span>}
+            <Kv k="Status">
+              <span data-live-status>
+                <StatusBadge status={i.status} deleted={i.lifecycleStage === "deleted"} />
+              </span>
             </Kv>
-          )}
-          <Kv k="Artifact URI">
-            <span class="mono">{i.artifactUri}</span>
-          </Kv>
+            <Kv k="Started">
+              <Time ms={i.startTime} now={now} />
+            </Kv>
+            <Kv k="Ended">
+              <span data-live-end>
+                <Time ms={i.endTime} now={now} />
+              </span>
+            </Kv>
+            <Kv k="Duration">
+              <span data-live-duration>{formatDuration(runDuration(run, now))}</span>
+            </Kv>
+            <Kv k="User">{runUser(run)}</Kv>
+          </tbody>
+        </table>
+        <table class="kv">
+          <tbody>
+            <Kv k="Source">
+              <span class="mono">{tagValue(run, TAG.sourceName) ?? ""}</span>{" "}
+              <span class="muted">{tagValue(run, TAG.sourceType) ?? ""}</span>
+            </Kv>
+            <Kv k="Git commit">
+              <span class="mono">{commit ?? ""}</span>
+              {branch ? <span class="muted">{` (${branch})`}</span> : ""}
+            </Kv>
+            {repo !== undefined && (
+              <Kv k="Repository">
+                {isSafeUrl(repo) ? <a href={repo} rel="noopener noreferrer">{repo}</a> : repo}
+              </Kv>
+            )}
+            <Kv k="Entry point">{tagValue(run, TAG.projectEntryPoint) ?? ""}</Kv>
+            <Kv k="Environment">{tagValue(run, TAG.projectEnv) ?? ""}</Kv>
+            {parentId !== undefined && (
+              <Kv k="Parent run">
+                {parent || isRunId(parentId)
+                  ? (
+                    <a href={u.run(parent?.info.experimentId ?? i.experimentId, parentId)}>
+                      {parent ? runLabel(parent) : parentId}
+                    </a>
+                  )
+                  : <span class="mono">{parentId} (not a run id)</span>}
+              </Kv>
+            )}
+            <Kv k="Artifact URI">
+              <span class="mono">{i.artifactUri}</span>
+            </Kv>
+          </tbody>
+        </table>
+      </div>
+      {children}
+    </>
+  );
+}
+
+/** A parent run's children. */
+export function ChildRuns(
+  { u, runs, now }: { u: Urls; runs: Run[]; now: number },
+): VNode | null {
+  if (!runs.length) return null;
+  return (
+    <div id="child-runs">
+      <h3>Child runs ({runs.length})</h3>
+      <table class="grid fit">
+        <tbody>
+          {runs.map((r) => (
+            <tr key={r.info.runId}>
+              <td>
+                <a href={u.run(r.info.experimentId, r.info.runId)}>{runLabel(r)}</a>
+              </td>
+              <td>
+                <StatusBadge status={r.info.status} />
+              </td>
+              <td>
+                <Time ms={r.info.startTime} now={now} />
+              </td>
+              <td class="num">{formatDuration(runDuration(r, now))}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>
   );
 }
 
-function Tags({ u, run }: { u: Urls; run: Run }): VNode {
+/** System tags: MLflow's own (`mlflow.*`) and mlt run's (`mlt.runner.*`). */
+export function isSystemTag(key: string): boolean {
+  return key.startsWith("mlflow.") || key.startsWith("mlt.");
+}
+
+/** The tags: the user's (editable, delete asks first), then the system tags folded. */
+export function Tags({ u, run }: { u: Urls; run: Run }): VNode {
   const tags = [...run.data.tags].sort((a, b) => (a.key < b.key ? -1 : 1));
-  const user = tags.filter((t) => !t.key.startsWith("mlflow."));
-  const system = tags.filter((t) => t.key.startsWith("mlflow."));
+  const user = tags.filter((t) => !isSystemTag(t.key));
+  const system = tags.filter((t) => isSystemTag(t.key));
   const base = `runs/${encodeURIComponent(run.info.runId)}`;
-  const row = (t: { key: string; value: string }) => (
-    <tr key={t.key}>
-      <th scope="row">{t.key}</th>
-      <td>{t.value}</td>
-      <td>
-        {!t.key.startsWith("mlflow.") && (
-          <form class="inline" method="post" action={u.action(`${base}/tags/delete`)}>
-            <input type="hidden" name="key" value={t.key} />
-            <button type="submit" class="copy danger" aria-label={`Delete tag ${t.key}`}>
-              Delete
-            </button>
-          </form>
-        )}
-      </td>
-    </tr>
-  );
   return (
     <div>
-      <table class="kv" id="tags-table">
-        <tbody>{user.map(row)}</tbody>
-      </table>
-      {user.length === 0 && <p class="muted">No tags.</p>}
-      <form class="inline" method="post" action={u.action(`${base}/tags`)}>
-        <input name="key" placeholder="Key" aria-label="Tag key" required />
-        <input name="value" placeholder="Value" aria-label="Tag value" />
-        <button type="submit">Set tag</button>
-      </form>
+      <TagsEditor
+        tags={user}
+        id="tags-table"
+        setAction={u.action(`${base}/tags`)}
+        deleteAction={u.action(`${base}/tags/delete`)}
+        deletable={(k) => !isSystemTag(k)}
+      />
       {system.length > 0 && (
         <details>
           <summary>System tags ({system.length})</summary>
-          <table class="kv">
-            <tbody>{system.map(row)}</tbody>
+          <table class="kv" id="system-tags">
+            <tbody>
+              {system.map((t) => (
+                <tr key={t.key}>
+                  <th scope="row">{t.key}</th>
+                  <td>{t.value}</td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </details>
       )}
@@ -188,13 +219,40 @@ function Tags({ u, run }: { u: Urls; run: Run }): VNode {
   );
 }
 
-/** The run page's frame: everything that needs only the run itself. */
+/** The parameters table. */
+export function Params({ run }: { run: Run }): VNode {
+  const params = [...run.data.params].sort((a, b) => (a.key < b.key ? -1 : 1));
+  return params.length
+    ? (
+      <table class="kv" id="params-table">
+        <tbody>
+          {params.map((x) => (
+            <tr key={x.key}>
+              <th scope="row">{x.key}</th>
+              <td class="mono">{x.value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )
+    : <p class="muted">No parameters.</p>;
+}
+
+/** The description (the run's `mlflow.note.content`) with its edit form. */
+export function RunDescription({ u, run }: { u: Urls; run: Run }): VNode {
+  return (
+    <Description
+      text={tagValue(run, TAG.note) ?? ""}
+      action={u.action(`runs/${encodeURIComponent(run.info.runId)}/description`)}
+    />
+  );
+}
+
+/** The run page: frame, section menu, sections. */
 export function RunPage(p: RunPageProps): VNode {
   const { u, run, experiment: e } = p;
   const i = run.info;
-  const note = tagValue(run, TAG.note) ?? "";
   const live = i.status === "RUNNING" || i.status === "SCHEDULED";
-  const params = [...run.data.params].sort((a, b) => (a.key < b.key ? -1 : 1));
   return (
     <Layout
       title={`${runLabel(run)} · ${e.name}`}
@@ -203,8 +261,8 @@ export function RunPage(p: RunPageProps): VNode {
     >
       <div class="crumbs">
         <a href={u.home()}>Experiments</a> / <a href={u.experiment(e.experimentId)}>{e.name}</a>
-        {" "}
-        / run
+        {" / "}
+        {runLabel(run)}
       </div>
       <h1>
         {runLabel(run)} {live && (
@@ -221,35 +279,20 @@ export function RunPage(p: RunPageProps): VNode {
           </span>
         )}
       </h1>
-      <Overview u={u} run={run} parent={p.parent} now={p.now} />
-      <h2>Description</h2>
-      {note ? <Markdown text={note} /> : <p class="muted">No description.</p>}
-      <details>
-        <summary>Edit description</summary>
-        <form method="post" action={u.action(`runs/${encodeURIComponent(i.runId)}/description`)}>
-          <textarea name="text" rows={6} class="wide" aria-label="Description (Markdown)">
-            {note}
-          </textarea>
-          <button type="submit">Save description</button>
-        </form>
-      </details>
-      <h2 id="params">Parameters ({params.length})</h2>
-      {params.length
-        ? (
-          <table class="kv" id="params-table">
-            <tbody>
-              {params.map((x) => (
-                <tr key={x.key}>
-                  <th scope="row">{x.key}</th>
-                  <td class="mono">{x.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-        : <p class="muted">No parameters.</p>}
-      {p.metrics}
-      {p.details}
+      <nav class="sections" aria-label="Sections">
+        {p.sections.map((s) => (
+          <a key={s.id} href={`#${s.id}`}>
+            {s.title}
+            {s.count !== undefined && <span class="muted">{" " + s.count}</span>}
+          </a>
+        ))}
+      </nav>
+      {p.sections.map((s) => (
+        <section key={s.id} id={s.id} aria-labelledby={`${s.id}-title`}>
+          <h2 id={`${s.id}-title`}>{s.title}</h2>
+          {s.body}
+        </section>
+      ))}
     </Layout>
   );
 }
@@ -258,45 +301,41 @@ export function RunPage(p: RunPageProps): VNode {
 export function RunMetrics(p: RunMetricsProps): VNode {
   const { u, run } = p;
   const i = run.info;
+  if (!p.metrics.length) return <p class="muted" id="no-metrics">No metrics.</p>;
+  const system = p.metrics.filter((m) => m.key.startsWith("system/")).length;
   return (
     <>
-      <h2 id="metrics">Metrics ({p.metrics.length})</h2>
-      {p.metrics.length
-        ? <MetricsTable u={u} runId={i.runId} metrics={p.metrics} />
-        : <p class="muted" id="no-metrics">No metrics.</p>}
-      {p.charts.length > 0 && (
-        <>
-          <h2 id="charts">Charts</h2>
-          <ChartControls action={u.run(i.experimentId, i.runId)} view={p.view} anchor="charts" />
-          <div class="cards" id="charts-grid">
-            {p.charts.map((c) => (
-              <ChartCard key={"svg" in c ? c.svg.metricKey : c.lazy.metricKey} item={c} />
-            ))}
-          </div>
-        </>
+      <MetricsTable u={u} runId={i.runId} metrics={p.metrics} />
+      {system > 0 && (
+        <p class="muted small">
+          The {system} <code>system/…</code>{" "}
+          metrics are the machine's CPU, memory, disk, network and GPU use while the run ran, and
+          its entry point's own processes (<code>system/process_…</code>);{" "}
+          <code>mlt run --no-system-metrics</code> turns them off.
+        </p>
       )}
+      <ChartControls action={u.run(i.experimentId, i.runId)} view={p.view} anchor="metrics" />
+      <div class="cards" id="charts-grid">
+        {p.charts.map((c) => (
+          <ChartCard key={"svg" in c ? c.svg.metricKey : c.lazy.metricKey} item={c} />
+        ))}
+      </div>
     </>
   );
 }
 
-/** The output log, tags and artifacts. */
-export function RunDetails(p: RunDetailsProps): VNode {
-  const { u, run } = p;
+/** The output log of `mlt run`, or where it would be. */
+export function Output({ u, runId, log }: { u: Urls; runId: string; log?: OutputLog }): VNode {
+  if (!log) {
+    return (
+      <p class="muted">
+        No output log: <code>mlt run</code> saves the entry point's output as{" "}
+        <code>mlt/stdout.log</code>.
+      </p>
+    );
+  }
   return (
     <>
-      {p.output && <Output u={u} runId={run.info.runId} log={p.output} />}
-      <h2 id="tags">Tags</h2>
-      <Tags u={u} run={run} />
-      <h2 id="artifacts">Artifacts</h2>
-      <Artifacts u={u} runId={run.info.runId} {...p.artifacts} />
-    </>
-  );
-}
-
-function Output({ u, runId, log }: { u: Urls; runId: string; log: OutputLog }): VNode {
-  return (
-    <section aria-labelledby="output">
-      <h2 id="output">Output</h2>
       <p class="small">
         <span class="mono">{log.path}</span> · {log.size} bytes{" "}
         {log.shown !== "all" && (
@@ -305,6 +344,6 @@ function Output({ u, runId, log }: { u: Urls; runId: string; log: OutputLog }): 
         <a href={u.artifact(runId, log.path)} download>Download</a>
       </p>
       <pre class="output" id="output-log">{log.text}</pre>
-    </section>
+    </>
   );
 }
