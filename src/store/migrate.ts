@@ -5,7 +5,17 @@
  * the target with the same content is skipped. Ends with per-entity counts of both sides.
  * Reads through TrackingStore; writes through an ImportTarget (ids and times kept).
  */
-import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, Tag } from "../model.ts";
+import type {
+  DatasetInput,
+  Experiment,
+  Metric,
+  ModelInput,
+  ModelOutput,
+  Param,
+  Run,
+  RunInfo,
+  Tag,
+} from "../model.ts";
 import { allPages, type TrackingStore } from "./store.ts";
 
 /** Everything a migration copies of one run. */
@@ -16,6 +26,10 @@ export interface RunRecord {
   /** Every point of every metric. */
   metrics: Metric[];
   inputs: DatasetInput[];
+  /** Logged models the run used. */
+  modelInputs: ModelInput[];
+  /** Logged models the run produced. */
+  modelOutputs: ModelOutput[];
 }
 
 /** A store that takes experiments and runs with their ids, times and states unchanged. */
@@ -127,6 +141,8 @@ export async function readRunRecord(store: TrackingStore, run: Run): Promise<Run
     tags: run.data.tags,
     metrics,
     inputs: run.inputs.datasetInputs,
+    modelInputs: run.inputs.modelInputs ?? [],
+    modelOutputs: run.outputs?.modelOutputs ?? [],
   };
 }
 
