@@ -156,7 +156,10 @@ Deno.test("PgStore: a failing log-batch writes nothing", async () => {
     assert.deepEqual(run.data.metrics, []);
     assert.equal(run.data.tags.find((t) => t.key === "t"), undefined);
     // A NUL byte PostgreSQL cannot store is the client's mistake (400), never a 500.
-    await rejectsWith(store.setTag(runId, { key: "t", value: "a\u0000b" }), "INVALID_PARAMETER_VALUE");
+    await rejectsWith(
+      store.setTag(runId, { key: "t", value: "a\u0000b" }),
+      "INVALID_PARAMETER_VALUE",
+    );
   } finally {
     await store.close();
     await cleanup();

@@ -53,7 +53,9 @@ function cursorOf(f: Record<string, unknown>): Cursor | undefined {
 function nextToken(offset: number, last: Row): string {
   const [value, nan, t, s] = last;
   // Integers beyond 2^53 come back rounded: offset only, then.
-  if (!Number.isSafeInteger(t) || !Number.isSafeInteger(s)) return encodePageTokenFields(offset, {});
+  if (!Number.isSafeInteger(t) || !Number.isSafeInteger(s)) {
+    return encodePageTokenFields(offset, {});
+  }
   return encodePageTokenFields(offset, { after: [t, s, value, nan ? 1 : 0] });
 }
 
@@ -87,5 +89,8 @@ export async function historyPage(
       offset,
     )) as Row[];
   if (rows.length <= max) return { items: toMetrics(key, rows, rows.length) };
-  return { items: toMetrics(key, rows, max), nextPageToken: nextToken(offset + max, rows[max - 1]) };
+  return {
+    items: toMetrics(key, rows, max),
+    nextPageToken: nextToken(offset + max, rows[max - 1]),
+  };
 }

@@ -104,7 +104,12 @@ export async function activeExperimentId(w: Q, experimentId: string): Promise<bi
 }
 
 /** Renames an active experiment to a name no other experiment has. */
-export async function renameExperimentRow(w: Q, experimentId: string, newName: string, now: number) {
+export async function renameExperimentRow(
+  w: Q,
+  experimentId: string,
+  newName: string,
+  now: number,
+) {
   const id = sqlExperimentId(experimentId);
   const cur = await w.one<{ name: string; s: string | null }>(
     "SELECT name, lifecycle_stage AS s FROM experiments WHERE experiment_id = ? FOR UPDATE",

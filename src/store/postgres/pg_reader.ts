@@ -84,7 +84,10 @@ export async function runsByIds(s: Q, ids: string[], modelInputs = false): Promi
   const json = JSON.stringify(unique);
   const runs: (Run | undefined)[] = new Array(unique.length).fill(undefined);
   const [infos, metrics, params, tags] = await Promise.all([
-    s.arrays(`SELECT ${PG_COLUMNS.run}, ${IDX} FROM ${IDS} JOIN runs r ON r.run_uuid = j.value`, json),
+    s.arrays(
+      `SELECT ${PG_COLUMNS.run}, ${IDX} FROM ${IDS} JOIN runs r ON r.run_uuid = j.value`,
+      json,
+    ),
     s.arrays(
       `SELECT ${PG_COLUMNS.metric}, ${IDX} FROM ${IDS} JOIN latest_metrics m ON ` +
         "m.run_uuid = j.value ORDER BY m.key",

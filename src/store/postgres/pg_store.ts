@@ -259,7 +259,9 @@ export class PgStore extends PgModelStore implements TrackingStore {
         end,
         req.runId,
       );
-      if (req.runName) await upsertRunTags(w, req.runId, [{ key: TAG.runName, value: req.runName }]);
+      if (req.runName) {
+        await upsertRunTags(w, req.runId, [{ key: TAG.runName, value: req.runName }]);
+      }
       return runInfo(w, req.runId);
     });
   }
