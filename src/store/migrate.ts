@@ -1,8 +1,9 @@
 /**
  * Lossless copy between two tracking stores (`mlt migrate`): experiments with their ids, tags and
  * states; runs with every field, params, every metric point, tags, dataset inputs and deletion
- * state. Artifacts are not moved: their URIs are copied unchanged. Resumable: a run already in
- * the target with the same content is skipped. Ends with per-entity counts of both sides.
+ * state; then logged models and the model registry (migrate_models.ts). Artifacts are not
+ * moved: their URIs are copied unchanged. Resumable: an entity already in the target with the
+ * same content is skipped. Ends with per-entity counts of both sides.
  * Reads through TrackingStore; writes through an ImportTarget (ids and times kept).
  */
 import type {
@@ -17,6 +18,17 @@ import type {
   Tag,
 } from "../model.ts";
 import { allPages, type TrackingStore } from "./store.ts";
+import type { ModelRegistryStore } from "./registry.ts";
+import {
+  copyLoggedModels,
+  copyRegistry,
+  countLoggedModels,
+  countRegistry,
+  MODEL_COUNT_LABELS,
+  type ModelCounts,
+  type ModelImportTarget,
+  zeroModelCounts,
+} from "./migrate_models.ts";
 
 /** Everything a migration copies of one run. */
 export interface RunRecord {
@@ -32,8 +44,8 @@ export interface RunRecord {
   modelOutputs: ModelOutput[];
 }
 
-/** A store that takes experiments and runs with their ids, times and states unchanged. */
-export interface ImportTarget {
+/** A store that takes experiments, runs and models with their ids, times and states unchanged. */
+export interface ImportTarget extends ModelImportTarget {
   /** True when the target keeps one copy of exactly equal points (MLflow's SQL primary key). */
   readonly mergesDuplicatePoints: boolean;
   /** Creates or overwrites an experiment with exactly these fields and tags. */
@@ -43,7 +55,7 @@ export interface ImportTarget {
 }
 
 /** Entity counts of one side of a migration. */
-export interface EntityCounts {
+export interface EntityCounts extends ModelCounts {
   experiments: number;
   deletedExperiments: number;
   experimentTags: number;
@@ -54,6 +66,8 @@ export interface EntityCounts {
   metricKeys: number;
   metricPoints: number;
   datasetInputs: number;
+  /** Runs' links to logged models they used or produced. */
+  modelLinks: number;
 }
 
 /** Labels of the counts, in report order. */
@@ -68,6 +82,8 @@ export const COUNT_LABELS: Readonly<Record<keyof EntityCounts, string>> = {
   metricKeys: "metrics (keys)",
   metricPoints: "metric points",
   datasetInputs: "dataset inputs",
+  modelLinks: "run model links",
+  ...MODEL_COUNT_LABELS,
 };
 
 /** What a migration did and found. */
@@ -82,6 +98,10 @@ export interface MigrateReport {
   mismatches: string[];
   /** Things the target cannot hold exactly (e.g. duplicate points merged). */
   notes: string[];
+  /** Logged models written (the others were there already). */
+  copiedModels: number;
+  /** Registered models written. */
+  copiedRegisteredModels: number;
 }
 
 /** Inputs of migrate(). */
@@ -91,6 +111,15 @@ export interface MigrateOptions {
   importer: ImportTarget;
   /** Called after each run with the number done and the total. */
   progress?: (done: number, total: number) => void;
+  /**
+   * The registries to copy, when both stores have one: the target's must run on the clock that
+   * `at` sets (each source time is set before the call that writes it).
+   */
+  registries?: {
+    source: ModelRegistryStore;
+    target: ModelRegistryStore;
+    at: (ms: number | undefined) => void;
+  };
 }
 
 function zero(): EntityCounts {
@@ -105,6 +134,8 @@ function zero(): EntityCounts {
     metricKeys: 0,
     metricPoints: 0,
     datasetInputs: 0,
+    modelLinks: 0,
+    ...zeroModelCounts(),
   };
 }
 
@@ -164,6 +195,7 @@ function addRun(c: EntityCounts, rec: RunRecord, points: number): void {
   c.metricKeys += new Set(rec.metrics.map((m) => m.key)).size;
   c.metricPoints += points;
   c.datasetInputs += rec.inputs.length;
+  c.modelLinks += rec.modelInputs.length + rec.modelOutputs.length;
 }
 
 function addExperiment(c: EntityCounts, exp: Experiment): void {
@@ -217,6 +249,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
     target: zero(),
     mismatches: [],
     notes: [],
+    copiedModels: 0,
+    copiedRegisteredModels: 0,
   };
   const experiments = await allExperiments(source);
   const runsByExp = new Map<string, string[]>();
@@ -243,6 +277,14 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
       opts.progress?.(++done, total);
     }
   }
+  const expIds = experiments.map((e) => e.experimentId);
+  const models = await copyLoggedModels(source, target, importer, expIds, report.source);
+  report.copiedModels = models.copied;
+  if (opts.registries) {
+    const { source: from, target: to, at } = opts.registries;
+    const reg = await copyRegistry(from, to, at, report.source);
+    report.copiedRegisteredModels = reg.copied;
+  }
   if (merged > 0) {
     report.notes.push(
       `${merged} metric point(s) that exactly repeat another point of their run (same key, ` +
@@ -250,6 +292,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
     );
   }
   await countTarget(target, experiments, report.target);
+  await countLoggedModels(target, expIds, report.target);
+  if (opts.registries) await countRegistry(opts.registries.target, report.target);
   for (const k of Object.keys(report.source) as (keyof EntityCounts)[]) {
     if (report.source[k] !== report.target[k]) {
       report.mismatches.push(

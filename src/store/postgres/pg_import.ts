@@ -11,7 +11,12 @@ import type { ImportTarget, RunRecord } from "../migrate.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import type { PgDb } from "./pg_db.ts";
 import { insertExperiment, syncExperimentSequence } from "./pg_lifecycle.ts";
-import { deleteModelRows, insertModel, insertModelLinks } from "./pg_models.ts";
+import {
+  deleteModelRows,
+  insertModel,
+  insertModelLinks,
+  insertModelMetrics,
+} from "./pg_models.ts";
 import { deleteRunRows, insertInputs, insertMetrics, upsertExperimentTags } from "./pg_writer.ts";
 
 function importId(id: string): bigint {
@@ -113,6 +118,14 @@ export class PgImport implements ImportTarget {
     await this.db.write(async (w) => {
       await deleteModelRows(w, "model_id = ?", m.modelId);
       await insertModel(w, { ...m, experimentId: String(expId) }, deleted ? "deleted" : "active");
+      // Points by run, as the run logged them (each run's batch keeps its run id).
+      const byRun = new Map<string, typeof m.metrics>();
+      for (const p of m.metrics) {
+        const list = byRun.get(p.runId ?? "") ?? [];
+        list.push({ ...p, modelId: m.modelId });
+        byRun.set(p.runId ?? "", list);
+      }
+      for (const [runId, points] of byRun) await insertModelMetrics(w, runId, expId, points);
     });
   }
 }

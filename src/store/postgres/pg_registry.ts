@@ -126,7 +126,7 @@ export class PgRegistryStore implements ModelRegistryStore {
         tags: checked,
         aliases: [],
       };
-    }).catch(async (e) => {
+    }).catch((e) => {
       // Another server created it meanwhile: the same answer as if it had been there first.
       if ((e as { code?: string }).code === "23505" || /registered_model_pk/.test(String(e))) {
         throw modelExists(name);
