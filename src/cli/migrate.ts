@@ -42,7 +42,11 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
       // The target registry runs on a clock migrate sets to each source time it writes.
       let now: number | undefined;
       const fromRegistry = await loadRegistryStore(opts.from, {}, source);
-      const toRegistry = await loadRegistryStore(opts.to, { clock: () => now ?? Date.now() }, target);
+      const toRegistry = await loadRegistryStore(
+        opts.to,
+        { clock: () => now ?? Date.now() },
+        target,
+      );
       try {
         const where = (st: unknown) => {
           const x = st as { root?: string; path?: string };

@@ -88,7 +88,9 @@ export class FileImport implements ImportTarget {
     Deno.mkdirSync(join(dir, "artifacts"), { recursive: true });
     // An earlier, unfinished copy: drop its meta.yaml first, so it stays unfinished until the end.
     removeTree(metaPath(dir));
-    for (const sub of ["metrics", "params", "tags", "inputs", "outputs"]) removeTree(join(dir, sub));
+    for (const sub of ["metrics", "params", "tags", "inputs", "outputs"]) {
+      removeTree(join(dir, sub));
+    }
     for (const sub of ["metrics", "params", "tags"]) Deno.mkdirSync(join(dir, sub));
     const lines = new Map<string, string>();
     for (const m of rec.metrics) lines.set(m.key, (lines.get(m.key) ?? "") + metricLine(m));
@@ -117,7 +119,9 @@ export class FileImport implements ImportTarget {
     const dir = loggedModelDir(this.#findExpDir(m.experimentId), m.modelId);
     // meta.yaml last, as for runs: a folder without it is an unfinished copy.
     removeTree(dir);
-    for (const sub of ["metrics", "params", "tags"]) Deno.mkdirSync(join(dir, sub), { recursive: true });
+    for (const sub of ["metrics", "params", "tags"]) {
+      Deno.mkdirSync(join(dir, sub), { recursive: true });
+    }
     for (const p of m.params) writeAtomic(runFilePath(dir, "params", p.key), p.value, dir);
     for (const t of m.tags) writeAtomic(runFilePath(dir, "tags", t.key), t.value, dir);
     const lines = new Map<string, string>();

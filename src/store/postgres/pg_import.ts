@@ -11,12 +11,7 @@ import type { ImportTarget, RunRecord } from "../migrate.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import type { PgDb } from "./pg_db.ts";
 import { insertExperiment, syncExperimentSequence } from "./pg_lifecycle.ts";
-import {
-  deleteModelRows,
-  insertModel,
-  insertModelLinks,
-  insertModelMetrics,
-} from "./pg_models.ts";
+import { deleteModelRows, insertModel, insertModelLinks, insertModelMetrics } from "./pg_models.ts";
 import { deleteRunRows, insertInputs, insertMetrics, upsertExperimentTags } from "./pg_writer.ts";
 
 function importId(id: string): bigint {
