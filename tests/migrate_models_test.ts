@@ -103,7 +103,11 @@ async function snapshot(s: TrackingStore, r: ModelRegistryStore) {
     registry.push({ ...full, tags: byKey(full.tags), versions });
   }
   // JSON drops the undefined keys some stores leave on absent fields.
-  return JSON.parse(JSON.stringify({ models, runs, registry }));
+  return JSON.parse(JSON.stringify({ models, runs, registry })) as {
+    models: typeof models;
+    runs: typeof runs;
+    registry: typeof registry;
+  };
 }
 
 interface Side {
