@@ -73,11 +73,15 @@ async function fill(s: TrackingStore, r: ModelRegistryStore): Promise<void> {
 }
 
 async function snapshot(s: TrackingStore, r: ModelRegistryStore) {
-  const exps = (await s.searchExperiments({ viewType: "ALL" })).items.map((e) => e.experimentId);
+  const all = (await s.searchExperiments({ viewType: "ALL" })).items;
+  const exps = all.map((e) => e.experimentId);
+  // By name: a file store's 18-digit ids get new ids in PostgreSQL's 32-bit column.
+  const nameOf = new Map(all.map((e) => [e.experimentId, e.name]));
   const byKey = <T extends { key: string }>(xs: T[]) =>
     [...xs].sort((a, b) => (a.key < b.key ? -1 : 1));
   const models = (await allLoggedModels(s, exps)).map(({ model, deleted }) => ({
     ...model,
+    experimentId: nameOf.get(model.experimentId),
     deleted,
     params: byKey(model.params),
     tags: byKey(model.tags),

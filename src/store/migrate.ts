@@ -49,7 +49,12 @@ export interface ImportTarget extends ModelImportTarget {
   /** True when the target keeps one copy of exactly equal points (MLflow's SQL primary key). */
   readonly mergesDuplicatePoints: boolean;
   /** Creates or overwrites an experiment with exactly these fields and tags. */
-  putExperiment(exp: Experiment): Promise<void>;
+  /**
+   * Creates or overwrites an experiment with exactly these fields and tags; returns its id in the
+   * target when that differs (an id the target's schema cannot hold gets a new one, stable across
+   * migrations: the experiment of that name).
+   */
+  putExperiment(exp: Experiment): Promise<string | void>;
   /** Writes a run whole, replacing an earlier copy; a failure leaves no partial run. */
   putRun(run: RunRecord): Promise<void>;
 }
@@ -259,11 +264,20 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
   }
   const total = [...runsByExp.values()].reduce((n, ids) => n + ids.length, 0);
   let done = 0, merged = 0;
+  const ids = new Map<string, string>(); // source experiment id → target id
   for (const exp of experiments) {
-    await importer.putExperiment(exp);
+    const id = (await importer.putExperiment(exp)) || exp.experimentId;
+    ids.set(exp.experimentId, id);
+    if (id !== exp.experimentId) {
+      report.notes.push(
+        `experiment ${exp.experimentId} ("${exp.name}") is experiment ${id} in the target, ` +
+          "whose schema holds 32-bit experiment ids only",
+      );
+    }
     addExperiment(report.source, exp);
     for (const runId of runsByExp.get(exp.experimentId)!) {
-      const rec = await readRunRecord(source, await source.getRun(runId));
+      const read = await readRunRecord(source, await source.getRun(runId));
+      const rec = { ...read, info: { ...read.info, experimentId: id } };
       const points = importer.mergesDuplicatePoints
         ? distinctPoints(rec.metrics)
         : rec.metrics.length;
@@ -278,7 +292,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
     }
   }
   const expIds = experiments.map((e) => e.experimentId);
-  const models = await copyLoggedModels(source, target, importer, expIds, report.source);
+  const models = await copyLoggedModels(source, target, importer, ids, report.source);
   report.copiedModels = models.copied;
   if (opts.registries) {
     const { source: from, target: to, at } = opts.registries;
@@ -291,8 +305,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
         "timestamp, step and value) were stored once, as MLflow's SQL schema requires",
     );
   }
-  await countTarget(target, experiments, report.target);
-  await countLoggedModels(target, expIds, report.target);
+  await countTarget(target, experiments.map((e) => ids.get(e.experimentId)!), report.target);
+  await countLoggedModels(target, [...ids.values()], report.target);
   if (opts.registries) await countRegistry(opts.registries.target, report.target);
   for (const k of Object.keys(report.source) as (keyof EntityCounts)[]) {
     if (report.source[k] !== report.target[k]) {
@@ -304,16 +318,16 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
   return report;
 }
 
-// Reads the copied entities back from the target, by the source's experiment ids.
+// Reads the copied entities back from the target, by their ids there.
 async function countTarget(
   target: TrackingStore,
-  experiments: Experiment[],
+  experimentIds: string[],
   out: EntityCounts,
 ): Promise<void> {
-  for (const src of experiments) {
+  for (const id of experimentIds) {
     let exp: Experiment;
     try {
-      exp = await target.getExperiment(src.experimentId);
+      exp = await target.getExperiment(id);
     } catch {
       continue;
     }

@@ -98,16 +98,21 @@ function modelKey(m: LoggedModel, deleted: boolean): string {
   return JSON.stringify([fields, deleted, kv(m.params), kv(m.tags), points]);
 }
 
-/** Copies logged models; returns how many were written and skipped, and the source's counts. */
+/**
+ * Copies logged models of the experiments `ids` maps (source id → target id); returns how many
+ * were written and skipped, and adds the source's counts.
+ */
 export async function copyLoggedModels(
   source: TrackingStore,
   target: TrackingStore,
   importer: ModelImportTarget,
-  experimentIds: string[],
+  ids: ReadonlyMap<string, string>,
   counts: ModelCounts,
 ): Promise<{ copied: number; skipped: number }> {
   let copied = 0, skipped = 0;
-  for (const { model, deleted } of await allLoggedModels(source, experimentIds)) {
+  for (const found of await allLoggedModels(source, [...ids.keys()])) {
+    const { deleted } = found;
+    const model = { ...found.model, experimentId: ids.get(found.model.experimentId)! };
     addModel(counts, model, deleted);
     let there: LoggedModel | undefined;
     try {

@@ -10,19 +10,25 @@ import type { Experiment, LoggedModel } from "../../model.ts";
 import type { ImportTarget, RunRecord } from "../migrate.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import type { PgDb } from "./pg_db.ts";
-import { insertExperiment, syncExperimentSequence } from "./pg_lifecycle.ts";
+import { insertExperiment, nextExperimentId, syncExperimentSequence } from "./pg_lifecycle.ts";
 import { deleteModelRows, insertModel, insertModelLinks, insertModelMetrics } from "./pg_models.ts";
 import { deleteRunRows, insertInputs, insertMetrics, upsertExperimentTags } from "./pg_writer.ts";
 
-function importId(id: string): bigint {
+// An experiment id MLflow's INTEGER column holds, or undefined.
+function int32Id(id: string): bigint | undefined {
   try {
     const n = sqlExperimentId(id);
     if (n >= -2147483648n && n <= 2147483647n) return n;
-  } catch { /* below */ }
-  throw invalidParam(
-    `Cannot copy experiment "${id}" into a PostgreSQL store: MLflow's schema needs integer ` +
-      "experiment ids below 2^31",
-  );
+  } catch { /* not an integer */ }
+  return undefined;
+}
+
+function importId(id: string): bigint {
+  const n = int32Id(id);
+  if (n === undefined) {
+    throw invalidParam(`Cannot copy into a PostgreSQL store: no experiment ${id} there`);
+  }
+  return n;
 }
 
 /** The PostgreSQL store's side of a migration. */
@@ -32,13 +38,16 @@ export class PgImport implements ImportTarget {
 
   constructor(readonly db: PgDb) {}
 
-  async putExperiment(exp: Experiment): Promise<void> {
-    const id = importId(exp.experimentId);
-    await this.db.write(async (w) => {
+  async putExperiment(exp: Experiment): Promise<string> {
+    return await this.db.write(async (w) => {
       const other = await w.one<{ id: string }>(
         "SELECT CAST(experiment_id AS TEXT) AS id FROM experiments WHERE name = ?",
         exp.name,
       );
+      // A file store's 18-digit id does not fit MLflow's INTEGER column: the experiment of that
+      // name (copied before), else the next id of MLflow's sequence.
+      const id = int32Id(exp.experimentId) ??
+        (other ? BigInt(other.id) : await nextExperimentId(w));
       if (other && other.id !== String(id)) {
         throw new MltError(
           "RESOURCE_ALREADY_EXISTS",
@@ -67,6 +76,7 @@ export class PgImport implements ImportTarget {
       if (updated === 0) await insertExperiment(w, id, fields, []);
       await upsertExperimentTags(w, id, exp.tags);
       await syncExperimentSequence(w);
+      return String(id);
     });
   }
 
