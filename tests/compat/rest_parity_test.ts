@@ -10,10 +10,9 @@
 import assert from "node:assert/strict";
 import { type MltServer, startMltServer } from "../helpers/mlt_server.ts";
 import { type MlflowServer, startMlflow, stopMlflow } from "./mlflow_server.ts";
-import { call, type Case, compareAll, type Json } from "./parity.ts";
+import { call, compareAll } from "./parity.ts";
 import { pythonPath, REPO_ROOT } from "./python.ts";
-import { errorCases } from "./parity_cases.ts";
-import { lookupCases, searchCases } from "./sql_parity_cases.ts";
+import { fixtureGroups } from "./sql_parity_cases.ts";
 
 const FIXTURE = `${REPO_ROOT}/tests/fixtures/mlflow-3.17.2.db`;
 
@@ -31,23 +30,7 @@ Deno.test("REST parity on SQLite: mlt server answers as mlflow server does", asy
       startMlflow(dir, ["--backend-store-uri", `sqlite:///${dir}/mlflow.db`]),
       startMltServer(dir, ["--backend-store-uri", `sqlite:///${dir}/mlt.db`]),
     ]);
-    const all = await call(mlflow.url, "POST", `${API}/runs/search`, {
-      experiment_ids: ["0", "1", "2", "3"],
-      run_view_type: "ALL",
-      max_results: 1000,
-    });
-    const runs: Json[] = all.body.runs;
-    assert.ok(runs.length >= 10, "the fixture's runs");
-    const id = (name: string) => {
-      const r = runs.find((x) => x.info.run_name === name);
-      assert.ok(r, `run ${name} in the fixture`);
-      return r.info.run_id as string;
-    };
-    const groups: [string, Case[]][] = [
-      ["searches", searchCases(id)],
-      ["gets and histories", lookupCases(id, runs)],
-      ["refused requests and /version", errorCases(id("finished-run"))],
-    ];
+    const groups = await fixtureGroups(mlflow.url);
     for (const [name, cases] of groups) {
       await t.step(`${name} (${cases.length} requests)`, async () => {
         assert.ok(await compareAll(mlflow!.url, mlt!.url, cases) >= cases.length);

@@ -3,7 +3,9 @@
  * MLflow): searches, gets and metric histories. Shared by the SQLite parity test and the
  * PostgreSQL one (the same data copied into PostgreSQL). None of them writes.
  */
-import type { Case, Json } from "./parity.ts";
+import assert from "node:assert/strict";
+import { call, type Case, type Json } from "./parity.ts";
+import { errorCases } from "./parity_cases.ts";
 
 const API = "/api/2.0/mlflow";
 
@@ -171,4 +173,28 @@ export function lookupCases(id: (name: string) => string, runs: Json[]): Case[] 
     }
   }
   return cases;
+}
+
+/**
+ * Every read-only group of parity requests over the fixture's data, named for test steps; the
+ * fixture's run ids are read from the `mlflow server` at `mlflowUrl`.
+ */
+export async function fixtureGroups(mlflowUrl: string): Promise<[string, Case[]][]> {
+  const all = await call(mlflowUrl, "POST", `${API}/runs/search`, {
+    experiment_ids: ["0", "1", "2", "3"],
+    run_view_type: "ALL",
+    max_results: 1000,
+  });
+  const runs: Json[] = all.body.runs;
+  assert.ok(runs.length >= 10, "the fixture's runs");
+  const id = (name: string) => {
+    const r = runs.find((x) => x.info.run_name === name);
+    assert.ok(r, `run ${name} in the fixture`);
+    return r.info.run_id as string;
+  };
+  return [
+    ["searches", searchCases(id)],
+    ["gets and histories", lookupCases(id, runs)],
+    ["refused requests and /version", errorCases(id("finished-run"))],
+  ];
 }

@@ -300,12 +300,15 @@ export interface RunSearch {
   dialect?: Dialect;
 }
 
-// The run search's membership terms: experiment and lifecycle stage.
+// The run search's membership terms: experiment and lifecycle stage (NULL counts as active). The
+// stage test is spelled without COALESCE so that PostgreSQL's planner can use the column's
+// statistics: with COALESCE it guessed 0.5% of the runs and chose nested loops over all of them.
 function memberTerms(s: RunSearch, params: SqlValue[]): string[] {
   params.push(...s.experimentIds, ...s.stages);
+  const stages = `r.lifecycle_stage IN (${s.stages.map(() => "?").join(", ")})`;
   return [
     `r.experiment_id IN (${s.experimentIds.map(() => "?").join(", ")})`,
-    `COALESCE(r.lifecycle_stage, 'active') IN (${s.stages.map(() => "?").join(", ")})`,
+    s.stages.includes("active") ? `(${stages} OR r.lifecycle_stage IS NULL)` : stages,
   ];
 }
 
