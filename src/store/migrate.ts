@@ -291,7 +291,6 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
       opts.progress?.(++done, total);
     }
   }
-  const expIds = experiments.map((e) => e.experimentId);
   const models = await copyLoggedModels(source, target, importer, ids, report.source);
   report.copiedModels = models.copied;
   if (opts.registries) {
