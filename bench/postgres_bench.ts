@@ -19,7 +19,7 @@
  *     [--vus 20] [--iterations 20] [--budget 120] [--servers mlt,mlflow] [--workloads b3,b4,b5,b2]
  */
 import { parseArgs } from "node:util";
-import { startCluster } from "../tests/helpers/postgres.ts";
+import { freePort, startCluster } from "../tests/helpers/postgres.ts";
 import {
   type B3Result,
   createExperiment,
@@ -60,13 +60,6 @@ const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The servers' working folder (their default artifact roots land there).
 const WORK = Deno.makeTempDirSync({ prefix: "mlt-pg-bench-" });
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 interface Server {
   url: string;

@@ -46,7 +46,8 @@ function pgRun(prog: string, args: string[], allowFail = false): string {
   return text;
 }
 
-function freePort(): number {
+/** A free loopback TCP port (free when asked: another process may take it before use). */
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
