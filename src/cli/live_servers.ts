@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { childTrackingUri } from "../runner/env.ts";
+import { displayUri } from "../store/open_uri.ts";
 import { type CliContext, mltHome } from "./context.ts";
 import { processAlive } from "./stale.ts";
 
@@ -18,9 +19,12 @@ export interface LiveServer {
   store: string;
 }
 
-/** A store URI in one comparable spelling: absolute paths, `file://` for folders. */
+/**
+ * A store URI in one comparable spelling: absolute paths, `file://` for folders, a database
+ * password masked (the record is a file on disk).
+ */
 export function storeKey(uri: string, cwd: string): string {
-  return childTrackingUri(uri, cwd);
+  return displayUri(childTrackingUri(uri, cwd));
 }
 
 // A link a browser on this machine can open: a wildcard bind is reached through loopback.

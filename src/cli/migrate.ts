@@ -7,24 +7,31 @@ import type { ImportTarget } from "../store/migrate.ts";
 export function registerMigrate(program: Command, _ctx: CliContext): void {
   program
     .command("migrate")
-    .description("copy every experiment and run from one tracking store into another")
+    .description(
+      "copy every experiment, run, logged model and registered model from one store into another",
+    )
     .requiredOption(
       "--from <uri>",
-      "source store: a directory (./mlruns), file://… or sqlite:///x.db",
+      "source store: a directory (./mlruns), file://…, sqlite:///x.db or postgresql://…",
     )
     .requiredOption("--to <uri>", "target store (created when absent)")
     .option("--quiet", "no progress line on stderr")
     .addHelpText(
       "after",
       "\nKeeps experiment ids, run ids, names, times, lifecycle states, params, tags, every" +
-        "\nmetric point and dataset inputs. Artifacts stay where their URIs point. Runs already" +
-        "\ncopied are skipped, so an interrupted migration can be run again. Ends with entity" +
-        "\ncounts of both stores; exits 1 when they differ." +
+        "\nmetric point, dataset inputs, logged models (ids, params, tags, metrics, run links)" +
+        "\nand the model registry (models, version numbers, stages, times, tags, aliases)." +
+        "\nArtifacts stay where their URIs point. Entities already copied are skipped, so an" +
+        "\ninterrupted migration can be run again. Ends with entity counts of both stores;" +
+        "\nexits 1 when they differ." +
         "\n\nExamples:\n  mlt migrate --from ./mlruns --to sqlite:///mlflow.db" +
-        "\n  mlt migrate --from sqlite:///mlflow.db --to ./mlruns-copy",
+        "\n  mlt migrate --from sqlite:///mlflow.db --to postgresql://user:pw@host/mlflow" +
+        "\n  mlt migrate --from postgresql://user:pw@host/mlflow --to ./mlruns-copy",
     )
     .action(async (opts: { from: string; to: string; quiet?: boolean }, cmd: Command) => {
       const { loadStore } = await import("../store/load.ts");
+      const { loadRegistryStore } = await import("../store/open_registry.ts");
+      const { displayUri } = await import("../store/open_uri.ts");
       const { migrate, COUNT_LABELS } = await import("../store/migrate.ts");
       const { FileImport } = await import("../store/migrate_file.ts");
       if (opts.from === opts.to) {
@@ -32,6 +39,14 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
       }
       const source = await loadStore(opts.from);
       const target = await loadStore(opts.to);
+      // The target registry runs on a clock migrate sets to each source time it writes.
+      let now: number | undefined;
+      const fromRegistry = await loadRegistryStore(opts.from, {}, source);
+      const toRegistry = await loadRegistryStore(
+        opts.to,
+        { clock: () => now ?? Date.now() },
+        target,
+      );
       try {
         const where = (st: unknown) => {
           const x = st as { root?: string; path?: string };
@@ -47,12 +62,22 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
           : typeof t.root === "string"
           ? new FileImport(t.root)
           : undefined;
-        if (!importer) cmd.error(`error: cannot migrate into "${opts.to}"`, { exitCode: 2 });
+        if (!importer) {
+          cmd.error(`error: cannot migrate into "${displayUri(opts.to)}"`, { exitCode: 2 });
+        }
         const progress = opts.quiet ? undefined : progressLine();
-        const report = await migrate({ source, target, importer: importer!, progress });
+        const report = await migrate({
+          source,
+          target,
+          importer: importer!,
+          progress,
+          registries: { source: fromRegistry, target: toRegistry, at: (ms) => now = ms },
+        });
         const out = [
-          `Migrated ${opts.from} → ${opts.to}: ${report.copiedRuns} run(s) copied, ` +
-          `${report.skippedRuns} already there. Artifacts were not moved (their URIs are kept).`,
+          `Migrated ${displayUri(opts.from)} → ${displayUri(opts.to)}: ${report.copiedRuns} ` +
+          `run(s) copied, ${report.skippedRuns} already there; ${report.copiedModels} logged ` +
+          `model(s) and ${report.copiedRegisteredModels} registered model(s) written. ` +
+          "Artifacts were not moved (their URIs are kept).",
           "",
           `${"".padEnd(18)}${"source".padStart(10)}${"target".padStart(10)}`,
         ];
@@ -74,6 +99,8 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
           console.log("Verified: the target holds every entity of the source.");
         }
       } finally {
+        await fromRegistry.close();
+        await toRegistry.close();
         await source.close();
         await target.close();
       }

@@ -14,7 +14,13 @@ import {
   WORKER_ENV,
   WorkerPool,
 } from "./server_workers.ts";
-import { parsePort, parsePrefix, parseServerArgs, type ServerArgs } from "./server_options.ts";
+import {
+  parsePort,
+  parsePositive,
+  parsePrefix,
+  parseServerArgs,
+  type ServerArgs,
+} from "./server_options.ts";
 
 /** Parsed options of `mlt server`. */
 export interface ServerFlags {
@@ -35,6 +41,8 @@ export interface ServerFlags {
   xFrameOptions?: string;
   staticPrefix?: string;
   workers?: number;
+  /** PostgreSQL stores: connections in the pool. */
+  pgPoolSize?: number;
   maxArtifactSize?: number;
   /** `--max-connections`. */
   maxConnections?: number;
@@ -106,6 +114,8 @@ export async function serverFlags(o: ServerArgs, ctx: CliContext): Promise<Serve
     xFrameOptions: str("x-frame-options") ?? env("MLFLOW_SERVER_X_FRAME_OPTIONS"),
     staticPrefix: str("static-prefix") ?? fromEnv(ctx, "MLFLOW_STATIC_PREFIX", parsePrefix),
     workers: o.workers as number | undefined,
+    pgPoolSize: (o["pg-pool-size"] as number | undefined) ??
+      fromEnv(ctx, "MLT_PG_POOL_SIZE", parsePositive),
     maxArtifactSize: o["max-artifact-size"] as number | undefined,
     maxConnections: o["max-connections"] as number | undefined,
     idleTimeoutMs: o["idle-timeout"] as number | undefined,
@@ -156,12 +166,12 @@ export async function serve(
     (flags.serveArtifacts ? "mlflow-artifacts:/" : undefined);
   const banner = await import("./server_banner.ts");
   const before = banner.storeBefore(storeUri, ctx.cwd);
-  const store = await loadStore(storeUri, { artifactRoot });
+  const store = await loadStore(storeUri, { artifactRoot, poolSize: flags.pgPoolSize });
   const registry = flags.artifactsOnly
     ? undefined
     : await (await import("../store/open_registry.ts")).loadRegistryStore(
       flags.registryStoreUri,
-      {},
+      { poolSize: flags.pgPoolSize },
       store,
     );
   const { localArtifactRoots } = await import("./server_roots.ts");

@@ -6,12 +6,12 @@
 import { dirname, relative, resolve } from "node:path";
 import { allPages, type TrackingStore } from "../store/store.ts";
 import { holdsExperimentData, type ResolvedStore } from "../store/default_uri.ts";
-import { sqlitePath, storeLocation } from "../store/open_uri.ts";
+import { displayUri, sqlitePath, storeLocation } from "../store/open_uri.ts";
 import { exists } from "../store/probe.ts";
 
 /** What existed before the store was opened (opening a SQLite store creates its file). */
 export interface StoreBefore {
-  kind: "file" | "sqlite" | "rest";
+  kind: "file" | "sqlite" | "postgres" | "rest";
   /** The store's folder or database file did not exist. */
   missing: boolean;
   /** A SQLite database's `mlruns` folder (where MLflow 3 writes artifacts), if it exists. */
@@ -22,7 +22,7 @@ export interface StoreBefore {
 export function storeBefore(uri: string, cwd: string): StoreBefore {
   const at = storeLocation(uri);
   if (at.kind === "file") return { kind: "file", missing: !exists(resolve(cwd, at.root)) };
-  if (at.kind === "rest") return { kind: "rest", missing: false };
+  if (at.kind === "rest" || at.kind === "postgres") return { kind: at.kind, missing: false };
   const db = sqlitePath(at.uri);
   if (db === ":memory:") return { kind: "sqlite", missing: false };
   const path = resolve(cwd, db);
@@ -37,7 +37,12 @@ export function storeBefore(uri: string, cwd: string): StoreBefore {
   };
 }
 
-const KIND_NAMES = { file: "file store", sqlite: "SQLite", rest: "tracking server" };
+const KIND_NAMES = {
+  file: "file store",
+  sqlite: "SQLite",
+  postgres: "PostgreSQL",
+  rest: "tracking server",
+};
 
 /** Where the store came from, in words, for the banner's parenthesis. */
 function sourceNote(r: ResolvedStore): string {
@@ -54,6 +59,7 @@ export async function storeBanner(
   before: StoreBefore,
 ): Promise<{ line: string; warnings: string[] }> {
   const warnings: string[] = [];
+  const shown = displayUri(resolved.uri); // never a password in the banner
   const experiments =
     (await allPages((pageToken, maxResults) =>
       store.searchExperiments({ viewType: "ACTIVE_ONLY", maxResults, pageToken })
@@ -73,15 +79,15 @@ export async function storeBanner(
   const what = before.kind === "file" ? "folder" : "database";
   if (before.missing && before.kind === "file") {
     warnings.push(
-      `${resolved.uri} does not exist yet: the UI stays empty until a run is logged there. ` +
+      `${shown} does not exist yet: the UI stays empty until a run is logged there. ` +
         "Pass --backend-store-uri to serve another store (MLflow 3 writes ./mlflow.db).",
     );
   } else if (before.missing) {
-    warnings.push(`${resolved.uri} did not exist: it was created as an empty ${what}.`);
+    warnings.push(`${shown} did not exist: it was created as an empty ${what}.`);
   } else if (before.kind !== "rest" && runs === 0) {
     warnings.push(
-      `${resolved.uri} holds no runs yet: the UI stays empty until a run is logged there.`,
+      `${shown} holds no runs yet: the UI stays empty until a run is logged there.`,
     );
   }
-  return { line: `serving ${resolved.uri} (${details.join(", ")})`, warnings };
+  return { line: `serving ${shown} (${details.join(", ")})`, warnings };
 }

@@ -30,7 +30,8 @@ export function parsePort(v: string): number {
   return n;
 }
 
-function parsePositive(v: string): number {
+/** A positive integer option (`--workers`, `--pg-pool-size`). */
+export function parsePositive(v: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isInteger(n) || n < 1) {
     throw new Error("expected a positive integer");
@@ -119,6 +120,13 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
     value: "prefix",
     description: "prefix of the UI and ajax routes",
     parse: parsePrefix,
+  },
+  {
+    long: "pg-pool-size",
+    value: "n",
+    description:
+      "PostgreSQL stores: connections in each process's pool (default 10, or MLT_PG_POOL_SIZE)",
+    parse: parsePositive,
   },
   {
     long: "workers",

@@ -50,6 +50,8 @@ export function localArtifactRoots(o: RootsInput): string[] {
     // MLflow's SQL store default artifact root: ./mlruns of the folder it runs in.
     if (o.artifactRoot === undefined) dirs.push(resolve(o.cwd, "mlruns"));
   }
+  // MLflow's SQL store default artifact root on PostgreSQL too: ./mlruns of the working folder.
+  if (at.kind === "postgres" && o.artifactRoot === undefined) dirs.push(resolve(o.cwd, "mlruns"));
   if (o.artifactRoot !== undefined) dirs.push(localDir(o.artifactRoot, o.cwd));
   for (const d of o.extra ?? []) dirs.push(resolve(o.cwd, d));
   const out = new Set<string>();

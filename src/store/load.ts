@@ -18,5 +18,15 @@ export async function loadStore(
   if (at.kind === "sqlite") {
     return new (await import("./sqlite/sqlite_store.ts")).SqliteStore(at.uri, opts);
   }
+  if (at.kind === "postgres") {
+    const store = new (await import("./postgres/pg_store.ts")).PgStore(at.uri, opts);
+    try {
+      await store.open(); // a bad URI or an unreachable server is reported at start, not later
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return store;
+  }
   return new (await import("./rest/rest_store.ts")).RestStore(at.uri, opts);
 }

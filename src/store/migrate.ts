@@ -1,12 +1,34 @@
 /**
  * Lossless copy between two tracking stores (`mlt migrate`): experiments with their ids, tags and
  * states; runs with every field, params, every metric point, tags, dataset inputs and deletion
- * state. Artifacts are not moved: their URIs are copied unchanged. Resumable: a run already in
- * the target with the same content is skipped. Ends with per-entity counts of both sides.
+ * state; then logged models and the model registry (migrate_models.ts). Artifacts are not
+ * moved: their URIs are copied unchanged. Resumable: an entity already in the target with the
+ * same content is skipped. Ends with per-entity counts of both sides.
  * Reads through TrackingStore; writes through an ImportTarget (ids and times kept).
  */
-import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, Tag } from "../model.ts";
+import type {
+  DatasetInput,
+  Experiment,
+  Metric,
+  ModelInput,
+  ModelOutput,
+  Param,
+  Run,
+  RunInfo,
+  Tag,
+} from "../model.ts";
 import { allPages, type TrackingStore } from "./store.ts";
+import type { ModelRegistryStore } from "./registry.ts";
+import {
+  copyLoggedModels,
+  copyRegistry,
+  countLoggedModels,
+  countRegistry,
+  MODEL_COUNT_LABELS,
+  type ModelCounts,
+  type ModelImportTarget,
+  zeroModelCounts,
+} from "./migrate_models.ts";
 
 /** Everything a migration copies of one run. */
 export interface RunRecord {
@@ -16,20 +38,29 @@ export interface RunRecord {
   /** Every point of every metric. */
   metrics: Metric[];
   inputs: DatasetInput[];
+  /** Logged models the run used. */
+  modelInputs: ModelInput[];
+  /** Logged models the run produced. */
+  modelOutputs: ModelOutput[];
 }
 
-/** A store that takes experiments and runs with their ids, times and states unchanged. */
-export interface ImportTarget {
+/** A store that takes experiments, runs and models with their ids, times and states unchanged. */
+export interface ImportTarget extends ModelImportTarget {
   /** True when the target keeps one copy of exactly equal points (MLflow's SQL primary key). */
   readonly mergesDuplicatePoints: boolean;
   /** Creates or overwrites an experiment with exactly these fields and tags. */
-  putExperiment(exp: Experiment): Promise<void>;
+  /**
+   * Creates or overwrites an experiment with exactly these fields and tags; returns its id in the
+   * target when that differs (an id the target's schema cannot hold gets a new one, stable across
+   * migrations: the experiment of that name).
+   */
+  putExperiment(exp: Experiment): Promise<string | void>;
   /** Writes a run whole, replacing an earlier copy; a failure leaves no partial run. */
   putRun(run: RunRecord): Promise<void>;
 }
 
 /** Entity counts of one side of a migration. */
-export interface EntityCounts {
+export interface EntityCounts extends ModelCounts {
   experiments: number;
   deletedExperiments: number;
   experimentTags: number;
@@ -40,6 +71,8 @@ export interface EntityCounts {
   metricKeys: number;
   metricPoints: number;
   datasetInputs: number;
+  /** Runs' links to logged models they used or produced. */
+  modelLinks: number;
 }
 
 /** Labels of the counts, in report order. */
@@ -54,6 +87,8 @@ export const COUNT_LABELS: Readonly<Record<keyof EntityCounts, string>> = {
   metricKeys: "metrics (keys)",
   metricPoints: "metric points",
   datasetInputs: "dataset inputs",
+  modelLinks: "run model links",
+  ...MODEL_COUNT_LABELS,
 };
 
 /** What a migration did and found. */
@@ -68,6 +103,10 @@ export interface MigrateReport {
   mismatches: string[];
   /** Things the target cannot hold exactly (e.g. duplicate points merged). */
   notes: string[];
+  /** Logged models written (the others were there already). */
+  copiedModels: number;
+  /** Registered models written. */
+  copiedRegisteredModels: number;
 }
 
 /** Inputs of migrate(). */
@@ -77,6 +116,15 @@ export interface MigrateOptions {
   importer: ImportTarget;
   /** Called after each run with the number done and the total. */
   progress?: (done: number, total: number) => void;
+  /**
+   * The registries to copy, when both stores have one: the target's must run on the clock that
+   * `at` sets (each source time is set before the call that writes it).
+   */
+  registries?: {
+    source: ModelRegistryStore;
+    target: ModelRegistryStore;
+    at: (ms: number | undefined) => void;
+  };
 }
 
 function zero(): EntityCounts {
@@ -91,6 +139,8 @@ function zero(): EntityCounts {
     metricKeys: 0,
     metricPoints: 0,
     datasetInputs: 0,
+    modelLinks: 0,
+    ...zeroModelCounts(),
   };
 }
 
@@ -127,6 +177,8 @@ export async function readRunRecord(store: TrackingStore, run: Run): Promise<Run
     tags: run.data.tags,
     metrics,
     inputs: run.inputs.datasetInputs,
+    modelInputs: run.inputs.modelInputs ?? [],
+    modelOutputs: run.outputs?.modelOutputs ?? [],
   };
 }
 
@@ -148,6 +200,7 @@ function addRun(c: EntityCounts, rec: RunRecord, points: number): void {
   c.metricKeys += new Set(rec.metrics.map((m) => m.key)).size;
   c.metricPoints += points;
   c.datasetInputs += rec.inputs.length;
+  c.modelLinks += rec.modelInputs.length + rec.modelOutputs.length;
 }
 
 function addExperiment(c: EntityCounts, exp: Experiment): void {
@@ -201,6 +254,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
     target: zero(),
     mismatches: [],
     notes: [],
+    copiedModels: 0,
+    copiedRegisteredModels: 0,
   };
   const experiments = await allExperiments(source);
   const runsByExp = new Map<string, string[]>();
@@ -209,11 +264,20 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
   }
   const total = [...runsByExp.values()].reduce((n, ids) => n + ids.length, 0);
   let done = 0, merged = 0;
+  const ids = new Map<string, string>(); // source experiment id → target id
   for (const exp of experiments) {
-    await importer.putExperiment(exp);
+    const id = (await importer.putExperiment(exp)) || exp.experimentId;
+    ids.set(exp.experimentId, id);
+    if (id !== exp.experimentId) {
+      report.notes.push(
+        `experiment ${exp.experimentId} ("${exp.name}") is experiment ${id} in the target, ` +
+          "whose schema holds 32-bit experiment ids only",
+      );
+    }
     addExperiment(report.source, exp);
     for (const runId of runsByExp.get(exp.experimentId)!) {
-      const rec = await readRunRecord(source, await source.getRun(runId));
+      const read = await readRunRecord(source, await source.getRun(runId));
+      const rec = { ...read, info: { ...read.info, experimentId: id } };
       const points = importer.mergesDuplicatePoints
         ? distinctPoints(rec.metrics)
         : rec.metrics.length;
@@ -227,13 +291,22 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
       opts.progress?.(++done, total);
     }
   }
+  const models = await copyLoggedModels(source, target, importer, ids, report.source);
+  report.copiedModels = models.copied;
+  if (opts.registries) {
+    const { source: from, target: to, at } = opts.registries;
+    const reg = await copyRegistry(from, to, at, report.source);
+    report.copiedRegisteredModels = reg.copied;
+  }
   if (merged > 0) {
     report.notes.push(
       `${merged} metric point(s) that exactly repeat another point of their run (same key, ` +
         "timestamp, step and value) were stored once, as MLflow's SQL schema requires",
     );
   }
-  await countTarget(target, experiments, report.target);
+  await countTarget(target, experiments.map((e) => ids.get(e.experimentId)!), report.target);
+  await countLoggedModels(target, [...ids.values()], report.target);
+  if (opts.registries) await countRegistry(opts.registries.target, report.target);
   for (const k of Object.keys(report.source) as (keyof EntityCounts)[]) {
     if (report.source[k] !== report.target[k]) {
       report.mismatches.push(
@@ -244,16 +317,16 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
   return report;
 }
 
-// Reads the copied entities back from the target, by the source's experiment ids.
+// Reads the copied entities back from the target, by their ids there.
 async function countTarget(
   target: TrackingStore,
-  experiments: Experiment[],
+  experimentIds: string[],
   out: EntityCounts,
 ): Promise<void> {
-  for (const src of experiments) {
+  for (const id of experimentIds) {
     let exp: Experiment;
     try {
-      exp = await target.getExperiment(src.experimentId);
+      exp = await target.getExperiment(id);
     } catch {
       continue;
     }

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Experiment } from "../model.ts";
+import type { Experiment, LoggedModel } from "../model.ts";
 import type { ImportTarget, RunRecord } from "./migrate.ts";
 import { writeAtomic, writeOnce } from "./file/file_io.ts";
 import {
@@ -21,10 +21,13 @@ import {
   experimentDir,
   experimentTagPath,
   inputDir,
+  loggedModelDir,
   metaPath,
   runFilePath,
   TRASH_DIR,
 } from "./file/layout.ts";
+import { loggedModelToYaml, modelMetricLine } from "./file/model_format.ts";
+import { writeModelInputs, writeModelOutputs } from "./file/file_model_links.ts";
 
 // MLflow's FileStore ids: md5(name + digest) for a dataset, md5(dataset id + run id) for an edge.
 function md5(text: string): string {
@@ -78,14 +81,16 @@ export class FileImport implements ImportTarget {
     return isDir(active) ? active : experimentDir(this.root, experimentId, true);
   }
 
-  putRun(rec: RunRecord): Promise<void> {
+  async putRun(rec: RunRecord): Promise<void> {
     const i = rec.info;
     const expDir = this.#findExpDir(i.experimentId);
     const dir = join(expDir, i.runId);
     Deno.mkdirSync(join(dir, "artifacts"), { recursive: true });
     // An earlier, unfinished copy: drop its meta.yaml first, so it stays unfinished until the end.
     removeTree(metaPath(dir));
-    for (const sub of ["metrics", "params", "tags", "inputs"]) removeTree(join(dir, sub));
+    for (const sub of ["metrics", "params", "tags", "inputs", "outputs"]) {
+      removeTree(join(dir, sub));
+    }
     for (const sub of ["metrics", "params", "tags"]) Deno.mkdirSync(join(dir, sub));
     const lines = new Map<string, string>();
     for (const m of rec.metrics) lines.set(m.key, (lines.get(m.key) ?? "") + metricLine(m));
@@ -104,8 +109,27 @@ export class FileImport implements ImportTarget {
       });
       writeAtomic(metaPath(inputDir(dir, md5(dsId + i.runId))), edge, dir);
     }
+    await writeModelInputs(dir, i.runId, rec.modelInputs);
+    writeModelOutputs(dir, rec.modelOutputs);
     const deleted = i.lifecycleStage === "deleted" ? i.deletedTime ?? null : undefined;
     writeAtomic(metaPath(dir), runToYaml(i, deleted), dir);
+  }
+
+  putLoggedModel(m: LoggedModel, deleted: boolean): Promise<void> {
+    const dir = loggedModelDir(this.#findExpDir(m.experimentId), m.modelId);
+    // meta.yaml last, as for runs: a folder without it is an unfinished copy.
+    removeTree(dir);
+    for (const sub of ["metrics", "params", "tags"]) {
+      Deno.mkdirSync(join(dir, sub), { recursive: true });
+    }
+    for (const p of m.params) writeAtomic(runFilePath(dir, "params", p.key), p.value, dir);
+    for (const t of m.tags) writeAtomic(runFilePath(dir, "tags", t.key), t.value, dir);
+    const lines = new Map<string, string>();
+    for (const p of m.metrics) {
+      lines.set(p.key, (lines.get(p.key) ?? "") + modelMetricLine(p, p.runId ?? ""));
+    }
+    for (const [key, text] of lines) writeAtomic(runFilePath(dir, "metrics", key), text, dir);
+    writeAtomic(metaPath(dir), loggedModelToYaml(m, deleted ? "deleted" : "active"), dir);
     return Promise.resolve();
   }
 }

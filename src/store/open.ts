@@ -6,6 +6,7 @@ import { FileStore } from "./file/file_store.ts";
 import { storeLocation } from "./open_uri.ts";
 import { RestStore } from "./rest/rest_store.ts";
 import { SqliteStore } from "./sqlite/sqlite_store.ts";
+import { PgStore } from "./postgres/pg_store.ts";
 import type { StoreOptions, TrackingStore } from "./store.ts";
 
 /** Opens the store a tracking URI names (see `storeLocation`). */
@@ -13,5 +14,6 @@ export function openStore(uri: string | undefined, opts: StoreOptions = {}): Tra
   const at = storeLocation(uri);
   if (at.kind === "file") return new FileStore(at.root, opts);
   if (at.kind === "sqlite") return new SqliteStore(at.uri, opts);
+  if (at.kind === "postgres") return new PgStore(at.uri, opts);
   return new RestStore(at.uri, opts);
 }

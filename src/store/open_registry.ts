@@ -1,12 +1,13 @@
 /**
  * `loadRegistryStore`: the model registry a URI names, loading only its implementation (as
  * load.ts does for tracking stores). MLflow's rule: no registry URI means the tracking URI. A
- * SQLite registry on the tracking store's own database shares its connections.
+ * SQLite or PostgreSQL registry on the tracking store's own database shares its connections.
  */
 import { storeLocation } from "./open_uri.ts";
 import type { ModelRegistryStore } from "./registry.ts";
 import type { StoreOptions, TrackingStore } from "./store.ts";
 import type { Connections } from "./sqlite/connection.ts";
+import type { PgDb } from "./postgres/pg_db.ts";
 
 /** Opens the registry `uri` names (the tracking store's URI when absent). */
 export async function loadRegistryStore(
@@ -24,6 +25,13 @@ export async function loadRegistryStore(
       : undefined;
     const { SqliteRegistryStore } = await import("./sqlite/registry_store.ts");
     return new SqliteRegistryStore(at.uri, opts, shared);
+  }
+  if (at.kind === "postgres") {
+    const shared = tracking?.uri === at.uri
+      ? (tracking as { database?: PgDb }).database
+      : undefined;
+    const { PgRegistryStore } = await import("./postgres/pg_registry.ts");
+    return new PgRegistryStore(at.uri, opts, shared);
   }
   return new (await import("./rest/registry_rest.ts")).RestRegistryStore(at.uri, opts);
 }

@@ -36,12 +36,28 @@ export function sqlitePath(uri: string): string {
 export type StoreLocation =
   | { kind: "file"; root: string }
   | { kind: "sqlite"; uri: string }
+  | { kind: "postgres"; uri: string }
   | { kind: "rest"; uri: string };
+
+// SQLAlchemy's spellings of PostgreSQL URIs (driver suffixes), and libpq's short one.
+const POSTGRES_SCHEMES = ["postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"];
+
+/**
+ * A URI as it may be printed: the password of its user info (`//user:secret@host`) and of a
+ * `password=` query parameter replaced by `***`. Every message, banner and log line that shows a
+ * store URI shows this.
+ */
+export function displayUri(uri: string): string {
+  return uri
+    .replace(/^([a-zA-Z][a-zA-Z0-9+.\-]*:\/\/[^/?#@:]*):[^/?#@]*@/, "$1:***@")
+    .replace(/([?&]password=)[^&#]*/gi, "$1***");
+}
 
 /**
  * Reads a tracking URI: a plain path or a `file:` URI → the file store; `sqlite:///relative.db` /
- * `sqlite:////abs.db` → SQLite; `http(s):` → MLflow's REST API; nothing → the working folder's
- * default store (default_uri.ts). Anything else is refused.
+ * `sqlite:////abs.db` → SQLite; `postgresql://` (also `+psycopg2`, `+psycopg`) → PostgreSQL;
+ * `http(s):` → MLflow's REST API; nothing → the working folder's default store (default_uri.ts).
+ * Anything else is refused.
  */
 export function storeLocation(uri: string | undefined): StoreLocation {
   if (uri === undefined || uri.trim() === "") return storeLocation(defaultStore(Deno.cwd()).uri);
@@ -49,9 +65,10 @@ export function storeLocation(uri: string | undefined): StoreLocation {
   if (scheme === undefined) return { kind: "file", root: uri };
   if (scheme === "file") return { kind: "file", root: fileUriToPath(uri) };
   if (scheme === "sqlite") return { kind: "sqlite", uri };
+  if (POSTGRES_SCHEMES.includes(scheme)) return { kind: "postgres", uri };
   if (scheme === "http" || scheme === "https") return { kind: "rest", uri };
   throw invalidParam(
-    `Cannot open tracking URI "${uri}": unknown scheme "${scheme}"; expected a local path, ` +
-      "a file: URI, sqlite: or http(s):",
+    `Cannot open tracking URI "${displayUri(uri)}": unknown scheme "${scheme}"; expected a ` +
+      "local path, a file: URI, sqlite:, postgresql: or http(s):",
   );
 }

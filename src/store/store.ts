@@ -35,6 +35,8 @@ export interface StoreOptions {
   warn?: (message: string) => void;
   /** http(s) stores only: credentials and retry policy (see httpOptionsFromEnv). */
   http?: HttpStoreOptions;
+  /** PostgreSQL stores only: connections in the pool (default 10). */
+  poolSize?: number;
 }
 
 /** How an http(s) store talks to its server; read from the environment at the edge. */

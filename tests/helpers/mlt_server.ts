@@ -8,6 +8,8 @@ export interface MltServer {
   child: Deno.ChildProcess;
   /** Everything the server wrote to stderr, once it has exited. */
   stderr: Promise<string>;
+  /** What the server wrote to stdout so far. */
+  stdout: () => string;
 }
 
 /**
@@ -41,8 +43,9 @@ export async function startMltServer(
     out += value;
   }
   // Keep draining stdout so the server never blocks on a full pipe.
+  let all = out;
   (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
+    for (let r = await reader.read(); !r.done; r = await reader.read()) all += r.value;
   })();
   const url = /http:\/\/[^\s]+/.exec(out)?.[0];
   if (!url) {
@@ -50,5 +53,5 @@ export async function startMltServer(
     await child.status;
     throw new Error(`mlt server did not start: ${out}\n${await stderr}`);
   }
-  return { url, child, stderr };
+  return { url, child, stderr, stdout: () => all };
 }

@@ -11,7 +11,7 @@ import type {
   RegistryFilter,
   RegistryOrder,
 } from "../../search/registry_filter.ts";
-import { condition, type Query, type SqlValue } from "./sql.ts";
+import { condition, type Dialect, type Query, SQLITE, type SqlValue } from "./sql.ts";
 
 /** The workspace of every row when workspaces are off. */
 export const WORKSPACE = "default";
@@ -24,19 +24,21 @@ export const VERSION_COLUMNS = "mv.name, mv.version, mv.creation_time, mv.last_u
   "mv.description, mv.user_id, mv.current_stage, mv.source, mv.run_id, mv.status, " +
   "mv.status_message, mv.run_link";
 
-// Lists are bound as one JSON array (json_each), so that every page size shares one statement.
-const NAMES = "(SELECT value FROM json_each(?))";
+// Lists are bound as one JSON array (Dialect.jsonValues), so every page size shares a statement.
 
 /**
  * The tags (`name, key, value`, in writing order) and aliases (`name, alias, version`, by alias
  * name, as MLflow's store loads them) of the models `names`.
  */
-export function modelExtrasSql(names: string[]): { tags: Query; aliases: Query } {
-  const where = `WHERE workspace = ? AND name IN ${NAMES}`;
+export function modelExtrasSql(
+  names: string[],
+  d: Dialect = SQLITE,
+): { tags: Query; aliases: Query } {
+  const where = `WHERE workspace = ? AND name IN (${d.jsonValues})`;
   const params = [WORKSPACE, JSON.stringify(names)];
   return {
     tags: {
-      sql: `SELECT name, key, value FROM registered_model_tags ${where} ORDER BY rowid`,
+      sql: `SELECT name, key, value FROM registered_model_tags ${where} ORDER BY ${d.writeOrder}`,
       params,
     },
     aliases: {
@@ -48,10 +50,13 @@ export function modelExtrasSql(names: string[]): { tags: Query; aliases: Query }
 }
 
 /** The tags (`name, version, key, value`, in writing order) of the versions `keys`. */
-export function versionTagsSql(keys: [string, number][]): Query {
+export function versionTagsSql(keys: [string, number][], d: Dialect = SQLITE): Query {
+  const pairs = d.name === "sqlite"
+    ? "SELECT j.value->>0, j.value->>1 FROM json_each(?) j"
+    : "SELECT j->>0, (j->>1)::int FROM jsonb_array_elements(?::text::jsonb) j";
   return {
     sql: "SELECT name, version, key, value FROM model_version_tags WHERE workspace = ? AND " +
-      "(name, version) IN (SELECT j.value->>0, j.value->>1 FROM json_each(?) j) ORDER BY rowid",
+      `(name, version) IN (${pairs}) ORDER BY ${d.writeOrder}`,
     params: [WORKSPACE, JSON.stringify(keys)],
   };
 }
@@ -62,10 +67,11 @@ function tagExists(
   keyed: string,
   c: RegistryComparison,
   params: SqlValue[],
+  d: Dialect,
 ) {
   params.push(c.key);
   return `EXISTS (SELECT 1 FROM ${table} t WHERE t.workspace = ${row}.workspace AND ${keyed} ` +
-    `AND t.key = ? AND ${condition("t.value", c, params)})`;
+    `AND t.key = ? AND ${condition("t.value", c, params, d)})`;
 }
 
 function promptFree(table: string, row: string, params: SqlValue[]): string {
@@ -101,14 +107,15 @@ export function compileModelSearch(
   order: RegistryOrder[],
   limit: number,
   offset: number,
+  d: Dialect = SQLITE,
 ): Query {
   const params: SqlValue[] = [WORKSPACE];
   const terms = ["rm.workspace = ?"];
   for (const c of f.comparisons) {
     terms.push(
       c.entity === "tag"
-        ? tagExists("registered_model_tags", "rm", "t.name = rm.name", c, params)
-        : condition("rm.name", c, params),
+        ? tagExists("registered_model_tags", "rm", "t.name = rm.name", c, params, d)
+        : condition("rm.name", c, params, d),
     );
   }
   if (f.excludePrompts) terms.push(promptFree("registered_model_tags", "rm", params));
@@ -137,6 +144,7 @@ export function compileVersionSearch(
   order: RegistryOrder[],
   limit: number,
   offset: number,
+  d: Dialect = SQLITE,
 ): Query {
   const params: SqlValue[] = [WORKSPACE, DELETED_STAGE];
   const terms = ["mv.workspace = ?", "mv.current_stage != ?"];
@@ -149,11 +157,12 @@ export function compileVersionSearch(
           "t.name = mv.name AND t.version = mv.version",
           c,
           params,
+          d,
         ),
       );
     } else {
       const col = VERSION_ATTRIBUTES[c.key];
-      terms.push(condition(col, c, params));
+      terms.push(condition(col, c, params, d));
     }
   }
   if (f.excludePrompts) terms.push(promptFree("model_version_tags", "mv", params));
@@ -173,13 +182,14 @@ export function compileVersionSearch(
  * The highest live version in each stage of the models `names` (VERSION_COLUMNS rows), by model
  * then stage name, as MLflow's search lists them.
  */
-export function latestVersionsSql(names: string[]): Query {
+export function latestVersionsSql(names: string[], d: Dialect = SQLITE): Query {
   const latest = "SELECT name, current_stage AS stage, MAX(version) AS version FROM " +
-    `model_versions WHERE workspace = ? AND name IN ${NAMES} AND ` +
+    `model_versions WHERE workspace = ? AND name IN (${d.jsonValues}) AND ` +
     "current_stage != ? GROUP BY name, current_stage";
   // CROSS JOIN keeps SQLite from scanning model_versions and probing the group (measured 3x
-  // slower for a page of 100 models).
-  const sql = `SELECT ${VERSION_COLUMNS} FROM (${latest}) l CROSS JOIN model_versions mv ON ` +
+  // slower for a page of 100 models); PostgreSQL plans joins itself (and has no CROSS JOIN … ON).
+  const join = d.name === "sqlite" ? "CROSS JOIN" : "JOIN";
+  const sql = `SELECT ${VERSION_COLUMNS} FROM (${latest}) l ${join} model_versions mv ON ` +
     "mv.workspace = ? AND mv.name = l.name AND mv.version = l.version ORDER BY l.name, l.stage";
   return { sql, params: [WORKSPACE, JSON.stringify(names), DELETED_STAGE, WORKSPACE] };
 }

@@ -24,7 +24,7 @@ export function encodeMetricValue(v: number): [number, 0 | 1] {
 }
 
 /** The stored value back as a number: NaN for `is_nan`, ±Infinity for ±max double. */
-export function decodeMetricValue(value: number | null, isNan: number | null): number {
+export function decodeMetricValue(value: number | null, isNan: number | boolean | null): number {
   if (isNan) return NaN;
   if (value === null) return NaN;
   if (value >= MAX_DOUBLE) return Infinity;
@@ -41,15 +41,25 @@ export function safeInt(col: string, alias = col.replace(/^\w+\./, "")): string 
     `ELSE CAST(${col} AS REAL) END AS ${alias}`;
 }
 
+/** How an integer column is selected: safeInt on SQLite; as it is where the driver converts. */
+export type IntColumn = (col: string) => string;
+
+const plain: IntColumn = (col) => col;
+
 /** Columns of an experiment row, ids as text (18-digit ids exceed 2^53). */
-export const EXPERIMENT_COLUMNS = [
-  "CAST(e.experiment_id AS TEXT) AS experiment_id",
-  "e.name",
-  "e.artifact_location",
-  "e.lifecycle_stage",
-  safeInt("e.creation_time"),
-  safeInt("e.last_update_time"),
-].join(", ");
+export function experimentColumns(int: IntColumn = safeInt): string {
+  return [
+    "CAST(e.experiment_id AS TEXT) AS experiment_id",
+    "e.name",
+    "e.artifact_location",
+    "e.lifecycle_stage",
+    int("e.creation_time"),
+    int("e.last_update_time"),
+  ].join(", ");
+}
+
+/** EXPERIMENT_COLUMNS of SQLite. */
+export const EXPERIMENT_COLUMNS = experimentColumns();
 
 /** An experiment row as selected with EXPERIMENT_COLUMNS. */
 export interface ExperimentRow {
@@ -76,18 +86,23 @@ export function experimentFromRow(r: ExperimentRow): Experiment {
 }
 
 /** Columns of a run row, in the order of RunValues. */
-export const RUN_COLUMNS = [
-  "r.run_uuid",
-  "CAST(r.experiment_id AS TEXT) AS experiment_id",
-  "r.name",
-  "r.user_id",
-  "r.status",
-  safeInt("r.start_time"),
-  safeInt("r.end_time"),
-  "r.artifact_uri",
-  "r.lifecycle_stage",
-  safeInt("r.deleted_time"),
-].join(", ");
+export function runColumns(int: IntColumn = safeInt): string {
+  return [
+    "r.run_uuid",
+    "CAST(r.experiment_id AS TEXT) AS experiment_id",
+    "r.name",
+    "r.user_id",
+    "r.status",
+    int("r.start_time"),
+    int("r.end_time"),
+    "r.artifact_uri",
+    "r.lifecycle_stage",
+    int("r.deleted_time"),
+  ].join(", ");
+}
+
+/** RUN_COLUMNS of SQLite. */
+export const RUN_COLUMNS = runColumns();
 
 /**
  * A run row as selected with RUN_COLUMNS in array mode (`Statements.arrays`): run_uuid,
@@ -129,16 +144,28 @@ export function runInfoFromValues(v: RunValues): RunInfo {
 }
 
 /** Columns of a `latest_metrics` row aliased `m`, in the order of MetricValues. */
-export const METRIC_COLUMNS = [
-  "m.key",
-  "m.value",
-  "m.is_nan",
-  safeInt("m.timestamp"),
-  safeInt("m.step"),
-].join(", ");
+export function metricColumns(int: IntColumn = safeInt): string {
+  return ["m.key", "m.value", "m.is_nan", int("m.timestamp"), int("m.step")].join(", ");
+}
+
+/** METRIC_COLUMNS of SQLite. */
+export const METRIC_COLUMNS = metricColumns();
+
+/** The column lists of PostgreSQL, whose driver reads BIGINT as the nearest double itself. */
+export const PG_COLUMNS = {
+  experiment: experimentColumns(plain),
+  run: runColumns(plain),
+  metric: metricColumns(plain),
+};
 
 /** A metric row as selected with METRIC_COLUMNS in array mode: key, value, is_nan, timestamp, step. */
-export type MetricValues = [string, number | null, number | null, number | null, number | null];
+export type MetricValues = [
+  string,
+  number | null,
+  number | boolean | null,
+  number | null,
+  number | null,
+];
 
 /** A metric point from its row (the first five values of `v`). */
 export function metricFromValues(v: MetricValues): Metric {

@@ -5,6 +5,7 @@
  * only `%` and `_` are special, run_name is the `mlflow.runName` tag, and sort keys put NaN, then
  * missing values last in either direction. Every user value is a bound parameter. A run search
  * scans runs or walks the rows of one filter key (RunSearch.driver): same rows, same order.
+ * One `Dialect` parameter covers SQLite and PostgreSQL (store/postgres/), which share this file.
  * Pure: builds strings; never touches node:sqlite.
  */
 import type { Comparison } from "../../search/filter.ts";
@@ -23,6 +24,59 @@ export interface Query {
 
 /** Name of the SQL function the store registers for ILIKE: `mlt_ilike(value, pattern)`. */
 export const ILIKE_FUNCTION = "mlt_ilike";
+
+/** What differs between the SQL of SQLite and of PostgreSQL (placeholders are `?` in both). */
+export interface Dialect {
+  readonly name: "sqlite" | "postgres";
+  /** `expr LIKE pattern`: case-sensitive, only `%` and `_` special; pushes the bound pattern. */
+  like(expr: string, pattern: string, params: SqlValue[]): string;
+  /** The same, case-insensitive. */
+  ilike(expr: string, pattern: string, params: SqlValue[]): string;
+  /** The literal a boolean column (`is_nan`) holds for true. */
+  readonly true: string;
+  /** The literal for false. */
+  readonly false: string;
+  /** A subquery of the strings of one bound JSON array (lists share one statement per size). */
+  readonly jsonValues: string;
+  /** An expression that orders a table's rows as they were written (SQLite's rowid). */
+  readonly writeOrder: string;
+}
+
+/** SQLite: GLOB for LIKE, mlt's registered function for ILIKE, booleans as 0 and 1. */
+export const SQLITE: Dialect = {
+  name: "sqlite",
+  like: (expr, pattern, params) => {
+    params.push(likeToGlob(pattern));
+    return `${expr} GLOB ?`;
+  },
+  ilike: (expr, pattern, params) => {
+    params.push(pattern);
+    return `${ILIKE_FUNCTION}(${expr}, ?)`;
+  },
+  true: "1",
+  false: "0",
+  jsonValues: "SELECT value FROM json_each(?)",
+  writeOrder: "rowid",
+};
+
+/** PostgreSQL: LIKE and ILIKE with no escape character (MLflow's semantics), real booleans. */
+export const POSTGRES: Dialect = {
+  name: "postgres",
+  like: (expr, pattern, params) => {
+    params.push(pattern);
+    return `${expr} LIKE ? ESCAPE ''`;
+  },
+  ilike: (expr, pattern, params) => {
+    params.push(pattern);
+    return `${expr} ILIKE ? ESCAPE ''`;
+  },
+  true: "true",
+  false: "false",
+  // ::text first: postgres.js would otherwise send the JSON text as a JSON string.
+  jsonValues: "SELECT jsonb_array_elements_text(?::text::jsonb)",
+  // The heap order: rows of these tables are only ever inserted and deleted, never updated.
+  writeOrder: "ctid",
+};
 
 /**
  * A LIKE pattern as a GLOB pattern: GLOB is always case-sensitive and has no escape character,
@@ -47,7 +101,12 @@ export function num(v: unknown): number {
 }
 
 /** `expr <comparator> value` for a present value; `params` receives the bound values. */
-export function condition(expr: string, c: Comparison, params: SqlValue[]): string {
+export function condition(
+  expr: string,
+  c: Comparison,
+  params: SqlValue[],
+  d: Dialect = SQLITE,
+): string {
   const v = c.value;
   switch (c.comparator) {
     case "=":
@@ -59,11 +118,9 @@ export function condition(expr: string, c: Comparison, params: SqlValue[]): stri
       params.push(typeof v === "number" ? num(v) : v as string);
       return `${expr} ${c.comparator} ?`;
     case "LIKE":
-      params.push(likeToGlob(String(v)));
-      return `${expr} GLOB ?`;
+      return d.like(expr, String(v), params);
     case "ILIKE":
-      params.push(String(v));
-      return `${ILIKE_FUNCTION}(${expr}, ?)`;
+      return d.ilike(expr, String(v), params);
     case "IN":
     case "NOT IN": {
       const list = v as string[];
@@ -93,12 +150,17 @@ function isKeyed(entity: string): entity is Keyed {
  * The test of a keyed comparison on the row `a` that has its key (undefined when having the key is
  * the whole test). A metric matches on its latest value; NaN (is_nan) fails every test except `!=`.
  */
-function keyedCondition(c: Comparison, a: string, params: SqlValue[]): string | undefined {
+function keyedCondition(
+  c: Comparison,
+  a: string,
+  params: SqlValue[],
+  d: Dialect,
+): string | undefined {
   if (c.comparator === "IS NOT NULL") return undefined;
-  if (c.entity !== "metric") return condition(KEYED[c.entity as Keyed].value(a), c, params);
+  if (c.entity !== "metric") return condition(KEYED[c.entity as Keyed].value(a), c, params, d);
   params.push(num(c.value));
-  if (c.comparator === "!=") return `(${a}.is_nan = 1 OR ${a}.value != ?)`;
-  return `${a}.is_nan = 0 AND ${a}.value ${c.comparator} ?`;
+  if (c.comparator === "!=") return `(${a}.is_nan = ${d.true} OR ${a}.value != ?)`;
+  return `${a}.is_nan = ${d.false} AND ${a}.value ${c.comparator} ?`;
 }
 
 // The SQL value of a run attribute, the same value rows.ts gives the entity.
@@ -124,32 +186,37 @@ function runAttribute(key: string, params: SqlValue[]): string {
   throw new Error(`unknown run attribute ${key}`);
 }
 
-function datasetCondition(c: Comparison, params: SqlValue[]): string {
+function datasetCondition(c: Comparison, params: SqlValue[], d: Dialect): string {
   const base = "SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id";
   const edge = "i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND " +
     "i.destination_id = r.run_uuid";
   if (c.key === "context") {
     params.push(TAG.datasetContext);
     const join = " JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ?";
-    return `EXISTS (${base}${join} WHERE ${edge} AND ${condition("it.value", c, params)})`;
+    return `EXISTS (${base}${join} WHERE ${edge} AND ${condition("it.value", c, params, d)})`;
   }
   const col = c.key === "name" ? "d.name" : "d.digest";
-  return `EXISTS (${base} WHERE ${edge} AND ${condition(col, c, params)})`;
+  return `EXISTS (${base} WHERE ${edge} AND ${condition(col, c, params, d)})`;
 }
 
 /**
  * One run filter comparison as a WHERE term over `runs r`. Keyed lookups correlate on `runId`,
  * which may name the driving table's `run_uuid` so that SQLite tests them before fetching the run.
  */
-export function runCondition(c: Comparison, params: SqlValue[], runId = "r.run_uuid"): string {
-  if (c.entity === "attribute") return condition(runAttribute(c.key, params), c, params);
-  if (c.entity === "dataset") return datasetCondition(c, params);
+export function runCondition(
+  c: Comparison,
+  params: SqlValue[],
+  runId = "r.run_uuid",
+  d: Dialect = SQLITE,
+): string {
+  if (c.entity === "attribute") return condition(runAttribute(c.key, params), c, params, d);
+  if (c.entity === "dataset") return datasetCondition(c, params, d);
   const k = KEYED[c.entity];
   params.push(c.key);
   const exists = `SELECT 1 FROM ${k.table} ${k.alias} WHERE ${k.alias}.run_uuid = ${runId} ` +
     `AND ${k.alias}.key = ?`;
   if (c.comparator === "IS NULL") return `NOT EXISTS (${exists})`;
-  const cond = keyedCondition(c, k.alias, params);
+  const cond = keyedCondition(c, k.alias, params, d);
   return cond ? `EXISTS (${exists} AND ${cond})` : `EXISTS (${exists})`;
 }
 
@@ -226,21 +293,28 @@ export interface RunSearch {
    * Index in `filter` of a comparison (see canDrive()) whose table drives the query: its key's
    * rows are walked and joined to their runs, instead of scanning every run of the database (runs
    * has no index on experiment_id) and looking the key up for each. Same rows, same order.
+   * SQLite only: PostgreSQL's planner picks the join order from its statistics.
    */
   driver?: number;
+  /** The SQL dialect (SQLite by default). */
+  dialect?: Dialect;
 }
 
-// The run search's membership terms: experiment and lifecycle stage.
+// The run search's membership terms: experiment and lifecycle stage (NULL counts as active). The
+// stage test is spelled without COALESCE so that PostgreSQL's planner can use the column's
+// statistics: with COALESCE it guessed 0.5% of the runs and chose nested loops over all of them.
 function memberTerms(s: RunSearch, params: SqlValue[]): string[] {
   params.push(...s.experimentIds, ...s.stages);
+  const stages = `r.lifecycle_stage IN (${s.stages.map(() => "?").join(", ")})`;
   return [
     `r.experiment_id IN (${s.experimentIds.map(() => "?").join(", ")})`,
-    `COALESCE(r.lifecycle_stage, 'active') IN (${s.stages.map(() => "?").join(", ")})`,
+    s.stages.includes("active") ? `(${stages} OR r.lifecycle_stage IS NULL)` : stages,
   ];
 }
 
 /** The ids (`run_uuid`) of one page of a run search, in MLflow's order. */
 export function compileRunSearch(s: RunSearch): Query {
+  const d = s.dialect ?? SQLITE;
   const drive = s.driver === undefined ? undefined : s.filter[s.driver];
   if (drive && !canDrive(drive)) throw new Error(`cannot drive a run search by ${drive.entity}`);
   const joins: string[] = [];
@@ -260,12 +334,12 @@ export function compileRunSearch(s: RunSearch): Query {
     runId = "d.run_uuid";
     where.push(drive.key);
     terms.push("d.key = ?");
-    const cond = keyedCondition(drive, "d", where);
+    const cond = keyedCondition(drive, "d", where, d);
     if (cond) terms.push(cond);
   }
   terms.push(...memberTerms(s, where));
   s.filter.forEach((c, i) => {
-    if (i !== s.driver) terms.push(runCondition(c, where, runId));
+    if (i !== s.driver) terms.push(runCondition(c, where, runId, d));
   });
   const sql = `SELECT r.run_uuid AS run_uuid FROM ${from} ${joins.join(" ")} ` +
     `WHERE ${terms.join(" AND ")} ORDER BY ${orderSql(keys)} LIMIT ? OFFSET ?`;
@@ -291,7 +365,7 @@ export function compileDriverSample(s: RunSearch, i: number, size: number): Quer
   if (!canDrive(c)) throw new Error(`cannot drive a run search by ${c.entity}`);
   const params: SqlValue[] = [];
   const member = memberTerms(s, params).join(" AND ");
-  const hit = keyedCondition(c, "d", params) ?? "1";
+  const hit = keyedCondition(c, "d", params, SQLITE) ?? "1";
   params.push(c.key, size);
   const sql = "SELECT count(*) AS n, COALESCE(SUM(m), 0) AS members, " +
     `COALESCE(SUM(m AND h), 0) AS hits FROM (SELECT (${member}) AS m, (${hit}) AS h ` +
@@ -315,14 +389,18 @@ function experimentAttribute(key: string): string {
 }
 
 /** One experiment filter comparison as a WHERE term over `experiments e`. */
-export function experimentCondition(c: Comparison, params: SqlValue[]): string {
-  if (c.entity !== "tag") return condition(experimentAttribute(c.key), c, params);
+export function experimentCondition(
+  c: Comparison,
+  params: SqlValue[],
+  d: Dialect = SQLITE,
+): string {
+  if (c.entity !== "tag") return condition(experimentAttribute(c.key), c, params, d);
   params.push(c.key);
   const exists = "SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id " +
     "AND t.key = ?";
   if (c.comparator === "IS NULL") return `NOT EXISTS (${exists})`;
   if (c.comparator === "IS NOT NULL") return `EXISTS (${exists})`;
-  return `EXISTS (${exists} AND ${condition("COALESCE(t.value, '')", c, params)})`;
+  return `EXISTS (${exists} AND ${condition("COALESCE(t.value, '')", c, params, d)})`;
 }
 
 /** What an experiment search selects from. */
@@ -332,6 +410,8 @@ export interface ExperimentSearch {
   order: OrderClause[];
   limit: number;
   offset: number;
+  /** The SQL dialect (SQLite by default). */
+  dialect?: Dialect;
 }
 
 /**
@@ -353,7 +433,7 @@ export function compileExperimentSearch(s: ExperimentSearch): Query {
   const terms = [
     `COALESCE(e.lifecycle_stage, 'active') IN (${s.stages.map(() => "?").join(", ")})`,
   ];
-  for (const c of s.filter) terms.push(experimentCondition(c, params));
+  for (const c of s.filter) terms.push(experimentCondition(c, params, s.dialect));
   const sql = "SELECT CAST(e.experiment_id AS TEXT) AS experiment_id FROM experiments e " +
     `WHERE ${terms.join(" AND ")} ORDER BY ${orderSql(keys)} LIMIT ? OFFSET ?`;
   return { sql, params: [...params, s.limit, s.offset] };

@@ -8,7 +8,7 @@
 import { LOGGED_MODEL_STATUSES } from "../../model.ts";
 import type { Comparison } from "../../search/filter.ts";
 import type { DatasetFilter, LoggedModelSortKey } from "../../search/logged_model_query.ts";
-import { condition, type Query, type SqlValue } from "./sql.ts";
+import { condition, type Dialect, type Query, SQLITE, type SqlValue } from "./sql.ts";
 
 const STATUS_NAME = `CASE m.status ${
   LOGGED_MODEL_STATUSES.map((s, i) => `WHEN ${i} THEN '${s}'`).join(" ")
@@ -49,11 +49,16 @@ function datasetTerm(datasets: DatasetFilter[], params: SqlValue[]): string {
  * correlated EXISTS: SQLite builds the set of matching models once (one pass over the key's
  * rows) instead of probing the primary key once per model, 3-4× faster on 10,000 models.
  */
-function modelCondition(c: Comparison, datasets: DatasetFilter[], params: SqlValue[]): string {
+function modelCondition(
+  c: Comparison,
+  datasets: DatasetFilter[],
+  params: SqlValue[],
+  d: Dialect,
+): string {
   if (c.entity === "metric") {
     params.push(c.key);
     const ds = datasets.length ? ` AND ${datasetTerm(datasets, params)}` : "";
-    const cond = condition("mm.metric_value", c, params);
+    const cond = condition("mm.metric_value", c, params, d);
     return "m.model_id IN (SELECT mm.model_id FROM logged_model_metrics mm WHERE " +
       `mm.metric_name = ?${ds} AND ${cond})`;
   }
@@ -62,10 +67,10 @@ function modelCondition(c: Comparison, datasets: DatasetFilter[], params: SqlVal
       ? ["logged_model_params", "param_key", "param_value"]
       : ["logged_model_tags", "tag_key", "tag_value"];
     params.push(c.key);
-    const cond = condition(`k.${value}`, c, params);
+    const cond = condition(`k.${value}`, c, params, d);
     return `m.model_id IN (SELECT k.model_id FROM ${table} k WHERE k.${key} = ? AND ${cond})`;
   }
-  return condition(attribute(c.key), c, params);
+  return condition(attribute(c.key), c, params, d);
 }
 
 // The value of a sort key: an attribute (status by its integer, as MLflow's SQL orders), or the
@@ -97,6 +102,8 @@ export interface ModelSearchSql {
   order: LoggedModelSortKey[];
   limit: number;
   offset: number;
+  /** The SQL dialect (SQLite by default). */
+  dialect?: Dialect;
 }
 
 /** The model ids of one page of a search, in MLflow's order. */
@@ -108,7 +115,7 @@ export function compileModelSearch(s: ModelSearchSql): Query {
     `m.experiment_id IN (${s.experimentIds.map(() => "?").join(", ")})`,
   ];
   params.push(...s.experimentIds);
-  for (const c of s.filter) terms.push(modelCondition(c, s.datasets, params));
+  for (const c of s.filter) terms.push(modelCondition(c, s.datasets, params, s.dialect ?? SQLITE));
   if (s.datasets.length && !s.filter.some((c) => c.entity === "metric")) {
     terms.push(
       "m.model_id IN (SELECT mm.model_id FROM logged_model_metrics mm WHERE " +

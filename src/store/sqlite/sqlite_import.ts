@@ -5,7 +5,7 @@
  */
 import { invalidParam, MltError } from "../../errors.ts";
 import { newRunId } from "../../ids.ts";
-import type { Experiment } from "../../model.ts";
+import type { Experiment, LoggedModel } from "../../model.ts";
 import type { ImportTarget, RunRecord } from "../migrate.ts";
 import type { Connections } from "./connection.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
@@ -16,6 +16,8 @@ import {
   insertMetrics,
   upsertExperimentTag,
 } from "./sqlite_writer.ts";
+import { deleteModelRows, insertModel, insertModelLinks } from "./sqlite_models.ts";
+import { encodeMetricValue } from "./rows.ts";
 
 /** The SQLite store's side of a migration. */
 export class SqliteImport implements ImportTarget {
@@ -93,6 +95,35 @@ export class SqliteImport implements ImportTarget {
       for (const t of rec.tags) kv("tags", t.key, t.value);
       insertMetrics(w, i.runId, rec.metrics);
       insertInputs(w, i.runId, expId, rec.inputs, newRunId);
+      insertModelLinks(w, i.runId, "input", rec.modelInputs, newRunId);
+      insertModelLinks(w, i.runId, "output", rec.modelOutputs, newRunId);
+    });
+  }
+
+  async putLoggedModel(m: LoggedModel, deleted: boolean): Promise<void> {
+    const expId = importId(m.experimentId);
+    await this.db.write((w) => {
+      deleteModelRows(w, "model_id = ?", m.modelId);
+      insertModel(w, { ...m, experimentId: String(expId) });
+      if (deleted) {
+        w.run("UPDATE logged_models SET lifecycle_stage = 'deleted' WHERE model_id = ?", m.modelId);
+      }
+      for (const p of m.metrics) {
+        w.run(
+          "INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, " +
+            "metric_timestamp_ms, metric_step, metric_value, experiment_id, run_id, " +
+            "dataset_uuid, dataset_name, dataset_digest) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+          m.modelId,
+          p.key,
+          p.timestamp,
+          p.step,
+          encodeMetricValue(p.value)[0],
+          expId,
+          p.runId ?? "",
+          p.datasetName ?? null,
+          p.datasetDigest ?? null,
+        );
+      }
     });
   }
 }

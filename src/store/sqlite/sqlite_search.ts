@@ -24,7 +24,8 @@ import { experimentsByIds, runsByIds, sqlExperimentId } from "./sqlite_reader.ts
 /** MLflow's default page size of both searches. */
 const DEFAULT_MAX_RESULTS = 1000;
 
-function stagesOf(view: ViewType | undefined): string[] {
+/** The lifecycle stages a view type selects. */
+export function stagesOf(view: ViewType | undefined): string[] {
   if (view === "ALL") return ["active", "deleted"];
   return view === "DELETED_ONLY" ? ["deleted"] : ["active"];
 }
@@ -34,7 +35,8 @@ export function page<T>(items: T[], more: boolean, next: number): Page<T> {
   return more ? { items, nextPageToken: encodePageToken(next) } : { items };
 }
 
-function maxResults(n: number | undefined): number {
+/** A search's page size: MLflow's default, or the checked request. */
+export function maxResults(n: number | undefined): number {
   return n === undefined ? DEFAULT_MAX_RESULTS : validateMaxResults(n);
 }
 

@@ -1,0 +1,196 @@
+/**
+ * The PostgreSQL store's connections: a postgres.js pool behind a bounded gate (pg_gate.ts),
+ * reads on any pooled connection, writes in one transaction each (retried on a serialization
+ * failure or deadlock), the schema start-up protocol run once before the first operation (and
+ * again after a failed attempt: a server started while PostgreSQL is down recovers by itself),
+ * and failures mapped to MltError (pg_errors.ts). SQL is written with `?` placeholders, as the
+ * SQLite store's (sql.ts is shared); they become `$1…` here.
+ */
+import postgres from "postgres";
+import { MltError } from "../../errors.ts";
+import { Gate } from "./pg_gate.ts";
+import { isRetryable, pgFailure } from "./pg_errors.ts";
+import { type SchemaOptions, startSchema } from "./pg_schema.ts";
+import type { SqlValue } from "../sqlite/sql.ts";
+
+/** A value postgres.js binds: SQLite's, plus booleans and arrays (for `unnest`). */
+export type PgValue = SqlValue | boolean | readonly (string | number | boolean | null)[];
+
+/** Queries on one connection or transaction, with `?` placeholders. */
+export interface Q {
+  /** All rows as objects. */
+  all<T>(sql: string, ...params: PgValue[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  one<T>(sql: string, ...params: PgValue[]): Promise<T | undefined>;
+  /** All rows as arrays of column values. */
+  arrays(sql: string, ...params: PgValue[]): Promise<unknown[][]>;
+  /** Runs a statement; the number of rows it changed. */
+  run(sql: string, ...params: PgValue[]): Promise<number>;
+}
+
+/** Options of the pool. */
+export interface PgPoolOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Operations that may wait for a connection before 503 (default 64 per connection). */
+  queueLimit?: number;
+  /** Longest wait for a connection before 503, in ms (default 30000). */
+  queueWaitMs?: number;
+  /** Seconds to wait for a new connection (default 10). */
+  connectTimeoutS?: number;
+}
+
+/** A bound JSON array of ids as a FROM item (`j.value`, `j.n` from 1) to join rows to. */
+export const IDS = "jsonb_array_elements_text(?::text::jsonb) WITH ORDINALITY AS j(value, n)";
+/** The position (from 0) of a row's id in IDS. */
+export const IDX = "(j.n - 1)::int";
+
+const numbered = new Map<string, string>();
+
+/** `?` placeholders → `$1, $2, …` (cached per text); our SQL never holds `?` in a literal. */
+export function toDollars(sql: string): string {
+  let out = numbered.get(sql);
+  if (out === undefined) {
+    let n = 0;
+    out = sql.replace(/\?/g, () => `$${++n}`);
+    if (numbered.size > 2000) numbered.clear();
+    numbered.set(sql, out);
+  }
+  return out;
+}
+
+/** The URI postgres.js reads: SQLAlchemy's driver suffixes dropped. */
+export function connectionUri(uri: string): string {
+  return uri.replace(/^postgres(ql)?(\+psycopg2?)?:/i, "postgresql:");
+}
+
+/** `host:port/database` of a URI: how messages name it, without credentials. */
+export function displayName(uri: string): string {
+  try {
+    const u = new URL(connectionUri(uri));
+    return `${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname || "/"}`;
+  } catch {
+    return "(invalid PostgreSQL URI)";
+  }
+}
+
+// int8 (BIGINT) as a JS number: MLflow's times and steps (a 64-bit step comes back as the
+// nearest double, as the SQLite store answers it).
+const TYPES = {
+  bigint: {
+    to: 20,
+    from: [20],
+    serialize: (x: unknown) => String(x),
+    parse: (x: string) => Number(x),
+  },
+};
+
+type Sql = postgres.Sql<Record<string, never>>;
+type Tx = postgres.TransactionSql<Record<string, never>>;
+
+function queries(sql: Sql | Tx): Q {
+  const exec = (text: string, params: PgValue[]) =>
+    sql.unsafe(toDollars(text), params as postgres.ParameterOrJSON<never>[], { prepare: true });
+  return {
+    all: async <T>(text: string, ...params: PgValue[]) =>
+      [...(await exec(text, params))] as unknown as T[],
+    one: async <T>(text: string, ...params: PgValue[]) =>
+      (await exec(text, params))[0] as unknown as T | undefined,
+    arrays: async (text: string, ...params: PgValue[]) =>
+      [...(await exec(text, params).values())] as unknown[][],
+    run: async (text: string, ...params: PgValue[]) => (await exec(text, params)).count,
+  };
+}
+
+/** The open database: pool, gate and schema state. */
+export class PgDb {
+  readonly display: string;
+  readonly sql: Sql;
+  readonly gate: Gate;
+  #ready: Promise<string | undefined> | undefined;
+  #readOnly: string | undefined;
+  #closed = false;
+
+  constructor(readonly uri: string, readonly schema: SchemaOptions, opts: PgPoolOptions = {}) {
+    this.display = displayName(uri);
+    const size = opts.poolSize ?? 10;
+    if (!Number.isInteger(size) || size < 1) {
+      throw new MltError("INVALID_PARAMETER_VALUE", `Invalid PostgreSQL pool size ${size}`);
+    }
+    this.sql = postgres(connectionUri(uri), {
+      max: size,
+      types: TYPES,
+      onnotice: () => {},
+      connect_timeout: opts.connectTimeoutS ?? 10,
+      idle_timeout: 60,
+      // Recycles connections now and then, so a failover's new primary is picked up.
+      max_lifetime: 30 * 60,
+      // A generic plan of a prepared statement ignores the values: for a history page it walked
+      // and sorted every point of the run's key (seconds per page of a 1M-point history) instead
+      // of reading the page from the primary key. Custom plans, as psycopg2's plain queries get.
+      connection: { application_name: "mlt", plan_cache_mode: "force_custom_plan" },
+    }) as unknown as Sql;
+    this.gate = new Gate(
+      size,
+      opts.queueLimit ?? 64 * size,
+      opts.queueWaitMs ?? 30_000,
+      this.display,
+    );
+  }
+
+  /** Why writes are refused (a newer, unknown schema revision), once the schema was checked. */
+  get readOnlyReason(): string | undefined {
+    return this.#readOnly;
+  }
+
+  /** Creates or checks the schema once; a failed attempt is tried again by the next call. */
+  ready(): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new MltError("INTERNAL_ERROR", "The PostgreSQL store is closed"));
+    }
+    this.#ready ??= this.gate.run(() => startSchema(this.sql, this.display, this.schema))
+      .catch((e) => {
+        this.#ready = undefined;
+        throw pgFailure(e, this.display);
+      });
+    return this.#ready.then((reason) => {
+      this.#readOnly = reason;
+    });
+  }
+
+  /** Runs reads on the pool (each query on any free connection). */
+  async read<T>(fn: (q: Q) => Promise<T>): Promise<T> {
+    await this.ready();
+    try {
+      return await this.gate.run(() => fn(queries(this.sql)));
+    } catch (e) {
+      throw pgFailure(e, this.display);
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction (all or nothing), again from the start after a serialization
+   * failure or deadlock (up to 5 times): `fn` must only touch the database.
+   */
+  async write<T>(fn: (q: Q) => Promise<T>): Promise<T> {
+    await this.ready();
+    if (this.#readOnly) throw new MltError("PERMISSION_DENIED", this.#readOnly);
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.gate.run(() =>
+          this.sql.begin((tx) => fn(queries(tx as unknown as Tx))) as Promise<T>
+        );
+      } catch (e) {
+        if (!isRetryable(e) || attempt >= 5) throw pgFailure(e, this.display);
+        await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+      }
+    }
+  }
+
+  /** Closes the pool (open queries finish first, for up to 5 s). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.sql.end({ timeout: 5 });
+  }
+}

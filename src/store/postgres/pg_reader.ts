@@ -1,0 +1,196 @@
+/**
+ * Reads of the PostgreSQL store: experiments, runs in bulk (for search pages) and the two
+ * searches, compiled by the SQLite store's pure SQL builder (sqlite/sql.ts) in the POSTGRES
+ * dialect. A page of ids is joined to its rows through one bound JSON array WITH ORDINALITY, so
+ * every page size shares one prepared statement per table. Every query names its columns, so the
+ * extra columns of newer MLflow releases are ignored.
+ */
+import { notFound } from "../../errors.ts";
+import type { DatasetInput, Experiment, Page, Run, RunInfo } from "../../model.ts";
+import { parseExperimentFilter, parseRunFilter } from "../../search/filter.ts";
+import { parseExperimentOrderBy, parseRunOrderBy } from "../../search/order_by.ts";
+import { decodePageToken } from "../../search/page_token.ts";
+import { validateExperimentId } from "../../validate.ts";
+import type { SearchExperimentsRequest, SearchRunsRequest } from "../store.ts";
+import {
+  datasetFromRow,
+  type DatasetRow,
+  experimentFromRow,
+  type ExperimentRow,
+  metricFromValues,
+  type MetricValues,
+  PG_COLUMNS,
+  runInfoFromValues,
+  type RunValues,
+} from "../sqlite/rows.ts";
+import { compileExperimentSearch, compileRunSearch, POSTGRES } from "../sqlite/sql.ts";
+import { maxResults, page, stagesOf } from "../sqlite/sqlite_search.ts";
+import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
+import { IDS, IDX, type Q } from "./pg_db.ts";
+import { addModelLinks } from "./pg_models.ts";
+
+/** Experiments by id, with their tags, in the order of `ids` (missing ones skipped). */
+export async function experimentsByIds(s: Q, ids: string[]): Promise<Experiment[]> {
+  if (ids.length === 0) return [];
+  const json = JSON.stringify(ids);
+  const rows = await s.all<ExperimentRow>(
+    `SELECT ${PG_COLUMNS.experiment} FROM ${IDS} JOIN experiments e ON ` +
+      "e.experiment_id = j.value::int",
+    json,
+  );
+  const byId = new Map(rows.map((r) => [r.experiment_id, experimentFromRow(r)]));
+  const tags = await s.all<{ experiment_id: string; key: string; value: string | null }>(
+    "SELECT CAST(t.experiment_id AS TEXT) AS experiment_id, t.key, t.value FROM " +
+      `${IDS} JOIN experiment_tags t ON t.experiment_id = j.value::int ORDER BY t.key`,
+    json,
+  );
+  for (const t of tags) byId.get(t.experiment_id)?.tags.push({ key: t.key, value: t.value ?? "" });
+  return ids.map((id) => byId.get(id)).filter((e): e is Experiment => e !== undefined);
+}
+
+/** An experiment by id; RESOURCE_DOES_NOT_EXIST when absent. */
+export async function experimentById(s: Q, id: string): Promise<Experiment> {
+  const n = sqlExperimentId(id);
+  // INTEGER column: an id beyond 32 bits names no experiment (and must not be cast).
+  const [exp] = n >= -2147483648n && n <= 2147483647n ? await experimentsByIds(s, [String(n)]) : [];
+  if (!exp) throw notFound(`No Experiment with id=${id} exists`);
+  return exp;
+}
+
+/** An experiment by name (any lifecycle stage), or undefined. */
+export async function experimentByName(s: Q, name: string): Promise<Experiment | undefined> {
+  const row = await s.one<{ id: string }>(
+    "SELECT CAST(experiment_id AS TEXT) AS id FROM experiments WHERE name = ? " +
+      "ORDER BY experiment_id LIMIT 1",
+    name,
+  );
+  return row ? (await experimentsByIds(s, [row.id]))[0] : undefined;
+}
+
+/** A run's info; RESOURCE_DOES_NOT_EXIST when absent. */
+export async function runInfo(s: Q, runId: string): Promise<RunInfo> {
+  const [row] = await s.arrays(`SELECT ${PG_COLUMNS.run} FROM runs r WHERE r.run_uuid = ?`, runId);
+  if (!row) throw notFound(`Run with id=${runId} not found`);
+  return runInfoFromValues(row as RunValues);
+}
+
+/**
+ * Whole runs (info, latest metrics, params, tags, inputs, outputs) in the order of `ids`. Model
+ * inputs only with `modelInputs`: MLflow's SQL store sends them from runs/get, not runs/search.
+ */
+export async function runsByIds(s: Q, ids: string[], modelInputs = false): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const unique = [...new Set(ids)];
+  const json = JSON.stringify(unique);
+  const runs: (Run | undefined)[] = new Array(unique.length).fill(undefined);
+  const [infos, metrics, params, tags] = await Promise.all([
+    s.arrays(
+      `SELECT ${PG_COLUMNS.run}, ${IDX} FROM ${IDS} JOIN runs r ON r.run_uuid = j.value`,
+      json,
+    ),
+    s.arrays(
+      `SELECT ${PG_COLUMNS.metric}, ${IDX} FROM ${IDS} JOIN latest_metrics m ON ` +
+        "m.run_uuid = j.value ORDER BY m.key",
+      json,
+    ),
+    s.arrays(
+      `SELECT t.key, t.value, ${IDX} FROM ${IDS} JOIN params t ON t.run_uuid = j.value ORDER BY t.key`,
+      json,
+    ),
+    s.arrays(
+      `SELECT t.key, t.value, ${IDX} FROM ${IDS} JOIN tags t ON t.run_uuid = j.value ORDER BY t.key`,
+      json,
+    ),
+  ]);
+  for (const row of infos as [...RunValues, number][]) {
+    runs[row[10]] = {
+      info: runInfoFromValues(row as unknown as RunValues),
+      data: { metrics: [], params: [], tags: [] },
+      inputs: { datasetInputs: [] },
+    };
+  }
+  for (const row of metrics as [...MetricValues, number][]) {
+    runs[row[5]]?.data.metrics.push(metricFromValues(row as unknown as MetricValues));
+  }
+  for (const [key, value, i] of params as [string, string | null, number][]) {
+    runs[i]?.data.params.push({ key, value: value ?? "" });
+  }
+  for (const [key, value, i] of tags as [string, string | null, number][]) {
+    runs[i]?.data.tags.push({ key, value: value ?? "" });
+  }
+  await Promise.all([addInputs(s, json, runs), addModelLinks(s, json, runs, modelInputs)]);
+  const byId = new Map(unique.map((id, i) => [id, runs[i]]));
+  return ids.map((id) => byId.get(id)).filter((r): r is Run => r !== undefined);
+}
+
+async function addInputs(s: Q, json: string, runs: (Run | undefined)[]): Promise<void> {
+  const rows = await s.all<DatasetRow & { run_index: number; input_uuid: string }>(
+    `SELECT ${IDX} AS run_index, i.input_uuid, d.name, d.digest, d.dataset_source_type, ` +
+      `d.dataset_source, d.dataset_schema, d.dataset_profile FROM ${IDS} ` +
+      "JOIN inputs i ON i.destination_id = j.value AND i.destination_type = 'RUN' AND " +
+      "i.source_type = 'DATASET' JOIN datasets d ON d.dataset_uuid = i.source_id ORDER BY i.ctid",
+    json,
+  );
+  if (rows.length === 0) return;
+  const byInput = new Map<string, DatasetInput>();
+  for (const r of rows) {
+    if (byInput.has(r.input_uuid)) continue;
+    const input: DatasetInput = { tags: [], dataset: datasetFromRow(r) };
+    byInput.set(r.input_uuid, input);
+    runs[r.run_index]?.inputs.datasetInputs.push(input);
+  }
+  const tags = await s.all<{ input_uuid: string; name: string; value: string }>(
+    "SELECT t.input_uuid, t.name, t.value FROM input_tags t WHERE t.input_uuid IN " +
+      `(${POSTGRES.jsonValues}) ORDER BY t.ctid`,
+    JSON.stringify([...byInput.keys()]),
+  );
+  for (const t of tags) byInput.get(t.input_uuid)?.tags.push({ key: t.name, value: t.value });
+}
+
+/** One run, whole; RESOURCE_DOES_NOT_EXIST when absent. */
+export async function runById(s: Q, runId: string): Promise<Run> {
+  const [run] = await runsByIds(s, [runId], true);
+  if (!run) throw notFound(`Run with id=${runId} not found`);
+  return run;
+}
+
+/** One page of experiments. */
+export async function searchExperiments(
+  s: Q,
+  req: SearchExperimentsRequest,
+): Promise<Page<Experiment>> {
+  const max = maxResults(req.maxResults);
+  const offset = decodePageToken(req.pageToken);
+  const q = compileExperimentSearch({
+    stages: stagesOf(req.viewType),
+    filter: parseExperimentFilter(req.filter),
+    order: parseExperimentOrderBy(req.orderBy),
+    limit: max + 1,
+    offset,
+    dialect: POSTGRES,
+  });
+  const ids = (await s.all<{ experiment_id: string }>(q.sql, ...q.params))
+    .map((x) => x.experiment_id);
+  return page(await experimentsByIds(s, ids.slice(0, max)), ids.length > max, offset + max);
+}
+
+/** One page of runs of the given experiments. */
+export async function searchRuns(s: Q, req: SearchRunsRequest): Promise<Page<Run>> {
+  const filter = parseRunFilter(req.filter);
+  const order = parseRunOrderBy(req.orderBy);
+  const max = maxResults(req.maxResults);
+  const offset = decodePageToken(req.pageToken);
+  const ids = [...new Set(req.experimentIds)].map((e) => sqlExperimentId(validateExperimentId(e)));
+  if (ids.length === 0) return { items: [] };
+  const q = compileRunSearch({
+    experimentIds: ids,
+    stages: stagesOf(req.viewType),
+    filter,
+    order,
+    limit: max + 1,
+    offset,
+    dialect: POSTGRES,
+  });
+  const runIds = (await s.all<{ run_uuid: string }>(q.sql, ...q.params)).map((x) => x.run_uuid);
+  return page(await runsByIds(s, runIds.slice(0, max)), runIds.length > max, offset + max);
+}
