@@ -364,6 +364,7 @@ function routeOf(name: Endpoint): string {
     return "/api/2.0/mlflow" + model[1].replace(":model_id", "m-1").replace(":tag_key{.+}", "k");
   }
   if (name === "mlflow-artifacts/list") return "/api/2.0/mlflow-artifacts/artifacts";
+  if (name.startsWith("mlflow-artifacts/mpu/")) return `/api/2.0/${name}/0/r/artifacts`;
   if (name === "get-artifact" || name === "model-versions/get-artifact") return `/${name}`;
   if (name.includes("#")) return `/api/2.0/mlflow/${name.split("#")[0]}`;
   if (name === "metrics/get-history-bulk" || name === "experiments/search-datasets") {

@@ -10,8 +10,8 @@ import type { Tag } from "../model.ts";
 import { isPromptTags, MODEL_VERSIONS_TAG, type ModelVersion } from "../registry_model.ts";
 import { isModelsUri, parseModelUri } from "../registry_uri.ts";
 import { loggedModel, loggedModelOps, versionArtifactUri } from "../store/registry_download.ts";
-import { attachmentHeaders, openArtifact } from "./artifact_fs.ts";
-import { localArtifacts } from "./artifact_roots.ts";
+import { download } from "./artifacts.ts";
+import { servedArtifacts, under } from "./served_artifacts.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
 import { validatePath } from "./paths.ts";
 import { registryOf, requestTags, searchEndpoint } from "./registry.ts";
@@ -169,7 +169,9 @@ export async function getVersionArtifact(c: Context, ctx: ApiContext): Promise<R
   const q = await readRequest(c, ctx, "model-versions/get-artifact");
   const path = validatePath(q.path, 0);
   const uri = await registryOf(ctx).getModelVersionDownloadUri(q.name ?? "", q.version ?? "");
-  const loc = localArtifacts(await versionArtifactUri(ctx.store, registryOf(ctx), uri), ctx);
-  const a = await openArtifact(loc.root, [loc.rel, path].filter(Boolean).join("/"));
-  return new Response(a.file.readable, { headers: attachmentHeaders(a.name, a.size) });
+  const { repo, rel } = servedArtifacts(
+    await versionArtifactUri(ctx.store, registryOf(ctx), uri),
+    ctx,
+  );
+  return await download(repo, under(rel, path));
 }

@@ -27,7 +27,6 @@ const DELETE_CONCURRENCY = 8;
 
 // An attachment disposition for a presigned download (the name as RFC 6266 wants it).
 function disposition(name: string): string {
-  // deno-lint-ignore no-control-regex
   if (/^[\x20-\x7e]*$/.test(name)) {
     return `attachment; filename="${name.replace(/["\\]/g, "\\$&")}"`;
   }
