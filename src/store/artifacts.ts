@@ -12,7 +12,7 @@ import type { ArtifactData, ArtifactEntry, ArtifactFile, ArtifactRepo } from "./
 import { HttpArtifactRepo, ServerRunArtifactRepo } from "./rest/artifacts_http.ts";
 import { HttpTransport } from "./rest/rest_http.ts";
 import { S3Client } from "./s3/s3_client.ts";
-import type { S3Config } from "./s3/s3_config.ts";
+import { type S3Config, s3ConfigFromEnv } from "./s3/s3_config.ts";
 import { S3ArtifactRepo } from "./s3/s3_repo.ts";
 import type { HttpStoreOptions } from "./store.ts";
 
@@ -27,8 +27,10 @@ export interface ArtifactRepoOptions {
   http?: HttpStoreOptions;
   /** The run, for reading server-side local artifacts through the tracking server. */
   runId?: string;
-  /** How to reach S3 for `s3://` URIs (s3ConfigFromEnv); absent: they cannot be opened. */
+  /** How to reach S3 for `s3://` URIs; else read from `env` (MLflow's variables). */
   s3?: S3Config;
+  /** The environment `s3://` URIs take their settings from when `s3` is absent. */
+  env?: (name: string) => string | undefined;
 }
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/;
@@ -72,8 +74,9 @@ export function openArtifactRepo(uri: string, opts: ArtifactRepoOptions = {}): A
     }
   }
   if (scheme === "s3") {
-    if (!opts.s3) throw invalidParam(`Cannot open artifact URI "${uri}": no S3 settings given`);
-    return new S3ArtifactRepo(uri, new S3Client(opts.s3));
+    const config = opts.s3 ?? (opts.env ? s3ConfigFromEnv(opts.env) : undefined);
+    if (!config) throw invalidParam(`Cannot open artifact URI "${uri}": no S3 settings given`);
+    return new S3ArtifactRepo(uri, new S3Client(config));
   }
   throw new MltError(
     "NOT_IMPLEMENTED",

@@ -13,6 +13,8 @@ import { pythonPath } from "../compat/python.ts";
 export interface S3Server {
   endpoint: string;
   bucket: string;
+  /** A second bucket, outside what a server is told to serve. */
+  otherBucket: string;
   accessKeyId: string;
   secretAccessKey: string;
   /** The variables MLflow's client (and mlt) read to reach it. */
@@ -60,7 +62,10 @@ function freePair(taken: Set<number>): number {
   throw new Error("no free port pair for SeaweedFS");
 }
 
-/** Starts SeaweedFS with bucket `bucket` (default "mlt") and waits until S3 answers signed calls. */
+/**
+ * Starts SeaweedFS with buckets `bucket` (default "mlt") and `<bucket>-other`, and waits until
+ * S3 answers signed calls.
+ */
 export async function startS3(bucket = "mlt"): Promise<S3Server> {
   const weed = weedPath();
   const dir = await Deno.makeTempDir({ prefix: "mlt-s3-" });
@@ -86,7 +91,7 @@ export async function startS3(bucket = "mlt"): Promise<S3Server> {
     "-ip=127.0.0.1",
     "-ip.bind=127.0.0.1",
     "-admin.ui=false",
-    `-bucket=${bucket}`,
+    `-bucket=${bucket},${bucket}-other`,
     `-s3.config=${dir}/s3.json`,
     "-webdav=false",
     "-s3.autoCreateBucket=false",
@@ -157,6 +162,7 @@ export async function startS3(bucket = "mlt"): Promise<S3Server> {
       return {
         endpoint,
         bucket,
+        otherBucket: `${bucket}-other`,
         accessKeyId,
         secretAccessKey,
         config,
