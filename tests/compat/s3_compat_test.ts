@@ -42,11 +42,6 @@ async function pendingUploads(s3: S3Server): Promise<number> {
   return xmlBlocks(await res.text(), "Upload").length;
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(hash)).map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 Deno.test("the MLflow client with mlt server --artifacts-destination s3://", async (t) => {
   await withS3(async (s3) => {
     await withTempDir("mlt-s3-srv-", async (dir) => {
