@@ -126,7 +126,8 @@ export function proxyRoutes(ctx: ApiContext): Hono {
     const rel = proxyWritePath(c, ctx);
     checkDeclaredLength(c.req.raw, ctx.maxArtifactBytes);
     await destinationRepo(ctx).write(rel, cappedChunks(c.req.raw, ctx.maxArtifactBytes));
-    return jsonResponse({});
+    // MLflow 3's server answers an upload with an empty 200.
+    return new Response(null, { status: 200 });
   });
   r.delete("/artifacts/*", async (c) => {
     await destinationRepo(ctx).delete(proxyWritePath(c, ctx));
