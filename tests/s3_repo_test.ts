@@ -278,6 +278,23 @@ Deno.test("S3ArtifactRepo against SeaweedFS: files, folders, pagination, streams
             return true;
           },
         );
+        // A part-sized body takes node's client (s3_node_send.ts): the same answers there.
+        const part = new Uint8Array(2 * 1024 * 1024);
+        await assert.rejects(
+          new S3ArtifactRepo("s3://mlt/x", five).write("p", part),
+          (e: MltError) => {
+            assert.equal(e.code, "TEMPORARILY_UNAVAILABLE");
+            assert.match(e.message, /InternalError/);
+            return true;
+          },
+        );
+        await assert.rejects(
+          new S3ArtifactRepo("s3://mlt/silent", silent).write("p", part),
+          (e: MltError) => {
+            assert.equal(e.code, "DEADLINE_EXCEEDED");
+            return true;
+          },
+        );
       } finally {
         ctl.abort();
         await failing.finished;

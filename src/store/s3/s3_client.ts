@@ -7,6 +7,7 @@
 import { AwsClient } from "aws4fetch";
 import { type ErrorCode, MltError } from "../../errors.ts";
 import { redact, type S3Config } from "./s3_config.ts";
+import { sendBuffer } from "./s3_node_send.ts";
 
 /** One request to S3. */
 export interface S3Request {
@@ -33,12 +34,15 @@ function encodeKey(key: string): string {
 }
 
 const RETRIES = 3;
+/** Bodies from this size on are sent by s3_node_send.ts. */
+const NODE_BODY_BYTES = 1024 * 1024;
 
 /** An S3 endpoint with one set of settings. */
 export class S3Client {
   readonly config: S3Config;
   #aws: AwsClient | undefined;
   #http: Deno.HttpClient | undefined;
+  #ca: string | undefined;
 
   constructor(config: S3Config) {
     this.config = config;
@@ -54,7 +58,8 @@ export class S3Client {
       });
     }
     if (config.caBundle) {
-      this.#http = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(config.caBundle)] });
+      this.#ca = Deno.readTextFileSync(config.caBundle);
+      this.#http = Deno.createHttpClient({ caCerts: [this.#ca] });
     }
   }
 
@@ -117,11 +122,14 @@ export class S3Client {
 
   async #once(r: S3Request): Promise<Response> {
     const url = this.url(r.bucket, r.key ?? "", r.query ?? {});
+    // A large body (an upload part) goes through node's client, which does not copy it.
+    const viaNode = (r.body?.byteLength ?? 0) >= NODE_BODY_BYTES;
     const init: RequestInit = {
       method: r.method,
       headers: r.headers,
-      body: r.body as Uint8Array<ArrayBuffer> | undefined,
+      body: viaNode ? undefined : r.body as Uint8Array<ArrayBuffer> | undefined,
     };
+    // S3 signs no payload here (UNSIGNED-PAYLOAD), so the body can be left out of the signing.
     const req = this.#aws ? await this.#aws.sign(url.toString(), init) : new Request(url, init);
     const ctl = new AbortController();
     const ms = this.config.timeoutMs;
@@ -131,7 +139,9 @@ export class S3Client {
       ctl.abort();
     }, ms);
     try {
-      const res = await fetch(req, { signal: ctl.signal, client: this.#http });
+      const res = viaNode
+        ? await sendBuffer(req.url, r.method, req.headers, r.body!, ctl.signal, this.#ca)
+        : await fetch(req, { signal: ctl.signal, client: this.#http });
       clearTimeout(timer);
       return res.body ? new Response(idleLimited(res.body, ms, ctl), res) : res;
     } catch (e) {

@@ -92,7 +92,7 @@ async function sendPart(
 
 /**
  * Writes the object `key` from `chunks` (each chunk may be reused by its producer once the next
- * is asked for, so bytes are copied into the part buffer at once). Memory: two parts.
+ * is asked for, so bytes are copied into the part buffer at once). Memory: two part buffers.
  */
 export async function putStream(
   s3: S3Client,
@@ -102,6 +102,9 @@ export async function putStream(
   partBytes = PART_BYTES,
 ): Promise<void> {
   let buf = new Uint8Array(partBytes);
+  // The buffer of the part in flight: free again once that part is acknowledged. Two buffers
+  // take turns, so a long upload makes no garbage for the collector to fall behind on.
+  let sent: typeof buf | undefined;
   let fill = 0;
   let uploadId: string | undefined;
   const parts: UploadedPart[] = [];
@@ -112,10 +115,9 @@ export async function putStream(
     if (parts.length + 1 > MAX_PARTS) {
       throw invalidParam(`Cannot upload s3://${bucket}/${key}: more than ${MAX_PARTS} parts`);
     }
-    const sending = buf.subarray(0, fill);
-    inFlight = sendPart(s3, bucket, key, uploadId, parts.length + 1, sending);
+    inFlight = sendPart(s3, bucket, key, uploadId, parts.length + 1, buf.subarray(0, fill));
     inFlight.catch(() => {}); // awaited at the next flush or at the end
-    buf = new Uint8Array(partBytes); // the sent buffer stays with its request
+    [buf, sent] = [sent ?? new Uint8Array(partBytes), buf];
     fill = 0;
   };
   try {
