@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { MltError } from "../src/errors.ts";
 import { S3Client } from "../src/store/s3/s3_client.ts";
 import { S3ArtifactRepo } from "../src/store/s3/s3_repo.ts";
-import { xmlBlocks } from "../src/store/s3/s3_xml.ts";
-import { type S3Server, withS3 } from "./helpers/s3.ts";
+import { pendingUploads, withS3 } from "./helpers/s3.ts";
 
 const text = async (repo: S3ArtifactRepo, path: string) =>
   await new Response((await repo.open(path)).body).text();
@@ -37,11 +36,6 @@ async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Ar
     buf.set(bytes.subarray(at, at + n));
     yield buf.subarray(0, n);
   }
-}
-
-async function pendingUploads(s3: S3Server): Promise<number> {
-  const res = await s3.client.send({ method: "GET", bucket: s3.bucket, query: { uploads: "" } });
-  return xmlBlocks(await res.text(), "Upload").length;
 }
 
 Deno.test("S3ArtifactRepo against SeaweedFS: files, folders, pagination, streams, faults", async (t) => {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { S3Config } from "../src/store/s3/s3_config.ts";
 import { testApp } from "./helpers/api.ts";
-import { type S3Server, withS3 } from "./helpers/s3.ts";
+import { pendingUploads, type S3Server, withS3 } from "./helpers/s3.ts";
 
 const PROXY = "/api/2.0/mlflow-artifacts";
 
@@ -160,17 +160,26 @@ Deno.test("an S3 destination: proxy, multipart, presigned, validation and faults
         assert.match((await noPath.json()).message, /Missing value for required parameter 'path'/);
         const again = await (await call("create", "1/r/artifacts", { path: "/f", num_parts: 1 }))
           .json();
+        // A part is in before the abort: the abort must drop it with the upload.
+        const sentPart = await fetch(again.credentials[0].url, { method: "PUT", body: "part" });
+        assert.equal(sentPart.status, 200);
+        await sentPart.body?.cancel();
+        assert.equal(await pendingUploads(s3), 1);
         const abort = await call("abort", "1/r/artifacts", {
           path: "/f",
           upload_id: again.upload_id,
         });
         assert.equal(abort.status, 200);
-        const pending = await s3.client.send({
+        assert.equal(await pendingUploads(s3), 0);
+        const parts = await s3.client.send({
           method: "GET",
           bucket: s3.bucket,
-          query: { uploads: "" },
+          key: "dest/1/r/artifacts/f",
+          query: { uploadId: again.upload_id },
+          accept: [404],
         });
-        assert.doesNotMatch(await pending.text(), /<Upload>/);
+        assert.equal(parts.status, 404, "no parts listed for the aborted upload");
+        await parts.body?.cancel();
       });
     } finally {
       await a.close();

@@ -6,11 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { xmlBlocks } from "../../src/store/s3/s3_xml.ts";
 import { mlt as runMlt } from "../helpers/mlt_cli.ts";
 import { startMltServer } from "../helpers/mlt_server.ts";
 import { runProcess } from "../helpers/process.ts";
-import { type S3Server, withS3 } from "../helpers/s3.ts";
+import { pendingUploads, type S3Server, withS3 } from "../helpers/s3.ts";
 import { withTempDir } from "../helpers/temp.ts";
 import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 
@@ -35,11 +34,6 @@ async function head(s3: S3Server, key: string): Promise<Response> {
   const res = await s3.client.send({ method: "HEAD", bucket: s3.bucket, key, accept: [404] });
   await res.body?.cancel();
   return res;
-}
-
-async function pendingUploads(s3: S3Server): Promise<number> {
-  const res = await s3.client.send({ method: "GET", bucket: s3.bucket, query: { uploads: "" } });
-  return xmlBlocks(await res.text(), "Upload").length;
 }
 
 Deno.test("the MLflow client with mlt server --artifacts-destination s3://", async (t) => {

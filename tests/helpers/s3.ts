@@ -7,6 +7,7 @@
 import { dirname } from "node:path";
 import { S3Client } from "../../src/store/s3/s3_client.ts";
 import type { S3Config } from "../../src/store/s3/s3_config.ts";
+import { xmlBlocks } from "../../src/store/s3/s3_xml.ts";
 import { pythonPath } from "../compat/python.ts";
 
 /** A running SeaweedFS with one bucket. */
@@ -193,4 +194,10 @@ export async function withS3<T>(fn: (s3: S3Server) => Promise<T>, bucket = "mlt"
   } finally {
     await s3.stop();
   }
+}
+
+/** Multipart uploads begun in the bucket and neither completed nor aborted (their parts linger). */
+export async function pendingUploads(s3: S3Server): Promise<number> {
+  const res = await s3.client.send({ method: "GET", bucket: s3.bucket, query: { uploads: "" } });
+  return xmlBlocks(await res.text(), "Upload").length;
 }
