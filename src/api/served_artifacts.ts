@@ -5,8 +5,7 @@
  */
 import { invalidParam } from "../errors.ts";
 import type { ArtifactRepo } from "../store/artifact_repo.ts";
-import { S3Client } from "../store/s3/s3_client.ts";
-import { isS3Uri, parseS3Uri, type S3Config, s3UriOf, s3Within } from "../store/s3/s3_config.ts";
+import { isS3Uri, parseS3Uri, s3UriOf, s3Within } from "../store/s3/s3_config.ts";
 import { S3ArtifactRepo } from "../store/s3/s3_repo.ts";
 import { FsArtifactRepo } from "./artifact_fs.ts";
 import { localArtifacts } from "./artifact_roots.ts";
