@@ -78,7 +78,7 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   { long: "default-artifact-root", value: "uri", description: "artifact root of new experiments" },
   {
     long: "artifact-root",
-    value: "dir|s3-uri",
+    value: "uri",
     description: "another local folder or s3://bucket/prefix whose run artifacts may be served " +
       "(repeatable)",
     multiple: true,
@@ -87,7 +87,7 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   { long: "no-serve-artifacts", description: "do not serve the mlflow-artifacts proxy" },
   {
     long: "artifacts-destination",
-    value: "dir|s3-uri",
+    value: "uri",
     description: "where proxied artifacts are stored: a folder or s3://bucket/prefix " +
       "(default ./mlartifacts)",
   },
