@@ -7,6 +7,7 @@
 import { type Context, Hono } from "hono";
 import { MltError } from "../errors.ts";
 import type { ModelRegistryStore } from "../store/registry.ts";
+import { isS3Uri, parseS3Uri, type S3Config } from "../store/s3/s3_config.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
 import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } from "./artifacts.ts";
@@ -21,6 +22,8 @@ import { getVersionArtifact, modelVersionRoutes } from "./model_versions.ts";
 import { registeredModelRoutes } from "./registry.ts";
 import { runRoutes } from "./runs.ts";
 import { securityMiddleware, type SecurityOptions } from "./security.ts";
+import { S3Access } from "./s3_access.ts";
+import { destinationRepo } from "./served_artifacts.ts";
 import { jsonResponse } from "./wire.ts";
 
 /** Largest JSON body by default: a maximal log-batch (1000 entities, 100 params × 6000 chars, 100
@@ -34,8 +37,14 @@ export interface AppOptions {
   store: TrackingStore;
   /** The model registry (`registered-models/*`, `model-versions/*`); absent: no such routes. */
   registry?: ModelRegistryStore;
-  /** Absolute directory behind `mlflow-artifacts:` URIs. */
+  /** Absolute directory or canonical `s3://` URI behind `mlflow-artifacts:` URIs. */
   artifactsDestination: string;
+  /** S3 settings (s3ConfigFromEnv), needed when the destination or a root is `s3://`. */
+  s3?: S3Config;
+  /** `s3://` locations whose artifacts may be served (the destination's bucket is added). */
+  s3ArtifactRoots?: string[];
+  /** Lifetime of presigned download URLs in seconds (default 300, as MLflow). */
+  presignedDownloadSeconds?: number;
   /** Serve the artifacts proxy (default true). */
   serveArtifacts?: boolean;
   /** Serve only the artifacts proxy; tracking endpoints answer 503. */
@@ -71,6 +80,17 @@ function onError(err: Error, _c: Context): Response {
   return res;
 }
 
+// S3 access when anything is in S3: the destination's whole bucket plus the configured roots.
+function s3Access(opts: AppOptions): S3Access | undefined {
+  const roots = [...(opts.s3ArtifactRoots ?? [])];
+  if (isS3Uri(opts.artifactsDestination)) {
+    roots.push(`s3://${parseS3Uri(opts.artifactsDestination).bucket}`);
+  }
+  if (roots.length === 0) return undefined;
+  if (!opts.s3) throw new MltError("INVALID_PARAMETER_VALUE", "S3 locations need S3 settings");
+  return new S3Access(opts.s3, roots);
+}
+
 /** Builds the REST app over one store. */
 export function createApp(opts: AppOptions): Hono {
   const prefix = opts.staticPrefix ?? "";
@@ -79,7 +99,11 @@ export function createApp(opts: AppOptions): Hono {
     registry: opts.registry,
     serveArtifacts: opts.serveArtifacts ?? true,
     artifactsDestination: opts.artifactsDestination,
-    localArtifactRoots: [...(opts.localArtifactRoots ?? []), opts.artifactsDestination],
+    s3: s3Access(opts),
+    presignedDownloadSeconds: opts.presignedDownloadSeconds ?? 300,
+    localArtifactRoots: isS3Uri(opts.artifactsDestination)
+      ? [...(opts.localArtifactRoots ?? [])]
+      : [...(opts.localArtifactRoots ?? []), opts.artifactsDestination],
     maxJsonBytes: opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
     maxArtifactBytes: opts.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
     bodyTimeoutMs: opts.bodyTimeoutMs,
@@ -154,12 +178,14 @@ export function createApp(opts: AppOptions): Hono {
   }
   app.get(`${prefix}/get-artifact`, (c) => getArtifact(c, ctx));
 
+  // As MLflow: the destination's capabilities, when the proxy is on.
+  const dest = ctx.serveArtifacts ? destinationRepo(ctx) : undefined;
   const serverInfo = () =>
     jsonResponse({
       store_type: opts.storeType ?? "FileStore",
       workspaces_enabled: false,
-      multipart_uploads_enabled: false,
-      multipart_downloads_enabled: false,
+      multipart_uploads_enabled: dest?.multipart !== undefined,
+      multipart_downloads_enabled: dest?.presignDownload !== undefined,
     });
   app.get("/api/3.0/mlflow/server-info", serverInfo);
   app.get(`${prefix}/ajax-api/3.0/mlflow/server-info`, serverInfo);

@@ -1,9 +1,16 @@
 /**
  * A local artifact repository under one root directory: list, download, upload (temp file +
- * rename) and delete, every path going through paths.ts first.
+ * rename) and delete, every path going through paths.ts first (symlinks resolved and contained).
+ * `FsArtifactRepo` puts them behind the ArtifactRepo interface the server's routes use.
  */
 import { basename, dirname, join } from "node:path";
 import { MltError, notFound } from "../errors.ts";
+import type {
+  ArtifactData,
+  ArtifactEntry as RepoEntry,
+  ArtifactFile,
+  ArtifactRepo,
+} from "../store/artifact_repo.ts";
 import { invalidPath, isInside, resolveWithin, validatePath } from "./paths.ts";
 
 /** One entry of a directory listing. */
@@ -90,7 +97,7 @@ export async function openArtifact(root: string, rel: string): Promise<OpenArtif
 export async function writeArtifact(
   root: string,
   rel: string,
-  chunks: AsyncIterable<Uint8Array>,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<void> {
   const canonical = validatePath(rel, 0);
   if (canonical === "") throw invalidPath();
@@ -144,6 +151,44 @@ export async function deleteArtifact(root: string, rel: string): Promise<void> {
     await Deno.remove(p, { recursive: true });
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/** A server's local artifact root as an ArtifactRepo (no multipart, no presigned URLs). */
+export class FsArtifactRepo implements ArtifactRepo {
+  readonly uri: string;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.uri = root;
+  }
+
+  async list(dir = ""): Promise<RepoEntry[]> {
+    const rel = validatePath(dir, 0);
+    return (await listArtifacts(this.root, rel)).map((e) => ({
+      path: rel ? `${rel}/${e.name}` : e.name,
+      isDir: e.isDir,
+      size: e.size,
+    }));
+  }
+
+  async open(path: string): Promise<ArtifactFile> {
+    const a = await openArtifact(this.root, path);
+    return { body: a.file.readable, size: a.size };
+  }
+
+  async write(path: string, data: ArtifactData): Promise<void> {
+    const chunks = data instanceof Uint8Array
+      ? [data]
+      : typeof data === "function"
+      ? await data()
+      : data;
+    await writeArtifact(this.root, path, chunks);
+  }
+
+  delete(path: string): Promise<void> {
+    return deleteArtifact(this.root, path);
   }
 }
 

@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invalidParam, MltError } from "../errors.ts";
 import { checkArtifactDir, metadataConflict, type StoreBounds } from "../store/artifact_guard.ts";
+import { isS3Uri, parseS3Uri } from "../store/s3/s3_config.ts";
 import { MAX_ARTIFACT_LOCATION_LENGTH } from "../validate.ts";
 import type { ApiContext } from "./context.ts";
 import { invalidPath, validatePath } from "./paths.ts";
@@ -82,8 +83,12 @@ export function checkArtifactLocation(loc: string, ctx: ApiContext): string {
       if (why !== undefined) throw badLocation(why);
     } else if (scheme === "mlflow-artifacts") {
       const rel = validatePath(loc.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/*/i, ""), 1);
-      const why = metadataConflict(join(ctx.artifactsDestination, rel), storeBounds(ctx));
-      if (why !== undefined) throw badLocation(why);
+      if (!isS3Uri(ctx.artifactsDestination)) {
+        const why = metadataConflict(join(ctx.artifactsDestination, rel), storeBounds(ctx));
+        if (why !== undefined) throw badLocation(why);
+      }
+    } else if (scheme === "s3") {
+      parseS3Uri(loc); // a bucket name and a safe prefix, or INVALID_PARAMETER_VALUE
     }
   } catch (e) {
     if (e instanceof MltError && e.message === "Invalid path") {
@@ -118,11 +123,13 @@ export function localArtifacts(uri: string, ctx: ApiContext): LocalArtifacts {
       );
     }
     const rel = validatePath(proxied.replace(/^\/+/, ""), 1);
-    checkArtifactDir(
-      join(ctx.artifactsDestination, rel),
-      storeBounds(ctx),
-      "artifact location of this run",
-    );
+    if (!isS3Uri(ctx.artifactsDestination)) {
+      checkArtifactDir(
+        join(ctx.artifactsDestination, rel),
+        storeBounds(ctx),
+        "artifact location of this run",
+      );
+    }
     return { root: ctx.artifactsDestination, rel };
   }
   const path = scheme === undefined || scheme === "file" ? localPath(uri) : undefined;

@@ -5,16 +5,13 @@
 import { join } from "node:path";
 import { type Context, Hono } from "hono";
 import { checkArtifactDir } from "../store/artifact_guard.ts";
-import { invalidParam, MltError } from "../errors.ts";
+import type { ArtifactRepo } from "../store/artifact_repo.ts";
+import { isS3Uri } from "../store/s3/s3_config.ts";
+import { invalidParam } from "../errors.ts";
 import { validateRunId } from "../validate.ts";
-import { localArtifacts, storeBounds } from "./artifact_roots.ts";
-import {
-  attachmentHeaders,
-  deleteArtifact,
-  listArtifacts,
-  openArtifact,
-  writeArtifact,
-} from "./artifact_fs.ts";
+import { storeBounds } from "./artifact_roots.ts";
+import { attachmentHeaders } from "./artifact_fs.ts";
+import { multipartRoutes } from "./artifact_mpu.ts";
 import {
   type BodyTimeouts,
   cappedChunks,
@@ -23,12 +20,17 @@ import {
   HttpError,
 } from "./body.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
-import { validatePath } from "./paths.ts";
+import { invalidPath, validatePath } from "./paths.ts";
+import { destinationRepo, servedArtifacts, under } from "./served_artifacts.ts";
 import { encodeFileInfo, jsonResponse, message } from "./wire.ts";
 
-async function download(root: string, rel: string): Promise<Response> {
-  const a = await openArtifact(root, rel);
-  return new Response(a.file.readable, { headers: attachmentHeaders(a.name, a.size) });
+const baseName = (p: string) => p.slice(p.lastIndexOf("/") + 1);
+
+/** One file of a repository as an attachment (404 when missing). */
+export async function download(repo: ArtifactRepo, rel: string): Promise<Response> {
+  if (rel === "") throw invalidPath();
+  const f = await repo.open(rel);
+  return new Response(f.body, { headers: attachmentHeaders(baseName(rel), f.size) });
 }
 
 /**
@@ -41,12 +43,11 @@ export async function listUnderRoot(
   ctx: ApiContext,
 ): Promise<Record<string, unknown>> {
   const path = rawPath !== undefined ? validatePath(rawPath, 0) : "";
-  const loc = localArtifacts(rootUri, ctx);
-  const dir = [loc.rel, path].filter(Boolean).join("/");
-  const entries = await listArtifacts(loc.root, dir);
+  const { repo, rel } = servedArtifacts(rootUri, ctx);
+  const entries = await repo.list(under(rel, path));
   return message({
     root_uri: rootUri,
-    files: entries.map((e) => encodeFileInfo(path ? `${path}/${e.name}` : e.name, e.isDir, e.size)),
+    files: entries.map((e) => encodeFileInfo(under(path, baseName(e.path)), e.isDir, e.size)),
   });
 }
 
@@ -57,8 +58,9 @@ export async function downloadUnderRoot(
   ctx: ApiContext,
 ): Promise<Response> {
   const path = validatePath(rawPath, 0);
-  const loc = localArtifacts(rootUri, ctx);
-  return await download(loc.root, [loc.rel, path].filter(Boolean).join("/"));
+  if (path === "") throw invalidPath();
+  const { repo, rel } = servedArtifacts(rootUri, ctx);
+  return await download(repo, under(rel, path));
 }
 
 /** `artifacts/list` under the tracking prefixes. */
@@ -97,14 +99,16 @@ function rawArtifactPath(c: Context): string {
 // that holds a file store, such as `--artifacts-destination ./mlruns`, holds its runs too).
 function proxyWritePath(c: Context, ctx: ApiContext): string {
   const rel = validatePath(rawArtifactPath(c), 1);
-  checkArtifactDir(join(ctx.artifactsDestination, rel), storeBounds(ctx), "artifact path");
+  if (rel === "") throw invalidPath();
+  if (!isS3Uri(ctx.artifactsDestination)) {
+    checkArtifactDir(join(ctx.artifactsDestination, rel), storeBounds(ctx), "artifact path");
+  }
   return rel;
 }
 
 /** The `mlflow-artifacts` proxy routes (mounted under both API prefixes). */
 export function proxyRoutes(ctx: ApiContext): Hono {
   const r = new Hono();
-  const dest = ctx.artifactsDestination;
   r.use(async (_c, next) => {
     if (!ctx.serveArtifacts) {
       throw new HttpError(
@@ -119,34 +123,31 @@ export function proxyRoutes(ctx: ApiContext): Hono {
   r.get("/artifacts", async (c) => {
     const q = await readRequest(c, ctx, "mlflow-artifacts/list");
     const path = q.path !== undefined ? validatePath(q.path, 0) : "";
-    const entries = await listArtifacts(dest, path);
+    const entries = await destinationRepo(ctx).list(path);
     // Basenames only, as MLflow's proxy answers.
     return jsonResponse(
-      message({ files: entries.map((e) => encodeFileInfo(e.name, e.isDir, e.size)) }),
+      message({ files: entries.map((e) => encodeFileInfo(baseName(e.path), e.isDir, e.size)) }),
     );
   });
-  r.get("/artifacts/*", async (c) => await download(dest, validatePath(rawArtifactPath(c), 1)));
+  r.get(
+    "/artifacts/*",
+    async (c) => await download(destinationRepo(ctx), validatePath(rawArtifactPath(c), 1)),
+  );
   r.put("/artifacts/*", async (c) => {
     const rel = proxyWritePath(c, ctx);
     checkDeclaredLength(c.req.raw, ctx.maxArtifactBytes);
-    await writeArtifact(
-      dest,
+    await destinationRepo(ctx).write(
       rel,
       cappedChunks(c.req.raw, ctx.maxArtifactBytes, uploadTimeouts(ctx)),
     );
-    return jsonResponse({});
+    // MLflow 3's server answers an upload with an empty 200.
+    return new Response(null, { status: 200 });
   });
   r.delete("/artifacts/*", async (c) => {
-    await deleteArtifact(dest, proxyWritePath(c, ctx));
+    await destinationRepo(ctx).delete(proxyWritePath(c, ctx));
     return jsonResponse({});
   });
-  r.post("/mpu/*", (c) => {
-    validatePath(c.req.path.replace(/^.*?\/mpu\/(create|complete|abort)\/?/, ""), 0);
-    throw new MltError(
-      "NOT_IMPLEMENTED",
-      "Multipart upload is not supported for a local artifacts destination",
-    );
-  });
+  multipartRoutes(r, ctx);
   r.all("/artifacts/*", () => {
     throw new HttpError("BAD_REQUEST", "Method not allowed", 405);
   });
@@ -185,9 +186,8 @@ export function uploadArtifactRoutes(ctx: ApiContext): Hono {
     checkDeclaredLength(c.req.raw, cap);
     if (c.req.raw.body === null) throw invalidParam("Request must specify data.");
     const run = await ctx.store.getRun(validateRunId(runId));
-    const loc = localArtifacts(run.info.artifactUri, ctx);
-    const rel = [loc.rel, path].filter(Boolean).join("/");
-    await writeArtifact(loc.root, rel, nonEmpty(cappedChunks(c.req.raw, cap, uploadTimeouts(ctx))));
+    const { repo, rel } = servedArtifacts(run.info.artifactUri, ctx);
+    await repo.write(under(rel, path), nonEmpty(cappedChunks(c.req.raw, cap, uploadTimeouts(ctx))));
     return jsonResponse({});
   });
   r.all("/upload-artifact", () => {

@@ -5,6 +5,7 @@ import type { ModelRegistryStore } from "../store/registry.ts";
 import type { TrackingStore } from "../store/store.ts";
 import { HttpError, parseJsonBody, readCapped } from "./body.ts";
 import { parseWithSources } from "./py_json.ts";
+import type { S3Access } from "./s3_access.ts";
 import { type Decoded, decodeRequest, type Endpoint, jsonResponse, queryToJson } from "./wire.ts";
 
 /** Resolved server options the handlers need. */
@@ -14,8 +15,12 @@ export interface ApiContext {
   registry?: ModelRegistryStore;
   /** Whether the `mlflow-artifacts` proxy is on. */
   serveArtifacts: boolean;
-  /** Absolute directory behind `mlflow-artifacts:` URIs. */
+  /** Absolute directory or `s3://` URI behind `mlflow-artifacts:` URIs. */
   artifactsDestination: string;
+  /** S3 access and the `s3://` roots it may serve, when the server has S3 settings. */
+  s3?: S3Access;
+  /** Lifetime of presigned download URLs (MLFLOW_PRESIGNED_DOWNLOAD_URL_TTL_SECONDS), in s. */
+  presignedDownloadSeconds: number;
   /** Absolute directories that local (`file:`) artifact locations may point into. */
   localArtifactRoots: string[];
   /** Cap on JSON request bodies, in bytes. */

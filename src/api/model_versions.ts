@@ -9,8 +9,8 @@ import { invalidParam } from "../errors.ts";
 import { isPromptTags, type ModelVersion } from "../registry_model.ts";
 import { versionArtifactUri } from "../store/registry_download.ts";
 import { loggedModelLink, recordModelVersion } from "../store/registry_links.ts";
-import { attachmentHeaders, openArtifact } from "./artifact_fs.ts";
-import { localArtifacts } from "./artifact_roots.ts";
+import { download } from "./artifacts.ts";
+import { servedArtifacts, under } from "./served_artifacts.ts";
 import { type ApiContext, endpoint, readRequest } from "./context.ts";
 import { validatePath } from "./paths.ts";
 import { registryOf, requestTags, searchEndpoint } from "./registry.ts";
@@ -129,7 +129,9 @@ export async function getVersionArtifact(c: Context, ctx: ApiContext): Promise<R
   const q = await readRequest(c, ctx, "model-versions/get-artifact");
   const path = validatePath(q.path, 0);
   const uri = await registryOf(ctx).getModelVersionDownloadUri(q.name ?? "", q.version ?? "");
-  const loc = localArtifacts(await versionArtifactUri(ctx.store, registryOf(ctx), uri), ctx);
-  const a = await openArtifact(loc.root, [loc.rel, path].filter(Boolean).join("/"));
-  return new Response(a.file.readable, { headers: attachmentHeaders(a.name, a.size) });
+  const { repo, rel } = servedArtifacts(
+    await versionArtifactUri(ctx.store, registryOf(ctx), uri),
+    ctx,
+  );
+  return await download(repo, under(rel, path));
 }

@@ -143,6 +143,15 @@ export const SCHEMAS = {
   ...LOGGED_MODEL_SCHEMAS,
   "experiments/search-datasets": { experiment_ids: f("experimentIds", "strs") },
   "mlflow-artifacts/list": { path: f("path", "str") },
+  "mlflow-artifacts/mpu/create": { path: req("path"), num_parts: f("numParts", "i64") },
+  "mlflow-artifacts/mpu/complete": {
+    path: req("path"),
+    upload_id: f("uploadId", "str"),
+    parts: req("parts", {
+      msgs: { part_number: f("partNumber", "i64"), etag: f("etag", "str"), url: f("url", "str") },
+    }),
+  },
+  "mlflow-artifacts/mpu/abort": { path: req("path"), upload_id: f("uploadId", "str") },
   "get-artifact": { ...RUN_ID, path: req("path") },
   ...REGISTRY_SCHEMAS,
 } as const satisfies Record<string, Msg>;

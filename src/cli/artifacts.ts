@@ -37,6 +37,7 @@ async function runRepo(ctx: CliContext, o: Flags, runId: string, store: Tracking
     trackingUri: trackingUri(ctx, o.trackingUri),
     http: httpOptionsFromEnv(ctx.env),
     runId,
+    env: ctx.env,
   });
 }
 
@@ -57,7 +58,8 @@ export function registerArtifacts(program: Command, ctx: CliContext): void {
     .description("list, download and log run artifacts")
     .addHelpText(
       "after",
-      "\nLocal artifact locations are read and written directly; mlflow-artifacts: locations" +
+      "\nLocal and s3:// artifact locations are read and written directly (S3 settings from" +
+        "\nMLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …); mlflow-artifacts: ones" +
         "\nthrough the http(s) tracking server (--tracking-uri)." +
         "\nExit codes: 0 ok, 1 error (unknown run or path, server unreachable), 2 usage error.",
     );
@@ -113,6 +115,7 @@ export function registerArtifacts(program: Command, ctx: CliContext): void {
       const repo = openArtifactRepo(o.artifactUri, {
         trackingUri: trackingUri(ctx, o.trackingUri),
         http: httpOptionsFromEnv(ctx.env),
+        env: ctx.env,
       });
       const local = await downloadPath(repo, o.artifactPath ?? "", dest, onFile);
       bar.done();

@@ -7,6 +7,8 @@ import type { Command } from "commander";
 import { basename, dirname, resolve, sep } from "node:path";
 import { MltError } from "../errors.ts";
 import type { Experiment, RunInfo } from "../model.ts";
+import { checkArtifactPath } from "../store/artifact_path.ts";
+import { parseS3Uri, s3UriOf, s3Within } from "../store/s3/s3_config.ts";
 import { allPages, type TrackingStore } from "../store/store.ts";
 import type { CliContext } from "./context.ts";
 import { type ModelPlan, planModels } from "./gc_models.ts";
@@ -59,7 +61,8 @@ export function registerGc(program: Command, ctx: CliContext): void {
       .option("--backend-store-uri <uri>", "same as --tracking-uri (MLflow's name)")
       .option(
         "--artifacts-destination <dir>",
-        "where mlflow-artifacts: URIs live (default: MLFLOW_ARTIFACTS_DESTINATION or ./mlartifacts)",
+        "where mlflow-artifacts: URIs live, a folder or s3://bucket/prefix (default: " +
+          "MLFLOW_ARTIFACTS_DESTINATION or ./mlartifacts); s3:// artifacts are removed only inside it",
       )
       .option("-y, --yes", "do not ask for confirmation")
       .option("--dry-run", "print what would be deleted and stop"),
@@ -75,10 +78,9 @@ export function registerGc(program: Command, ctx: CliContext): void {
     if (o.backendStoreUri && o.trackingUri && o.backendStoreUri !== o.trackingUri) {
       usage(cmd, "--tracking-uri and --backend-store-uri name different stores");
     }
-    const dest = resolve(
-      ctx.cwd,
-      o.artifactsDestination ?? ctx.env("MLFLOW_ARTIFACTS_DESTINATION") ?? "mlartifacts",
-    );
+    const given = o.artifactsDestination ?? ctx.env("MLFLOW_ARTIFACTS_DESTINATION") ??
+      "mlartifacts";
+    const dest = /^s3:\/\//i.test(given) ? given : resolve(ctx.cwd, given);
     await withStore(ctx, o.trackingUri ?? o.backendStoreUri, async (store) => {
       const plan = await makePlan(store, o, dest);
       const total = plan.runs.length + plan.models.length + plan.experiments.length;
@@ -89,7 +91,7 @@ export function registerGc(program: Command, ctx: CliContext): void {
           usage(cmd, "nothing deleted: confirm on a terminal or pass --yes");
         }
       }
-      await execute(store, plan, o);
+      await execute(store, plan, o, ctx.env);
     });
   });
 }
@@ -190,7 +192,14 @@ function artifactDir(
   if (!uri) return undefined;
   let dir: string | undefined;
   const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/i.exec(uri);
-  if (proxied) dir = resolve(dest, proxied[1]);
+  const s3 = s3Target(uri, proxied?.[1], dest);
+  if (s3 !== undefined) {
+    if (s3 === "") {
+      warnLine(`${what} ${owner}: "${uri}" lies outside --artifacts-destination; left in place`);
+      return undefined;
+    }
+    dir = s3;
+  } else if (proxied) dir = resolve(dest, proxied[1]);
   else {
     try {
       dir = local(uri);
@@ -203,7 +212,7 @@ function artifactDir(
     return undefined;
   }
   // Only a folder named after the owner (…/<id>/artifacts) is removed: never a shared root.
-  if (!dir.split(sep).includes(owner)) {
+  if (!dir.split(/^s3:/i.test(dir) ? "/" : sep).includes(owner)) {
     warnLine(
       `${what} ${owner}: "${dir}" is not a folder of this ${what}; its artifacts are left in place`,
     );
@@ -246,7 +255,12 @@ function report(p: Plan, o: Flags, dryRun: boolean): void {
   } else console.log(summary(p).replace("will permanently delete", "would permanently delete"));
 }
 
-async function execute(store: TrackingStore, p: Plan, o: Flags): Promise<void> {
+async function execute(
+  store: TrackingStore,
+  p: Plan,
+  o: Flags,
+  env: (name: string) => string | undefined,
+): Promise<void> {
   const bar = progress("gc");
   const total = p.runs.length + p.models.length + p.experiments.length;
   let done = 0;
@@ -255,12 +269,12 @@ async function execute(store: TrackingStore, p: Plan, o: Flags): Promise<void> {
     bar.tick(++done, total);
   };
   for (const r of p.runs) {
-    await removeArtifacts(r.artifacts, r.info.runId);
+    await removeArtifacts(r.artifacts, r.info.runId, env);
     await store.hardDeleteRun(r.info.runId);
     say(`Run with ID ${r.info.runId} has been permanently deleted.`);
   }
   for (const m of p.models) {
-    await removeArtifacts(m.artifacts, m.modelId);
+    await removeArtifacts(m.artifacts, m.modelId, env);
     await store.hardDeleteLoggedModel(m.modelId);
     say(`Logged model with ID ${m.modelId} has been permanently deleted.`);
   }
@@ -272,9 +286,33 @@ async function execute(store: TrackingStore, p: Plan, o: Flags): Promise<void> {
   if (o.json) report(p, o, false);
 }
 
+/**
+ * The `s3://` location gc may empty for an artifact URI: an `mlflow-artifacts:` path under an
+ * S3 destination, or an `s3://` URI inside it; "" when it is in S3 but outside the destination;
+ * undefined when S3 is not involved.
+ */
+function s3Target(uri: string, proxied: string | undefined, dest: string): string | undefined {
+  const destS3 = /^s3:\/\//i.test(dest);
+  if (proxied !== undefined) {
+    return destS3 ? `${dest.replace(/\/+$/, "")}/${checkArtifactPath(proxied)}` : undefined;
+  }
+  if (!/^s3:\/\//i.test(uri)) return undefined;
+  if (!destS3) return "";
+  return s3Within(parseS3Uri(dest), parseS3Uri(uri)) ? s3UriOf(parseS3Uri(uri)) : "";
+}
+
 // Removes an owner's artifact folder, and the owner's own folder around it once empty.
-async function removeArtifacts(dir: string | undefined, owner: string): Promise<void> {
+async function removeArtifacts(
+  dir: string | undefined,
+  owner: string,
+  env: (name: string) => string | undefined,
+): Promise<void> {
   if (!dir) return;
+  if (/^s3:\/\//i.test(dir)) {
+    const { openArtifactRepo } = await import("../store/artifacts.ts");
+    await openArtifactRepo(dir, { env }).delete("");
+    return;
+  }
   await Deno.remove(dir, { recursive: true }).catch(notFoundOk);
   const parent = dirname(dir);
   if (basename(parent) === owner) await Deno.remove(parent).catch(() => {});

@@ -291,6 +291,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
         trackingUri: trackingUri(ctx, o.trackingUri),
         http: httpOptionsFromEnv(ctx.env),
         runId,
+        env: ctx.env,
       });
       const bar = progress("download");
       let n = 0;

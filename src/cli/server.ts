@@ -65,6 +65,12 @@ export interface AuthFlags {
   trustedProxies?: string[];
 }
 
+function parsePositiveSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error("expected a whole number of seconds");
+  return n;
+}
+
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v);
 
@@ -161,7 +167,12 @@ export async function serve(
     : undefined;
   const resolved = resolveTrackingUri(ctx, flags.backendStoreUri);
   const storeUri = resolved.uri;
-  const destination = resolve(ctx.cwd, flags.artifactsDestination);
+  const { isS3Uri, parseS3Uri, s3ConfigFromEnv, s3UriOf } = await import(
+    "../store/s3/s3_config.ts"
+  );
+  const destination = isS3Uri(flags.artifactsDestination)
+    ? s3UriOf(parseS3Uri(flags.artifactsDestination))
+    : resolve(ctx.cwd, flags.artifactsDestination);
   const artifactRoot = flags.defaultArtifactRoot ??
     (flags.serveArtifacts ? "mlflow-artifacts:/" : undefined);
   const banner = await import("./server_banner.ts");
@@ -174,13 +185,19 @@ export async function serve(
       { poolSize: flags.pgPoolSize },
       store,
     );
-  const { localArtifactRoots } = await import("./server_roots.ts");
-  const roots = localArtifactRoots({
+  const { localArtifactRoots, s3ArtifactRoots } = await import("./server_roots.ts");
+  const rootsInput = {
     storeUri: store.uri,
     cwd: ctx.cwd,
     artifactRoot,
     extra: flags.artifactRoots,
-  });
+  };
+  const roots = localArtifactRoots(rootsInput);
+  const s3Roots = s3ArtifactRoots(rootsInput);
+  for (const r of s3Roots) parseS3Uri(r); // a bad root is an error before the server starts
+  // MLflow's variables, read once here and only when something lives in S3.
+  const s3 = isS3Uri(destination) || s3Roots.length ? s3ConfigFromEnv(ctx.env) : undefined;
+  const ttl = fromEnv(ctx, "MLFLOW_PRESIGNED_DOWNLOAD_URL_TTL_SECONDS", parsePositiveSeconds);
   const prometheus = await (await import("./server_metrics.ts"))
     .openPrometheus(flags.exposePrometheus, flags.workers ?? 1, ctx, { tracking: store, registry });
   const app = createApp({
@@ -191,6 +208,9 @@ export async function serve(
     serveArtifacts: flags.serveArtifacts,
     artifactsOnly: flags.artifactsOnly,
     localArtifactRoots: roots,
+    s3,
+    s3ArtifactRoots: s3Roots,
+    presignedDownloadSeconds: ttl,
     staticPrefix: flags.staticPrefix,
     maxArtifactBytes: flags.maxArtifactSize,
     bodyTimeoutMs: flags.bodyTimeoutMs,

@@ -88,16 +88,18 @@ export const SERVER_OPTIONS: readonly ServerOption[] = [
   { long: "default-artifact-root", value: "uri", description: "artifact root of new experiments" },
   {
     long: "artifact-root",
-    value: "dir",
-    description: "another local folder whose run artifacts may be served (repeatable)",
+    value: "uri",
+    description: "another local folder or s3://bucket/prefix whose run artifacts may be served " +
+      "(repeatable)",
     multiple: true,
   },
   { long: "serve-artifacts", description: "serve the mlflow-artifacts proxy (default)" },
   { long: "no-serve-artifacts", description: "do not serve the mlflow-artifacts proxy" },
   {
     long: "artifacts-destination",
-    value: "dir",
-    description: "where proxied artifacts are stored (default ./mlartifacts)",
+    value: "uri",
+    description: "where proxied artifacts are stored: a folder or s3://bucket/prefix " +
+      "(default ./mlartifacts)",
   },
   { long: "artifacts-only", description: "serve only the artifacts proxy" },
   {

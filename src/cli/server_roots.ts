@@ -39,6 +39,12 @@ function spellings(dir: string): string[] {
   }
 }
 
+/** The `s3://` locations whose artifacts the server serves: `--artifact-root`s, the default root. */
+export function s3ArtifactRoots(o: RootsInput): string[] {
+  const all = [...(o.extra ?? []), ...(o.artifactRoot !== undefined ? [o.artifactRoot] : [])];
+  return all.filter((u) => /^s3:\/\//i.test(u));
+}
+
 /** The absolute local folders whose artifacts the server serves (no duplicates). */
 export function localArtifactRoots(o: RootsInput): string[] {
   const dirs: (string | undefined)[] = [];
@@ -53,7 +59,7 @@ export function localArtifactRoots(o: RootsInput): string[] {
   // MLflow's SQL store default artifact root on PostgreSQL too: ./mlruns of the working folder.
   if (at.kind === "postgres" && o.artifactRoot === undefined) dirs.push(resolve(o.cwd, "mlruns"));
   if (o.artifactRoot !== undefined) dirs.push(localDir(o.artifactRoot, o.cwd));
-  for (const d of o.extra ?? []) dirs.push(resolve(o.cwd, d));
+  for (const d of o.extra ?? []) dirs.push(localDir(d, o.cwd));
   const out = new Set<string>();
   for (const d of dirs) if (d !== undefined) { for (const s of spellings(d)) out.add(s); }
   return [...out];

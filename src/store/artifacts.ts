@@ -1,39 +1,23 @@
 /**
- * Artifact repositories: a run's files behind one small interface. Local locations (plain paths,
- * `file:` URIs) are read and written directly; `mlflow-artifacts:` locations go through a tracking
- * server's proxy (rest/artifacts_http.ts). Used by the TS client and the artifacts and gc commands.
+ * Artifact repositories: a run's files behind one small interface (artifact_repo.ts). Local
+ * locations (plain paths, `file:` URIs) are read and written directly; `mlflow-artifacts:`
+ * locations go through a tracking server's proxy (rest/artifacts_http.ts); `s3://` locations
+ * straight to S3 (s3/s3_repo.ts). Used by the TS client and the artifacts and gc commands.
  */
 import { basename, dirname, join, relative, sep } from "node:path";
 import { invalidParam, MltError, notFound } from "../errors.ts";
 import { checkArtifactDir, localArtifactDir } from "./artifact_guard.ts";
 import { checkArtifactPath } from "./artifact_path.ts";
+import type { ArtifactData, ArtifactEntry, ArtifactFile, ArtifactRepo } from "./artifact_repo.ts";
 import { HttpArtifactRepo, ServerRunArtifactRepo } from "./rest/artifacts_http.ts";
 import { HttpTransport } from "./rest/rest_http.ts";
+import { S3Client } from "./s3/s3_client.ts";
+import { type S3Config, s3ConfigFromEnv } from "./s3/s3_config.ts";
+import { S3ArtifactRepo } from "./s3/s3_repo.ts";
 import type { HttpStoreOptions } from "./store.ts";
 
 export { checkArtifactPath, localArtifactDir };
-
-/** One entry of a listing; `path` is relative to the repository root. */
-export interface ArtifactEntry {
-  path: string;
-  isDir: boolean;
-  size?: number;
-}
-
-/** Bytes to write: in memory, or a stream factory (called again when a request is retried). */
-export type ArtifactData = Uint8Array | (() => Promise<ReadableStream<Uint8Array>>);
-
-/** Where one run's (or one location's) artifacts live. */
-export interface ArtifactRepo {
-  /** The artifact URI this repository serves. */
-  readonly uri: string;
-  /** Entries directly under `dir` ("" = the root), sorted by path; [] when `dir` does not exist. */
-  list(dir?: string): Promise<ArtifactEntry[]>;
-  /** The bytes of one file. */
-  read(path: string): Promise<ReadableStream<Uint8Array>>;
-  /** Creates or replaces one file. */
-  write(path: string, data: ArtifactData): Promise<void>;
-}
+export type { ArtifactData, ArtifactEntry, ArtifactRepo };
 
 /** What resolving an artifact URI may need. */
 export interface ArtifactRepoOptions {
@@ -43,6 +27,10 @@ export interface ArtifactRepoOptions {
   http?: HttpStoreOptions;
   /** The run, for reading server-side local artifacts through the tracking server. */
   runId?: string;
+  /** How to reach S3 for `s3://` URIs; else read from `env` (MLflow's variables). */
+  s3?: S3Config;
+  /** The environment `s3://` URIs take their settings from when `s3` is absent. */
+  env?: (name: string) => string | undefined;
 }
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/;
@@ -85,9 +73,14 @@ export function openArtifactRepo(uri: string, opts: ArtifactRepoOptions = {}): A
       return new HttpArtifactRepo(uri, new HttpTransport(uri.slice(0, at), opts.http), path);
     }
   }
+  if (scheme === "s3") {
+    const config = opts.s3 ?? (opts.env ? s3ConfigFromEnv(opts.env) : undefined);
+    if (!config) throw invalidParam(`Cannot open artifact URI "${uri}": no S3 settings given`);
+    return new S3ArtifactRepo(uri, new S3Client(config));
+  }
   throw new MltError(
     "NOT_IMPLEMENTED",
-    `Cannot open artifact URI "${uri}": mlt reads and writes local paths, file: and ` +
+    `Cannot open artifact URI "${uri}": mlt reads and writes local paths, file:, s3: and ` +
       `mlflow-artifacts: URIs, not ${scheme}:`,
   );
 }
@@ -135,13 +128,20 @@ export class LocalArtifactRepo implements ArtifactRepo {
     return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   }
 
-  async read(path: string): Promise<ReadableStream<Uint8Array>> {
+  async open(path: string): Promise<ArtifactFile> {
     try {
-      return (await Deno.open(this.#abs(path))).readable;
+      const file = await Deno.open(this.#abs(path));
+      return { body: file.readable, size: (await file.stat()).size };
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) throw notFound(`No artifact "${path}" in ${this.uri}`);
       throw e;
     }
+  }
+
+  async delete(path: string): Promise<void> {
+    await Deno.remove(this.#abs(path), { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
   }
 
   async write(path: string, data: ArtifactData): Promise<void> {
@@ -152,7 +152,13 @@ export class LocalArtifactRepo implements ArtifactRepo {
     const tmp = join(dirname(abs), `.mlt-tmp-${crypto.randomUUID().slice(0, 8)}`);
     try {
       if (data instanceof Uint8Array) await Deno.writeFile(tmp, data);
-      else await Deno.writeFile(tmp, await data());
+      else if (typeof data === "function") await Deno.writeFile(tmp, await data());
+      else {
+        using file = await Deno.open(tmp, { write: true, createNew: true });
+        for await (const chunk of data) {
+          for (let at = 0; at < chunk.byteLength;) at += await file.write(chunk.subarray(at));
+        }
+      }
       await Deno.rename(tmp, abs);
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
@@ -231,7 +237,7 @@ export async function downloadPath(
   for (const f of files) {
     const to = join(dest, ...f.path.split("/"));
     await Deno.mkdir(dirname(to), { recursive: true });
-    await Deno.writeFile(to, await repo.read(f.path));
+    await Deno.writeFile(to, (await repo.open(f.path)).body);
     onFile?.(f.path, f.size ?? 0);
   }
   return rel ? join(dest, ...rel.split("/")) : dest;

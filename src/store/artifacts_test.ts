@@ -30,7 +30,8 @@ Deno.test("openArtifactRepo() picks local folders, the proxy, and refuses other 
     trackingUri: "http://127.0.0.1:5000",
   });
   assert.equal(proxied.uri, "mlflow-artifacts:/1/r/artifacts");
-  assert.throws(() => openArtifactRepo("s3://bucket/x"), /not s3:/);
+  assert.throws(() => openArtifactRepo("gs://bucket/x"), /not gs:/);
+  assert.throws(() => openArtifactRepo("s3://bucket/x"), /no S3 settings/);
 });
 
 Deno.test("LocalArtifactRepo writes through a temp file and lists sorted entries", async () => {
@@ -45,8 +46,8 @@ Deno.test("LocalArtifactRepo writes through a temp file and lists sorted entries
     ]);
     assert.deepEqual(await repo.list("missing"), []);
     assert.deepEqual([...Deno.readDirSync(join(dir, "b"))].map((e) => e.name), ["c.txt"]);
-    assert.equal(await new Response(await repo.read("b/c.txt")).text(), "c");
-    await assert.rejects(repo.read("nope"), /No artifact "nope"/);
+    assert.equal(await new Response((await repo.open("b/c.txt")).body).text(), "c");
+    await assert.rejects(repo.open("nope"), /No artifact "nope"/);
     await assert.rejects(repo.write("", new Uint8Array()), /without a file name/);
   } finally {
     await Deno.remove(dir, { recursive: true });

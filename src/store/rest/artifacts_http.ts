@@ -4,7 +4,7 @@
  */
 import { MltError, notFound } from "../../errors.ts";
 import { checkArtifactPath } from "../artifact_path.ts";
-import type { ArtifactData, ArtifactEntry, ArtifactRepo } from "../artifacts.ts";
+import type { ArtifactData, ArtifactEntry, ArtifactFile, ArtifactRepo } from "../artifact_repo.ts";
 import { type HttpTransport, type Json, snippet } from "./rest_http.ts";
 
 const PROXY = "/api/2.0/mlflow-artifacts/artifacts";
@@ -35,10 +35,34 @@ async function json(res: Response, http: HttpTransport, what: string): Promise<J
   throw http.garbage(what, `a body that is not a JSON object: ${snippet(text)}`);
 }
 
+// The size a download announced (0 when it did not).
+function sizeOf(res: Response): number {
+  return Number(res.headers.get("content-length") ?? 0) || 0;
+}
+
+// Chunks read once, as a stream (copied: their producer may reuse the buffers).
+function streamOf(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]();
+  return new ReadableStream({
+    async pull(c) {
+      const { done, value } = await it.next();
+      if (done) c.close();
+      else c.enqueue(value.slice());
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
+}
+
 function body(data: ArtifactData) {
   return {
     body: async (): Promise<BodyInit> =>
-      data instanceof Uint8Array ? data as Uint8Array<ArrayBuffer> : await data(),
+      data instanceof Uint8Array
+        ? data as Uint8Array<ArrayBuffer>
+        : typeof data === "function"
+        ? await data()
+        : streamOf(data),
     contentType: "application/octet-stream",
     untimed: true,
   };
@@ -69,12 +93,19 @@ export class HttpArtifactRepo implements ArtifactRepo {
     }
   }
 
-  async read(path: string): Promise<ReadableStream<Uint8Array>> {
+  async open(path: string): Promise<ArtifactFile> {
     const rel = checkArtifactPath(path);
     const url = `${this.#http.base}${PROXY}/${encodePath(join(this.#root, rel))}`;
     const res = await this.#http.request("GET", url, `GET artifact "${rel}"`);
     if (!res.body) throw notFound(`No artifact "${rel}" in ${this.uri}`);
-    return res.body;
+    return { body: res.body, size: sizeOf(res) };
+  }
+
+  async delete(path: string): Promise<void> {
+    const rel = checkArtifactPath(path);
+    const url = `${this.#http.base}${PROXY}/${encodePath(join(this.#root, rel))}`;
+    const res = await this.#http.request("DELETE", url, `DELETE artifact "${rel}"`);
+    await res.body?.cancel();
   }
 
   async write(path: string, data: ArtifactData): Promise<void> {
@@ -106,7 +137,7 @@ export class ServerRunArtifactRepo implements ArtifactRepo {
     return entries(b, rel);
   }
 
-  async read(path: string): Promise<ReadableStream<Uint8Array>> {
+  async open(path: string): Promise<ArtifactFile> {
     const q = new URLSearchParams({ run_id: this.#runId, path: checkArtifactPath(path) });
     const res = await this.#http.request(
       "GET",
@@ -114,10 +145,18 @@ export class ServerRunArtifactRepo implements ArtifactRepo {
       "get-artifact",
     );
     if (!res.body) throw notFound(`No artifact "${path}" in ${this.uri}`);
-    return res.body;
+    return { body: res.body, size: sizeOf(res) };
   }
 
   write(_path: string, _data: ArtifactData): Promise<void> {
+    return this.#readOnly();
+  }
+
+  delete(_path: string): Promise<void> {
+    return this.#readOnly();
+  }
+
+  #readOnly(): Promise<never> {
     return Promise.reject(
       new MltError(
         "NOT_IMPLEMENTED",

@@ -24,7 +24,7 @@ Deno.test("a run's server-side local artifacts are read through artifacts/list a
       { path: "sub", isDir: true },
     ]);
     assert.deepEqual((await repo.list("sub")).map((e) => e.path), ["sub/b.txt"]);
-    assert.equal(await new Response(await repo.read("sub/b.txt")).text(), "beta");
+    assert.equal(await new Response((await repo.open("sub/b.txt")).body).text(), "beta");
     await downloadPath(repo, "", out);
     assert.equal(await Deno.readTextFile(join(out, "sub", "b.txt")), "beta");
     await assert.rejects(repo.write("c.txt", new Uint8Array([1])), /no upload endpoint/);
