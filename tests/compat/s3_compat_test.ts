@@ -157,7 +157,8 @@ Deno.test("the MLflow client with mlt server --artifacts-destination s3://", asy
             assert.equal(page.status, 200);
             assert.match(html, /<pre>straight to S3<\/pre>/, "the preview");
             const top = await (await get(`/experiments/${expId}/runs/${r.run_id}`)).text();
-            assert.match(top, /artifact=conf\.json#artifacts">conf\.json</, "the listing");
+            assert.match(top, /data-artifact="conf\.json"/, "the listing");
+            assert.match(top, /data-artifact="notes" data-dir="1"/, "the listing's folder");
 
             // The CLI reads and writes it with the same variables the Python client uses.
             const env = { ...s3.env, MLFLOW_TRACKING_URI: srv.url };
