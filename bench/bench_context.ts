@@ -58,3 +58,12 @@ export async function benchContext(
     }),
   };
 }
+
+/**
+ * The `--v8-flags=…` of deno.json's install task in the checkout `dir`: the flags the installed
+ * `mlt` runs with, which the benchmarks give every `deno run … main.ts server` they start.
+ */
+export function mltV8Flags(dir: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${dir.replace(/\/$/, "")}/deno.json`));
+  return String(config.tasks?.install ?? "").split(" ").filter((w) => w.startsWith("--v8-flags="));
+}

@@ -6,17 +6,20 @@
  *       and the CPU time the server had spent by then (all threads; far less sensitive to the
  *       load of a shared machine than wall time);
  *   B9  RSS of the server's process idle (3 s after the first 200) and at its peak under B3
- *       (rest_common.ts's 20 concurrent writers), with B3's requests/s.
+ *       (rest_common.ts's 20 concurrent writers), with B3's requests/s and the server's CPU time
+ *       per request (the figure to compare on a loaded machine).
  *
  * Subjects, one process at a time, alternating round by round (A B C A B C …) so that the load of
  * a shared machine spreads over all of them: `mlt` (`mlt server` from --src, as `deno run -A
- * main.ts`), `floor` (an empty `Deno.serve` answering 200, started the same way: the least any
- * Deno server costs), `mlflow` and `fml` (FastTrackML) when their binaries exist.
+ * main.ts` with the V8 flags of deno.json's install task), `mlt-w2` (the same with `--workers 2`),
+ * `before` (`mlt server` from the checkout --before, e.g. a `git archive` of main), `floor` (an
+ * empty `Deno.serve` answering 200, started the same way: the least any Deno server costs),
+ * `mlflow` and `fml` (FastTrackML).
  *
  *   deno run -A bench/startup_bench.ts [--subjects mlt,floor,fml] [--rounds 3] [--starts 5]
- *     [--vus 20] [--iterations 20] [--no-b3] [--src DIR] [--server-args "--workers 2"]
- *     [--deno-args "--v8-flags=…"]
- *     [--mlflow .venv/bin/mlflow] [--fml .venv-fml/bin/fml] [--json out.json]
+ *     [--vus 20] [--iterations 20] [--no-b3] [--src DIR] [--before DIR]
+ *     [--server-args "--workers 2"] [--deno-args "--v8-flags=…"] [--mlflow .venv/bin/mlflow]
+ *     [--fml .venv-fml/bin/fml] [--json out.json]
  *
  * Prints one JSON line per subject and round, then the median and min–max per subject; `--json`
  * writes all of it (with the command, machine, versions and date) for bench/report.ts.
@@ -24,7 +27,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { quantile, runB3 } from "./rest_common.ts";
-import { benchContext } from "./bench_context.ts";
+import { benchContext, mltV8Flags } from "./bench_context.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { values: opt } = parseArgs({
@@ -38,6 +41,7 @@ const { values: opt } = parseArgs({
     "no-b3": { type: "boolean", default: false },
     src: { type: "string", default: REPO },
     "server-args": { type: "string", default: "" },
+    before: { type: "string" },
     "deno-args": { type: "string", default: "" },
     mlflow: { type: "string", default: join(REPO, ".venv", "bin", "mlflow") },
     fml: { type: "string", default: join(REPO, ".venv-fml", "bin", "fml") },
@@ -54,26 +58,33 @@ function freePort(): number {
   return port;
 }
 
+const words = (s: string) => s.split(" ").filter(Boolean);
+
 function command(subject: string, db: string, port: number): string[] {
   const mlt = ["server", "--host", HOST, "--port", String(port), "--backend-store-uri"];
   switch (subject) {
     case "mlt":
+    case "mlt-w2":
+    case "before":
       return [
         Deno.execPath(),
         "run",
         "-A",
-        ...opt["deno-args"].split(" ").filter(Boolean),
-        join(opt.src, "main.ts"),
+        // mlt runs with the V8 flags its installed command has (deno.json's install task).
+        ...(subject === "before" ? [] : mltV8Flags(opt.src)),
+        ...words(opt["deno-args"]),
+        join(subject === "before" ? opt.before! : opt.src, "main.ts"),
         ...mlt,
         `sqlite:///${db}`,
-        ...opt["server-args"].split(" ").filter(Boolean),
+        ...words(opt["server-args"]),
+        ...(subject === "mlt-w2" ? ["--workers", "2"] : []),
       ];
     case "floor":
       return [
         Deno.execPath(),
         "run",
         "-A",
-        ...opt["deno-args"].split(" ").filter(Boolean),
+        ...words(opt["deno-args"]),
         FLOOR,
         String(port),
       ];
@@ -218,15 +229,18 @@ async function round(subject: string, dir: string): Promise<Record<string, numbe
           await sleep(100);
         }
       })();
+      const cpu0 = cpuMs(s.child.pid);
       const r = await runB3(s.url, {
         vus: Number(opt.vus),
         iterations: Number(opt.iterations),
         budgetMs: 300_000,
       }).finally(() => sampling = false);
       await sampler;
+      const cpuPerReq = (cpuMs(s.child.pid) - cpu0) / r.requests;
       const all = [...r.latencies.values()].flat();
       Object.assign(out, {
         b3_req_s: +(r.requests / r.seconds).toFixed(1),
+        b3_cpu_ms_per_req: +cpuPerReq.toFixed(2),
         b3_p50_ms: +quantile(all, 0.5).toFixed(1),
         b3_p95_ms: +quantile(all, 0.95).toFixed(1),
         b3_peak_rss_mb: +peak.rss.toFixed(1),
@@ -246,6 +260,7 @@ const ctx = await benchContext(`deno run -A bench/startup_bench.ts ${Deno.args.j
   mlflow: subjects.includes("mlflow") ? [opt.mlflow, "--version"] : undefined,
   fml: subjects.includes("fml") ? [opt.fml, "--version"] : undefined,
   src: ["git", "-C", opt.src, "describe", "--always", "--dirty"],
+  before: opt.before ? ["git", "-C", opt.before, "describe", "--always", "--dirty"] : undefined,
 });
 const rounds: Record<string, Record<string, number>[]> = {};
 try {
