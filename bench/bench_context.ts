@@ -13,7 +13,8 @@ export interface BenchContext {
   versions: Record<string, string>;
 }
 
-async function firstLine(cmd: string[]): Promise<string> {
+/** The first line a command prints (stdout, then stderr), or why it could not run. */
+export async function firstLine(cmd: string[]): Promise<string> {
   try {
     const out = await new Deno.Command(cmd[0], {
       args: cmd.slice(1),

@@ -40,7 +40,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { mltV8Flags } from "./bench_context.ts";
+import { firstLine, mltV8Flags } from "./bench_context.ts";
 import {
   createExperiment,
   createRun,
@@ -751,20 +751,7 @@ async function bench(name: ServerName, kind: StoreKind, path: string, cwd: strin
 // ---------------------------------------------------------------------------------------------
 // Main
 
-async function version(cmd: string[]): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd[0], {
-      args: cmd.slice(1),
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output();
-    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    return text.trim().split("\n")[0];
-  } catch (e) {
-    return `unavailable (${(e as Error).message})`;
-  }
-}
+const version = firstLine;
 
 function table(): string {
   const cols: ServerName[] = ["mlt", "mlflow", "fml"];

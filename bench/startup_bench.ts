@@ -103,8 +103,8 @@ function command(subject: string, db: string, port: number): string[] {
   throw new Error(`unknown subject ${subject}`);
 }
 
-/** RSS (and its anonymous part) of a process and all its descendants, in MB. */
-function treeRssMb(pid: number): { rss: number; anon: number } {
+/** A process and all its descendants. */
+function tree(pid: number): number[] {
   const parent = new Map<number, number>();
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
@@ -117,6 +117,12 @@ function treeRssMb(pid: number): { rss: number; anon: number } {
   for (let i = 0; i < pids.length; i++) {
     for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p);
   }
+  return pids;
+}
+
+/** RSS (and its anonymous part) of a process and all its descendants, in MB. */
+function treeRssMb(pid: number): { rss: number; anon: number } {
+  const pids = tree(pid);
   let rss = 0, anon = 0;
   for (const p of pids) {
     try {
@@ -134,20 +140,22 @@ interface Started {
   child: Deno.ChildProcess;
   url: string;
   ms: number;
-  /** CPU time of all the process's threads when it first answered 200 (less load-sensitive). */
+  /** CPU time of the process tree's threads when it first answered 200 (less load-sensitive). */
   cpuMs: number;
 }
 
-/** CPU time spent so far by all threads of a process, in ms (/proc/PID/task/TID/schedstat). */
+/** CPU time spent so far by all threads of a process tree, in ms (/proc/PID/task/TID/schedstat). */
 function cpuMs(pid: number): number {
   let ns = 0;
-  try {
-    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/schedstat`).split(" ")[0]);
-      } catch { /* thread gone */ }
-    }
-  } catch { /* process gone */ }
+  for (const p of tree(pid)) {
+    try {
+      for (const t of Deno.readDirSync(`/proc/${p}/task`)) {
+        try {
+          ns += Number(Deno.readTextFileSync(`/proc/${p}/task/${t.name}/schedstat`).split(" ")[0]);
+        } catch { /* thread gone */ }
+      }
+    } catch { /* process gone */ }
+  }
   return ns / 1e6;
 }
 
@@ -260,6 +268,7 @@ const ctx = await benchContext(`deno run -A bench/startup_bench.ts ${Deno.args.j
   mlflow: subjects.includes("mlflow") ? [opt.mlflow, "--version"] : undefined,
   fml: subjects.includes("fml") ? [opt.fml, "--version"] : undefined,
   src: ["git", "-C", opt.src, "describe", "--always", "--dirty"],
+  // A `git archive` copy has no .git: name it by hand in the JSON, or pass a worktree.
   before: opt.before ? ["git", "-C", opt.before, "describe", "--always", "--dirty"] : undefined,
 });
 const rounds: Record<string, Record<string, number>[]> = {};
