@@ -40,6 +40,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { firstLine, mltV8Flags } from "./bench_context.ts";
 import {
   createExperiment,
   createRun,
@@ -281,6 +282,7 @@ function command(name: ServerName, uri: string, port: number, cwd: string): stri
         Deno.execPath(),
         "run",
         "-A",
+        ...mltV8Flags(mltDir), // as the installed `mlt` runs (deno.json's install task)
         ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opt["cpu-prof"]}`] : []),
         join(mltDir, "main.ts"),
         ...server,
@@ -749,20 +751,7 @@ async function bench(name: ServerName, kind: StoreKind, path: string, cwd: strin
 // ---------------------------------------------------------------------------------------------
 // Main
 
-async function version(cmd: string[]): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd[0], {
-      args: cmd.slice(1),
-      stdout: "piped",
-      stderr: "piped",
-    })
-      .output();
-    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    return text.trim().split("\n")[0];
-  } catch (e) {
-    return `unavailable (${(e as Error).message})`;
-  }
-}
+const version = firstLine;
 
 function table(): string {
   const cols: ServerName[] = ["mlt", "mlflow", "fml"];
@@ -910,7 +899,9 @@ const report = [
   ...versions.map((v) => `- ${v}`),
   "",
   "Notes:",
-  `- Servers as shipped: \`mlt server\` (deno run -A main.ts, one process), \`mlflow server\` (defaults: 4 uvicorn workers, artifact proxy, job runner), \`fml server\` (defaults). Logs go to files.`,
+  `- Servers as shipped: \`mlt server\` (deno run -A ${
+    mltV8Flags(mltDir).join(" ")
+  } main.ts, one process), \`mlflow server\` (defaults: 4 uvicorn workers, artifact proxy, job runner), \`fml server\` (defaults). Logs go to files.`,
   "- RSS counts file pages the server has mapped: mlt's SQLite readers use mmap (256 MB), so pages of the database it read count toward its RSS (they are clean and reclaimable); PSS is shown beside RSS for the idle figure.",
   "- Clients: B2–B5 use a thin Deno fetch client on the same 2-core machine (loopback, keep-alive); B1 and the B5 client row use the real MLflow Python client, which is client-bound per call.",
   `- Sizes: B1 ${B1_KEYS} keys × ${STEPS} steps; B2 ${B2_RUNS} runs × ${B2_KEYS} keys × ${
@@ -925,7 +916,21 @@ console.log(report);
 await Deno.mkdir(opt.out, { recursive: true });
 const stamp = started.toISOString().slice(0, 19).replaceAll(":", "-");
 await Deno.writeTextFile(join(opt.out, `rest-${stamp}.md`), report + "\n");
-await Deno.writeTextFile(join(opt.out, `rest-${stamp}.json`), JSON.stringify(raw, null, 1));
+// The table with its context, for bench/report.ts (docs/benchmarks.md), and the raw samples.
+const json = {
+  bench: "rest",
+  command: cmdLine,
+  started: started.toISOString(),
+  finished: new Date().toISOString(),
+  versions,
+  columns: ["mlt", "MLflow", "FastTrackML", "MLflow / mlt", "FastTrackML / mlt"],
+  rows: table().split("\n").slice(2).map((line) =>
+    line.slice(2, -2).split(" | ").map((c) => c.replaceAll("\\|", "|"))
+  ),
+  notes,
+  raw,
+};
+await Deno.writeTextFile(join(opt.out, `rest-${stamp}.json`), JSON.stringify(json, null, 1));
 log(`wrote ${join(opt.out, `rest-${stamp}.md`)}`);
 if (!opt.dir && !opt.keep) await Deno.remove(workDir, { recursive: true }).catch(() => {});
 Deno.removeSignalListener("SIGINT", onSignal);

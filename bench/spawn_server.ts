@@ -1,5 +1,7 @@
 /** A fresh `mlt server` child for the benchmarks: started from a checkout, stopped with SIGTERM. */
 
+import { mltV8Flags } from "./bench_context.ts";
+
 /** A running `mlt server`. */
 export interface SpawnedServer {
   url: string;
@@ -21,6 +23,7 @@ export async function spawnServer(
     args: [
       "run",
       "-A",
+      ...mltV8Flags(src), // as the installed `mlt` runs (deno.json's install task)
       "main.ts",
       "server",
       "--port",

@@ -47,10 +47,12 @@ const WRITER_SPIN_MS = 25;
  * requests dirtying a few MB of pages) the writer ran as fast with 16 MiB as with 64 MiB (the
  * former size; 8 MiB cost ~5% more CPU per request), and the server's peak RSS fell by ~55 MB.
  * The reader maps the file (mmap_size), so its own cache mostly holds pages still in the WAL: B4
- * search and B5 history timings did not change with 8, 16 or 64 MiB.
+ * search and B5 history timings did not change with 8, 16 or 64 MiB, nor the server's CPU per
+ * history walk with 4 MiB, so it gets 4 MiB: after wide reads a server keeps 12 MiB less (B3,
+ * mostly writes, peaks the same either way; docs/benchmarks.md).
  */
 const WRITER_CACHE_KIB = 16384;
-const READER_CACHE_KIB = 16384;
+const READER_CACHE_KIB = 4096;
 /**
  * WAL checkpoints. A checkpoint copies the WAL's pages into the database file and fsyncs both
  * files; it runs on the committing connection, so on the writer it blocks the event loop, and

@@ -1,0 +1,300 @@
+/**
+ * Start-up and memory of the server against Deno's own floor, in one run (rest_bench.ts's B8 and
+ * B9, without its seeding, so that a change can be measured in minutes):
+ *
+ *   B8  spawn → first 200 on /health (on an existing SQLite database, polled as a client would),
+ *       and the CPU time the server had spent by then (all threads; far less sensitive to the
+ *       load of a shared machine than wall time);
+ *   B9  RSS of the server's process idle (3 s after the first 200) and at its peak under B3
+ *       (rest_common.ts's 20 concurrent writers), with B3's requests/s and the server's CPU time
+ *       per request (the figure to compare on a loaded machine).
+ *
+ * Subjects, one process at a time, alternating round by round (A B C A B C …) so that the load of
+ * a shared machine spreads over all of them: `mlt` (`mlt server` from --src, as `deno run -A
+ * main.ts` with the V8 flags of deno.json's install task), `mlt-w2` (the same with `--workers 2`),
+ * `before` (`mlt server` from the checkout --before, e.g. a `git archive` of main), `floor` (an
+ * empty `Deno.serve` answering 200, started the same way: the least any Deno server costs),
+ * `mlflow` and `fml` (FastTrackML).
+ *
+ *   deno run -A bench/startup_bench.ts [--subjects mlt,floor,fml] [--rounds 3] [--starts 5]
+ *     [--vus 20] [--iterations 20] [--no-b3] [--src DIR] [--before DIR]
+ *     [--server-args "--workers 2"] [--deno-args "--v8-flags=…"] [--mlflow .venv/bin/mlflow]
+ *     [--fml .venv-fml/bin/fml] [--json out.json]
+ *
+ * Prints one JSON line per subject and round, then the median and min–max per subject; `--json`
+ * writes all of it (with the command, machine, versions and date) for bench/report.ts.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { quantile, runB3 } from "./rest_common.ts";
+import { benchContext, mltV8Flags } from "./bench_context.ts";
+
+const REPO = new URL("..", import.meta.url).pathname;
+const { values: opt } = parseArgs({
+  args: Deno.args,
+  options: {
+    subjects: { type: "string", default: "mlt,floor" },
+    rounds: { type: "string", default: "3" },
+    starts: { type: "string", default: "5" },
+    vus: { type: "string", default: "20" },
+    iterations: { type: "string", default: "20" },
+    "no-b3": { type: "boolean", default: false },
+    src: { type: "string", default: REPO },
+    "server-args": { type: "string", default: "" },
+    before: { type: "string" },
+    "deno-args": { type: "string", default: "" },
+    mlflow: { type: "string", default: join(REPO, ".venv", "bin", "mlflow") },
+    fml: { type: "string", default: join(REPO, ".venv-fml", "bin", "fml") },
+    json: { type: "string" },
+  },
+});
+const HOST = "127.0.0.1";
+const FLOOR = new URL("./floor_server.ts", import.meta.url).pathname;
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: HOST, port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+const words = (s: string) => s.split(" ").filter(Boolean);
+
+function command(subject: string, db: string, port: number): string[] {
+  const mlt = ["server", "--host", HOST, "--port", String(port), "--backend-store-uri"];
+  switch (subject) {
+    case "mlt":
+    case "mlt-w2":
+    case "before":
+      return [
+        Deno.execPath(),
+        "run",
+        "-A",
+        // mlt runs with the V8 flags its installed command has (deno.json's install task).
+        ...(subject === "before" ? [] : mltV8Flags(opt.src)),
+        ...words(opt["deno-args"]),
+        join(subject === "before" ? opt.before! : opt.src, "main.ts"),
+        ...mlt,
+        `sqlite:///${db}`,
+        ...words(opt["server-args"]),
+        ...(subject === "mlt-w2" ? ["--workers", "2"] : []),
+      ];
+    case "floor":
+      return [
+        Deno.execPath(),
+        "run",
+        "-A",
+        ...words(opt["deno-args"]),
+        FLOOR,
+        String(port),
+      ];
+    case "mlflow":
+      return [opt.mlflow, ...mlt, `sqlite:///${db}`];
+    case "fml":
+      return [
+        opt.fml,
+        "server",
+        "--listen-address",
+        `${HOST}:${port}`,
+        "--database-uri",
+        `sqlite://${db}`,
+      ];
+  }
+  throw new Error(`unknown subject ${subject}`);
+}
+
+/** A process and all its descendants. */
+function tree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      parent.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch { /* gone */ }
+  }
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p);
+  }
+  return pids;
+}
+
+/** RSS (and its anonymous part) of a process and all its descendants, in MB. */
+function treeRssMb(pid: number): { rss: number; anon: number } {
+  const pids = tree(pid);
+  let rss = 0, anon = 0;
+  for (const p of pids) {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${p}/status`);
+      rss += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      anon += Number(/^RssAnon:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return { rss: rss / 1024, anon: anon / 1024 };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Started {
+  child: Deno.ChildProcess;
+  url: string;
+  ms: number;
+  /** CPU time of the process tree's threads when it first answered 200 (less load-sensitive). */
+  cpuMs: number;
+}
+
+/** CPU time spent so far by all threads of a process tree, in ms (/proc/PID/task/TID/schedstat). */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const p of tree(pid)) {
+    try {
+      for (const t of Deno.readDirSync(`/proc/${p}/task`)) {
+        try {
+          ns += Number(Deno.readTextFileSync(`/proc/${p}/task/${t.name}/schedstat`).split(" ")[0]);
+        } catch { /* thread gone */ }
+      }
+    } catch { /* process gone */ }
+  }
+  return ns / 1e6;
+}
+
+async function start(subject: string, dir: string): Promise<Started> {
+  const db = join(dir, `${subject}.db`);
+  const port = freePort();
+  const cmd = command(subject, db, port);
+  const url = `http://${HOST}:${port}`;
+  const t = performance.now();
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    cwd: dir,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    env: { MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true" },
+  }).spawn();
+  let exited = false;
+  child.status.then(() => exited = true);
+  for (;;) {
+    if (exited) throw new Error(`${subject} exited before answering /health`);
+    try {
+      const res = await fetch(`${url}/health`);
+      await res.body?.cancel();
+      if (res.status === 200) {
+        return { child, url, ms: performance.now() - t, cpuMs: cpuMs(child.pid) };
+      }
+    } catch { /* not listening yet */ }
+    await sleep(1);
+  }
+}
+
+async function stop(s: Started): Promise<void> {
+  try {
+    s.child.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const timer = setTimeout(() => {
+    try {
+      s.child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 10_000);
+  await s.child.status;
+  clearTimeout(timer);
+}
+
+/** One round of one subject: B8 over --starts spawns, then B9 idle and B3 on the last one. */
+async function round(subject: string, dir: string): Promise<Record<string, number>> {
+  const starts: number[] = [], cpu: number[] = [];
+  let last: Started | undefined;
+  // A fresh database, created by one start that is not counted (as rest_bench.ts's B8 starts on
+  // an existing store); it also warms Deno's code cache.
+  for (const ext of ["", "-wal", "-shm"]) {
+    await Deno.remove(join(dir, `${subject}.db${ext}`)).catch(() => {});
+  }
+  await stop(await start(subject, dir));
+  for (let i = 0; i < Number(opt.starts); i++) {
+    const s = await start(subject, dir);
+    starts.push(s.ms);
+    cpu.push(s.cpuMs);
+    if (i < Number(opt.starts) - 1) await stop(s);
+    else last = s;
+  }
+  const s = last!;
+  try {
+    await sleep(3000);
+    const out: Record<string, number> = {
+      b8_ms: +quantile(starts, 0.5).toFixed(1),
+      b8_cpu_ms: +quantile(cpu, 0.5).toFixed(1),
+    };
+    const idle = treeRssMb(s.child.pid);
+    out.idle_rss_mb = +idle.rss.toFixed(1);
+    out.idle_anon_mb = +idle.anon.toFixed(1);
+    if (!opt["no-b3"] && subject !== "floor") {
+      let peak = { rss: 0, anon: 0 }, sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const m = treeRssMb(s.child.pid);
+          if (m.rss > peak.rss) peak = m;
+          await sleep(100);
+        }
+      })();
+      const cpu0 = cpuMs(s.child.pid);
+      const r = await runB3(s.url, {
+        vus: Number(opt.vus),
+        iterations: Number(opt.iterations),
+        budgetMs: 300_000,
+      }).finally(() => sampling = false);
+      await sampler;
+      const cpuPerReq = (cpuMs(s.child.pid) - cpu0) / r.requests;
+      const all = [...r.latencies.values()].flat();
+      Object.assign(out, {
+        b3_req_s: +(r.requests / r.seconds).toFixed(1),
+        b3_cpu_ms_per_req: +cpuPerReq.toFixed(2),
+        b3_p50_ms: +quantile(all, 0.5).toFixed(1),
+        b3_p95_ms: +quantile(all, 0.95).toFixed(1),
+        b3_peak_rss_mb: +peak.rss.toFixed(1),
+        b3_peak_anon_mb: +peak.anon.toFixed(1),
+        b3_errors: r.errors,
+      });
+    }
+    return out;
+  } finally {
+    await stop(s);
+  }
+}
+
+const subjects = opt.subjects.split(",").map((s) => s.trim()).filter(Boolean);
+const dir = await Deno.makeTempDir({ prefix: "mlt-startup-bench-" });
+const ctx = await benchContext(`deno run -A bench/startup_bench.ts ${Deno.args.join(" ")}`, {
+  mlflow: subjects.includes("mlflow") ? [opt.mlflow, "--version"] : undefined,
+  fml: subjects.includes("fml") ? [opt.fml, "--version"] : undefined,
+  src: ["git", "-C", opt.src, "describe", "--always", "--dirty"],
+  // A `git archive` copy has no .git: name it by hand in the JSON, or pass a worktree.
+  before: opt.before ? ["git", "-C", opt.before, "describe", "--always", "--dirty"] : undefined,
+});
+const rounds: Record<string, Record<string, number>[]> = {};
+try {
+  for (let r = 0; r < Number(opt.rounds); r++) {
+    for (const subject of subjects) {
+      const row = await round(subject, dir);
+      (rounds[subject] ??= []).push(row);
+      console.log(JSON.stringify({ subject, round: r, ...row }));
+    }
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+const summary: Record<string, Record<string, { median: number; min: number; max: number }>> = {};
+for (const [subject, rows] of Object.entries(rounds)) {
+  summary[subject] = {};
+  for (const k of Object.keys(rows[0])) {
+    const xs = rows.map((row) => row[k]);
+    summary[subject][k] = { median: quantile(xs, 0.5), min: Math.min(...xs), max: Math.max(...xs) };
+  }
+  console.log(JSON.stringify({ subject, median_of: rows.length, ...summary[subject] }));
+}
+if (opt.json) {
+  await Deno.writeTextFile(
+    opt.json,
+    JSON.stringify({ bench: "startup", ...ctx.finish(), rounds, summary }, null, 1) + "\n",
+  );
+}
