@@ -68,7 +68,13 @@ each(
     assert.match(text, new RegExp(`<a href="/experiments/${f.exp}/models">Models</a> / iris-clf`));
     assert.match(text, new RegExp(`href="/experiments/${f.exp}/runs/${f.runId}">train-run</a>`));
     assert.match(text, /<th scope="row">C<\/th><td class="mono">0\.5<\/td>/);
-    assert.match(text, /id="model-metrics"[\s\S]*accuracy[\s\S]*iris-test[\s\S]*abc123/);
+    // One row per metric and dataset: the latest point of each.
+    const metrics = text.slice(text.indexOf('id="model-metrics"'), text.indexOf('id="artifacts"'));
+    const rows = [...metrics.matchAll(/<tr><th scope="row">accuracy<\/th>(.*?)<\/tr>/g)];
+    assert.equal(rows.length, 2);
+    assert.match(rows[0][1], /0\.93[\s\S]*iris-test[\s\S]*abc123/);
+    assert.match(rows[1][1], /0\.95[\s\S]*iris-val/);
+    assert.doesNotMatch(metrics, /0\.5<\/span><\/td>/);
     assert.match(text, /<th scope="row">team<\/th><td class="mono">vision<\/td>/);
     assert.match(
       text,
@@ -120,7 +126,7 @@ each("the registry lists models, searches by name, and shows a model's versions"
       `href="/experiments/${f.exp}/models/${f.model}" class="mono">models:/${f.model}</a>`,
     ),
   );
-  assert.match(row, new RegExp(`href="/experiments/${f.exp}/runs/${f.runId}"`));
+  assert.match(row, new RegExp(`href="/experiments/${f.exp}/runs/${f.runId}">train-run</a>`));
   assert.match(page.text, /<th scope="row">owner<\/th><td class="mono">ml-team/);
   const miss = await f.get("/models/Nope");
   assert.equal(miss.status, 404);

@@ -19,6 +19,7 @@ import { allExperiments, checkExperimentId, isClientError } from "./data.ts";
 import { LoggedModelPage, ModelsTabPage, type VersionRef } from "./pages/models.tsx";
 import { RegisteredModelPage, RegistryPage, versionModelId } from "./pages/registry.tsx";
 import { htmlResponse } from "./render.ts";
+import { runLabel } from "./format.ts";
 import type { Urls } from "./urls.ts";
 
 /** What the model routes need. */
@@ -192,7 +193,9 @@ export function modelRoutes(app: Hono, d: ModelDeps): void {
       modelIds.map((id) => store.getLoggedModel(id).catch(() => null)),
     );
     const links = {
-      runs: new Map([...runs].map(([id, r]) => [id, r.info.experimentId])),
+      runs: new Map(
+        [...runs].map(([id, r]) => [id, { experimentId: r.info.experimentId, label: runLabel(r) }]),
+      ),
       models: new Map(
         found.filter((m): m is LoggedModel => !!m).map((m) => [m.modelId, m.experimentId]),
       ),

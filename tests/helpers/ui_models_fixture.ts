@@ -65,6 +65,17 @@ export async function modelsFixture(uri?: (dir: string) => string): Promise<Mode
     datasetName: "iris-test",
     datasetDigest: "abc123",
   });
+  for (const [value, step] of [[0.5, 0], [0.95, 1]]) {
+    await store.logMetric(runId, {
+      key: "accuracy",
+      value,
+      timestamp: T0 + step,
+      step,
+      modelId: m.modelId,
+      datasetName: "iris-val",
+      datasetDigest: "def456",
+    });
+  }
   const files = decodeURIComponent(new URL(m.artifactLocation).pathname);
   await Deno.mkdir(files, { recursive: true });
   await Deno.writeTextFile(`${files}/MLmodel`, "flavors: {}\n");

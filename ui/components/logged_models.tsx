@@ -10,16 +10,21 @@ export function ModelStatus({ status }: { status: string }): VNode {
   return <span class={`badge ${status}`} data-status={status}>{status}</span>;
 }
 
-/** The latest value of each metric key of a model (the last logged point wins per key). */
+/**
+ * The latest value of each metric of a model per dataset (a metric evaluated on two datasets is
+ * two rows), by key then dataset.
+ */
 export function latestModelMetrics(metrics: Metric[]): Metric[] {
   const by = new Map<string, Metric>();
   for (const m of metrics) {
-    const seen = by.get(m.key);
+    const id = JSON.stringify([m.key, m.datasetName ?? "", m.datasetDigest ?? ""]);
+    const seen = by.get(id);
     if (!seen || m.step > seen.step || (m.step === seen.step && m.timestamp >= seen.timestamp)) {
-      by.set(m.key, m);
+      by.set(id, m);
     }
   }
-  return [...by.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const order = (m: Metric) => `${m.key}\u0000${m.datasetName ?? ""}`;
+  return [...by.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1));
 }
 
 /** Props of LoggedModelsTable. */

@@ -287,8 +287,8 @@ export function LoggedModelPage(p: LoggedModelPageProps): VNode {
                 </tr>
               </thead>
               <tbody>
-                {metrics.map((x) => (
-                  <tr key={x.key}>
+                {metrics.map((x, i) => (
+                  <tr key={i}>
                     <th scope="row">{x.key}</th>
                     <td class="num">
                       <Num v={x.value} />
@@ -300,7 +300,11 @@ export function LoggedModelPage(p: LoggedModelPageProps): VNode {
                     </td>
                     <td>
                       {x.runId && (
-                        <a href={u.run(m.experimentId, x.runId)} class="mono small">{x.runId}</a>
+                        <a href={u.run(m.experimentId, x.runId)}>
+                          {p.sourceRun?.info.runId === x.runId
+                            ? runLabel(p.sourceRun)
+                            : <span class="mono small">{x.runId}</span>}
+                        </a>
                       )}
                     </td>
                   </tr>

@@ -105,8 +105,8 @@ export function RegistryPage(p: RegistryPageProps): VNode {
 
 /** Where a version's run and logged model pages are (experiments looked up by the route). */
 export interface VersionLinks {
-  /** Run id → its experiment id. */
-  runs: Map<string, string>;
+  /** Run id → its experiment id and name. */
+  runs: Map<string, { experimentId: string; label: string }>;
   /** Logged model id → its experiment id. */
   models: Map<string, string>;
 }
@@ -130,7 +130,7 @@ export interface RegisteredModelPageProps {
 function VersionSource({ u, v, links }: { u: Urls; v: ModelVersion; links: VersionLinks }) {
   const modelId = versionModelId(v);
   const modelExp = modelId ? links.models.get(modelId) : undefined;
-  const runExp = v.runId ? links.runs.get(v.runId) : undefined;
+  const run = v.runId ? links.runs.get(v.runId) : undefined;
   return (
     <>
       {modelId && modelExp
@@ -139,8 +139,8 @@ function VersionSource({ u, v, links }: { u: Urls; v: ModelVersion; links: Versi
       {v.runId && (
         <span class="small">
           {" · run "}
-          {runExp
-            ? <a href={u.run(runExp, v.runId)} class="mono">{v.runId}</a>
+          {run
+            ? <a href={u.run(run.experimentId, v.runId)}>{run.label}</a>
             : <span class="mono">{v.runId}</span>}
         </span>
       )}
