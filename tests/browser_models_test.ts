@@ -60,6 +60,14 @@ Deno.test("browser: Models tab, logged model page, registering it, registered mo
       assert.equal(await page.locator("#registered-models tbody tr").count(), 2);
       await shot(page, "registered-models");
     });
+    await t.step("MLflow's hash links open the model pages", async () => {
+      await page.goto(`${base}/#/experiments/${f.exp}/models/${f.model}`);
+      await page.waitForURL(`${base}/experiments/${f.exp}/models/${f.model}`);
+      await page.goto(`${base}/#/models/Iris/versions/1`);
+      await page.waitForURL(`${base}/models/Iris`);
+      await page.goto(`${base}/#/models`);
+      await page.waitForURL(`${base}/models`);
+    });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
