@@ -11,6 +11,7 @@ import {
   LoggedModelsTable,
   ModelStatus,
 } from "../components/logged_models.tsx";
+import { Kv, KvTable } from "../components/kv_table.tsx";
 import { Num, Time } from "../components/status.tsx";
 import { runLabel } from "../format.ts";
 import { Layout } from "../layout.tsx";
@@ -124,15 +125,6 @@ export interface LoggedModelPageProps {
   registry: boolean;
 }
 
-function Kv({ k, children }: { k: string; children: ComponentChildren }): VNode {
-  return (
-    <tr>
-      <th scope="row">{k}</th>
-      <td>{children}</td>
-    </tr>
-  );
-}
-
 function Section(
   { id, title, children }: { id: string; title: string; children: ComponentChildren },
 ) {
@@ -192,8 +184,6 @@ function ModelArtifacts({ u, model, artifacts: a }: {
 /** One logged model. */
 export function LoggedModelPage(p: LoggedModelPageProps): VNode {
   const { u, model: m, experiment: e } = p;
-  const params = [...m.params].sort((a, b) => (a.key < b.key ? -1 : 1));
-  const tags = [...m.tags].sort((a, b) => (a.key < b.key ? -1 : 1));
   const metrics = latestModelMetrics(m.metrics);
   return (
     <Layout
@@ -258,20 +248,7 @@ export function LoggedModelPage(p: LoggedModelPageProps): VNode {
         </table>
       </Section>
       <Section id="params" title="Parameters">
-        {params.length
-          ? (
-            <table class="kv" id="model-params">
-              <tbody>
-                {params.map((x) => (
-                  <tr key={x.key}>
-                    <th scope="row">{x.key}</th>
-                    <td class="mono">{x.value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-          : <p class="muted">No parameters.</p>}
+        <KvTable items={m.params} id="model-params" empty="No parameters." />
       </Section>
       <Section id="metrics" title="Metrics">
         {metrics.length
@@ -344,20 +321,7 @@ export function LoggedModelPage(p: LoggedModelPageProps): VNode {
         )}
       </Section>
       <Section id="tags" title="Tags">
-        {tags.length
-          ? (
-            <table class="kv" id="model-tags">
-              <tbody>
-                {tags.map((t) => (
-                  <tr key={t.key}>
-                    <th scope="row">{t.key}</th>
-                    <td class="mono">{t.value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-          : <p class="muted">No tags.</p>}
+        <KvTable items={m.tags} id="model-tags" empty="No tags." />
       </Section>
     </Layout>
   );

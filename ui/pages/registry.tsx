@@ -5,6 +5,7 @@
  */
 import type { VNode } from "preact";
 import type { ModelVersion, RegisteredModel } from "../../src/registry_model.ts";
+import { KvTable } from "../components/kv_table.tsx";
 import { ModelStatus } from "../components/logged_models.tsx";
 import { Time } from "../components/status.tsx";
 import { Layout } from "../layout.tsx";
@@ -157,7 +158,6 @@ export function RegisteredModelPage(p: RegisteredModelPageProps): VNode {
     const v = Number(a.version);
     byVersion.set(v, [...byVersion.get(v) ?? [], a.alias]);
   }
-  const tags = [...m.tags].sort((a, b) => (a.key < b.key ? -1 : 1));
   return (
     <Layout title={`${m.name} · Models`} u={u}>
       <div class="crumbs">
@@ -234,20 +234,7 @@ export function RegisteredModelPage(p: RegisteredModelPageProps): VNode {
         </ul>
       )}
       <h2>Tags</h2>
-      {tags.length
-        ? (
-          <table class="kv" id="registered-model-tags">
-            <tbody>
-              {tags.map((t) => (
-                <tr key={t.key}>
-                  <th scope="row">{t.key}</th>
-                  <td class="mono">{t.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-        : <p class="muted">No tags.</p>}
+      <KvTable items={m.tags} id="registered-model-tags" empty="No tags." />
     </Layout>
   );
 }
