@@ -64,6 +64,10 @@ Deno.test("browser: Models tab, logged model page, registering it, registered mo
       await page.goto(`${base}/#/experiments/${f.exp}/models/${f.model}`);
       await page.waitForURL(`${base}/experiments/${f.exp}/models/${f.model}`);
       await page.goto(`${base}/#/models/Iris/versions/1`);
+      await page.waitForURL(`${base}/models/Iris/versions/1`);
+      assert.match(await page.locator("#version-info").innerText(), /train-run/);
+      await shot(page, "model-version");
+      await page.goto(`${base}/#/models/Iris`);
       await page.waitForURL(`${base}/models/Iris`);
       await page.goto(`${base}/#/models`);
       await page.waitForURL(`${base}/models`);

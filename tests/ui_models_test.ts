@@ -82,7 +82,10 @@ each(
         `href="/ajax-api/2.0/mlflow/logged-models/${f.model}/artifacts/files\\?artifact_file_path=MLmodel" download>MLmodel`,
       ),
     );
-    assert.match(text, /id="model-versions"[\s\S]*href="\/models\/Iris">Iris<\/a> version 1/);
+    assert.match(
+      text,
+      /id="model-versions"[\s\S]*href="\/models\/Iris">Iris<\/a> <a href="\/models\/Iris\/versions\/1">version 1</,
+    );
     assert.match(text, /id="register-form"/);
     const file = await f.get(
       `/ajax-api/2.0/mlflow/logged-models/${f.model}/artifacts/files?artifact_file_path=MLmodel`,
@@ -128,6 +131,16 @@ each("the registry lists models, searches by name, and shows a model's versions"
   );
   assert.match(row, new RegExp(`href="/experiments/${f.exp}/runs/${f.runId}">train-run</a>`));
   assert.match(page.text, /<th scope="row">owner<\/th><td class="mono">ml-team/);
+  assert.match(row, /href="\/models\/Iris\/versions\/1">Version 1</);
+  const version = await f.get("/models/Iris/versions/1");
+  assert.equal(version.status, 200);
+  assert.match(
+    version.text,
+    /<a href="\/models">Models<\/a> \/ <a href="\/models\/Iris">Iris<\/a> \/ Version 1/,
+  );
+  assert.match(version.text, /id="version-info"[\s\S]*@champion[\s\S]*>train-run<\/a>/);
+  assert.match(version.text, new RegExp(`href="/experiments/${f.exp}/models/${f.model}"`));
+  assert.equal((await f.get("/models/Iris/versions/7")).status, 404);
   const miss = await f.get("/models/Nope");
   assert.equal(miss.status, 404);
   assert.match(miss.text, /^<!doctype html>/);
@@ -156,7 +169,7 @@ each("register a logged model, set and remove an alias; cross-site posts refused
   );
   assert.equal(again.headers.get("location"), "/models/Iris#version-2");
   const model = await f.get(`/experiments/${f.exp}/models/${f.model}`);
-  assert.match(model.text, /Iris<\/a> version 1[\s\S]*Iris<\/a> version 2/);
+  assert.match(model.text, />version 1<\/a>[\s\S]*>version 2<\/a>/);
   const alias = "/_mlt/action/registered-models/Iris/alias";
   assert.equal((await f.post(alias, { alias: "prod", version: "2" }, SAME)).status, 303);
   assert.equal((await f.registry.getModelVersionByAlias("Iris", "prod")).version, 2);

@@ -17,7 +17,13 @@ import type { TrackingStore } from "../src/store/store.ts";
 import type { ArtifactAccess } from "./artifact_view.ts";
 import { allExperiments, checkExperimentId, isClientError } from "./data.ts";
 import { LoggedModelPage, ModelsTabPage, type VersionRef } from "./pages/models.tsx";
-import { RegisteredModelPage, RegistryPage, versionModelId } from "./pages/registry.tsx";
+import { ModelVersionPage } from "./pages/model_version.tsx";
+import {
+  RegisteredModelPage,
+  RegistryPage,
+  type VersionLinks,
+  versionModelId,
+} from "./pages/registry.tsx";
 import { htmlResponse } from "./render.ts";
 import { runLabel } from "./format.ts";
 import type { Urls } from "./urls.ts";
@@ -187,21 +193,33 @@ export function modelRoutes(app: Hono, d: ModelDeps): void {
     const name = c.req.param("name");
     const model = await reg.getRegisteredModel(name);
     const versions = await allVersions(reg, model.name);
-    const runs = await runsById(store, versions.flatMap((v) => (v.runId ? [v.runId] : [])));
-    const modelIds = [...new Set(versions.map(versionModelId).filter((x): x is string => !!x))];
-    const found = await Promise.all(
-      modelIds.map((id) => store.getLoggedModel(id).catch(() => null)),
-    );
-    const links = {
-      runs: new Map(
-        [...runs].map(([id, r]) => [id, { experimentId: r.info.experimentId, label: runLabel(r) }]),
-      ),
-      models: new Map(
-        found.filter((m): m is LoggedModel => !!m).map((m) => [m.modelId, m.experimentId]),
-      ),
-    };
+    const links = await versionLinks(store, versions);
     return htmlResponse(h(RegisteredModelPage, { u, model, versions, links, now: d.now() }));
   });
+
+  app.get("/models/:name/versions/:version", async (c) => {
+    const version = await registryOf(d).getModelVersion(
+      c.req.param("name"),
+      c.req.param("version"),
+    );
+    const links = await versionLinks(store, [version]);
+    return htmlResponse(h(ModelVersionPage, { u, version, links, now: d.now() }));
+  });
+}
+
+// Where the runs and logged models of versions are (those that exist).
+async function versionLinks(store: TrackingStore, versions: ModelVersion[]): Promise<VersionLinks> {
+  const runs = await runsById(store, versions.flatMap((v) => (v.runId ? [v.runId] : [])));
+  const modelIds = [...new Set(versions.map(versionModelId).filter((x): x is string => !!x))];
+  const found = await Promise.all(modelIds.map((id) => store.getLoggedModel(id).catch(() => null)));
+  return {
+    runs: new Map(
+      [...runs].map(([id, r]) => [id, { experimentId: r.info.experimentId, label: runLabel(r) }]),
+    ),
+    models: new Map(
+      found.filter((m): m is LoggedModel => !!m).map((m) => [m.modelId, m.experimentId]),
+    ),
+  };
 }
 
 // Every live version of a model, newest first.

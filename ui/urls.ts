@@ -39,6 +39,8 @@ export function urls(prefix: string, version = "") {
       }`,
     registry: (q: Q = {}) => `${p}/models${qs(q)}`,
     registeredModel: (name: string, q: Q = {}) => `${p}/models/${e(name)}${qs(q)}`,
+    modelVersion: (name: string, version: string | number) =>
+      `${p}/models/${e(name)}/versions/${e(String(version))}`,
   };
 }
 

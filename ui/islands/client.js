@@ -12,8 +12,11 @@ import { getJson, html, prefix, setQuery } from "./dom.js";
 // models/m-abc (a logged model) and …/#/models/name/versions/1 (a registered model).
 function hashRedirect() {
   const e = (s) => encodeURIComponent(decodeURIComponent(s));
-  const reg = /^#\/models(?:\/([^/?#]+))?(?![^/?#])/.exec(location.hash);
-  if (reg) return location.replace(`${prefix}/models${reg[1] ? `/${e(reg[1])}` : ""}`);
+  const reg = /^#\/models(?:\/([^/?#]+)(?:\/versions\/(\d+))?)?(?![^/?#])/.exec(location.hash);
+  if (reg) {
+    const v = reg[2] ? `/versions/${reg[2]}` : "";
+    return location.replace(`${prefix}/models${reg[1] ? `/${e(reg[1])}${v}` : ""}`);
+  }
   const m = /^#\/experiments\/([^/?#]+)(?:\/(runs|models)\/([^/?#]+))?/.exec(location.hash);
   if (!m) return;
   let target = `${prefix}/experiments/${e(m[1])}`;

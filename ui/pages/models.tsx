@@ -300,7 +300,8 @@ export function LoggedModelPage(p: LoggedModelPageProps): VNode {
             <ul id="model-versions">
               {p.versions.map((v) => (
                 <li key={`${v.name}/${v.version}`}>
-                  <a href={u.registeredModel(v.name)}>{v.name}</a> version {v.version}
+                  <a href={u.registeredModel(v.name)}>{v.name}</a>{" "}
+                  <a href={u.modelVersion(v.name, v.version)}>version {v.version}</a>
                 </li>
               ))}
             </ul>

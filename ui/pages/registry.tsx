@@ -128,7 +128,8 @@ export interface RegisteredModelPageProps {
   now: number;
 }
 
-function VersionSource({ u, v, links }: { u: Urls; v: ModelVersion; links: VersionLinks }) {
+/** A version's source, linked to its logged model, and its run, linked by name. */
+export function VersionSource({ u, v, links }: { u: Urls; v: ModelVersion; links: VersionLinks }) {
   const modelId = versionModelId(v);
   const modelExp = modelId ? links.models.get(modelId) : undefined;
   const run = v.runId ? links.runs.get(v.runId) : undefined;
@@ -187,7 +188,9 @@ export function RegisteredModelPage(p: RegisteredModelPageProps): VNode {
               <tbody>
                 {p.versions.map((v) => (
                   <tr key={v.version} id={`version-${v.version}`}>
-                    <td>Version {v.version}</td>
+                    <td>
+                      <a href={u.modelVersion(v.name, v.version)}>Version {v.version}</a>
+                    </td>
                     <td>
                       {(byVersion.get(Number(v.version)) ?? []).map((a) => (
                         <span key={a} class="tag small">@{a}</span>
