@@ -183,3 +183,19 @@ each("register a logged model, set and remove an alias; cross-site posts refused
     403,
   );
 });
+
+each("names are escaped and linked whatever their characters", async (f) => {
+  const name = `it's <b>&"x" #?`;
+  await f.registry.createRegisteredModel(name, [], "<script>alert(1)</script>");
+  await f.registry.createModelVersion({ name, source: `models:/${f.model}`, modelId: f.model });
+  const list = await f.get("/models?q=" + encodeURIComponent("<b>"));
+  const href = `/models/${encodeURIComponent(name)}`;
+  assert.match(list.text, />it's &lt;b>&amp;&quot;x&quot; #\?<\/a>/);
+  assert.doesNotMatch(list.text, /<script>alert/);
+  const link = /href="(\/models\/it[^"]+)"/.exec(list.text)?.[1].replaceAll("&amp;", "&");
+  assert.equal(link, href);
+  const page = await f.get(link!);
+  assert.equal(page.status, 200);
+  assert.match(page.text, new RegExp(`href="${href.replace(/[?%]/g, "\\$&")}/versions/1"`));
+  assert.equal((await f.get(`${href}/versions/1`)).status, 200);
+});

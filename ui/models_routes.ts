@@ -167,9 +167,9 @@ export function modelRoutes(app: Hono, d: ModelDeps): void {
         h(RegistryPage, { u, models: [], query, now: d.now(), unavailable: true }),
       );
     }
-    // The registry filter's ILIKE with the text's own % and _ escaped is not in MLflow's
-    // grammar, so they stay wildcards; the quote is doubled as the grammar wants.
-    const filter = query ? `name ILIKE '%${query.replaceAll("'", "''")}%'` : undefined;
+    // MLflow's registry filter has no escapes: the text's own % and _ stay wildcards, and a quote
+    // becomes the one-character wildcard.
+    const filter = query ? `name ILIKE '%${query.replaceAll("'", "_")}%'` : undefined;
     const page = await d.registry.searchRegisteredModels({
       filter,
       maxResults: 100,
@@ -222,14 +222,18 @@ async function versionLinks(store: TrackingStore, versions: ModelVersion[]): Pro
   };
 }
 
-// Every live version of a model, newest first.
+// Every live version of a model, newest first. The registry's filter has no escape for a quote,
+// so a name holding one is matched with LIKE (a quote becomes "_") and then exactly here.
 async function allVersions(reg: ModelRegistryStore, name: string): Promise<ModelVersion[]> {
+  const filter = name.includes("'")
+    ? `name LIKE '${name.replaceAll("'", "_")}'`
+    : `name = '${name}'`;
   const page = await reg.searchModelVersions({
-    filter: `name = '${name.replaceAll("'", "''")}'`,
+    filter,
     orderBy: ["version_number DESC"],
     maxResults: 1000,
   });
-  return page.items;
+  return page.items.filter((v) => v.name === name);
 }
 
 // One directory of a model's artifacts, or why it cannot be listed.
