@@ -1,4 +1,4 @@
-/** Key–value tables (params, tags, a page's overview) and their rows. */
+/** Key–value tables (params, tags, a page's overview) and their rows, and a table head. */
 import type { ComponentChildren, VNode } from "preact";
 
 /** The pairs by key, values in monospace; `empty` when there are none. */
@@ -28,5 +28,16 @@ export function Kv({ k, children }: { k: string; children: ComponentChildren }):
       <th scope="row">{k}</th>
       <td>{children}</td>
     </tr>
+  );
+}
+
+/** A table's head: one column heading per name. */
+export function ColumnHeads({ cols }: { cols: string[] }): VNode {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c) => <th key={c} scope="col">{c}</th>)}
+      </tr>
+    </thead>
   );
 }

@@ -3,6 +3,7 @@ import type { VNode } from "preact";
 import type { LoggedModel, Metric, Run } from "../../src/model.ts";
 import { runLabel } from "../format.ts";
 import type { Urls } from "../urls.ts";
+import { ColumnHeads } from "./kv_table.tsx";
 import { Num, Time } from "./status.tsx";
 
 /** A logged model's status as a badge (READY, PENDING, FAILED, UNSPECIFIED). */
@@ -46,17 +47,17 @@ export function LoggedModelsTable(p: LoggedModelsTableProps): VNode {
   return (
     <div class="tablewrap">
       <table class="grid" id={p.id}>
-        <thead>
-          <tr>
-            <th scope="col">Model</th>
-            <th scope="col">Status</th>
-            {runs && <th scope="col">Source run</th>}
-            <th scope="col">Created</th>
-            <th scope="col">Type</th>
-            <th scope="col">Params</th>
-            <th scope="col">Metrics</th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          cols={[
+            "Model",
+            "Status",
+            ...(runs ? ["Source run"] : []),
+            "Created",
+            "Type",
+            "Params",
+            "Metrics",
+          ]}
+        />
         <tbody>
           {p.models.map((m) => {
             const latest = latestModelMetrics(m.metrics);

@@ -11,7 +11,7 @@ import {
   LoggedModelsTable,
   ModelStatus,
 } from "../components/logged_models.tsx";
-import { Kv, KvTable } from "../components/kv_table.tsx";
+import { ColumnHeads, Kv, KvTable } from "../components/kv_table.tsx";
 import { Num, Time } from "../components/status.tsx";
 import { runLabel } from "../format.ts";
 import { Layout } from "../layout.tsx";
@@ -254,15 +254,7 @@ export function LoggedModelPage(p: LoggedModelPageProps): VNode {
         {metrics.length
           ? (
             <table class="grid fit" id="model-metrics">
-              <thead>
-                <tr>
-                  <th scope="col">Metric</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Step</th>
-                  <th scope="col">Dataset</th>
-                  <th scope="col">Run</th>
-                </tr>
-              </thead>
+              <ColumnHeads cols={["Metric", "Value", "Step", "Dataset", "Run"]} />
               <tbody>
                 {metrics.map((x, i) => (
                   <tr key={i}>

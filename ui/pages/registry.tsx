@@ -5,7 +5,7 @@
  */
 import type { VNode } from "preact";
 import type { ModelVersion, RegisteredModel } from "../../src/registry_model.ts";
-import { KvTable } from "../components/kv_table.tsx";
+import { ColumnHeads, KvTable } from "../components/kv_table.tsx";
 import { ModelStatus } from "../components/logged_models.tsx";
 import { Time } from "../components/status.tsx";
 import { Layout } from "../layout.tsx";
@@ -50,15 +50,9 @@ export function RegistryPage(p: RegistryPageProps): VNode {
             ? (
               <div class="tablewrap">
                 <table class="grid" id="registered-models">
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Latest version</th>
-                      <th scope="col">Aliases</th>
-                      <th scope="col">Last modified</th>
-                      <th scope="col">Description</th>
-                    </tr>
-                  </thead>
+                  <ColumnHeads
+                    cols={["Name", "Latest version", "Aliases", "Last modified", "Description"]}
+                  />
                   <tbody>
                     {p.models.map((m) => {
                       const latest = latestVersion(m);
@@ -175,16 +169,7 @@ export function RegisteredModelPage(p: RegisteredModelPageProps): VNode {
         ? (
           <div class="tablewrap">
             <table class="grid" id="model-versions">
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Aliases</th>
-                  <th scope="col">Stage</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
+              <ColumnHeads cols={["Version", "Aliases", "Stage", "Source", "Created", "Status"]} />
               <tbody>
                 {p.versions.map((v) => (
                   <tr key={v.version} id={`version-${v.version}`}>
