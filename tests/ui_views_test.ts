@@ -146,6 +146,7 @@ Deno.test("ui: the run page shows datasets, child runs, runner tags as system ta
       "params",
       "metrics",
       "datasets",
+      "logged-models",
       "artifacts",
       "output",
       "tags",

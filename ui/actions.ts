@@ -31,7 +31,8 @@ export function sameOrigin(req: Request): boolean {
   }
 }
 
-async function readForm(req: Request): Promise<URLSearchParams> {
+/** Reads a same-origin form post (url-encoded, at most MAX_FORM_BYTES). */
+export async function readForm(req: Request): Promise<URLSearchParams> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded") {
     throw invalidParam("Forms must be posted as application/x-www-form-urlencoded");

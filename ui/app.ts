@@ -9,6 +9,7 @@ import { type Context, Hono } from "hono";
 import { h } from "preact";
 import { MltError } from "../src/errors.ts";
 import { type Page, type Run, TAG } from "../src/model.ts";
+import type { ModelRegistryStore } from "../src/store/registry.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import { isRunId } from "../src/validate.ts";
 import { actionRoutes } from "./actions.ts";
@@ -31,6 +32,9 @@ import {
   viewQuery,
 } from "./data.ts";
 import { experimentRoutes } from "./experiment_routes.ts";
+import { RunLoggedModels } from "./components/logged_models.tsx";
+import { modelActionRoutes } from "./models_actions.ts";
+import { modelRoutes, runLoggedModels } from "./models_routes.ts";
 import { LiveHub, MAX_LIVE_IDS, runSig, runTicker, sseResponse, statusTicker } from "./live.ts";
 import { ErrorPage } from "./pages/error.tsx";
 import { HomePage } from "./pages/home.tsx";
@@ -57,6 +61,8 @@ export type { ArtifactAccess };
 /** Options of the UI. */
 export interface UiOptions {
   store: TrackingStore;
+  /** The model registry (the registry pages and forms; without it they say there is none). */
+  registry?: ModelRegistryStore;
   /** The server's `--static-prefix` ("" or "/x"). */
   prefix?: string;
   artifacts?: ArtifactAccess;
@@ -125,6 +131,7 @@ export function createUi(opts: UiOptions): Ui {
   experimentRoutes(app, { ...src, u, now, searches: new Recent<Page<Run>>() });
   runsRoutes(app, { ...src, u, budget, artifacts: opts.artifacts });
   artifactRoutes(app, store, opts.artifacts, u);
+  modelRoutes(app, { store, registry: opts.registry, artifacts: opts.artifacts, u, now });
 
   app.get("/runs/:runId", async (c) => {
     const run = await store.getRun(checkRunId(c.req.param("runId")));
@@ -165,6 +172,8 @@ export function createUi(opts: UiOptions): Ui {
       });
     const output = async () =>
       h(Output, { u, runId: run.info.runId, log: await loadOutput(opts.artifacts, u, run, view) });
+    const models = async () =>
+      h(RunLoggedModels, { u, now: t, ...await runLoggedModels(store, run) });
     const inputs = run.inputs.datasetInputs;
     // The page's sections in order; a section needing more reading streams in a slot.
     const sections: RunSection[] = [
@@ -184,6 +193,7 @@ export function createUi(opts: UiOptions): Ui {
       },
       { id: "metrics", title: "Metrics", count: run.data.metrics.length, body: h(Slot, null) },
       { id: "datasets", title: "Datasets", count: inputs.length, body: h(Datasets, { inputs }) },
+      { id: "logged-models", title: "Logged models", body: h(Slot, null) },
       { id: "artifacts", title: "Artifacts", body: h(Slot, null) },
       { id: "output", title: "Output", body: h(Slot, null) },
       { id: "tags", title: "Tags", body: h(Tags, { u, run }) },
@@ -198,7 +208,7 @@ export function createUi(opts: UiOptions): Ui {
       liveSince: runSig(run),
       sections,
     });
-    return streamResponse(page, [children, metrics, artifacts, output]);
+    return streamResponse(page, [children, metrics, models, artifacts, output]);
   });
 
   // The run page's metrics table and charts: rendered while the point budget lasts, the rest as
@@ -262,6 +272,7 @@ export function createUi(opts: UiOptions): Ui {
     });
   });
 
+  app.route("/_mlt/action", modelActionRoutes(store, opts.registry, u));
   app.route("/_mlt/action", actionRoutes(store, u));
   return { app, close: () => hub.close(), liveStreams: () => hub.size };
 }

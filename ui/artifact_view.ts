@@ -11,6 +11,8 @@ import type { Urls } from "./urls.ts";
 export interface ArtifactAccess {
   list(runId: string, path: string): Promise<ArtifactItem[]>;
   read(runId: string, path: string, maxBytes: number): Promise<{ bytes: Uint8Array; size: number }>;
+  /** Lists a directory of a logged model's artifacts. */
+  listModel?(modelId: string, path: string): Promise<ArtifactItem[]>;
 }
 
 /** Largest slice of a file shown in a preview. */
@@ -112,19 +114,23 @@ export function restArtifacts(api: Hono): ArtifactAccess {
     }
     return res;
   };
+  const listing = async (url: string): Promise<ArtifactItem[]> => {
+    const body = await (await call(url)).json() as {
+      files?: { path: string; is_dir?: boolean; file_size?: number }[];
+    };
+    return (body.files ?? []).map((f) => ({ path: f.path, isDir: !!f.is_dir, size: f.file_size }));
+  };
   return {
-    async list(runId, path) {
+    list(runId, path) {
       const q = new URLSearchParams({ run_id: runId });
       if (path) q.set("path", path);
-      const res = await call(`/api/2.0/mlflow/artifacts/list?${q}`);
-      const body = await res.json() as {
-        files?: { path: string; is_dir?: boolean; file_size?: number }[];
-      };
-      return (body.files ?? []).map((f) => ({
-        path: f.path,
-        isDir: !!f.is_dir,
-        size: f.file_size,
-      }));
+      return listing(`/api/2.0/mlflow/artifacts/list?${q}`);
+    },
+    listModel(modelId, path) {
+      const q = new URLSearchParams();
+      if (path) q.set("artifact_directory_path", path);
+      const id = encodeURIComponent(modelId);
+      return listing(`/api/2.0/mlflow/logged-models/${id}/artifacts/directories?${q}`);
     },
     async read(runId, path, maxBytes) {
       const res = await call(`/get-artifact?${new URLSearchParams({ run_id: runId, path })}`);

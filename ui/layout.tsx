@@ -33,6 +33,7 @@ export function Layout(props: LayoutProps): VNode {
           <a class="brand" href={u.home()}>mlt</a>
           <nav aria-label="Site">
             <a href={u.home()}>Experiments</a>
+            <a href={u.registry()}>Models</a>
           </nav>
           <span class="ver" title={`mlt ${MLT_VERSION} serves MLflow ${MLFLOW_VERSION}'s REST API`}>
             mlt {MLT_VERSION} · MLflow {MLFLOW_VERSION} API

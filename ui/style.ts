@@ -70,6 +70,8 @@ th a.sort{color:inherit}th a.sort[data-active]{color:var(--accent)}
 .badge{display:inline-block;padding:0 6px;border-radius:9px;font-size:11px;font-weight:600;line-height:17px}
 .badge.FINISHED{background:var(--ok-bg);color:var(--ok)}.badge.FAILED{background:var(--bad-bg);color:var(--bad)}
 .badge.RUNNING{background:var(--run-bg);color:var(--run)}.badge.KILLED{background:var(--warn-bg);color:var(--warn)}
+.badge.READY{background:var(--ok-bg);color:var(--ok)}
+.badge.PENDING,.badge.UNSPECIFIED{background:var(--soft);color:var(--muted)}
 .badge.SCHEDULED{background:var(--soft);color:var(--muted)}.badge.deleted{background:var(--bad-bg);color:var(--bad)}
 .pager{display:flex;gap:12px;align-items:center;margin:8px 0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:12px}

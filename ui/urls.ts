@@ -29,6 +29,18 @@ export function urls(prefix: string, version = "") {
     chart: (key: string, runs: string[], q: Q = {}) =>
       `${p}/_mlt/chart${qs({ key, runs: runs.join(","), ...q })}`,
     action: (path: string) => `${p}/_mlt/action/${path}`,
+    // MLflow 3 logged models (an experiment's Models tab, one model) and the model registry.
+    experimentModels: (id: string, q: Q = {}) => `${p}/experiments/${e(id)}/models${qs(q)}`,
+    loggedModel: (expId: string, modelId: string, q: Q = {}) =>
+      `${p}/experiments/${e(expId)}/models/${e(modelId)}${qs(q)}`,
+    modelArtifact: (modelId: string, path: string) =>
+      `${p}/ajax-api/2.0/mlflow/logged-models/${e(modelId)}/artifacts/files${
+        qs({ artifact_file_path: path })
+      }`,
+    registry: (q: Q = {}) => `${p}/models${qs(q)}`,
+    registeredModel: (name: string, q: Q = {}) => `${p}/models/${e(name)}${qs(q)}`,
+    modelVersion: (name: string, version: string | number) =>
+      `${p}/models/${e(name)}/versions/${e(String(version))}`,
   };
 }
 

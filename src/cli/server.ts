@@ -229,6 +229,7 @@ export async function serve(
     ? undefined
     : (await import("../../ui/lazy.ts")).mountUiLazily(app, {
       store,
+      registry,
       staticPrefix: flags.staticPrefix,
     });
   // A copy started by `--workers` (see server_workers.ts) shares the first process's port.

@@ -8,12 +8,19 @@
 import { charts, chartTab, setupChart } from "./charts.js";
 import { getJson, html, prefix, setQuery } from "./dom.js";
 
-// MLflow prints links such as http://host:5000/#/experiments/1/runs/abc.
+// MLflow prints links such as http://host:5000/#/experiments/1/runs/abc, …/#/experiments/1/
+// models/m-abc (a logged model) and …/#/models/name/versions/1 (a registered model).
 function hashRedirect() {
-  const m = /^#\/experiments\/([^/?#]+)(?:\/runs\/([^/?#]+))?/.exec(location.hash);
+  const e = (s) => encodeURIComponent(decodeURIComponent(s));
+  const reg = /^#\/models(?:\/([^/?#]+)(?:\/versions\/(\d+))?)?(?![^/?#])/.exec(location.hash);
+  if (reg) {
+    const v = reg[2] ? `/versions/${reg[2]}` : "";
+    return location.replace(`${prefix}/models${reg[1] ? `/${e(reg[1])}${v}` : ""}`);
+  }
+  const m = /^#\/experiments\/([^/?#]+)(?:\/(runs|models)\/([^/?#]+))?/.exec(location.hash);
   if (!m) return;
-  let target = `${prefix}/experiments/${encodeURIComponent(decodeURIComponent(m[1]))}`;
-  if (m[2]) target += `/runs/${encodeURIComponent(decodeURIComponent(m[2]))}`;
+  let target = `${prefix}/experiments/${e(m[1])}`;
+  if (m[3]) target += `/${m[2]}/${e(m[3])}`;
   location.replace(target);
 }
 

@@ -9,6 +9,7 @@ import { type Experiment, type Run, TAG } from "../../src/model.ts";
 import { isRunId } from "../../src/validate.ts";
 import { ChartControls, type ChartView } from "../components/chart_controls.tsx";
 import { ChartCard, type ChartItem } from "../components/chart.tsx";
+import { Kv, KvTable } from "../components/kv_table.tsx";
 import { MetricsTable, type MetricSummary } from "../components/metrics.tsx";
 import { CopyButton, StatusBadge, Time } from "../components/status.tsx";
 import { Description, TagsEditor } from "../components/tags_editor.tsx";
@@ -56,15 +57,6 @@ export interface OutputLog {
   shown: "all" | "end" | "start";
   /** The artifact browser's view of the log. */
   href: string;
-}
-
-function Kv({ k, children }: { k: string; children: ComponentChildren }): VNode {
-  return (
-    <tr>
-      <th scope="row">{k}</th>
-      <td>{children}</td>
-    </tr>
-  );
 }
 
 /** The overview: ids, status, times, user, source, git, parent. */
@@ -221,21 +213,7 @@ export function Tags({ u, run }: { u: Urls; run: Run }): VNode {
 
 /** The parameters table. */
 export function Params({ run }: { run: Run }): VNode {
-  const params = [...run.data.params].sort((a, b) => (a.key < b.key ? -1 : 1));
-  return params.length
-    ? (
-      <table class="kv" id="params-table">
-        <tbody>
-          {params.map((x) => (
-            <tr key={x.key}>
-              <th scope="row">{x.key}</th>
-              <td class="mono">{x.value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    )
-    : <p class="muted">No parameters.</p>;
+  return <KvTable items={run.data.params} id="params-table" empty="No parameters." />;
 }
 
 /** The description (the run's `mlflow.note.content`) with its edit form. */

@@ -119,6 +119,7 @@ export function RunsPage(p: RunsPageProps): VNode {
       <nav class="tabs" aria-label="Views of the runs">
         {tab("table", "Table")}
         {tab("charts", "Charts")}
+        <a href={u.experimentModels(e.experimentId)}>Models</a>
       </nav>
       {p.children}
     </Layout>
