@@ -100,7 +100,8 @@ function modelKey(m: LoggedModel, deleted: boolean): string {
 
 /**
  * Copies logged models of the experiments `ids` maps (source id → target id); returns how many
- * were written and skipped, and adds the source's counts.
+ * were written and skipped, and adds the source's counts. `relocate` copies a model's artifacts
+ * and returns its new location (undefined: the location is kept).
  */
 export async function copyLoggedModels(
   source: TrackingStore,
@@ -108,11 +109,14 @@ export async function copyLoggedModels(
   importer: ModelImportTarget,
   ids: ReadonlyMap<string, string>,
   counts: ModelCounts,
+  relocate?: (model: LoggedModel, sourceUri: string) => Promise<string | undefined>,
 ): Promise<{ copied: number; skipped: number }> {
   let copied = 0, skipped = 0;
   for (const found of await allLoggedModels(source, [...ids.keys()])) {
     const { deleted } = found;
-    const model = { ...found.model, experimentId: ids.get(found.model.experimentId)! };
+    let model = { ...found.model, experimentId: ids.get(found.model.experimentId)! };
+    const moved = await relocate?.(model, found.model.artifactLocation);
+    if (moved) model = { ...model, artifactLocation: moved };
     addModel(counts, model, deleted);
     let there: LoggedModel | undefined;
     try {

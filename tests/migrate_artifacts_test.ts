@@ -1,0 +1,258 @@
+/**
+ * `mlt migrate --artifacts-to`: a file store with local artifacts (runs and a logged model) into
+ * SQLite with a local root, into SQLite with an S3 root (real SeaweedFS), and from there back into
+ * a file store in MLflow's own layout; files byte-equal, URIs rewritten, `mlt artifacts list`
+ * working on the target, a rerun copying nothing, a missing source file failing with its name,
+ * and `mlflow-artifacts:` sources refused without --from-artifacts-destination.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { FileStore } from "../src/store/file/file_store.ts";
+import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
+import { S3ArtifactRepo } from "../src/store/s3/s3_repo.ts";
+import { type CliResult, errorLine, inTempDir, mlt } from "./helpers/mlt_cli.ts";
+import { withS3 } from "./helpers/s3.ts";
+
+const quiet = { warn: () => {} };
+
+/** Pseudo-random bytes (deterministic), more than one S3 part is not needed: 3 MB. */
+function bytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+interface Source {
+  exp: string;
+  runs: string[];
+  model: string;
+  /** Artifact path → content, per run id and for the model. */
+  files: Map<string, Record<string, Uint8Array>>;
+}
+
+// A file store: two runs with files (one nested, one large, one with a non-ASCII name), one run
+// without any, a logged model with files.
+async function fillSource(root: string, location?: string): Promise<Source> {
+  const s = new FileStore(root, quiet);
+  try {
+    const exp = await s.createExperiment("art", location);
+    const runs: string[] = [];
+    for (const name of ["a", "b", "empty"]) {
+      runs.push((await s.createRun({ experimentId: exp, runName: name })).info.runId);
+    }
+    const model = (await s.createLoggedModel({ experimentId: exp, name: "clf" })).modelId;
+    const files = new Map<string, Record<string, Uint8Array>>([
+      [runs[0], {
+        "model/MLmodel": new TextEncoder().encode("flavors: {}\n"),
+        "data/big.bin": bytes(3_000_000, 1),
+        "notes é.txt": new TextEncoder().encode("é"),
+      }],
+      [runs[1], { "x.txt": new TextEncoder().encode("x") }],
+      [model, { "MLmodel": new TextEncoder().encode("m"), "w/weights.bin": bytes(1000, 2) }],
+    ]);
+    return { exp, runs, model, files };
+  } finally {
+    await s.close();
+  }
+}
+
+// Writes the source's files where its store says they live (a local folder).
+async function writeFiles(dir: (id: string) => string, src: Source): Promise<void> {
+  for (const [id, files] of src.files) {
+    for (const [path, data] of Object.entries(files)) {
+      const abs = join(dir(id), ...path.split("/"));
+      await Deno.mkdir(join(abs, ".."), { recursive: true });
+      await Deno.writeFile(abs, data);
+    }
+  }
+}
+
+const totalFiles = (src: Source) => [...src.files.values()].flatMap(Object.keys).length;
+
+function ok(r: CliResult): void {
+  assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+}
+
+Deno.test("mlt migrate --artifacts-to: file store → SQLite with a local root", async () => {
+  await inTempDir(async (dir) => {
+    const mlruns = join(dir, "mlruns");
+    const src = await fillSource(mlruns);
+    const local = (id: string) =>
+      id === src.model
+        ? join(mlruns, src.exp, "models", id, "artifacts")
+        : join(mlruns, src.exp, id, "artifacts");
+    await writeFiles(local, src);
+    const db = `sqlite:///${join(dir, "t.db")}`;
+    const root = join(dir, "art");
+    const args = ["migrate", "--from", mlruns, "--to", db, "--artifacts-to", root];
+    const r1 = await mlt(args, { cwd: dir });
+    ok(r1);
+    assert.match(r1.stdout, new RegExp(`${totalFiles(src)} file\\(s\\) \\(3001016 bytes\\) copied`));
+    assert.match(r1.stderr, /runs, \d+ file\(s\)/); // progress on stderr
+    const base = pathToFileURL(root).href;
+    const sql = new SqliteStore(db, quiet);
+    try {
+      assert.equal((await sql.getExperiment(src.exp)).artifactLocation, `${base}/${src.exp}`);
+      for (const id of src.runs) {
+        const run = await sql.getRun(id);
+        assert.equal(run.info.artifactUri, `${base}/${src.exp}/${id}/artifacts`);
+      }
+      const model = await sql.getLoggedModel(src.model);
+      assert.equal(model.artifactLocation, `${base}/${src.exp}/models/${src.model}/artifacts`);
+    } finally {
+      await sql.close();
+    }
+    for (const [id, files] of src.files) {
+      const at = id === src.model
+        ? join(root, src.exp, "models", id, "artifacts")
+        : join(root, src.exp, id, "artifacts");
+      for (const [path, data] of Object.entries(files)) {
+        assert.deepEqual(await Deno.readFile(join(at, ...path.split("/"))), data, path);
+      }
+    }
+    // The target's artifacts are readable through the usual command.
+    const list = await mlt(["artifacts", "list", src.runs[0], "--tracking-uri", db, "--json"], {
+      cwd: dir,
+    });
+    ok(list);
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((e: { path: string }) => e.path),
+      ["data", "model", "notes é.txt"],
+    );
+    // Once more: every file is there already.
+    const r2 = await mlt([...args, "--quiet"], { cwd: dir });
+    ok(r2);
+    assert.match(r2.stdout, /0 file\(s\) \(0 bytes\) copied, 6 \(3001016 bytes\) already there/);
+    assert.equal(r2.stderr, "");
+    // A source file that is listed but gone: exit 1 naming it; the run keeps its source URI.
+    await Deno.symlink(join(dir, "nowhere"), join(local(src.runs[1]), "gone.txt"));
+    const r3 = await mlt([...args, "--quiet"], { cwd: dir });
+    assert.equal(r3.code, 1, r3.stderr);
+    assert.match(errorLine(r3), /^error: could not copy run [0-9a-f]{32}: .*gone\.txt/);
+    assert.match(r3.stderr, /1 artifact file\(s\) or folder\(s\) could not be copied/);
+    const again = new SqliteStore(db, quiet);
+    try {
+      const uri = (await again.getRun(src.runs[1])).info.artifactUri;
+      assert.equal(uri, pathToFileURL(local(src.runs[1])).href);
+      const kept = (await again.getRun(src.runs[0])).info.artifactUri;
+      assert.equal(kept, `${base}/${src.exp}/${src.runs[0]}/artifacts`);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+Deno.test("mlt migrate --artifacts-to: an S3 root, then back from S3 into a file store", async () => {
+  await withS3(async (s3) => {
+    await inTempDir(async (dir) => {
+      const mlruns = join(dir, "mlruns");
+      const src = await fillSource(mlruns);
+      await writeFiles(
+        (id) =>
+          id === src.model
+            ? join(mlruns, src.exp, "models", id, "artifacts")
+            : join(mlruns, src.exp, id, "artifacts"),
+        src,
+      );
+      const db = `sqlite:///${join(dir, "s3.db")}`;
+      const root = `s3://${s3.bucket}/migrated`;
+      const args = ["migrate", "--from", mlruns, "--to", db, "--artifacts-to", root, "--quiet"];
+      const r1 = await mlt(args, { cwd: dir, env: s3.env });
+      ok(r1);
+      assert.match(r1.stdout, /6 file\(s\) \(3001016 bytes\) copied/);
+      for (const [id, files] of src.files) {
+        const uri = id === src.model
+          ? `${root}/${src.exp}/models/${id}/artifacts`
+          : `${root}/${src.exp}/${id}/artifacts`;
+        const repo = new S3ArtifactRepo(uri, s3.client);
+        for (const [path, data] of Object.entries(files)) {
+          const body = (await repo.open(path)).body;
+          assert.deepEqual(new Uint8Array(await new Response(body).arrayBuffer()), data, path);
+        }
+      }
+      const list = await mlt(
+        ["artifacts", "list", src.runs[0], "-a", "model", "--tracking-uri", db, "--json"],
+        { cwd: dir, env: s3.env },
+      );
+      ok(list);
+      assert.deepEqual(JSON.parse(list.stdout), [{ path: "model/MLmodel", isDir: false, size: 12 }]);
+      const r2 = await mlt(args, { cwd: dir, env: s3.env });
+      ok(r2);
+      assert.match(r2.stdout, /0 file\(s\) \(0 bytes\) copied, 6 \(3001016 bytes\) already there/);
+      // S3 → a file store whose root is also the artifact root: MLflow's default layout.
+      const back = join(dir, "back");
+      const r3 = await mlt(
+        ["migrate", "--from", db, "--to", back, "--artifacts-to", back, "--quiet"],
+        { cwd: dir, env: s3.env },
+      );
+      ok(r3);
+      assert.match(r3.stdout, /6 file\(s\) \(3001016 bytes\) copied/);
+      const big = join(back, src.exp, src.runs[0], "artifacts", "data", "big.bin");
+      assert.deepEqual(await Deno.readFile(big), src.files.get(src.runs[0])!["data/big.bin"]);
+      const fs = new FileStore(back, quiet);
+      try {
+        const run = await fs.getRun(src.runs[0]);
+        assert.equal(
+          run.info.artifactUri,
+          `${pathToFileURL(back).href}/${src.exp}/${src.runs[0]}/artifacts`,
+        );
+      } finally {
+        await fs.close();
+      }
+    });
+  });
+});
+
+Deno.test("mlt migrate --artifacts-to: mlflow-artifacts: sources need --from-artifacts-destination", async () => {
+  await inTempDir(async (dir) => {
+    const mlruns = join(dir, "mlruns");
+    const src = await fillSource(mlruns, "mlflow-artifacts:/team");
+    const dest = join(dir, "server-artifacts");
+    // Where a server started with --artifacts-destination <dest> keeps them.
+    await writeFiles(
+      (id) =>
+        id === src.model
+          ? join(dest, "team", "models", id, "artifacts")
+          : join(dest, "team", id, "artifacts"),
+      src,
+    );
+    const db = `sqlite:///${join(dir, "t.db")}`;
+    const args = ["migrate", "--from", mlruns, "--to", db, "--artifacts-to", join(dir, "art")];
+    const refused = await mlt([...args, "--quiet"], { cwd: dir });
+    assert.equal(refused.code, 1);
+    assert.match(
+      errorLine(refused),
+      /^error: .*mlflow-artifacts:\/team\/.*--from-artifacts-destination/,
+    );
+    assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    // Refused before anything was written.
+    const target = new SqliteStore(db, quiet);
+    try {
+      await assert.rejects(target.getRun(src.runs[0]), /not found|does not exist/i);
+    } finally {
+      await target.close();
+    }
+    await assert.rejects(Deno.stat(join(dir, "art")));
+    const r = await mlt([...args, "--from-artifacts-destination", dest, "--quiet"], { cwd: dir });
+    ok(r);
+    assert.match(r.stdout, /6 file\(s\) \(3001016 bytes\) copied/);
+    const copied = join(dir, "art", src.exp, src.runs[1], "artifacts", "x.txt");
+    assert.equal(await Deno.readTextFile(copied), "x");
+    const usage = await mlt([
+      "migrate",
+      "--from",
+      mlruns,
+      "--to",
+      db,
+      "--from-artifacts-destination",
+      dest,
+    ], { cwd: dir });
+    assert.equal(usage.code, 2);
+    assert.match(errorLine(usage), /--from-artifacts-destination needs --artifacts-to/);
+  });
+});
