@@ -9,7 +9,7 @@
  */
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { invalidParam } from "../errors.ts";
+import { invalidParam, MltError } from "../errors.ts";
 import { localArtifactDir } from "./artifact_guard.ts";
 import { validatePath } from "./artifact_path.ts";
 import type { ArtifactRepo } from "./artifact_repo.ts";
@@ -136,9 +136,7 @@ export class ArtifactMover {
     let files: { path: string; size?: number }[];
     const there = new Map<string, number | undefined>();
     try {
-      files = src instanceof LocalArtifactRepo
-        ? await localFiles(src.root)
-        : await listFiles(src);
+      files = src instanceof LocalArtifactRepo ? await localFiles(src.root) : await listFiles(src);
       for (const f of await listFiles(dst)) there.set(f.path, f.size);
     } catch (e) {
       this.stats.failures.push(`${owner}: cannot list "${from}" or "${to}": ${message(e)}`);
@@ -172,6 +170,8 @@ export class ArtifactMover {
 }
 
 function message(e: unknown): string {
+  // The path is named already: "not found" says the rest.
+  if (e instanceof MltError && e.code === "RESOURCE_DOES_NOT_EXIST") return "no such file";
   return (e instanceof Error ? e.message : String(e)).split("\n")[0];
 }
 
