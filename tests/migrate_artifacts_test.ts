@@ -3,7 +3,7 @@
  * SQLite with a local root, into SQLite with an S3 root (real SeaweedFS), and from there back into
  * a file store in MLflow's own layout; files byte-equal, URIs rewritten, `mlt artifacts list`
  * working on the target, a rerun copying nothing, a missing source file failing with its name,
- * and `mlflow-artifacts:` sources refused without --from-artifacts-destination.
+ * into PostgreSQL (whose 32-bit ids rename a file store's experiment: the layout follows), and `mlflow-artifacts:` sources refused without --from-artifacts-destination.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,6 +13,8 @@ import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
 import { S3ArtifactRepo } from "../src/store/s3/s3_repo.ts";
 import { type CliResult, errorLine, inTempDir, mlt } from "./helpers/mlt_cli.ts";
 import { withS3 } from "./helpers/s3.ts";
+import { sharedCluster, stopClusterTest } from "./helpers/postgres.ts";
+import { openStore } from "../src/store/open.ts";
 
 const quiet = { warn: () => {} };
 
@@ -266,3 +268,51 @@ Deno.test("mlt migrate --artifacts-to: mlflow-artifacts: sources need --from-art
     assert.match(errorLine(usage), /--from-artifacts-destination needs --artifacts-to/);
   });
 });
+
+Deno.test("mlt migrate --artifacts-to: into PostgreSQL, the layout follows the target's ids", async () => {
+  await inTempDir(async (dir) => {
+    const mlruns = join(dir, "mlruns");
+    const src = await fillSource(mlruns);
+    await writeFiles(
+      (id) =>
+        id === src.model
+          ? join(mlruns, src.exp, "models", id, "artifacts")
+          : join(mlruns, src.exp, id, "artifacts"),
+      src,
+    );
+    const cluster = sharedCluster();
+    const pg = cluster.url(cluster.createDatabase());
+    const root = join(dir, "art");
+    const r = await mlt([
+      "migrate",
+      "--from",
+      mlruns,
+      "--to",
+      pg,
+      "--artifacts-to",
+      root,
+      "--quiet",
+    ]);
+    ok(r);
+    assert.match(r.stdout, /6 file\(s\) \(3001016 bytes\) copied/);
+    const store = await openStore(pg, quiet);
+    try {
+      const run = await store.getRun(src.runs[0]);
+      const exp = run.info.experimentId;
+      assert.notEqual(exp, src.exp); // a file store's 18-digit id does not fit PostgreSQL's column
+      const base = pathToFileURL(root).href;
+      assert.equal((await store.getExperiment(exp)).artifactLocation, `${base}/${exp}`);
+      assert.equal(run.info.artifactUri, `${base}/${exp}/${src.runs[0]}/artifacts`);
+      const model = await store.getLoggedModel(src.model);
+      assert.equal(model.artifactLocation, `${base}/${exp}/models/${src.model}/artifacts`);
+      const w = await Deno.readFile(
+        join(root, exp, "models", src.model, "artifacts", "w", "weights.bin"),
+      );
+      assert.deepEqual(w, src.files.get(src.model)!["w/weights.bin"]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+stopClusterTest();
