@@ -15,6 +15,7 @@ import { type CliResult, errorLine, inTempDir, mlt } from "./helpers/mlt_cli.ts"
 import { withS3 } from "./helpers/s3.ts";
 import { sharedCluster, stopClusterTest } from "./helpers/postgres.ts";
 import { openStore } from "../src/store/open.ts";
+import { loadRegistryStore } from "../src/store/open_registry.ts";
 
 const quiet = { warn: () => {} };
 
@@ -48,6 +49,12 @@ async function fillSource(root: string, location?: string): Promise<Source> {
       runs.push((await s.createRun({ experimentId: exp, runName: name })).info.runId);
     }
     const model = (await s.createLoggedModel({ experimentId: exp, name: "clf" })).modelId;
+    // A registered version whose source lies in run a's artifacts (MLflow 2's way).
+    const reg = await loadRegistryStore(root, quiet, s);
+    await reg.createRegisteredModel("reg");
+    const uri = (await s.getRun(runs[0])).info.artifactUri;
+    await reg.createModelVersion({ name: "reg", source: `${uri}/model`, runId: runs[0] });
+    await reg.close();
     const files = new Map<string, Record<string, Uint8Array>>([
       [runs[0], {
         "model/MLmodel": new TextEncoder().encode("flavors: {}\n"),
@@ -109,6 +116,10 @@ Deno.test("mlt migrate --artifacts-to: file store → SQLite with a local root",
       }
       const model = await sql.getLoggedModel(src.model);
       assert.equal(model.artifactLocation, `${base}/${src.exp}/models/${src.model}/artifacts`);
+      const reg = await loadRegistryStore(db, quiet, sql);
+      const v = await reg.getModelVersion("reg", 1);
+      await reg.close();
+      assert.equal(v.source, `${base}/${src.exp}/${src.runs[0]}/artifacts/model`);
     } finally {
       await sql.close();
     }
@@ -134,6 +145,10 @@ Deno.test("mlt migrate --artifacts-to: file store → SQLite with a local root",
     ok(r2);
     assert.match(r2.stdout, /0 file\(s\) \(0 bytes\) copied, 6 \(3001016 bytes\) already there/);
     assert.equal(r2.stderr, "");
+    assert.match(
+      r2.stdout,
+      /0 run\(s\) copied, 3 already there; 0 logged model\(s\) and 0 registered/,
+    );
     // A source file that is listed but gone: exit 1 naming it; the run keeps its source URI.
     await Deno.symlink(join(dir, "nowhere"), join(local(src.runs[1]), "gone.txt"));
     const r3 = await mlt([...args, "--quiet"], { cwd: dir });

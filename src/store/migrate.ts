@@ -333,7 +333,13 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
   report.copiedModels = models.copied;
   if (opts.registries) {
     const { source: from, target: to, at } = opts.registries;
-    const reg = await copyRegistry(from, to, at, report.source);
+    const reg = await copyRegistry(
+      from,
+      to,
+      at,
+      report.source,
+      mover && ((u) => mover.relocated(u)),
+    );
     report.copiedRegisteredModels = reg.copied;
   }
   if (merged > 0) {

@@ -65,6 +65,8 @@ export class ArtifactMover {
     failures: [],
   };
   readonly root: string;
+  // Source location → target location, of every complete copy.
+  readonly #moved = new Map<string, string>();
   readonly #fromDestination?: string;
   readonly #opts: ArtifactMoveOptions;
 
@@ -92,6 +94,15 @@ export class ArtifactMover {
   /** A logged model's artifact location in the target. */
   modelUri(experimentId: string, modelId: string): string {
     return `${this.experimentLocation(experimentId)}/models/${modelId}/artifacts`;
+  }
+
+  /** `uri` with a copied location it lies in replaced by the copy's (else unchanged). */
+  relocated(uri: string): string {
+    for (const [from, to] of this.#moved) {
+      if (uri === from) return to;
+      if (uri.startsWith(from + "/")) return to + uri.slice(from.length);
+    }
+    return uri;
   }
 
   /**
@@ -165,6 +176,7 @@ export class ArtifactMover {
       }
       this.#opts.onFile?.(this.stats);
     }
+    if (ok) this.#moved.set(from.replace(/\/+$/, ""), to);
     return ok;
   }
 }

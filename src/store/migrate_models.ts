@@ -203,15 +203,20 @@ function registryKey(model: RegisteredModel, versions: ModelVersion[]): string {
 
 /**
  * Copies the registry: every model of `source` into `target`, whose clock `at(ms)` sets (the
- * target registry must have been opened with that clock).
+ * target registry must have been opened with that clock); `relocate` maps version sources.
  */
 export async function copyRegistry(
   source: ModelRegistryStore,
   target: ModelRegistryStore,
   at: (ms: number | undefined) => void,
   counts: ModelCounts,
+  relocate: (uri: string) => string = (uri) => uri,
 ): Promise<{ copied: number; skipped: number }> {
-  const reg = await readRegistry(source);
+  // Version sources inside moved artifacts point at their copies.
+  const reg = (await readRegistry(source)).map(({ model, versions }) => ({
+    model,
+    versions: versions.map((v) => v.source ? { ...v, source: relocate(v.source) } : v),
+  }));
   addRegistry(counts, reg);
   const there = new Map((await readRegistry(target)).map((e) => [e.model.name, e]));
   let copied = 0, skipped = 0;
