@@ -70,6 +70,14 @@ async function fillSource(root: string, location?: string): Promise<Source> {
   }
 }
 
+/** The local folder of a run's or the model's artifacts in MLflow's layout under `root`. */
+function dirOf(root: string, exp: string, src: Source): (id: string) => string {
+  return (id) =>
+    id === src.model
+      ? join(root, exp, "models", id, "artifacts")
+      : join(root, exp, id, "artifacts");
+}
+
 // Writes the source's files where its store says they live (a local folder).
 async function writeFiles(dir: (id: string) => string, src: Source): Promise<void> {
   for (const [id, files] of src.files) {
@@ -81,6 +89,13 @@ async function writeFiles(dir: (id: string) => string, src: Source): Promise<voi
   }
 }
 
+/** A file store at `mlruns` whose files are in its own folders (MLflow's default). */
+async function localSource(mlruns: string): Promise<Source> {
+  const src = await fillSource(mlruns);
+  await writeFiles(dirOf(mlruns, src.exp, src), src);
+  return src;
+}
+
 const totalFiles = (src: Source) => [...src.files.values()].flatMap(Object.keys).length;
 
 function ok(r: CliResult): void {
@@ -90,12 +105,8 @@ function ok(r: CliResult): void {
 Deno.test("mlt migrate --artifacts-to: file store → SQLite with a local root", async () => {
   await inTempDir(async (dir) => {
     const mlruns = join(dir, "mlruns");
-    const src = await fillSource(mlruns);
-    const local = (id: string) =>
-      id === src.model
-        ? join(mlruns, src.exp, "models", id, "artifacts")
-        : join(mlruns, src.exp, id, "artifacts");
-    await writeFiles(local, src);
+    const src = await localSource(mlruns);
+    const local = dirOf(mlruns, src.exp, src);
     const db = `sqlite:///${join(dir, "t.db")}`;
     const root = join(dir, "art");
     const args = ["migrate", "--from", mlruns, "--to", db, "--artifacts-to", root];
@@ -124,9 +135,7 @@ Deno.test("mlt migrate --artifacts-to: file store → SQLite with a local root",
       await sql.close();
     }
     for (const [id, files] of src.files) {
-      const at = id === src.model
-        ? join(root, src.exp, "models", id, "artifacts")
-        : join(root, src.exp, id, "artifacts");
+      const at = dirOf(root, src.exp, src)(id);
       for (const [path, data] of Object.entries(files)) {
         assert.deepEqual(await Deno.readFile(join(at, ...path.split("/"))), data, path);
       }
@@ -174,14 +183,7 @@ Deno.test("mlt migrate --artifacts-to: an S3 root, then back from S3 into a file
   await withS3(async (s3) => {
     await inTempDir(async (dir) => {
       const mlruns = join(dir, "mlruns");
-      const src = await fillSource(mlruns);
-      await writeFiles(
-        (id) =>
-          id === src.model
-            ? join(mlruns, src.exp, "models", id, "artifacts")
-            : join(mlruns, src.exp, id, "artifacts"),
-        src,
-      );
+      const src = await localSource(mlruns);
       const db = `sqlite:///${join(dir, "s3.db")}`;
       const root = `s3://${s3.bucket}/migrated`;
       const args = ["migrate", "--from", mlruns, "--to", db, "--artifacts-to", root, "--quiet"];
@@ -242,10 +244,7 @@ Deno.test("mlt migrate --artifacts-to: mlflow-artifacts: sources need --from-art
     const dest = join(dir, "server-artifacts");
     // Where a server started with --artifacts-destination <dest> keeps them.
     await writeFiles(
-      (id) =>
-        id === src.model
-          ? join(dest, "team", "models", id, "artifacts")
-          : join(dest, "team", id, "artifacts"),
+      dirOf(dest, "team", src),
       src,
     );
     const db = `sqlite:///${join(dir, "t.db")}`;
@@ -287,14 +286,7 @@ Deno.test("mlt migrate --artifacts-to: mlflow-artifacts: sources need --from-art
 Deno.test("mlt migrate --artifacts-to: into PostgreSQL, the layout follows the target's ids", async () => {
   await inTempDir(async (dir) => {
     const mlruns = join(dir, "mlruns");
-    const src = await fillSource(mlruns);
-    await writeFiles(
-      (id) =>
-        id === src.model
-          ? join(mlruns, src.exp, "models", id, "artifacts")
-          : join(mlruns, src.exp, id, "artifacts"),
-      src,
-    );
+    const src = await localSource(mlruns);
     const cluster = sharedCluster();
     const pg = cluster.url(cluster.createDatabase());
     const root = join(dir, "art");
