@@ -62,7 +62,6 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
       const mover = opts.artifactsTo === undefined ? undefined : new ArtifactMover({
         to: opts.artifactsTo,
         fromDestination: opts.fromArtifactsDestination,
-        fromTrackingUri: opts.from,
         env: ctx.env,
         onFile: bar && ((s) => bar.files(s.files + s.skippedFiles, s.bytes + s.skippedBytes)),
       });

@@ -1,7 +1,7 @@
 /**
  * The artifact side of `mlt migrate --artifacts-to <root>`: each run's and logged model's files
  * copied from where its URI points (a local folder, `file:`, `s3://`, `mlflow-artifacts:` through
- * the source server's destination or its proxy) to MLflow's layout under the root
+ * the source server's artifacts destination) to MLflow's layout under the root
  * (`<root>/<experiment>/<run>/artifacts`, `<root>/<experiment>/models/<model>/artifacts`).
  * Streamed file by file through ArtifactRepo; a file already there with the same size is skipped,
  * so an interrupted copy is resumed by running it again. A file that cannot be copied is recorded
@@ -15,7 +15,6 @@ import { validatePath } from "./artifact_path.ts";
 import type { ArtifactRepo } from "./artifact_repo.ts";
 import { listFiles, LocalArtifactRepo, openArtifactRepo } from "./artifacts.ts";
 import { isS3Uri, parseS3Uri, s3UriOf } from "./s3/s3_config.ts";
-import { httpOptionsFromEnv } from "./store.ts";
 
 /** Where `mlt migrate` copies artifacts to, and how it reads them. */
 export interface ArtifactMoveOptions {
@@ -23,8 +22,6 @@ export interface ArtifactMoveOptions {
   to: string;
   /** The source server's artifacts destination, for `mlflow-artifacts:` URIs. */
   fromDestination?: string;
-  /** The source tracking URI: an http(s) server serves its `mlflow-artifacts:` URIs itself. */
-  fromTrackingUri?: string;
   /** MLflow's environment variables (S3 settings, http credentials). */
   env: (name: string) => string | undefined;
   /** Called after each file copied or skipped. */
@@ -107,11 +104,10 @@ export class ArtifactMover {
 
   /**
    * Throws a one-line INVALID_PARAMETER_VALUE when `uri` cannot be read (an `mlflow-artifacts:`
-   * URI with neither --from-artifacts-destination nor an http(s) source).
+   * URI without --from-artifacts-destination).
    */
   check(uri: string, owner: string): void {
     if (!PROXIED.test(uri) || this.#fromDestination !== undefined) return;
-    if (/^https?:/i.test(this.#opts.fromTrackingUri ?? "")) return;
     throw invalidParam(
       `the artifacts of ${owner} are at "${uri}", on the source server's artifact store: ` +
         "name that store (the server's --artifacts-destination) with " +
@@ -129,11 +125,7 @@ export class ArtifactMover {
         env,
       });
     }
-    return openArtifactRepo(uri, {
-      env,
-      trackingUri: this.#opts.fromTrackingUri,
-      http: httpOptionsFromEnv(env),
-    });
+    return openArtifactRepo(uri, { env });
   }
 
   /**
