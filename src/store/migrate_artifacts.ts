@@ -119,11 +119,17 @@ export class ArtifactMover {
   #source(uri: string, owner: string): ArtifactRepo {
     this.check(uri, owner);
     const { env } = this.#opts;
-    if (PROXIED.test(uri) && this.#fromDestination !== undefined) {
+    const dest = this.#fromDestination;
+    if (PROXIED.test(uri) && dest !== undefined) {
       const rel = validatePath(uri.replace(PROXIED, ""), 1);
-      return openArtifactRepo(rel ? `${this.#fromDestination}/${rel}` : this.#fromDestination, {
-        env,
-      });
+      // A local destination as a path: the file names in `rel` are not URI-encoded.
+      const local = isS3Uri(dest) ? undefined : localArtifactDir(dest)!;
+      const at = local !== undefined
+        ? join(local, ...rel.split("/"))
+        : rel
+        ? `${dest}/${rel}`
+        : dest;
+      return openArtifactRepo(at, { env });
     }
     return openArtifactRepo(uri, { env });
   }
@@ -138,11 +144,13 @@ export class ArtifactMover {
     const dst = openArtifactRepo(to, { env: this.#opts.env });
     let files: { path: string; size?: number }[];
     const there = new Map<string, number | undefined>();
+    let listing = from;
     try {
       files = src instanceof LocalArtifactRepo ? await localFiles(src.root) : await listFiles(src);
+      listing = to;
       for (const f of await listFiles(dst)) there.set(f.path, f.size);
     } catch (e) {
-      this.stats.failures.push(`${owner}: cannot list "${from}" or "${to}": ${message(e)}`);
+      this.stats.failures.push(`${owner}: cannot list ${listing}: ${message(e)}`);
       return false;
     }
     let ok = true;
