@@ -2,9 +2,10 @@
 import type { Command } from "commander";
 import type { CliContext } from "./context.ts";
 import type { ImportTarget } from "../store/migrate.ts";
+import type { ArtifactStats } from "../store/migrate_artifacts.ts";
 
 /** Registers `mlt migrate`. */
-export function registerMigrate(program: Command, _ctx: CliContext): void {
+export function registerMigrate(program: Command, ctx: CliContext): void {
   program
     .command("migrate")
     .description(
@@ -15,20 +16,35 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
       "source store: a directory (./mlruns), file://…, sqlite:///x.db or postgresql://…",
     )
     .requiredOption("--to <uri>", "target store (created when absent)")
+    .option(
+      "--artifacts-to <root>",
+      "also copy artifacts, to a folder or s3://bucket/prefix (MLflow's layout), and write " +
+        "their new URIs into the target",
+    )
+    .option(
+      "--from-artifacts-destination <root>",
+      "with --artifacts-to: where the source server keeps mlflow-artifacts: URIs (its " +
+        "--artifacts-destination)",
+    )
     .option("--quiet", "no progress line on stderr")
     .addHelpText(
       "after",
       "\nKeeps experiment ids, run ids, names, times, lifecycle states, params, tags, every" +
         "\nmetric point, dataset inputs, logged models (ids, params, tags, metrics, run links)" +
         "\nand the model registry (models, version numbers, stages, times, tags, aliases)." +
-        "\nArtifacts stay where their URIs point. Entities already copied are skipped, so an" +
-        "\ninterrupted migration can be run again. Ends with entity counts of both stores;" +
-        "\nexits 1 when they differ." +
+        "\nArtifacts stay where their URIs point, unless --artifacts-to names a root: then" +
+        "\neach run's and logged model's files are copied to <root>/<experiment>/<run>/artifacts" +
+        "\nand <root>/<experiment>/models/<model>/artifacts (S3 settings from MLflow's variables)." +
+        "\nEntities and files already copied are skipped, so an interrupted migration can be" +
+        "\nrun again. Ends with entity counts of both stores; exits 1 when they differ or a" +
+        "\nfile could not be copied." +
         "\n\nExamples:\n  mlt migrate --from ./mlruns --to sqlite:///mlflow.db" +
         "\n  mlt migrate --from sqlite:///mlflow.db --to postgresql://user:pw@host/mlflow" +
-        "\n  mlt migrate --from postgresql://user:pw@host/mlflow --to ./mlruns-copy",
+        "\n  mlt migrate --from postgresql://user:pw@host/mlflow --to ./mlruns-copy" +
+        "\n  mlt migrate --from ./mlruns --to postgresql://user:pw@host/mlflow \\" +
+        "\n    --artifacts-to s3://bucket/mlflow",
     )
-    .action(async (opts: { from: string; to: string; quiet?: boolean }, cmd: Command) => {
+    .action(async (opts: Flags, cmd: Command) => {
       const { loadStore } = await import("../store/load.ts");
       const { loadRegistryStore } = await import("../store/open_registry.ts");
       const { displayUri } = await import("../store/open_uri.ts");
@@ -37,6 +53,18 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
       if (opts.from === opts.to) {
         cmd.error("error: --from and --to name the same store", { exitCode: 2 });
       }
+      if (opts.fromArtifactsDestination !== undefined && opts.artifactsTo === undefined) {
+        cmd.error("error: --from-artifacts-destination needs --artifacts-to", { exitCode: 2 });
+      }
+      const { ArtifactMover } = await import("../store/migrate_artifacts.ts");
+      const bar = opts.quiet ? undefined : progressLine();
+      // Settings are checked before any store is opened.
+      const mover = opts.artifactsTo === undefined ? undefined : new ArtifactMover({
+        to: opts.artifactsTo,
+        fromDestination: opts.fromArtifactsDestination,
+        env: ctx.env,
+        onFile: bar && ((s) => bar.files(s.files + s.skippedFiles, s.bytes + s.skippedBytes)),
+      });
       const source = await loadStore(opts.from);
       const target = await loadStore(opts.to);
       // The target registry runs on a clock migrate sets to each source time it writes.
@@ -65,19 +93,19 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
         if (!importer) {
           cmd.error(`error: cannot migrate into "${displayUri(opts.to)}"`, { exitCode: 2 });
         }
-        const progress = opts.quiet ? undefined : progressLine();
         const report = await migrate({
           source,
           target,
           importer: importer!,
-          progress,
+          progress: bar?.runs,
+          artifacts: mover,
           registries: { source: fromRegistry, target: toRegistry, at: (ms) => now = ms },
         });
         const out = [
           `Migrated ${displayUri(opts.from)} → ${displayUri(opts.to)}: ${report.copiedRuns} ` +
           `run(s) copied, ${report.skippedRuns} already there; ${report.copiedModels} logged ` +
           `model(s) and ${report.copiedRegisteredModels} registered model(s) written. ` +
-          "Artifacts were not moved (their URIs are kept).",
+          artifactSummary(report.artifacts, mover?.root),
           "",
           `${"".padEnd(18)}${"source".padStart(10)}${"target".padStart(10)}`,
         ];
@@ -90,6 +118,15 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
         }
         for (const note of report.notes) out.push(`note: ${note}`);
         console.log(out.join("\n"));
+        const failures = report.artifacts?.failures ?? [];
+        for (const f of failures) console.error(`error: could not copy ${f}`);
+        if (failures.length > 0) {
+          console.error(
+            `error: ${failures.length} artifact file(s) or folder(s) could not be copied; ` +
+              "their runs and models keep their source URIs (run the migration again to retry)",
+          );
+          Deno.exitCode = 1;
+        }
         if (report.mismatches.length > 0) {
           console.error(
             `error: the target differs from the source: ${report.mismatches.join("; ")}`,
@@ -107,19 +144,47 @@ export function registerMigrate(program: Command, _ctx: CliContext): void {
     });
 }
 
-// "migrate: 120/5000 runs" on stderr: redrawn in place on a terminal, else about once a second.
-function progressLine(): (done: number, total: number) => void {
+interface Flags {
+  from: string;
+  to: string;
+  quiet?: boolean;
+  artifactsTo?: string;
+  fromArtifactsDestination?: string;
+}
+
+function artifactSummary(a: ArtifactStats | undefined, root: string | undefined): string {
+  if (!a) return "Artifacts were not moved (their URIs are kept).";
+  return `Artifacts to ${root}: ${a.files} file(s) (${a.bytes} bytes) copied, ` +
+    `${a.skippedFiles} (${a.skippedBytes} bytes) already there.`;
+}
+
+// "migrate: [###   ] 120/5000 runs, 31 files (2.1 MB)" on stderr: redrawn in place on a
+// terminal, else about once a second.
+function progressLine() {
   const tty = Deno.stderr.isTerminal();
   const enc = new TextEncoder();
-  let last = 0;
-  return (done, total) => {
+  let last = 0, done = 0, total = 0, files = -1, bytes = 0;
+  const draw = (final: boolean) => {
     const now = Date.now();
-    if (done < total && now - last < (tty ? 100 : 1000)) return;
+    if (!final && now - last < (tty ? 100 : 1000)) return;
     last = now;
     const width = 30;
     const filled = total ? Math.round((done / total) * width) : width;
     const bar = `[${"#".repeat(filled)}${" ".repeat(width - filled)}]`;
-    const text = `migrate: ${bar} ${done}/${total} runs`;
-    Deno.stderr.writeSync(enc.encode(tty ? `\r${text}${done === total ? "\n" : ""}` : `${text}\n`));
+    const more = files < 0 ? "" : `, ${files} file(s) (${bytes} bytes)`;
+    const text = `migrate: ${bar} ${done}/${total} runs${more}`;
+    Deno.stderr.writeSync(enc.encode(tty ? `\r${text}${final ? "\n" : ""}` : `${text}\n`));
+  };
+  return {
+    runs: (d: number, t: number) => {
+      done = d;
+      total = t;
+      draw(d === t);
+    },
+    files: (n: number, b: number) => {
+      files = n;
+      bytes = b;
+      draw(false);
+    },
   };
 }

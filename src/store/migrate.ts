@@ -1,14 +1,16 @@
 /**
  * Lossless copy between two tracking stores (`mlt migrate`): experiments with their ids, tags and
  * states; runs with every field, params, every metric point, tags, dataset inputs and deletion
- * state; then logged models and the model registry (migrate_models.ts). Artifacts are not
- * moved: their URIs are copied unchanged. Resumable: an entity already in the target with the
+ * state; then logged models and the model registry (migrate_models.ts). Artifacts stay where their
+ * URIs point, or, given an ArtifactMover (migrate_artifacts.ts), are copied and the new URIs
+ * written. Resumable: an entity already in the target with the
  * same content is skipped. Ends with per-entity counts of both sides.
  * Reads through TrackingStore; writes through an ImportTarget (ids and times kept).
  */
 import type {
   DatasetInput,
   Experiment,
+  LoggedModel,
   Metric,
   ModelInput,
   ModelOutput,
@@ -20,6 +22,7 @@ import type {
 import { allPages, type TrackingStore } from "./store.ts";
 import type { ModelRegistryStore } from "./registry.ts";
 import {
+  allLoggedModels,
   copyLoggedModels,
   copyRegistry,
   countLoggedModels,
@@ -29,6 +32,7 @@ import {
   type ModelImportTarget,
   zeroModelCounts,
 } from "./migrate_models.ts";
+import type { ArtifactMover, ArtifactStats } from "./migrate_artifacts.ts";
 
 /** Everything a migration copies of one run. */
 export interface RunRecord {
@@ -107,6 +111,8 @@ export interface MigrateReport {
   copiedModels: number;
   /** Registered models written. */
   copiedRegisteredModels: number;
+  /** What the artifact copy did, when artifacts were copied. */
+  artifacts?: ArtifactStats;
 }
 
 /** Inputs of migrate(). */
@@ -125,6 +131,8 @@ export interface MigrateOptions {
     target: ModelRegistryStore;
     at: (ms: number | undefined) => void;
   };
+  /** Copies artifacts and rewrites their URIs (absent: URIs are kept). */
+  artifacts?: ArtifactMover;
 }
 
 function zero(): EntityCounts {
@@ -155,11 +163,15 @@ async function allExperiments(store: TrackingStore): Promise<Experiment[]> {
   );
 }
 
-async function runIdsOf(store: TrackingStore, experimentId: string): Promise<string[]> {
+async function runsOf(store: TrackingStore, experimentId: string): Promise<RunInfo[]> {
   const { items } = await allPages((pageToken, maxResults) =>
     store.searchRuns({ experimentIds: [experimentId], viewType: "ALL", maxResults, pageToken })
   );
-  return items.map((r) => r.info.runId);
+  return items.map((r) => r.info);
+}
+
+async function runIdsOf(store: TrackingStore, experimentId: string): Promise<string[]> {
+  return (await runsOf(store, experimentId)).map((r) => r.runId);
 }
 
 /** A run with every point of every metric, read through the TrackingStore interface. */
@@ -259,14 +271,29 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
   };
   const experiments = await allExperiments(source);
   const runsByExp = new Map<string, string[]>();
+  const mover = opts.artifacts;
   for (const exp of experiments) {
-    runsByExp.set(exp.experimentId, await runIdsOf(source, exp.experimentId));
+    const infos = await runsOf(source, exp.experimentId);
+    // Every source location readable before anything is written (mlflow-artifacts: needs a root).
+    for (const r of infos) mover?.check(r.artifactUri, `run ${r.runId}`);
+    runsByExp.set(exp.experimentId, infos.map((r) => r.runId));
+  }
+  if (mover) {
+    for (const { model } of await allLoggedModels(source, experiments.map((e) => e.experimentId))) {
+      mover.check(model.artifactLocation, `logged model ${model.modelId}`);
+    }
   }
   const total = [...runsByExp.values()].reduce((n, ids) => n + ids.length, 0);
   let done = 0, merged = 0;
   const ids = new Map<string, string>(); // source experiment id → target id
   for (const exp of experiments) {
-    const id = (await importer.putExperiment(exp)) || exp.experimentId;
+    const at = (id: string) => mover ? { artifactLocation: mover.experimentLocation(id) } : {};
+    const id = (await importer.putExperiment({ ...exp, ...at(exp.experimentId) })) ||
+      exp.experimentId;
+    // A new id in the target: its location names that id.
+    if (mover && id !== exp.experimentId) {
+      await importer.putExperiment({ ...exp, experimentId: id, ...at(id) });
+    }
     ids.set(exp.experimentId, id);
     if (id !== exp.experimentId) {
       report.notes.push(
@@ -278,6 +305,11 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
     for (const runId of runsByExp.get(exp.experimentId)!) {
       const read = await readRunRecord(source, await source.getRun(runId));
       const rec = { ...read, info: { ...read.info, experimentId: id } };
+      const to = mover?.runUri(id, runId);
+      // A run whose files did not all arrive keeps its source URI: nothing points at a part copy.
+      if (to && await mover!.copy(read.info.artifactUri, to, `run ${runId}`)) {
+        rec.info.artifactUri = to;
+      }
       const points = importer.mergesDuplicatePoints
         ? distinctPoints(rec.metrics)
         : rec.metrics.length;
@@ -291,11 +323,23 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateReport> {
       opts.progress?.(++done, total);
     }
   }
-  const models = await copyLoggedModels(source, target, importer, ids, report.source);
+  const relocate = mover &&
+    (async (m: LoggedModel, sourceUri: string) => {
+      const to = mover.modelUri(m.experimentId, m.modelId);
+      return await mover.copy(sourceUri, to, `logged model ${m.modelId}`) ? to : undefined;
+    });
+  const models = await copyLoggedModels(source, target, importer, ids, report.source, relocate);
+  report.artifacts = mover?.stats;
   report.copiedModels = models.copied;
   if (opts.registries) {
     const { source: from, target: to, at } = opts.registries;
-    const reg = await copyRegistry(from, to, at, report.source);
+    const reg = await copyRegistry(
+      from,
+      to,
+      at,
+      report.source,
+      mover && ((u) => mover.relocated(u)),
+    );
     report.copiedRegisteredModels = reg.copied;
   }
   if (merged > 0) {

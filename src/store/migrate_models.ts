@@ -100,7 +100,8 @@ function modelKey(m: LoggedModel, deleted: boolean): string {
 
 /**
  * Copies logged models of the experiments `ids` maps (source id → target id); returns how many
- * were written and skipped, and adds the source's counts.
+ * were written and skipped, and adds the source's counts. `relocate` copies a model's artifacts
+ * and returns its new location (undefined: the location is kept).
  */
 export async function copyLoggedModels(
   source: TrackingStore,
@@ -108,11 +109,14 @@ export async function copyLoggedModels(
   importer: ModelImportTarget,
   ids: ReadonlyMap<string, string>,
   counts: ModelCounts,
+  relocate?: (model: LoggedModel, sourceUri: string) => Promise<string | undefined>,
 ): Promise<{ copied: number; skipped: number }> {
   let copied = 0, skipped = 0;
   for (const found of await allLoggedModels(source, [...ids.keys()])) {
     const { deleted } = found;
-    const model = { ...found.model, experimentId: ids.get(found.model.experimentId)! };
+    let model = { ...found.model, experimentId: ids.get(found.model.experimentId)! };
+    const moved = await relocate?.(model, found.model.artifactLocation);
+    if (moved) model = { ...model, artifactLocation: moved };
     addModel(counts, model, deleted);
     let there: LoggedModel | undefined;
     try {
@@ -199,15 +203,20 @@ function registryKey(model: RegisteredModel, versions: ModelVersion[]): string {
 
 /**
  * Copies the registry: every model of `source` into `target`, whose clock `at(ms)` sets (the
- * target registry must have been opened with that clock).
+ * target registry must have been opened with that clock); `relocate` maps version sources.
  */
 export async function copyRegistry(
   source: ModelRegistryStore,
   target: ModelRegistryStore,
   at: (ms: number | undefined) => void,
   counts: ModelCounts,
+  relocate: (uri: string) => string = (uri) => uri,
 ): Promise<{ copied: number; skipped: number }> {
-  const reg = await readRegistry(source);
+  // Version sources inside moved artifacts point at their copies.
+  const reg = (await readRegistry(source)).map(({ model, versions }) => ({
+    model,
+    versions: versions.map((v) => v.source ? { ...v, source: relocate(v.source) } : v),
+  }));
   addRegistry(counts, reg);
   const there = new Map((await readRegistry(target)).map((e) => [e.model.name, e]));
   let copied = 0, skipped = 0;
