@@ -15,11 +15,12 @@ import {
   versionFromRow,
 } from "../sqlite/registry_rows.ts";
 import {
+  ALIASES_OF_VERSION,
   latestVersionsSql,
-  MODEL_COLUMNS,
+  MODEL_BY_NAME,
   modelExtrasSql,
   STAGES_BY_FIRST_VERSION,
-  VERSION_COLUMNS,
+  VERSION_BY_NUMBER,
   versionTagsSql,
   WORKSPACE as WS,
 } from "../sqlite/registry_sql.ts";
@@ -65,8 +66,7 @@ export async function withTags(s: Q, versions: ModelVersion[]): Promise<ModelVer
 /** A registered model with its tags and aliases, or undefined; `lock` holds its row. */
 export async function findModel(s: Q, name: string, lock = false) {
   const [row] = await s.arrays(
-    `SELECT ${MODEL_COLUMNS} FROM registered_models rm WHERE rm.workspace = ? AND rm.name = ?` +
-      (lock ? " FOR UPDATE" : ""),
+    MODEL_BY_NAME + (lock ? " FOR UPDATE" : ""),
     WS,
     name,
   );
@@ -83,8 +83,7 @@ export async function readModel(s: Q, name: string, lock = false): Promise<Regis
 /** A live version with its tags, and its aliases unless `aliases` is false. */
 export async function readVersion(s: Q, name: string, version: number, aliases = true) {
   const [row] = await s.arrays(
-    `SELECT ${VERSION_COLUMNS} FROM model_versions mv WHERE mv.workspace = ? AND mv.name = ? ` +
-      "AND mv.version = ? AND mv.current_stage != ?",
+    VERSION_BY_NUMBER,
     WS,
     name,
     version,
@@ -94,8 +93,7 @@ export async function readVersion(s: Q, name: string, version: number, aliases =
   const [v] = await withTags(s, [versionFromRow(row)]);
   if (aliases) {
     v.aliases = (await s.arrays(
-      "SELECT alias FROM registered_model_aliases WHERE workspace = ? AND name = ? AND " +
-        "version = ? ORDER BY alias",
+      ALIASES_OF_VERSION,
       WS,
       name,
       version,
