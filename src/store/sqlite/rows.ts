@@ -227,3 +227,16 @@ export function attachInputTags(
 ): void {
   for (const t of tags) byInput.get(t.input_uuid)?.tags.push({ key: t.name, value: t.value });
 }
+
+/** A point of a metric's history: value, is_nan, timestamp, step. */
+export type HistoryRow = [number | null, number | boolean, number, number];
+
+/** The first `n` history rows as points of the metric `key`. */
+export function historyMetrics(key: string, rows: HistoryRow[], n: number): Metric[] {
+  const out = new Array<Metric>(n);
+  for (let i = 0; i < n; i++) {
+    const [value, isNan, timestamp, step] = rows[i];
+    out[i] = { key, value: decodeMetricValue(value, isNan), timestamp, step };
+  }
+  return out;
+}
