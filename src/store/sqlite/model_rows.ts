@@ -4,8 +4,17 @@
  * decoding of rows (read as arrays) into LoggedModel entities.
  */
 import { invalidParam, notFound } from "../../errors.ts";
-import { LOGGED_MODEL_STATUSES, type LoggedModel, type Metric, type Run } from "../../model.ts";
+import {
+  LOGGED_MODEL_STATUSES,
+  type LoggedModel,
+  type Metric,
+  type Param,
+  type Run,
+  type Tag,
+} from "../../model.ts";
 import { pyRepr } from "../../search/page_token.ts";
+// Pure URI math shared with the file store (no I/O, no YAML).
+import { appendUriPath } from "../file/layout.ts";
 import { decodeMetricValue } from "./rows.ts";
 
 /** MLflow's SQL store message for a model id that is absent (or deleted). */
@@ -25,6 +34,52 @@ export function modelParamChanged(modelId: string, key: string, old: string, val
       `with value='${old}' for logged model ID='${modelId}'. Attempted logging new value ` +
       `'${value}'.`,
   );
+}
+
+/** What a new model takes from its request (validated), `id` its experiment as an integer. */
+export interface NewModel {
+  experimentId: string;
+  id: bigint;
+  modelId: string;
+  name: string;
+  params: Param[];
+  tags: Tag[];
+  modelType?: string;
+  sourceRunId?: string;
+}
+
+/**
+ * A new model (PENDING, stamped `now()`) in the experiment `exp` (run_statements.ts's
+ * RUN_EXPERIMENT_SQL row): RESOURCE_DOES_NOT_EXIST when absent, INVALID_PARAMETER_VALUE unless
+ * active, as MLflow's SQL store answers.
+ */
+export function newModelRow(
+  exp: { s: string | null; loc: string | null } | undefined,
+  m: NewModel,
+  now: () => number,
+): LoggedModel {
+  if (!exp) throw notFound(`No Experiment with id=${m.experimentId} exists`);
+  if ((exp.s ?? "active") !== "active") {
+    throw invalidParam(
+      `The experiment ${m.experimentId} must be in the 'active' state. Current state is ` +
+        `${exp.s}.`,
+    );
+  }
+  const time = now();
+  return {
+    modelId: m.modelId,
+    experimentId: String(m.id),
+    name: m.name,
+    artifactLocation: appendUriPath(exp.loc ?? "", "models", m.modelId, "artifacts"),
+    creationTimestamp: time,
+    lastUpdatedTimestamp: time,
+    status: "PENDING",
+    modelType: m.modelType,
+    sourceRunId: m.sourceRunId,
+    tags: m.tags,
+    params: m.params,
+    metrics: [],
+  };
 }
 
 /** The experiment (as text, `e`) and lifecycle stage (`stage`) of the model `?`. */
