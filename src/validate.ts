@@ -133,6 +133,22 @@ export function validateMetric(m: Metric): Metric {
   return m;
 }
 
+/** A `log-batch` checked whole (limits, then every entry) before anything is written. */
+export function validateBatch(
+  batch: { metrics?: Metric[]; params?: Param[]; tags?: Tag[] },
+  truncate: boolean,
+): { params: Param[]; metrics: Metric[]; tags: Tag[] } {
+  const rawMetrics = batch.metrics ?? [];
+  const rawParams = batch.params ?? [];
+  const rawTags = batch.tags ?? [];
+  validateBatchLimits(rawMetrics, rawParams, rawTags);
+  return {
+    params: rawParams.map((p) => validateParam(p, truncate)),
+    metrics: rawMetrics.map(validateMetric),
+    tags: rawTags.map((t) => validateTag(t, truncate)),
+  };
+}
+
 /** Checks the batch limits of `log-batch` and refuses duplicate param keys. */
 export function validateBatchLimits(metrics: unknown[], params: Param[], tags: unknown[]): void {
   const over = (n: number, max: number, what: string) => {

@@ -22,14 +22,12 @@ import type {
 import { DEFAULT_EXPERIMENT_ID, TAG } from "../../model.ts";
 import { decodePageToken, encodePageToken } from "../../search/page_token.ts";
 import {
-  validateBatchLimits,
+  validateBatch,
   validateExperimentId,
   validateExperimentName,
   validateExperimentTag,
   validateKey,
-  validateMetric,
   validateModelLinks,
-  validateParam,
   validateRunId,
   validateTag,
   validateText,
@@ -382,14 +380,8 @@ export class FileStore extends FileModelStore implements TrackingStore {
 
   async logBatch(runId: string, batch: LogBatch): Promise<void> {
     validateRunId(runId);
-    const rawMetrics = batch.metrics ?? [];
-    const rawParams = batch.params ?? [];
-    const rawTags = batch.tags ?? [];
-    validateBatchLimits(rawMetrics, rawParams, rawTags);
     // Everything is validated before the first write, so a bad entry leaves no partial batch.
-    const params = rawParams.map((p) => validateParam(p, this.#truncate));
-    const metrics = rawMetrics.map(validateMetric);
-    const tags = rawTags.map((t) => validateTag(t, this.#truncate));
+    const { params, metrics, tags } = validateBatch(batch, this.#truncate);
     await this.#ensureRoot();
     const { loc, info } = this.#activeRun(runId);
     const modelLines = this.#models.metricLines(metrics, runId);

@@ -7,22 +7,13 @@
  */
 import type { Metric, Page } from "../../model.ts";
 import { decodePageTokenFields, encodePageTokenFields } from "../../search/page_token.ts";
-import { decodeMetricValue } from "../sqlite/rows.ts";
+import { historyMetrics } from "../sqlite/rows.ts";
 import type { Q } from "./pg_db.ts";
 
 const COLUMNS = "value, is_nan, timestamp, step";
 const ORDER = "ORDER BY timestamp, step, value, is_nan";
 
 type Row = [number, boolean, number, number];
-
-function toMetrics(key: string, rows: Row[], n: number): Metric[] {
-  const out = new Array<Metric>(n);
-  for (let i = 0; i < n; i++) {
-    const [value, isNan, timestamp, step] = rows[i];
-    out[i] = { key, value: decodeMetricValue(value, isNan), timestamp, step };
-  }
-  return out;
-}
 
 /** Every point of one metric, in history order (MLflow's (timestamp, step, value)). */
 export async function fullHistory(s: Q, runId: string, key: string): Promise<Metric[]> {
@@ -31,7 +22,7 @@ export async function fullHistory(s: Q, runId: string, key: string): Promise<Met
     runId,
     key,
   ) as Row[];
-  return toMetrics(key, rows, rows.length);
+  return historyMetrics(key, rows, rows.length);
 }
 
 interface Cursor {
@@ -88,9 +79,9 @@ export async function historyPage(
       max + 1,
       offset,
     )) as Row[];
-  if (rows.length <= max) return { items: toMetrics(key, rows, rows.length) };
+  if (rows.length <= max) return { items: historyMetrics(key, rows, rows.length) };
   return {
-    items: toMetrics(key, rows, max),
+    items: historyMetrics(key, rows, max),
     nextPageToken: nextToken(offset + max, rows[max - 1]),
   };
 }

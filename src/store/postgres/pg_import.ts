@@ -8,6 +8,7 @@ import { invalidParam, MltError } from "../../errors.ts";
 import { newRunId } from "../../ids.ts";
 import type { Experiment, LoggedModel } from "../../model.ts";
 import type { ImportTarget, RunRecord } from "../migrate.ts";
+import { IMPORT_RUN_SQL, importedRunArgs } from "../sqlite/run_statements.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import type { PgDb } from "./pg_db.ts";
 import { insertExperiment, nextExperimentId, syncExperimentSequence } from "./pg_lifecycle.ts";
@@ -85,21 +86,7 @@ export class PgImport implements ImportTarget {
     const i = rec.info;
     await this.db.write(async (w) => {
       await deleteRunRows(w, i.runId);
-      await w.run(
-        "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, " +
-          "status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, " +
-          "experiment_id, deleted_time) VALUES (?, ?, 'UNKNOWN', '', '', ?, ?, ?, ?, '', ?, ?, ?, ?)",
-        i.runId,
-        i.runName ?? null,
-        i.userId,
-        i.status,
-        i.startTime ?? null,
-        i.endTime ?? null,
-        i.lifecycleStage,
-        i.artifactUri,
-        expId,
-        i.lifecycleStage === "deleted" ? i.deletedTime ?? null : null,
-      );
+      await w.run(IMPORT_RUN_SQL, ...importedRunArgs(i, expId));
       // Rows as they are: the run's name stays runs.name even if its tag says otherwise.
       for (const [table, rows] of [["params", rec.params], ["tags", rec.tags]] as const) {
         if (rows.length === 0) continue;

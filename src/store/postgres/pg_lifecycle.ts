@@ -4,8 +4,16 @@
  * out the same id), rename, delete and restore (carrying the runs along), the new run row, and
  * hard deletes.
  */
-import { invalidParam, MltError, notFound } from "../../errors.ts";
+import { invalidParam, notFound } from "../../errors.ts";
 import type { Tag } from "../../model.ts";
+import {
+  DELETE_EXPERIMENT_SQL,
+  INSERT_RUN_SQL,
+  type NewRunRow,
+  RUN_EXPERIMENT_SQL,
+  runExperimentLocation,
+  runRowArgs,
+} from "../sqlite/run_statements.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import type { Q } from "./pg_db.ts";
 import { isUniqueViolation } from "./pg_errors.ts";
@@ -176,47 +184,13 @@ export async function setExperimentStage(
 /** A new run's row, with MLflow's defaults, in an active experiment (locked meanwhile). */
 export async function insertRunRow(
   w: Q,
-  r: {
-    runId: string;
-    experimentId: string;
-    name: string;
-    userId: string;
-    startTime: number;
-    artifactUri: (experimentLocation: string) => string;
-  },
+  r: NewRunRow,
 ): Promise<void> {
   const id = sqlExperimentId(r.experimentId);
   const exp = id >= -2147483648n && id <= 2147483647n
-    ? await w.one<{ s: string | null; loc: string | null }>(
-      "SELECT lifecycle_stage AS s, artifact_location AS loc FROM experiments " +
-        "WHERE experiment_id = ? FOR SHARE",
-      id,
-    )
+    ? await w.one<{ s: string | null; loc: string | null }>(`${RUN_EXPERIMENT_SQL} FOR SHARE`, id)
     : undefined;
-  if (!exp) {
-    throw notFound(
-      `Could not create run under experiment with ID ${r.experimentId} - no such experiment ` +
-        "exists.",
-    );
-  }
-  if ((exp.s ?? "active") !== "active") {
-    throw new MltError(
-      "INVALID_STATE",
-      `Could not create run under non-active experiment with ID ${r.experimentId}.`,
-    );
-  }
-  await w.run(
-    "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, " +
-      "status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, " +
-      "experiment_id, deleted_time) VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, " +
-      "'', 'active', ?, ?, NULL)",
-    r.runId,
-    r.name,
-    r.userId,
-    r.startTime,
-    r.artifactUri(exp.loc ?? ""),
-    id,
-  );
+  await w.run(INSERT_RUN_SQL, ...runRowArgs(r, id, runExperimentLocation(r, exp)));
 }
 
 /** Removes an experiment with its runs, models, tags and datasets. */
@@ -227,8 +201,5 @@ export async function deleteExperimentRows(w: Q, id: bigint): Promise<void> {
   );
   for (const r of runs) await deleteRunRows(w, r.run_uuid);
   await deleteModelRows(w, "experiment_id = ?", id);
-  await w.run("DELETE FROM logged_model_metrics WHERE experiment_id = ?", id);
-  await w.run("DELETE FROM experiment_tags WHERE experiment_id = ?", id);
-  await w.run("DELETE FROM datasets WHERE experiment_id = ?", id);
-  await w.run("DELETE FROM experiments WHERE experiment_id = ?", id);
+  for (const sql of DELETE_EXPERIMENT_SQL) await w.run(sql, id);
 }

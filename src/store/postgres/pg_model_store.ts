@@ -4,7 +4,7 @@
  * sqlite/sql_models.ts in the POSTGRES dialect. No page cache: with several servers on one
  * database, no process could tell when its cached order went stale, so every page is a query.
  */
-import { invalidParam, notFound } from "../../errors.ts";
+import { invalidParam } from "../../errors.ts";
 import { type Clock, newLoggedModelId } from "../../ids.ts";
 import {
   isLoggedModelStatus,
@@ -22,9 +22,10 @@ import {
   validateModelTags,
   validateNewModel,
 } from "../../validate.ts";
-import { appendUriPath } from "../file/layout.ts";
 import { prepareModelSearch } from "../model_search.ts";
 import type { CreateLoggedModelRequest, SearchLoggedModelsRequest } from "../store.ts";
+import { newModelRow } from "../sqlite/model_rows.ts";
+import { RUN_EXPERIMENT_SQL } from "../sqlite/run_statements.ts";
 import { POSTGRES } from "../sqlite/sql.ts";
 import { compileModelSearch } from "../sqlite/sql_models.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
@@ -51,33 +52,13 @@ export abstract class PgModelStore {
     const id = sqlExperimentId(experimentId);
     const modelId = newLoggedModelId();
     await db.write(async (w) => {
-      const exp = await w.one<{ s: string | null; loc: string }>(
-        "SELECT lifecycle_stage AS s, artifact_location AS loc FROM experiments " +
-          "WHERE experiment_id = ? FOR SHARE",
+      const exp = await w.one<{ s: string | null; loc: string | null }>(
+        `${RUN_EXPERIMENT_SQL} FOR SHARE`,
         id,
       );
-      if (!exp) throw notFound(`No Experiment with id=${experimentId} exists`);
-      if ((exp.s ?? "active") !== "active") {
-        throw invalidParam(
-          `The experiment ${experimentId} must be in the 'active' state. Current state is ` +
-            `${exp.s}.`,
-        );
-      }
-      const now = clock();
-      await insertModel(w, {
-        modelId,
-        experimentId: String(id),
-        name,
-        artifactLocation: appendUriPath(exp.loc ?? "", "models", modelId, "artifacts"),
-        creationTimestamp: now,
-        lastUpdatedTimestamp: now,
-        status: "PENDING",
-        modelType: req.modelType,
-        sourceRunId: req.sourceRunId,
-        tags,
-        params,
-        metrics: [],
-      });
+      const m = { experimentId, id, modelId, name, params, tags };
+      const { modelType, sourceRunId } = req;
+      await insertModel(w, newModelRow(exp, { ...m, modelType, sourceRunId }, clock));
     });
     return this.getLoggedModel(modelId);
   }

@@ -4,51 +4,37 @@
  * outputs, as MLflow's SQL store writes them (the SQLite store's sqlite_models.ts, async and
  * set-based). Reads load models in bulk, in the order of their ids.
  */
-import { invalidParam, notFound } from "../../errors.ts";
+import type { LoggedModel, Metric, ModelInput, ModelOutput, Param, Run, Tag } from "../../model.ts";
 import {
-  LOGGED_MODEL_STATUSES,
-  type LoggedModel,
-  type Metric,
-  type ModelInput,
-  type ModelOutput,
-  type Param,
-  type Run,
-  type Tag,
-} from "../../model.ts";
-import { pyRepr } from "../../search/page_token.ts";
-import { decodeMetricValue, encodeMetricValue } from "../sqlite/rows.ts";
-import { modelNotFound } from "../sqlite/sqlite_models.ts";
+  assembleModels,
+  attachModelLinks,
+  DELETE_MODEL_TAG_SQL,
+  deleteModelsSql,
+  insertModelSql,
+  type KeyValueRow,
+  linkTypes,
+  MODEL_COLUMNS,
+  MODEL_EXPERIMENT_SQL,
+  modelNotFound,
+  modelParamChanged,
+  type ModelRow,
+  modelRowArgs,
+  modelTagNotFound,
+  type PointRow,
+} from "../sqlite/model_rows.ts";
+import { encodeMetricValue } from "../sqlite/rows.ts";
 import { IDS, IDX, type Q } from "./pg_db.ts";
 
 /** The experiment (INTEGER, as text) of a model; deleted models only when allowed. */
 export async function modelExperiment(s: Q, modelId: string, allowDeleted = false) {
-  const row = await s.one<{ e: string; stage: string | null }>(
-    "SELECT CAST(experiment_id AS TEXT) AS e, lifecycle_stage AS stage FROM logged_models " +
-      "WHERE model_id = ?",
-    modelId,
-  );
+  const row = await s.one<{ e: string; stage: string | null }>(MODEL_EXPERIMENT_SQL, modelId);
   if (!row || (!allowDeleted && row.stage === "deleted")) throw modelNotFound(modelId);
   return row.e;
 }
 
 /** A model row (its status as given) with its params and tags. */
 export async function insertModel(w: Q, m: LoggedModel, stage = "active"): Promise<void> {
-  await w.run(
-    "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, " +
-      "creation_timestamp_ms, last_updated_timestamp_ms, status, lifecycle_stage, model_type, " +
-      "source_run_id, status_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    m.modelId,
-    BigInt(m.experimentId),
-    m.name,
-    m.artifactLocation,
-    m.creationTimestamp,
-    m.lastUpdatedTimestamp,
-    LOGGED_MODEL_STATUSES.indexOf(m.status),
-    stage,
-    m.modelType ?? null,
-    m.sourceRunId ?? null,
-    m.statusMessage ?? null,
-  );
+  await w.run(insertModelSql(), ...modelRowArgs(m, stage));
   await insertModelParams(w, m.modelId, m.experimentId, m.params);
   await upsertModelTags(w, m.modelId, m.experimentId, m.tags);
 }
@@ -90,13 +76,8 @@ export async function upsertModelTags(w: Q, modelId: string, exp: string, tags: 
 
 /** Deletes a tag of a model; RESOURCE_DOES_NOT_EXIST (MLflow's message) when absent. */
 export async function deleteModelTag(w: Q, modelId: string, key: string): Promise<void> {
-  const n = await w.run(
-    "DELETE FROM logged_model_tags WHERE model_id = ? AND tag_key = ?",
-    modelId,
-    key,
-  );
-  if (n === 0) {
-    throw notFound(`No tag with key ${pyRepr(key)} found for model with ID ${pyRepr(modelId)}.`);
+  if (await w.run(DELETE_MODEL_TAG_SQL, modelId, key) === 0) {
+    throw modelTagNotFound(modelId, key);
   }
 }
 
@@ -112,13 +93,7 @@ export async function insertModelParams(w: Q, modelId: string, exp: string, para
     );
     const byKey = new Map(old.map((o) => [o.k, o.v]));
     const p = params.find((p) => byKey.has(p.key) && byKey.get(p.key) !== p.value);
-    if (p) {
-      throw invalidParam(
-        `Changing param values is not allowed. Param with key='${p.key}' was already logged ` +
-          `with value='${byKey.get(p.key)}' for logged model ID='${modelId}'. Attempted ` +
-          `logging new value '${p.value}'.`,
-      );
-    }
+    if (p) throw modelParamChanged(modelId, p.key, byKey.get(p.key)!, p.value);
   };
   await check();
   const firstOf = new Map<string, string>();
@@ -176,9 +151,7 @@ export async function insertModelLinks(
   models: (ModelInput | ModelOutput)[],
   newId: () => string,
 ): Promise<void> {
-  const [source, dest] = kind === "input"
-    ? ["RUN_INPUT", "MODEL_INPUT"]
-    : ["RUN_OUTPUT", "MODEL_OUTPUT"];
+  const [source, dest] = linkTypes(kind);
   for (const m of models) {
     await w.run(
       "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, " +
@@ -197,21 +170,17 @@ export async function insertModelLinks(
 export async function modelsByIds(s: Q, ids: string[]): Promise<LoggedModel[]> {
   if (ids.length === 0) return [];
   const json = JSON.stringify(ids);
-  const models: (LoggedModel | undefined)[] = new Array(ids.length).fill(undefined);
   const kv = (table: string, key: string, value: string) =>
     s.arrays(
       `SELECT t.${key}, t.${value}, ${IDX} FROM ${IDS} JOIN ${table} t ON t.model_id = j.value ` +
         `ORDER BY t.${key}`,
       json,
-    ) as Promise<[string, string, number][]>;
+    ) as Promise<KeyValueRow[]>;
   const [rows, tags, params, points] = await Promise.all([
     s.arrays(
-      "SELECT m.model_id, CAST(m.experiment_id AS TEXT), m.name, m.artifact_location, " +
-        "m.creation_timestamp_ms, m.last_updated_timestamp_ms, m.status, m.model_type, " +
-        `m.source_run_id, m.status_message, ${IDX} FROM ${IDS} JOIN logged_models m ` +
-        "ON m.model_id = j.value",
+      `SELECT ${MODEL_COLUMNS}, ${IDX} FROM ${IDS} JOIN logged_models m ON m.model_id = j.value`,
       json,
-    ) as Promise<[string, string, string, string, number, number, number, ...(string | null)[]][]>,
+    ) as Promise<ModelRow[]>,
     kv("logged_model_tags", "tag_key", "tag_value"),
     kv("logged_model_params", "param_key", "param_value"),
     // Logging order: the heap order of rows only ever inserted.
@@ -220,41 +189,9 @@ export async function modelsByIds(s: Q, ids: string[]): Promise<LoggedModel[]> {
         `mm.run_id, mm.dataset_name, mm.dataset_digest, ${IDX} FROM ${IDS} ` +
         "JOIN logged_model_metrics mm ON mm.model_id = j.value ORDER BY mm.ctid",
       json,
-    ) as Promise<
-      [string, number | null, number, number, string, string | null, string | null, number][]
-    >,
+    ) as Promise<PointRow[]>,
   ]);
-  for (const r of rows) {
-    const m: LoggedModel = {
-      modelId: r[0],
-      experimentId: r[1],
-      name: r[2],
-      artifactLocation: r[3],
-      creationTimestamp: r[4],
-      lastUpdatedTimestamp: r[5],
-      status: LOGGED_MODEL_STATUSES[r[6]] ?? "UNSPECIFIED",
-      tags: [],
-      params: [],
-      metrics: [],
-    };
-    if (r[7] !== null) m.modelType = r[7];
-    if (r[8] !== null) m.sourceRunId = r[8];
-    if (r[9] !== null) m.statusMessage = r[9];
-    models[r[10] as unknown as number] = m;
-  }
-  for (const [k, v, i] of tags) models[i]?.tags.push({ key: k, value: v });
-  for (const [k, v, i] of params) models[i]?.params.push({ key: k, value: v });
-  for (const [key, value, timestamp, step, runId, dsName, dsDigest, i] of points) {
-    const model = models[i];
-    if (!model) continue;
-    const m: Metric = { key, value: decodeMetricValue(value, 0), timestamp, step };
-    if (dsName !== null) m.datasetName = dsName;
-    if (dsDigest !== null) m.datasetDigest = dsDigest;
-    m.modelId = model.modelId;
-    m.runId = runId;
-    model.metrics.push(m);
-  }
-  return models.filter((m): m is LoggedModel => m !== undefined);
+  return assembleModels(ids.length, rows, tags, params, points);
 }
 
 /**
@@ -267,11 +204,6 @@ export async function addModelLinks(
   runs: (Run | undefined)[],
   inputs: boolean,
 ): Promise<void> {
-  for (const r of runs) {
-    if (!r) continue;
-    if (inputs) r.inputs.modelInputs = [];
-    r.outputs = { modelOutputs: [] };
-  }
   const rows = await s.arrays(
     `SELECT ${IDX}, i.source_type, i.destination_id, i.step FROM ${IDS} JOIN inputs i ` +
       "ON i.source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND i.source_id = j.value " +
@@ -279,19 +211,10 @@ export async function addModelLinks(
       "ORDER BY j.n, i.source_type, i.destination_id",
     json,
   ) as [number, string, string, number][];
-  for (const [i, type, modelId, step] of rows) {
-    const run = runs[i];
-    if (!run) continue;
-    if (type === "RUN_INPUT") run.inputs.modelInputs?.push({ modelId });
-    else run.outputs!.modelOutputs.push({ modelId, step });
-  }
+  attachModelLinks(runs, inputs, rows);
 }
 
 /** Removes models with their params, tags and metrics (every model of `where`). */
 export async function deleteModelRows(w: Q, where: string, ...params: (string | bigint)[]) {
-  const ids = `SELECT model_id FROM logged_models WHERE ${where}`;
-  for (const table of ["logged_model_metrics", "logged_model_params", "logged_model_tags"]) {
-    await w.run(`DELETE FROM ${table} WHERE model_id IN (${ids})`, ...params);
-  }
-  await w.run(`DELETE FROM logged_models WHERE ${where}`, ...params);
+  for (const sql of deleteModelsSql(where)) await w.run(sql, ...params);
 }

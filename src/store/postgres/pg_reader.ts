@@ -6,25 +6,25 @@
  * extra columns of newer MLflow releases are ignored.
  */
 import { notFound } from "../../errors.ts";
-import type { DatasetInput, Experiment, Page, Run, RunInfo } from "../../model.ts";
-import { parseExperimentFilter, parseRunFilter } from "../../search/filter.ts";
-import { parseExperimentOrderBy, parseRunOrderBy } from "../../search/order_by.ts";
+import type { Experiment, Page, Run, RunInfo } from "../../model.ts";
+import { parseExperimentFilter } from "../../search/filter.ts";
+import { parseExperimentOrderBy } from "../../search/order_by.ts";
 import { decodePageToken } from "../../search/page_token.ts";
-import { validateExperimentId } from "../../validate.ts";
 import type { SearchExperimentsRequest, SearchRunsRequest } from "../store.ts";
 import {
-  datasetFromRow,
-  type DatasetRow,
+  attachDatasetInputs,
+  attachInputTags,
   experimentFromRow,
   type ExperimentRow,
   metricFromValues,
   type MetricValues,
   PG_COLUMNS,
+  type RunDatasetRow,
   runInfoFromValues,
   type RunValues,
 } from "../sqlite/rows.ts";
 import { compileExperimentSearch, compileRunSearch, POSTGRES } from "../sqlite/sql.ts";
-import { maxResults, page, stagesOf } from "../sqlite/sqlite_search.ts";
+import { maxResults, page, runSearchOf, stagesOf } from "../sqlite/sqlite_search.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import { IDS, IDX, type Q } from "./pg_db.ts";
 import { addModelLinks } from "./pg_models.ts";
@@ -124,7 +124,7 @@ export async function runsByIds(s: Q, ids: string[], modelInputs = false): Promi
 }
 
 async function addInputs(s: Q, json: string, runs: (Run | undefined)[]): Promise<void> {
-  const rows = await s.all<DatasetRow & { run_index: number; input_uuid: string }>(
+  const rows = await s.all<RunDatasetRow>(
     `SELECT ${IDX} AS run_index, i.input_uuid, d.name, d.digest, d.dataset_source_type, ` +
       `d.dataset_source, d.dataset_schema, d.dataset_profile FROM ${IDS} ` +
       "JOIN inputs i ON i.destination_id = j.value AND i.destination_type = 'RUN' AND " +
@@ -132,19 +132,13 @@ async function addInputs(s: Q, json: string, runs: (Run | undefined)[]): Promise
     json,
   );
   if (rows.length === 0) return;
-  const byInput = new Map<string, DatasetInput>();
-  for (const r of rows) {
-    if (byInput.has(r.input_uuid)) continue;
-    const input: DatasetInput = { tags: [], dataset: datasetFromRow(r) };
-    byInput.set(r.input_uuid, input);
-    runs[r.run_index]?.inputs.datasetInputs.push(input);
-  }
+  const byInput = attachDatasetInputs(runs, rows);
   const tags = await s.all<{ input_uuid: string; name: string; value: string }>(
     "SELECT t.input_uuid, t.name, t.value FROM input_tags t WHERE t.input_uuid IN " +
       `(${POSTGRES.jsonValues}) ORDER BY t.ctid`,
     JSON.stringify([...byInput.keys()]),
   );
-  for (const t of tags) byInput.get(t.input_uuid)?.tags.push({ key: t.name, value: t.value });
+  attachInputTags(byInput, tags);
 }
 
 /** One run, whole; RESOURCE_DOES_NOT_EXIST when absent. */
@@ -176,21 +170,10 @@ export async function searchExperiments(
 
 /** One page of runs of the given experiments. */
 export async function searchRuns(s: Q, req: SearchRunsRequest): Promise<Page<Run>> {
-  const filter = parseRunFilter(req.filter);
-  const order = parseRunOrderBy(req.orderBy);
-  const max = maxResults(req.maxResults);
-  const offset = decodePageToken(req.pageToken);
-  const ids = [...new Set(req.experimentIds)].map((e) => sqlExperimentId(validateExperimentId(e)));
-  if (ids.length === 0) return { items: [] };
-  const q = compileRunSearch({
-    experimentIds: ids,
-    stages: stagesOf(req.viewType),
-    filter,
-    order,
-    limit: max + 1,
-    offset,
-    dialect: POSTGRES,
-  });
+  const of = runSearchOf(req);
+  if (!of) return { items: [] };
+  const { search, max } = of;
+  const q = compileRunSearch({ ...search, dialect: POSTGRES });
   const runIds = (await s.all<{ run_uuid: string }>(q.sql, ...q.params)).map((x) => x.run_uuid);
-  return page(await runsByIds(s, runIds.slice(0, max)), runIds.length > max, offset + max);
+  return page(await runsByIds(s, runIds.slice(0, max)), runIds.length > max, search.offset + max);
 }

@@ -5,12 +5,7 @@
  * so concurrent servers hand out consecutive numbers.
  */
 import type { Tag } from "../../model.ts";
-import {
-  DELETED_STAGE,
-  type ModelVersion,
-  READY,
-  type RegisteredModel,
-} from "../../registry_model.ts";
+import { DELETED_STAGE, type ModelVersion, type RegisteredModel } from "../../registry_model.ts";
 import type { CreateModelVersionRequest } from "../registry.ts";
 import { modelNotFound, versionNotFound } from "../registry_rules.ts";
 import {
@@ -20,19 +15,33 @@ import {
   versionFromRow,
 } from "../sqlite/registry_rows.ts";
 import {
+  ALIASES_OF_VERSION,
   latestVersionsSql,
-  MODEL_COLUMNS,
+  MODEL_BY_NAME,
   modelExtrasSql,
   STAGES_BY_FIRST_VERSION,
-  VERSION_COLUMNS,
+  VERSION_BY_NUMBER,
   versionTagsSql,
   WORKSPACE as WS,
 } from "../sqlite/registry_sql.ts";
+import {
+  ARCHIVE_OTHERS_SQL,
+  DELETE_VERSION_ALIASES_SQL,
+  INSERT_MODEL_SQL,
+  INSERT_VERSION_SQL,
+  MAX_VERSION_SQL,
+  MODEL,
+  SET_ALIAS_SQL,
+  SET_MODEL_TAG_SQL,
+  SET_STAGE_SQL,
+  SET_VERSION_TAG_SQL,
+  TOMBSTONE_SQL,
+  TOUCH_MODEL_SQL,
+  VERSION,
+  versionRowArgs,
+} from "../sqlite/registry_statements.ts";
 import { POSTGRES } from "../sqlite/sql.ts";
 import type { Q } from "./pg_db.ts";
-
-const MODEL = "WHERE workspace = ? AND name = ?";
-const VERSION = `${MODEL} AND version = ?`;
 
 /** Fills in the tags and aliases of `models`. */
 export async function withExtras(s: Q, models: RegisteredModel[]): Promise<RegisteredModel[]> {
@@ -57,8 +66,7 @@ export async function withTags(s: Q, versions: ModelVersion[]): Promise<ModelVer
 /** A registered model with its tags and aliases, or undefined; `lock` holds its row. */
 export async function findModel(s: Q, name: string, lock = false) {
   const [row] = await s.arrays(
-    `SELECT ${MODEL_COLUMNS} FROM registered_models rm WHERE rm.workspace = ? AND rm.name = ?` +
-      (lock ? " FOR UPDATE" : ""),
+    MODEL_BY_NAME + (lock ? " FOR UPDATE" : ""),
     WS,
     name,
   );
@@ -75,8 +83,7 @@ export async function readModel(s: Q, name: string, lock = false): Promise<Regis
 /** A live version with its tags, and its aliases unless `aliases` is false. */
 export async function readVersion(s: Q, name: string, version: number, aliases = true) {
   const [row] = await s.arrays(
-    `SELECT ${VERSION_COLUMNS} FROM model_versions mv WHERE mv.workspace = ? AND mv.name = ? ` +
-      "AND mv.version = ? AND mv.current_stage != ?",
+    VERSION_BY_NUMBER,
     WS,
     name,
     version,
@@ -86,8 +93,7 @@ export async function readVersion(s: Q, name: string, version: number, aliases =
   const [v] = await withTags(s, [versionFromRow(row)]);
   if (aliases) {
     v.aliases = (await s.arrays(
-      "SELECT alias FROM registered_model_aliases WHERE workspace = ? AND name = ? AND " +
-        "version = ? ORDER BY alias",
+      ALIASES_OF_VERSION,
       WS,
       name,
       version,
@@ -129,8 +135,7 @@ export async function insertModel(
   tags: Tag[],
 ): Promise<void> {
   await w.run(
-    "INSERT INTO registered_models (name, creation_time, last_updated_time, description, " +
-      "workspace) VALUES (?, ?, ?, ?, ?)",
+    INSERT_MODEL_SQL,
     name,
     times.created,
     times.updated,
@@ -142,7 +147,7 @@ export async function insertModel(
 
 /** Moves a model's update time. */
 export async function touchModel(w: Q, name: string, now: number): Promise<void> {
-  await w.run(`UPDATE registered_models SET last_updated_time = ? ${MODEL}`, now, WS, name);
+  await w.run(TOUCH_MODEL_SQL, now, WS, name);
 }
 
 /** Deletes a model and everything of it, children first. */
@@ -166,28 +171,9 @@ export async function insertVersion(
   storage: string,
   now: number,
 ): Promise<number> {
-  const max = await w.one<{ v: number | null }>(
-    `SELECT MAX(version) AS v FROM model_versions ${MODEL}`,
-    WS,
-    req.name,
-  );
+  const max = await w.one<{ v: number | null }>(MAX_VERSION_SQL, WS, req.name);
   const version = Number(max?.v ?? 0) + 1;
-  await w.run(
-    "INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, " +
-      "user_id, current_stage, source, run_id, status, status_message, run_link, " +
-      "storage_location, workspace) VALUES (?, ?, ?, ?, ?, NULL, 'None', ?, ?, ?, NULL, ?, ?, ?)",
-    req.name,
-    version,
-    now,
-    now,
-    req.description ?? null,
-    req.source,
-    req.runId ?? null,
-    READY,
-    req.runLink ?? null,
-    storage,
-    WS,
-  );
+  await w.run(INSERT_VERSION_SQL, ...versionRowArgs(req, version, storage, now));
   for (const t of tags) await setVersionTag(w, req.name, version, t);
   await touchModel(w, req.name, now);
   return version;
@@ -203,79 +189,32 @@ export async function stageVersion(
   now: number,
 ): Promise<void> {
   if (archive) {
-    await w.run(
-      `UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? ${MODEL} ` +
-        "AND version != ? AND current_stage = ?",
-      now,
-      WS,
-      name,
-      version,
-      stage,
-    );
+    await w.run(ARCHIVE_OTHERS_SQL, now, WS, name, version, stage);
   }
-  await w.run(
-    `UPDATE model_versions SET current_stage = ?, last_updated_time = ? ${VERSION}`,
-    stage,
-    now,
-    WS,
-    name,
-    version,
-  );
+  await w.run(SET_STAGE_SQL, stage, now, WS, name, version);
   await touchModel(w, name, now);
 }
 
 /** Deletes a version as MLflow does: its aliases go, a redacted tombstone keeps the number. */
 export async function tombstoneVersion(w: Q, name: string, version: number, now: number) {
-  await w.run(`DELETE FROM registered_model_aliases ${VERSION}`, WS, name, version);
-  await w.run(
-    "UPDATE model_versions SET current_stage = ?, last_updated_time = ?, description = NULL, " +
-      "user_id = NULL, source = 'REDACTED-SOURCE-PATH', run_id = 'REDACTED-RUN-ID', " +
-      `run_link = 'REDACTED-RUN-LINK', status_message = NULL ${VERSION}`,
-    DELETED_STAGE,
-    now,
-    WS,
-    name,
-    version,
-  );
+  await w.run(DELETE_VERSION_ALIASES_SQL, WS, name, version);
+  await w.run(TOMBSTONE_SQL, DELETED_STAGE, now, WS, name, version);
   await touchModel(w, name, now);
 }
 
 /** Upserts a registered model tag. */
 export async function setModelTag(w: Q, name: string, t: Tag): Promise<void> {
-  await w.run(
-    "INSERT INTO registered_model_tags (key, value, name, workspace) VALUES (?, ?, ?, ?) " +
-      "ON CONFLICT (workspace, key, name) DO UPDATE SET value = excluded.value",
-    t.key,
-    t.value,
-    name,
-    WS,
-  );
+  await w.run(SET_MODEL_TAG_SQL, t.key, t.value, name, WS);
 }
 
 /** Upserts a model version tag. */
 export async function setVersionTag(w: Q, name: string, version: number, t: Tag) {
-  await w.run(
-    "INSERT INTO model_version_tags (key, value, name, version, workspace) VALUES " +
-      "(?, ?, ?, ?, ?) ON CONFLICT (workspace, key, name, version) DO UPDATE SET " +
-      "value = excluded.value",
-    t.key,
-    t.value,
-    name,
-    version,
-    WS,
-  );
+  await w.run(SET_VERSION_TAG_SQL, t.key, t.value, name, version, WS);
 }
 
 /** Points an alias at a version (moving it when it exists). */
 export async function setAlias(w: Q, name: string, alias: string, version: number) {
-  await w.run(
-    "INSERT INTO registered_model_aliases (alias, version, name, workspace) VALUES " +
-      "(?, ?, ?, ?) ON CONFLICT (workspace, name, alias) DO UPDATE SET version = excluded.version",
-    alias,
-    version,
-    name,
-    WS,
-  );
+  await w.run(SET_ALIAS_SQL, alias, version, name, WS);
 }
 
 /** Runs one of the simple registry statements (`MODEL` / `VERSION` scoped). */

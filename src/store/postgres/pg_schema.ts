@@ -6,16 +6,7 @@
  * revision opens read-only with a warning; a missing table or column is refused.
  */
 import type postgres from "postgres";
-import { MltError } from "../../errors.ts";
-import {
-  missingColumn,
-  outOfDateMessage,
-  readOnlyMessage,
-  revisionState,
-  SCHEMA_REVISION,
-  SEED_ROWS,
-  unknownRevisionWarning,
-} from "../sqlite/schema.ts";
+import { judgeSchema, notMlflowError, SCHEMA_REVISION, SEED_ROWS } from "../sqlite/schema.ts";
 import { MLFLOW_PG_DDL, PG_SCHEMA_REVISION } from "./mlflow_pg_ddl.ts";
 
 /** What the start-up needs from the store. */
@@ -97,34 +88,13 @@ export async function startSchema(
     await createSchema(sql, o);
     return undefined;
   }
-  if (!columns.has("alembic_version")) {
-    throw new MltError(
-      "INVALID_STATE",
-      `Cannot open "${display}" as a tracking database: it holds tables but no ` +
-        "alembic_version, so it is not an MLflow database (or one older than MLflow 1.0). " +
-        "Nothing was written.",
-    );
-  }
+  if (!columns.has("alembic_version")) throw notMlflowError(display);
   const rows = await sql.unsafe("SELECT version_num FROM alembic_version") as unknown as {
     version_num: string;
   }[];
   const revision = rows[0]?.version_num ?? "(none)";
-  const state = revisionState(revision);
-  if (state === "older") {
-    throw new MltError("INVALID_STATE", outOfDateMessage(display, o.shownUri, revision));
-  }
-  const missing = missingColumn(columns);
-  if (missing) {
-    throw new MltError(
-      "INVALID_STATE",
-      `Cannot open "${display}" as a tracking database: it lacks ${missing} ` +
-        `(schema revision ${revision}). Nothing was written.`,
-    );
-  }
-  if (state === "unknown") {
-    o.warn(unknownRevisionWarning(display, revision));
-    return readOnlyMessage(display, revision);
-  }
+  const readOnly = judgeSchema(display, o.shownUri, revision, columns, o.warn);
+  if (readOnly) return readOnly;
   await ensureDefaultExperiment(sql, o);
   return undefined;
 }

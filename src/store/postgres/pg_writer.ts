@@ -10,6 +10,14 @@ import { invalidParam, MltError, notFound } from "../../errors.ts";
 import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../../model.ts";
 import { pyRepr } from "../../search/page_token.ts";
 import { encodeMetricValue } from "../sqlite/rows.ts";
+import {
+  datasetRowArgs,
+  DELETE_RUN_SQL,
+  FIND_DATASET_INPUT_SQL,
+  FIND_DATASET_SQL,
+  INSERT_DATASET_INPUT_SQL,
+  INSERT_DATASET_SQL,
+} from "../sqlite/run_statements.ts";
 import type { Q } from "./pg_db.ts";
 
 /** The active run check of every run mutation; locks the run row against a concurrent delete. */
@@ -215,7 +223,7 @@ export async function insertInputs(
   for (const input of inputs) {
     const d = input.dataset;
     const found = await w.one<{ u: string }>(
-      "SELECT dataset_uuid AS u FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?",
+      FIND_DATASET_SQL,
       experimentId,
       d.name,
       d.digest,
@@ -223,34 +231,12 @@ export async function insertInputs(
     let uuid = found?.u;
     if (!uuid) {
       uuid = newId();
-      await w.run(
-        "INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, " +
-          "dataset_source, dataset_schema, dataset_profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        uuid,
-        experimentId,
-        d.name,
-        d.digest,
-        d.sourceType,
-        d.source,
-        d.schema ?? null,
-        d.profile ?? null,
-      );
+      await w.run(INSERT_DATASET_SQL, ...datasetRowArgs(uuid, experimentId, d));
     }
-    const edge = await w.one(
-      "SELECT 1 FROM inputs WHERE source_type = 'DATASET' AND source_id = ? AND " +
-        "destination_type = 'RUN' AND destination_id = ?",
-      uuid,
-      runId,
-    );
+    const edge = await w.one(FIND_DATASET_INPUT_SQL, uuid, runId);
     if (edge) continue;
     const inputUuid = newId();
-    await w.run(
-      "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id) " +
-        "VALUES (?, 'DATASET', ?, 'RUN', ?)",
-      inputUuid,
-      uuid,
-      runId,
-    );
+    await w.run(INSERT_DATASET_INPUT_SQL, inputUuid, uuid, runId);
     for (const t of input.tags ?? []) {
       await w.run(
         "INSERT INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?) " +
@@ -265,19 +251,5 @@ export async function insertInputs(
 
 /** Removes a run and every row that belongs to it. */
 export async function deleteRunRows(w: Q, runId: string): Promise<void> {
-  for (const table of ["metrics", "latest_metrics", "params", "tags"]) {
-    await w.run(`DELETE FROM ${table} WHERE run_uuid = ?`, runId);
-  }
-  await w.run(
-    "DELETE FROM input_tags WHERE input_uuid IN (SELECT input_uuid FROM inputs WHERE " +
-      "destination_type = 'RUN' AND destination_id = ?)",
-    runId,
-  );
-  await w.run("DELETE FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?", runId);
-  await w.run(
-    "DELETE FROM inputs WHERE source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND source_id = ?",
-    runId,
-  );
-  await w.run("DELETE FROM logged_model_metrics WHERE run_id = ?", runId);
-  await w.run("DELETE FROM runs WHERE run_uuid = ?", runId);
+  for (const sql of DELETE_RUN_SQL) await w.run(sql, runId);
 }

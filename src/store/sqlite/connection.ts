@@ -7,16 +7,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { MltError } from "../../errors.ts";
 import { likeMatcher } from "../../search/match.ts";
-import {
-  missingColumn,
-  MLFLOW_DDL,
-  outOfDateMessage,
-  readOnlyMessage,
-  revisionState,
-  SCHEMA_REVISION,
-  SEED_ROWS,
-  unknownRevisionWarning,
-} from "./schema.ts";
+import { judgeSchema, MLFLOW_DDL, notMlflowError, SCHEMA_REVISION, SEED_ROWS } from "./schema.ts";
 import { ILIKE_FUNCTION, type SqlValue } from "./sql.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { Statements } from "./statements.ts";
@@ -312,34 +303,13 @@ export class Connections {
       return undefined;
     }
     const columns = tableColumns(db);
-    if (!columns.has("alembic_version")) {
-      throw new MltError(
-        "INVALID_STATE",
-        `Cannot open "${this.display}" as a tracking database: it holds tables but no ` +
-          "alembic_version, so it is not an MLflow database (or one older than MLflow 1.0). " +
-          "Nothing was written.",
-      );
-    }
+    if (!columns.has("alembic_version")) throw notMlflowError(this.display);
     const row = db.prepare("SELECT version_num FROM alembic_version").get() as
       | { version_num: string }
       | undefined;
     const revision = row?.version_num ?? "(none)";
-    const state = revisionState(revision);
-    if (state === "older") {
-      throw new MltError("INVALID_STATE", outOfDateMessage(this.display, opts.uri, revision));
-    }
-    const missing = missingColumn(columns);
-    if (missing) {
-      throw new MltError(
-        "INVALID_STATE",
-        `Cannot open "${this.display}" as a tracking database: it lacks ${missing} ` +
-          `(schema revision ${revision}). Nothing was written.`,
-      );
-    }
-    if (state === "unknown") {
-      opts.warn(unknownRevisionWarning(this.display, revision));
-      return readOnlyMessage(this.display, revision);
-    }
+    const readOnly = judgeSchema(this.display, opts.uri, revision, columns, opts.warn);
+    if (readOnly) return readOnly;
     if (!memory) setWal(db, opts.warn, this.display);
     if (!db.prepare("SELECT 1 FROM experiments WHERE experiment_id = 0").get()) {
       immediate(db, () => ensureDefaultExperiment(db, opts));

@@ -13,21 +13,15 @@ import {
   versionFromRow,
 } from "./registry_rows.ts";
 import {
+  ALIASES_OF_VERSION,
   latestVersionsSql,
-  MODEL_COLUMNS,
+  MODEL_BY_NAME,
   modelExtrasSql,
   STAGES_BY_FIRST_VERSION,
-  VERSION_COLUMNS,
+  VERSION_BY_NUMBER,
   versionTagsSql,
   WORKSPACE,
 } from "./registry_sql.ts";
-
-const MODEL_BY_NAME = `SELECT ${MODEL_COLUMNS} FROM registered_models rm ` +
-  "WHERE rm.workspace = ? AND rm.name = ?";
-const VERSION_BY_NUMBER = `SELECT ${VERSION_COLUMNS} FROM model_versions mv ` +
-  "WHERE mv.workspace = ? AND mv.name = ? AND mv.version = ? AND mv.current_stage != ?";
-const ALIASES_OF_VERSION = "SELECT alias FROM registered_model_aliases WHERE workspace = ? " +
-  "AND name = ? AND version = ? ORDER BY alias";
 
 /** Fills in the tags and aliases of `models` (one query each). */
 export function withExtras(s: Statements, models: RegisteredModel[]): RegisteredModel[] {

@@ -24,6 +24,19 @@ export const VERSION_COLUMNS = "mv.name, mv.version, mv.creation_time, mv.last_u
   "mv.description, mv.user_id, mv.current_stage, mv.source, mv.run_id, mv.status, " +
   "mv.status_message, mv.run_link";
 
+/** A model by name (MODEL_COLUMNS): workspace, name. */
+export const MODEL_BY_NAME = `SELECT ${MODEL_COLUMNS} FROM registered_models rm ` +
+  "WHERE rm.workspace = ? AND rm.name = ?";
+
+/** A version unless deleted (VERSION_COLUMNS): workspace, name, version, the deleted stage. */
+export const VERSION_BY_NUMBER = `SELECT ${VERSION_COLUMNS} FROM model_versions mv ` +
+  "WHERE mv.workspace = ? AND mv.name = ? AND mv.version = ? AND mv.current_stage != ?";
+
+/** The aliases of a version, by name: workspace, name, version. */
+export const ALIASES_OF_VERSION =
+  "SELECT alias FROM registered_model_aliases WHERE workspace = ? " +
+  "AND name = ? AND version = ? ORDER BY alias";
+
 // Lists are bound as one JSON array (Dialect.jsonValues), so every page size shares a statement.
 
 /**

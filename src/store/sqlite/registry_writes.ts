@@ -4,13 +4,26 @@
  * twice (group_commit.ts).
  */
 import type { Tag } from "../../model.ts";
-import { DELETED_STAGE, READY } from "../../registry_model.ts";
+import { DELETED_STAGE } from "../../registry_model.ts";
 import type { CreateModelVersionRequest } from "../registry.ts";
 import type { Statements } from "./connection.ts";
 import { WORKSPACE as WS } from "./registry_sql.ts";
-
-const MODEL = "WHERE workspace = ? AND name = ?";
-const VERSION = `${MODEL} AND version = ?`;
+import {
+  ARCHIVE_OTHERS_SQL,
+  DELETE_VERSION_ALIASES_SQL,
+  INSERT_MODEL_SQL,
+  INSERT_VERSION_SQL,
+  MAX_VERSION_SQL,
+  MODEL,
+  SET_ALIAS_SQL,
+  SET_MODEL_TAG_SQL,
+  SET_STAGE_SQL,
+  SET_VERSION_TAG_SQL,
+  TOMBSTONE_SQL,
+  TOUCH_MODEL_SQL,
+  VERSION,
+  versionRowArgs,
+} from "./registry_statements.ts";
 
 /** Inserts a registered model and its tags. */
 export function insertModel(
@@ -21,8 +34,7 @@ export function insertModel(
   tags: Tag[],
 ): void {
   w.run(
-    "INSERT INTO registered_models (name, creation_time, last_updated_time, description, " +
-      "workspace) VALUES (?, ?, ?, ?, ?)",
+    INSERT_MODEL_SQL,
     name,
     now,
     now,
@@ -57,7 +69,7 @@ export function describeModel(w: Statements, name: string, text: string | undefi
 
 /** Moves a model's update time. */
 export function touchModel(w: Statements, name: string, now: number): void {
-  w.run(`UPDATE registered_models SET last_updated_time = ? ${MODEL}`, now, WS, name);
+  w.run(TOUCH_MODEL_SQL, now, WS, name);
 }
 
 /** Deletes a model and everything of it, children first. */
@@ -80,28 +92,9 @@ export function insertVersion(
   storage: string,
   now: number,
 ): number {
-  const max = w.one<{ v: number | null }>(
-    `SELECT MAX(version) AS v FROM model_versions ${MODEL}`,
-    WS,
-    req.name,
-  );
+  const max = w.one<{ v: number | null }>(MAX_VERSION_SQL, WS, req.name);
   const version = Number(max?.v ?? 0) + 1;
-  w.run(
-    "INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, " +
-      "user_id, current_stage, source, run_id, status, status_message, run_link, " +
-      "storage_location, workspace) VALUES (?, ?, ?, ?, ?, NULL, 'None', ?, ?, ?, NULL, ?, ?, ?)",
-    req.name,
-    version,
-    now,
-    now,
-    req.description ?? null,
-    req.source,
-    req.runId ?? null,
-    READY,
-    req.runLink ?? null,
-    storage,
-    WS,
-  );
+  w.run(INSERT_VERSION_SQL, ...versionRowArgs(req, version, storage, now));
   for (const t of tags) setVersionTag(w, req.name, version, t);
   touchModel(w, req.name, now);
   return version;
@@ -135,67 +128,27 @@ export function stageVersion(
   now: number,
 ): void {
   if (archive) {
-    w.run(
-      `UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? ${MODEL} ` +
-        "AND version != ? AND current_stage = ?",
-      now,
-      WS,
-      name,
-      version,
-      stage,
-    );
+    w.run(ARCHIVE_OTHERS_SQL, now, WS, name, version, stage);
   }
-  w.run(
-    `UPDATE model_versions SET current_stage = ?, last_updated_time = ? ${VERSION}`,
-    stage,
-    now,
-    WS,
-    name,
-    version,
-  );
+  w.run(SET_STAGE_SQL, stage, now, WS, name, version);
   touchModel(w, name, now);
 }
 
 /** Deletes a version as MLflow does: its aliases go, a redacted tombstone keeps the number. */
 export function tombstoneVersion(w: Statements, name: string, version: number, now: number) {
-  w.run(`DELETE FROM registered_model_aliases ${VERSION}`, WS, name, version);
-  w.run(
-    "UPDATE model_versions SET current_stage = ?, last_updated_time = ?, description = NULL, " +
-      "user_id = NULL, source = 'REDACTED-SOURCE-PATH', run_id = 'REDACTED-RUN-ID', " +
-      `run_link = 'REDACTED-RUN-LINK', status_message = NULL ${VERSION}`,
-    DELETED_STAGE,
-    now,
-    WS,
-    name,
-    version,
-  );
+  w.run(DELETE_VERSION_ALIASES_SQL, WS, name, version);
+  w.run(TOMBSTONE_SQL, DELETED_STAGE, now, WS, name, version);
   touchModel(w, name, now);
 }
 
 /** Upserts a registered model tag. */
 export function setModelTag(w: Statements, name: string, t: Tag): void {
-  w.run(
-    "INSERT INTO registered_model_tags (key, value, name, workspace) VALUES (?, ?, ?, ?) " +
-      "ON CONFLICT (workspace, key, name) DO UPDATE SET value = excluded.value",
-    t.key,
-    t.value,
-    name,
-    WS,
-  );
+  w.run(SET_MODEL_TAG_SQL, t.key, t.value, name, WS);
 }
 
 /** Upserts a model version tag. */
 export function setVersionTag(w: Statements, name: string, version: number, t: Tag): void {
-  w.run(
-    "INSERT INTO model_version_tags (key, value, name, version, workspace) VALUES " +
-      "(?, ?, ?, ?, ?) ON CONFLICT (workspace, key, name, version) DO UPDATE SET " +
-      "value = excluded.value",
-    t.key,
-    t.value,
-    name,
-    version,
-    WS,
-  );
+  w.run(SET_VERSION_TAG_SQL, t.key, t.value, name, version, WS);
 }
 
 /** Deletes a tag of a model (`version` undefined) or of a version; absent is fine. */
@@ -207,14 +160,7 @@ export function deleteTag(w: Statements, name: string, version: number | undefin
 
 /** Points an alias at a version (moving it when it exists). */
 export function setAlias(w: Statements, name: string, alias: string, version: number): void {
-  w.run(
-    "INSERT INTO registered_model_aliases (alias, version, name, workspace) VALUES " +
-      "(?, ?, ?, ?) ON CONFLICT (workspace, name, alias) DO UPDATE SET version = excluded.version",
-    alias,
-    version,
-    name,
-    WS,
-  );
+  w.run(SET_ALIAS_SQL, alias, version, name, WS);
 }
 
 /** Removes an alias; absent is fine. */

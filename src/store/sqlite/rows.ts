@@ -5,9 +5,11 @@
  */
 import type {
   Dataset,
+  DatasetInput,
   Experiment,
   LifecycleStage,
   Metric,
+  Run,
   RunInfo,
   RunStatus,
 } from "../../model.ts";
@@ -198,4 +200,43 @@ export function datasetFromRow(r: DatasetRow): Dataset {
   if (r.dataset_schema !== null) d.schema = r.dataset_schema;
   if (r.dataset_profile !== null) d.profile = r.dataset_profile;
   return d;
+}
+
+/** A run's dataset input joined to its dataset; `run_index` is the run's place in the list read. */
+export type RunDatasetRow = DatasetRow & { run_index: number; input_uuid: string };
+
+/** Adds runs' dataset inputs from their rows, each input once; the inputs by uuid. */
+export function attachDatasetInputs(
+  runs: (Run | undefined)[],
+  rows: RunDatasetRow[],
+): Map<string, DatasetInput> {
+  const byInput = new Map<string, DatasetInput>();
+  for (const r of rows) {
+    if (byInput.has(r.input_uuid)) continue;
+    const input: DatasetInput = { tags: [], dataset: datasetFromRow(r) };
+    byInput.set(r.input_uuid, input);
+    runs[r.run_index]?.inputs.datasetInputs.push(input);
+  }
+  return byInput;
+}
+
+/** Adds `input_tags` rows to attachDatasetInputs' inputs. */
+export function attachInputTags(
+  byInput: Map<string, DatasetInput>,
+  tags: { input_uuid: string; name: string; value: string }[],
+): void {
+  for (const t of tags) byInput.get(t.input_uuid)?.tags.push({ key: t.name, value: t.value });
+}
+
+/** A point of a metric's history: value, is_nan, timestamp, step. */
+export type HistoryRow = [number | null, number | boolean, number, number];
+
+/** The first `n` history rows as points of the metric `key`. */
+export function historyMetrics(key: string, rows: HistoryRow[], n: number): Metric[] {
+  const out = new Array<Metric>(n);
+  for (let i = 0; i < n; i++) {
+    const [value, isNan, timestamp, step] = rows[i];
+    out[i] = { key, value: decodeMetricValue(value, isNan), timestamp, step };
+  }
+  return out;
 }

@@ -3,6 +3,7 @@
  * a database's revision, the columns mlt reads and writes, and the messages of the startup checks.
  * Pure: the DDL itself is the generated mlflow_ddl.ts; all I/O is in connection.ts.
  */
+import { MltError } from "../../errors.ts";
 import { MLFLOW_VERSION } from "../../version.ts";
 import { REVISION_CHAIN, SCHEMA_REVISION } from "./mlflow_ddl.ts";
 
@@ -98,4 +99,45 @@ export function readOnlyMessage(display: string, found: string): string {
   return `Cannot write to the database "${display}": it is open read-only because its schema ` +
     `revision ${found} is unknown to mlt (which supports ${SCHEMA_REVISION}, MLflow ` +
     `${MLFLOW_VERSION}).`;
+}
+
+/** The refusal of a database that holds tables but no `alembic_version`. */
+export function notMlflowError(display: string): MltError {
+  return new MltError(
+    "INVALID_STATE",
+    `Cannot open "${display}" as a tracking database: it holds tables but no ` +
+      "alembic_version, so it is not an MLflow database (or one older than MLflow 1.0). " +
+      "Nothing was written.",
+  );
+}
+
+/**
+ * Judges an existing MLflow database by its revision and columns: an older revision or a missing
+ * column is refused (INVALID_STATE); an unknown revision is warned about and gives why the
+ * database must stay read-only; the pinned one gives undefined.
+ */
+export function judgeSchema(
+  display: string,
+  uri: string,
+  revision: string,
+  columns: ReadonlyMap<string, readonly string[]>,
+  warn: (message: string) => void,
+): string | undefined {
+  const state = revisionState(revision);
+  if (state === "older") {
+    throw new MltError("INVALID_STATE", outOfDateMessage(display, uri, revision));
+  }
+  const missing = missingColumn(columns);
+  if (missing) {
+    throw new MltError(
+      "INVALID_STATE",
+      `Cannot open "${display}" as a tracking database: it lacks ${missing} ` +
+        `(schema revision ${revision}). Nothing was written.`,
+    );
+  }
+  if (state === "unknown") {
+    warn(unknownRevisionWarning(display, revision));
+    return readOnlyMessage(display, revision);
+  }
+  return undefined;
 }

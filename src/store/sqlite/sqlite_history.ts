@@ -9,7 +9,7 @@
 import type { Metric, Page } from "../../model.ts";
 import { decodePageTokenFields, encodePageTokenFields } from "../../search/page_token.ts";
 import { HISTORY_INDEX, type Statements } from "./connection.ts";
-import { decodeMetricValue, safeInt } from "./rows.ts";
+import { historyMetrics, safeInt } from "./rows.ts";
 
 /** Which indexes the database has (connection.ts finds them at open). */
 export interface HistoryIndexes {
@@ -35,15 +35,6 @@ const ORDER = "ORDER BY metrics.timestamp, metrics.step, metrics.value, metrics.
 const COLUMNS = `value, is_nan, ${safeInt("timestamp")}, ${safeInt("step")}`;
 
 type Row = [number | null, number, number, number];
-
-function toMetrics(key: string, rows: Row[], n: number): Metric[] {
-  const out = new Array<Metric>(n);
-  for (let i = 0; i < n; i++) {
-    const [value, isNan, timestamp, step] = rows[i];
-    out[i] = { key, value: decodeMetricValue(value, isNan), timestamp, step };
-  }
-  return out;
-}
 
 /**
  * Points of one metric in history order (see ORDER); `limit` -1 = all. With MLflow's
@@ -76,7 +67,7 @@ export function fullHistory(
   idx: HistoryIndexes,
 ): Metric[] {
   const rows = sortedRows(s, runId, key, -1, 0, idx);
-  return toMetrics(key, rows, rows.length);
+  return historyMetrics(key, rows, rows.length);
 }
 
 // Points after `c` along the primary key; the walk stops after `limit` of this run's points.
@@ -145,10 +136,10 @@ export function historyPage(
   const cursor = idx.key ? cursorOf(fields) : undefined;
   if (!cursor || !idx.key) {
     const rows = sortedRows(s, runId, key, max + 1, offset, idx);
-    if (rows.length <= max) return { items: toMetrics(key, rows, rows.length) };
+    if (rows.length <= max) return { items: historyMetrics(key, rows, rows.length) };
     const count = idx.key ? countOf(s, runId, key, idx) : 0;
     return {
-      items: toMetrics(key, rows, max),
+      items: historyMetrics(key, rows, max),
       nextPageToken: idx.key
         ? nextToken(offset + max, rows[max - 1], count)
         : encodePageTokenFields(offset + max, {}),
@@ -160,11 +151,11 @@ export function historyPage(
   const rows = rowsAfter(s, runId, key, cursor, limit, idx.key);
   if (rows.length > max) {
     return {
-      items: toMetrics(key, rows, max),
+      items: historyMetrics(key, rows, max),
       nextPageToken: nextToken(offset + max, rows[max - 1], cursor.count),
     };
   }
-  const items = toMetrics(key, rows, rows.length);
+  const items = historyMetrics(key, rows, rows.length);
   // Every point counted was read: more follow only if points were logged since (a new count).
   if (rows.length === limit && rows.length > 0) {
     const count = countOf(s, runId, key, idx);

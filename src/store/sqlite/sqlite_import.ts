@@ -7,6 +7,7 @@ import { invalidParam, MltError } from "../../errors.ts";
 import { newRunId } from "../../ids.ts";
 import type { Experiment, LoggedModel } from "../../model.ts";
 import type { ImportTarget, RunRecord } from "../migrate.ts";
+import { IMPORT_RUN_SQL, importedRunArgs } from "./run_statements.ts";
 import type { Connections } from "./connection.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
 import {
@@ -73,21 +74,7 @@ export class SqliteImport implements ImportTarget {
     const i = rec.info;
     await this.db.write((w) => {
       deleteRunRows(w, i.runId);
-      w.run(
-        "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, " +
-          "status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, " +
-          "experiment_id, deleted_time) VALUES (?, ?, 'UNKNOWN', '', '', ?, ?, ?, ?, '', ?, ?, ?, ?)",
-        i.runId,
-        i.runName ?? null,
-        i.userId,
-        i.status,
-        i.startTime ?? null,
-        i.endTime ?? null,
-        i.lifecycleStage,
-        i.artifactUri,
-        expId,
-        i.lifecycleStage === "deleted" ? i.deletedTime ?? null : null,
-      );
+      w.run(IMPORT_RUN_SQL, ...importedRunArgs(i, expId));
       const kv = (table: string, key: string, value: string) =>
         w.run(`INSERT INTO ${table} (key, value, run_uuid) VALUES (?, ?, ?)`, key, value, i.runId);
       for (const p of rec.params) kv("params", p.key, p.value);

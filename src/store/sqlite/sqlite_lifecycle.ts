@@ -2,7 +2,14 @@
  * Transaction bodies of experiment and run lifecycle changes in the SQLite store: rename, delete
  * and restore (carrying the runs along, reference §4.3), tag checks, and the new run row.
  */
-import { invalidParam, MltError, notFound } from "../../errors.ts";
+import { invalidParam, notFound } from "../../errors.ts";
+import {
+  INSERT_RUN_SQL,
+  type NewRunRow,
+  RUN_EXPERIMENT_SQL,
+  runExperimentLocation,
+  runRowArgs,
+} from "./run_statements.ts";
 import type { Statements } from "./connection.ts";
 import { checkNameFree, experimentStage } from "./sqlite_writer.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
@@ -86,43 +93,9 @@ export function setExperimentStage(
 /** A new run's row, with MLflow's defaults, in an active experiment. */
 export function insertRunRow(
   w: Statements,
-  r: {
-    runId: string;
-    experimentId: string;
-    name: string;
-    userId: string;
-    startTime: number;
-    artifactUri: (experimentLocation: string) => string;
-  },
+  r: NewRunRow,
 ): void {
   const id = sqlExperimentId(r.experimentId);
-  const exp = w.one<{ s: string | null; loc: string | null }>(
-    "SELECT lifecycle_stage AS s, artifact_location AS loc FROM experiments " +
-      "WHERE experiment_id = ?",
-    id,
-  );
-  if (!exp) {
-    throw notFound(
-      `Could not create run under experiment with ID ${r.experimentId} - no such experiment ` +
-        "exists.",
-    );
-  }
-  if ((exp.s ?? "active") !== "active") {
-    throw new MltError(
-      "INVALID_STATE",
-      `Could not create run under non-active experiment with ID ${r.experimentId}.`,
-    );
-  }
-  w.run(
-    "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, " +
-      "status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, " +
-      "experiment_id, deleted_time) VALUES (?, ?, 'UNKNOWN', '', '', ?, 'RUNNING', ?, NULL, " +
-      "'', 'active', ?, ?, NULL)",
-    r.runId,
-    r.name,
-    r.userId,
-    r.startTime,
-    r.artifactUri(exp.loc ?? ""),
-    id,
-  );
+  const exp = w.one<{ s: string | null; loc: string | null }>(RUN_EXPERIMENT_SQL, id);
+  w.run(INSERT_RUN_SQL, ...runRowArgs(r, id, runExperimentLocation(r, exp)));
 }

@@ -3,7 +3,7 @@
  * extends this class, which keeps these operations out of the main façade. Row work lives in
  * sqlite_models.ts, searches in sqlite_model_search.ts.
  */
-import { invalidParam, notFound } from "../../errors.ts";
+import { invalidParam } from "../../errors.ts";
 import { type Clock, newLoggedModelId } from "../../ids.ts";
 import {
   isLoggedModelStatus,
@@ -21,8 +21,6 @@ import {
   validateNewModel,
 } from "../../validate.ts";
 import type { CreateLoggedModelRequest, SearchLoggedModelsRequest } from "../store.ts";
-// Pure URI math shared with the file store (no I/O, no YAML).
-import { appendUriPath } from "../file/layout.ts";
 import type { Connections, Statements } from "./connection.ts";
 import {
   deleteModelRows,
@@ -34,6 +32,8 @@ import {
   updateModel,
   upsertModelTags,
 } from "./sqlite_models.ts";
+import { newModelRow } from "./model_rows.ts";
+import { RUN_EXPERIMENT_SQL } from "./run_statements.ts";
 import { deletedModelIdsSql, PageCache, searchModelsSql } from "./sqlite_model_search.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
 
@@ -62,33 +62,10 @@ export abstract class SqliteModelStore {
     const id = sqlExperimentId(experimentId);
     const modelId = newLoggedModelId();
     await this.#ctx.db.write((w) => {
-      const exp = w.one<{ s: string | null; loc: string }>(
-        "SELECT lifecycle_stage AS s, artifact_location AS loc FROM experiments " +
-          "WHERE experiment_id = ?",
-        id,
-      );
-      if (!exp) throw notFound(`No Experiment with id=${experimentId} exists`);
-      if ((exp.s ?? "active") !== "active") {
-        throw invalidParam(
-          `The experiment ${experimentId} must be in the 'active' state. Current state is ` +
-            `${exp.s}.`,
-        );
-      }
-      const now = this.#ctx.clock();
-      insertModel(w, {
-        modelId,
-        experimentId: String(id),
-        name,
-        artifactLocation: appendUriPath(exp.loc ?? "", "models", modelId, "artifacts"),
-        creationTimestamp: now,
-        lastUpdatedTimestamp: now,
-        status: "PENDING",
-        modelType: req.modelType,
-        sourceRunId: req.sourceRunId,
-        tags,
-        params,
-        metrics: [],
-      });
+      const exp = w.one<{ s: string | null; loc: string | null }>(RUN_EXPERIMENT_SQL, id);
+      const m = { experimentId, id, modelId, name, params, tags };
+      const { modelType, sourceRunId } = req;
+      insertModel(w, newModelRow(exp, { ...m, modelType, sourceRunId }, () => this.#ctx.clock()));
     });
     return this.getLoggedModel(modelId);
   }

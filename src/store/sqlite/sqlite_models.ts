@@ -4,54 +4,37 @@
  * (RUN_INPUT → MODEL_INPUT) and outputs (RUN_OUTPUT → MODEL_OUTPUT), as MLflow's SQL store
  * writes them. Reads load models in bulk, in the order of their ids.
  */
-import { invalidParam, notFound } from "../../errors.ts";
-import {
-  LOGGED_MODEL_STATUSES,
-  type LoggedModel,
-  type Metric,
-  type ModelInput,
-  type ModelOutput,
-  type Param,
-  type Run,
-  type Tag,
-} from "../../model.ts";
-import { pyRepr } from "../../search/page_token.ts";
+import type { LoggedModel, Metric, ModelInput, ModelOutput, Param, Run, Tag } from "../../model.ts";
 import type { Statements } from "./connection.ts";
-import { decodeMetricValue, encodeMetricValue, safeInt } from "./rows.ts";
-
-/** MLflow's SQL store message for a model id that is absent (or deleted). */
-export function modelNotFound(modelId: string) {
-  return notFound(`Logged model with ID '${modelId}' not found.`);
-}
+import {
+  assembleModels,
+  attachModelLinks,
+  DELETE_MODEL_TAG_SQL,
+  deleteModelsSql,
+  insertModelSql,
+  type KeyValueRow,
+  linkTypes,
+  MODEL_COLUMNS,
+  MODEL_EXPERIMENT_SQL,
+  modelNotFound,
+  modelParamChanged,
+  type ModelRow,
+  modelRowArgs,
+  modelTagNotFound,
+  type PointRow,
+} from "./model_rows.ts";
+import { encodeMetricValue, safeInt } from "./rows.ts";
 
 /** The experiment (INTEGER, as text) of a model; deleted models only when allowed. */
 export function modelExperiment(s: Statements, modelId: string, allowDeleted = false): string {
-  const row = s.one<{ e: string; stage: string | null }>(
-    "SELECT CAST(experiment_id AS TEXT) AS e, lifecycle_stage AS stage FROM logged_models " +
-      "WHERE model_id = ?",
-    modelId,
-  );
+  const row = s.one<{ e: string; stage: string | null }>(MODEL_EXPERIMENT_SQL, modelId);
   if (!row || (!allowDeleted && row.stage === "deleted")) throw modelNotFound(modelId);
   return row.e;
 }
 
 /** A new model row (status PENDING) with its params and tags. */
 export function insertModel(w: Statements, m: LoggedModel): void {
-  w.run(
-    "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, " +
-      "creation_timestamp_ms, last_updated_timestamp_ms, status, lifecycle_stage, model_type, " +
-      "source_run_id, status_message) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-    m.modelId,
-    BigInt(m.experimentId),
-    m.name,
-    m.artifactLocation,
-    m.creationTimestamp,
-    m.lastUpdatedTimestamp,
-    LOGGED_MODEL_STATUSES.indexOf(m.status),
-    m.modelType ?? null,
-    m.sourceRunId ?? null,
-    m.statusMessage ?? null,
-  );
+  w.run(insertModelSql(), ...modelRowArgs(m, "active"));
   insertModelParams(w, m.modelId, m.experimentId, m.params);
   upsertModelTags(w, m.modelId, m.experimentId, m.tags);
 }
@@ -92,14 +75,7 @@ export function upsertModelTags(w: Statements, modelId: string, exp: string, tag
 
 /** Deletes a tag of a model; RESOURCE_DOES_NOT_EXIST (MLflow's message) when absent. */
 export function deleteModelTag(w: Statements, modelId: string, key: string): void {
-  const n = w.run(
-    "DELETE FROM logged_model_tags WHERE model_id = ? AND tag_key = ?",
-    modelId,
-    key,
-  );
-  if (n === 0) {
-    throw notFound(`No tag with key ${pyRepr(key)} found for model with ID ${pyRepr(modelId)}.`);
-  }
+  if (w.run(DELETE_MODEL_TAG_SQL, modelId, key) === 0) throw modelTagNotFound(modelId, key);
 }
 
 /** Inserts params of a model: the same value again is a no-op, another value refused. */
@@ -115,13 +91,7 @@ export function insertModelParams(
       modelId,
       p.key,
     );
-    if (old && old.v !== p.value) {
-      throw invalidParam(
-        `Changing param values is not allowed. Param with key='${p.key}' was already logged ` +
-          `with value='${old.v}' for logged model ID='${modelId}'. Attempted logging new value ` +
-          `'${p.value}'.`,
-      );
-    }
+    if (old && old.v !== p.value) throw modelParamChanged(modelId, p.key, old.v, p.value);
   }
   for (const p of params) {
     w.run(
@@ -174,9 +144,7 @@ export function insertModelLinks(
   models: (ModelInput | ModelOutput)[],
   newId: () => string,
 ): void {
-  const [source, dest] = kind === "input"
-    ? ["RUN_INPUT", "MODEL_INPUT"]
-    : ["RUN_OUTPUT", "MODEL_OUTPUT"];
+  const [source, dest] = linkTypes(kind);
   for (const m of models) {
     w.run(
       "INSERT OR IGNORE INTO inputs (input_uuid, source_type, source_id, destination_type, " +
@@ -197,64 +165,29 @@ const JOIN_IDS = "FROM json_each(?) j CROSS JOIN";
 export function modelsByIds(s: Statements, ids: string[]): LoggedModel[] {
   if (ids.length === 0) return [];
   const json = JSON.stringify(ids);
-  const models: (LoggedModel | undefined)[] = new Array(ids.length).fill(undefined);
-  const rows = s.arrays(
-    "SELECT m.model_id, CAST(m.experiment_id AS TEXT), m.name, m.artifact_location, " +
-      "m.creation_timestamp_ms, m.last_updated_timestamp_ms, m.status, m.model_type, " +
-      `m.source_run_id, m.status_message, j.key ${JOIN_IDS} logged_models m ` +
-      "ON m.model_id = j.value",
-    json,
-  ) as [string, string, string, string, number, number, number, ...(string | null)[]][];
-  for (const r of rows) {
-    const m: LoggedModel = {
-      modelId: r[0],
-      experimentId: r[1],
-      name: r[2],
-      artifactLocation: r[3],
-      creationTimestamp: r[4],
-      lastUpdatedTimestamp: r[5],
-      status: LOGGED_MODEL_STATUSES[r[6]] ?? "UNSPECIFIED",
-      tags: [],
-      params: [],
-      metrics: [],
-    };
-    if (r[7] !== null) m.modelType = r[7];
-    if (r[8] !== null) m.sourceRunId = r[8];
-    if (r[9] !== null) m.statusMessage = r[9];
-    models[r[10] as unknown as number] = m;
-  }
-  for (
-    const [table, key, value, field] of [
-      ["logged_model_tags", "tag_key", "tag_value", "tags"],
-      ["logged_model_params", "param_key", "param_value", "params"],
-    ] as const
-  ) {
-    // Primary key order, as MLflow's relationship loads them.
-    const kv = s.arrays(
+  // Primary key order, as MLflow's relationship loads them.
+  const kv = (table: string, key: string, value: string) =>
+    s.arrays(
       `SELECT t.${key}, t.${value}, j.key ${JOIN_IDS} ${table} t ON t.model_id = j.value ` +
         `ORDER BY t.${key}`,
       json,
-    ) as [string, string, number][];
-    for (const [k, v, i] of kv) models[i]?.[field].push({ key: k, value: v });
-  }
-  // Logging order (MLflow reads them through the model_id index, so by rowid).
-  const points = s.arrays(
-    "SELECT mm.metric_name, mm.metric_value, mm.metric_timestamp_ms, " +
-      `${safeInt("mm.metric_step")}, mm.run_id, mm.dataset_name, mm.dataset_digest, j.key ` +
-      `${JOIN_IDS} logged_model_metrics mm ON mm.model_id = j.value ORDER BY mm.rowid`,
-    json,
-  ) as [string, number | null, number, number, string, string | null, string | null, number][];
-  for (const [key, value, timestamp, step, runId, dsName, dsDigest, i] of points) {
-    const model = models[i];
-    if (!model) continue;
-    const m: Metric = { key, value: decodeMetricValue(value, 0), timestamp, step };
-    if (dsName !== null) m.datasetName = dsName;
-    if (dsDigest !== null) m.datasetDigest = dsDigest;
-    m.modelId = model.modelId;
-    m.runId = runId;
-    model.metrics.push(m);
-  }
-  return models.filter((m): m is LoggedModel => m !== undefined);
+    ) as KeyValueRow[];
+  return assembleModels(
+    ids.length,
+    s.arrays(
+      `SELECT ${MODEL_COLUMNS}, j.key ${JOIN_IDS} logged_models m ON m.model_id = j.value`,
+      json,
+    ) as ModelRow[],
+    kv("logged_model_tags", "tag_key", "tag_value"),
+    kv("logged_model_params", "param_key", "param_value"),
+    // Logging order (MLflow reads them through the model_id index, so by rowid).
+    s.arrays(
+      "SELECT mm.metric_name, mm.metric_value, mm.metric_timestamp_ms, " +
+        `${safeInt("mm.metric_step")}, mm.run_id, mm.dataset_name, mm.dataset_digest, j.key ` +
+        `${JOIN_IDS} logged_model_metrics mm ON mm.model_id = j.value ORDER BY mm.rowid`,
+      json,
+    ) as PointRow[],
+  );
 }
 
 /**
@@ -267,11 +200,6 @@ export function addModelLinks(
   runs: (Run | undefined)[],
   inputs: boolean,
 ): void {
-  for (const r of runs) {
-    if (!r) continue;
-    if (inputs) r.inputs.modelInputs = [];
-    r.outputs = { modelOutputs: [] };
-  }
   const rows = s.arrays(
     `SELECT j.key, i.source_type, i.destination_id, ${safeInt("i.step")} ${JOIN_IDS} inputs i ` +
       "ON i.source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND i.source_id = j.value " +
@@ -279,19 +207,10 @@ export function addModelLinks(
       "ORDER BY j.key, i.source_type, i.destination_id",
     json,
   ) as [number, string, string, number][];
-  for (const [i, type, modelId, step] of rows) {
-    const run = runs[i];
-    if (!run) continue;
-    if (type === "RUN_INPUT") run.inputs.modelInputs?.push({ modelId });
-    else run.outputs!.modelOutputs.push({ modelId, step });
-  }
+  attachModelLinks(runs, inputs, rows);
 }
 
 /** Removes models with their params, tags and metrics (every model of `where`). */
 export function deleteModelRows(w: Statements, where: string, ...params: (string | bigint)[]) {
-  const ids = `SELECT model_id FROM logged_models WHERE ${where}`;
-  for (const table of ["logged_model_metrics", "logged_model_params", "logged_model_tags"]) {
-    w.run(`DELETE FROM ${table} WHERE model_id IN (${ids})`, ...params);
-  }
-  w.run(`DELETE FROM logged_models WHERE ${where}`, ...params);
+  for (const sql of deleteModelsSql(where)) w.run(sql, ...params);
 }

@@ -4,12 +4,12 @@
  * Every query names its columns, so the extra columns of newer MLflow releases are ignored.
  */
 import { invalidParam, notFound } from "../../errors.ts";
-import type { DatasetInput, Experiment, Run, RunInfo, Tag } from "../../model.ts";
+import type { Experiment, Run, RunInfo, Tag } from "../../model.ts";
 import type { Statements } from "./connection.ts";
 import { addModelLinks } from "./sqlite_models.ts";
 import {
-  datasetFromRow,
-  type DatasetRow,
+  attachDatasetInputs,
+  attachInputTags,
   EXPERIMENT_COLUMNS,
   experimentFromRow,
   type ExperimentRow,
@@ -17,6 +17,7 @@ import {
   metricFromValues,
   type MetricValues,
   RUN_COLUMNS,
+  type RunDatasetRow,
   runInfoFromValues,
   type RunValues,
 } from "./rows.ts";
@@ -147,7 +148,7 @@ export function runsByIds(s: Statements, ids: string[], modelInputs = false): Ru
 }
 
 function addInputs(s: Statements, json: string, runs: (Run | undefined)[]): void {
-  const rows = s.all<DatasetRow & { run_index: number; input_uuid: string }>(
+  const rows = s.all<RunDatasetRow>(
     "SELECT j.key AS run_index, i.input_uuid, d.name, d.digest, " +
       "d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile " +
       `${JOIN_IDS} inputs i ON i.destination_id = j.value ` +
@@ -156,18 +157,12 @@ function addInputs(s: Statements, json: string, runs: (Run | undefined)[]): void
     json,
   );
   if (rows.length === 0) return;
-  const byInput = new Map<string, DatasetInput>();
-  for (const r of rows) {
-    if (byInput.has(r.input_uuid)) continue;
-    const input: DatasetInput = { tags: [], dataset: datasetFromRow(r) };
-    byInput.set(r.input_uuid, input);
-    runs[r.run_index]?.inputs.datasetInputs.push(input);
-  }
+  const byInput = attachDatasetInputs(runs, rows);
   const tags = s.all<{ input_uuid: string; name: string; value: string }>(
     `SELECT input_uuid, name, value FROM input_tags WHERE input_uuid ${IN_JSON} ORDER BY rowid`,
     JSON.stringify([...byInput.keys()]),
   );
-  for (const t of tags) byInput.get(t.input_uuid)?.tags.push({ key: t.name, value: t.value });
+  attachInputTags(byInput, tags);
 }
 
 /** One run, whole; RESOURCE_DOES_NOT_EXIST when absent. */

@@ -98,23 +98,32 @@ export function chooseDriver(r: Statements, s: RunSearch): number | undefined {
   return best?.i;
 }
 
-/** One page of runs of the given experiments. */
-export function searchRunsSql(r: Statements, req: SearchRunsRequest): Page<Run> {
+/**
+ * A checked run search request as compileRunSearch takes it (one row over the page, to know
+ * whether a next page exists) with its page size; undefined when it names no experiment.
+ */
+export function runSearchOf(
+  req: SearchRunsRequest,
+): { search: RunSearch; max: number } | undefined {
   const filter = parseRunFilter(req.filter);
   const order = parseRunOrderBy(req.orderBy);
   const max = maxResults(req.maxResults);
   const offset = decodePageToken(req.pageToken);
   const ids = [...new Set(req.experimentIds)].map((e) => sqlExperimentId(validateExperimentId(e)));
-  if (ids.length === 0) return { items: [] };
-  const search: RunSearch = {
-    experimentIds: ids,
-    stages: stagesOf(req.viewType),
-    filter,
-    order,
-    limit: max + 1,
-    offset,
+  if (ids.length === 0) return undefined;
+  const stages = stagesOf(req.viewType);
+  return {
+    search: { experimentIds: ids, stages, filter, order, limit: max + 1, offset },
+    max,
   };
+}
+
+/** One page of runs of the given experiments. */
+export function searchRunsSql(r: Statements, req: SearchRunsRequest): Page<Run> {
+  const of = runSearchOf(req);
+  if (!of) return { items: [] };
+  const { search, max } = of;
   const q = compileRunSearch({ ...search, driver: chooseDriver(r, search) });
   const runIds = r.all<{ run_uuid: string }>(q.sql, ...q.params).map((x) => x.run_uuid);
-  return page(runsByIds(r, runIds.slice(0, max)), runIds.length > max, offset + max);
+  return page(runsByIds(r, runIds.slice(0, max)), runIds.length > max, search.offset + max);
 }

@@ -25,15 +25,13 @@ import { decodePageToken } from "../../search/page_token.ts";
 import {
   newRunName,
   validateArtifactLocation,
-  validateBatchLimits,
+  validateBatch,
   validateDatasetInputs,
   validateExperimentId,
   validateExperimentName,
   validateExperimentTag,
   validateKey,
-  validateMetric,
   validateModelLinks,
-  validateParam,
   validateRunId,
   validateTag,
   validateText,
@@ -322,14 +320,8 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
 
   async logBatch(runId: string, batch: LogBatch): Promise<void> {
     validateRunId(runId);
-    const rawMetrics = batch.metrics ?? [];
-    const rawParams = batch.params ?? [];
-    const rawTags = batch.tags ?? [];
-    validateBatchLimits(rawMetrics, rawParams, rawTags);
     // Everything is validated first; the rows then go in one transaction, all or nothing.
-    const params = rawParams.map((p) => validateParam(p, this.#truncate));
-    const metrics = rawMetrics.map(validateMetric);
-    const tags = rawTags.map((t) => validateTag(t, this.#truncate));
+    const { params, metrics, tags } = validateBatch(batch, this.#truncate);
     await this.#db.write((w) => writeBatch(w, runId, { params, metrics, tags }));
   }
 

@@ -9,6 +9,15 @@ import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../..
 import { pyRepr } from "../../search/page_token.ts";
 import type { Statements } from "./connection.ts";
 import { encodeMetricValue } from "./rows.ts";
+import {
+  datasetRowArgs,
+  DELETE_EXPERIMENT_SQL,
+  DELETE_RUN_SQL,
+  FIND_DATASET_INPUT_SQL,
+  FIND_DATASET_SQL,
+  INSERT_DATASET_INPUT_SQL,
+  INSERT_DATASET_SQL,
+} from "./run_statements.ts";
 import { deleteModelRows, insertModelMetrics } from "./sqlite_models.ts";
 import type { SqlValue } from "./sql.ts";
 
@@ -218,41 +227,19 @@ export function insertInputs(
   for (const input of inputs) {
     const d = input.dataset;
     let uuid = w.one<{ u: string }>(
-      "SELECT dataset_uuid AS u FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?",
+      FIND_DATASET_SQL,
       experimentId,
       d.name,
       d.digest,
     )?.u;
     if (!uuid) {
       uuid = newId();
-      w.run(
-        "INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, " +
-          "dataset_source, dataset_schema, dataset_profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        uuid,
-        experimentId,
-        d.name,
-        d.digest,
-        d.sourceType,
-        d.source,
-        d.schema ?? null,
-        d.profile ?? null,
-      );
+      w.run(INSERT_DATASET_SQL, ...datasetRowArgs(uuid, experimentId, d));
     }
-    const edge = w.one(
-      "SELECT 1 FROM inputs WHERE source_type = 'DATASET' AND source_id = ? AND " +
-        "destination_type = 'RUN' AND destination_id = ?",
-      uuid,
-      runId,
-    );
+    const edge = w.one(FIND_DATASET_INPUT_SQL, uuid, runId);
     if (edge) continue;
     const inputUuid = newId();
-    w.run(
-      "INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id) " +
-        "VALUES (?, 'DATASET', ?, 'RUN', ?)",
-      inputUuid,
-      uuid,
-      runId,
-    );
+    w.run(INSERT_DATASET_INPUT_SQL, inputUuid, uuid, runId);
     for (const t of input.tags ?? []) {
       w.run(
         "INSERT OR REPLACE INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)",
@@ -266,22 +253,7 @@ export function insertInputs(
 
 /** Removes a run and every row that belongs to it. */
 export function deleteRunRows(w: Statements, runId: string): void {
-  for (const table of ["metrics", "latest_metrics", "params", "tags"]) {
-    w.run(`DELETE FROM ${table} WHERE run_uuid = ?`, runId);
-  }
-  w.run(
-    "DELETE FROM input_tags WHERE input_uuid IN (SELECT input_uuid FROM inputs WHERE " +
-      "destination_type = 'RUN' AND destination_id = ?)",
-    runId,
-  );
-  w.run("DELETE FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?", runId);
-  // The run's links to logged models, and the points it logged on them.
-  w.run(
-    "DELETE FROM inputs WHERE source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND source_id = ?",
-    runId,
-  );
-  w.run("DELETE FROM logged_model_metrics WHERE run_id = ?", runId);
-  w.run("DELETE FROM runs WHERE run_uuid = ?", runId);
+  for (const sql of DELETE_RUN_SQL) w.run(sql, runId);
 }
 
 /** Removes an experiment with its runs, tags and datasets. */
@@ -289,9 +261,6 @@ export function deleteExperimentRows(w: Statements, id: bigint): void {
   const runs = w.all<{ run_uuid: string }>("SELECT run_uuid FROM runs WHERE experiment_id = ?", id);
   for (const r of runs) deleteRunRows(w, r.run_uuid);
   deleteModelRows(w, "experiment_id = ?", id);
-  w.run("DELETE FROM logged_model_metrics WHERE experiment_id = ?", id);
-  w.run("DELETE FROM experiment_tags WHERE experiment_id = ?", id);
-  w.run("DELETE FROM datasets WHERE experiment_id = ?", id);
-  w.run("DELETE FROM experiments WHERE experiment_id = ?", id);
+  for (const sql of DELETE_EXPERIMENT_SQL) w.run(sql, id);
   rememberPurgedId(w, id);
 }
