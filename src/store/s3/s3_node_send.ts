@@ -6,14 +6,13 @@
  * refuses chunked uploads). The answer comes back as a web Response, read whole (S3's answers
  * to uploads are a few hundred bytes).
  */
-import http from "node:http";
-import https from "node:https";
+import type { IncomingMessage } from "node:http";
 
 /** Writes in slices of this size, waiting when the socket is full. */
 const SLICE = 1024 * 1024;
 
 /** Sends `body` to `url` with `headers` (already signed); aborts on `signal`. */
-export function sendBuffer(
+export async function sendBuffer(
   url: string,
   method: string,
   headers: Headers,
@@ -22,10 +21,15 @@ export function sendBuffer(
   ca?: string,
 ): Promise<Response> {
   const target = new URL(url);
+  // Loaded on the first upload part: node's http client adds to the start-up of every server,
+  // most of which never upload to S3.
+  const client = target.protocol === "https:"
+    ? (await import("node:https")).default
+    : (await import("node:http")).default;
   const head: Record<string, string> = Object.fromEntries(headers);
   head["content-length"] = String(body.byteLength);
-  return new Promise<Response>((resolve, reject) => {
-    const done = (r: http.IncomingMessage) => {
+  return await new Promise<Response>((resolve, reject) => {
+    const done = (r: IncomingMessage) => {
       const chunks: Uint8Array[] = [];
       r.on("data", (c: Uint8Array) => chunks.push(c));
       r.on("error", reject);
@@ -42,9 +46,7 @@ export function sendBuffer(
       });
     };
     const options = { method, headers: head, signal, ...(ca ? { ca } : {}) };
-    const req = target.protocol === "https:"
-      ? https.request(target, options, done)
-      : http.request(target, options, done);
+    const req = client.request(target, options, done);
     req.on("error", reject);
     (async () => {
       for (let at = 0; at < body.byteLength && !req.destroyed; at += SLICE) {
