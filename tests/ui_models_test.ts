@@ -59,6 +59,30 @@ each("the Models tab lists the experiment's logged models, newest first, paged",
   assert.equal((await f.get(`/experiments/${f.exp}/models?page=garbage`)).status, 400);
 });
 
+each("the Models tab filters with MLflow's logged-model grammar, kept across pages", async (f) => {
+  const get = (filter: string, more = "") =>
+    f.get(`/experiments/${f.exp}/models?filter=${encodeURIComponent(filter)}${more}`);
+  const names = (text: string) =>
+    [...text.matchAll(/\/models\/m-[0-9a-f]+">([\w-]+)<\/a>/g)].map((m) => m[1]);
+  const good = await get("metrics.accuracy > 0.9");
+  assert.equal(good.status, 200);
+  assert.deepEqual(names(good.text), ["iris-clf"]);
+  assert.match(good.text, /value="metrics.accuracy (>|&gt;) 0.9"/);
+  assert.deepEqual(names((await get("name LIKE 'scr%'")).text), ["scratch"]);
+  const none = await get("metrics.accuracy > 0.99");
+  assert.deepEqual(names(none.text), []);
+  assert.match(none.text, /No logged models match the filter\./);
+  const bad = await get("metrics.accuracy >");
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /id="filter-error" role="alert"/);
+  assert.deepEqual(names(bad.text), []);
+  // The next page keeps the filter: both models match, one per page.
+  const first = await get("name LIKE '%'", "&n=1");
+  const next = /href="([^"]+)" rel="next"/.exec(first.text)?.[1].replaceAll("&amp;", "&");
+  assert.ok(next && next.includes("filter="), next);
+  assert.deepEqual(names((await f.get(`${next}&n=1`)).text), ["iris-clf"]);
+});
+
 each(
   "a logged model's page shows its info, params, metrics, artifacts, versions, tags",
   async (f) => {
