@@ -1,7 +1,7 @@
 /**
  * The UI's model pages through `app.request()` over a file store and a SQLite store: the run
  * page's logged models, the Models tab, a logged model's page, the registry pages, their 404s,
- * and the register and alias forms (refused cross-site).
+ * and the register, alias, description and tag forms (refused cross-site).
  */
 import assert from "node:assert/strict";
 import { type ModelsFixture, modelsFixture } from "./helpers/ui_models_fixture.ts";
@@ -57,6 +57,30 @@ each("the Models tab lists the experiment's logged models, newest first, paged",
   assert.match(second.text, /rel="prev"/);
   assert.equal((await f.get(`/experiments/999/models`)).status, 404);
   assert.equal((await f.get(`/experiments/${f.exp}/models?page=garbage`)).status, 400);
+});
+
+each("the Models tab filters with MLflow's logged-model grammar, kept across pages", async (f) => {
+  const get = (filter: string, more = "") =>
+    f.get(`/experiments/${f.exp}/models?filter=${encodeURIComponent(filter)}${more}`);
+  const names = (text: string) =>
+    [...text.matchAll(/\/models\/m-[0-9a-f]+">([\w-]+)<\/a>/g)].map((m) => m[1]);
+  const good = await get("metrics.accuracy > 0.9");
+  assert.equal(good.status, 200);
+  assert.deepEqual(names(good.text), ["iris-clf"]);
+  assert.match(good.text, /value="metrics.accuracy (>|&gt;) 0.9"/);
+  assert.deepEqual(names((await get("name LIKE 'scr%'")).text), ["scratch"]);
+  const none = await get("metrics.accuracy > 0.99");
+  assert.deepEqual(names(none.text), []);
+  assert.match(none.text, /No logged models match the filter\./);
+  const bad = await get("metrics.accuracy >");
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /id="filter-error" role="alert"/);
+  assert.deepEqual(names(bad.text), []);
+  // The next page keeps the filter: both models match, one per page.
+  const first = await get("name LIKE '%'", "&n=1");
+  const next = /href="([^"]+)" rel="next"/.exec(first.text)?.[1].replaceAll("&amp;", "&");
+  assert.ok(next && next.includes("filter="), next);
+  assert.deepEqual(names((await f.get(`${next}&n=1`)).text), ["iris-clf"]);
 });
 
 each(
@@ -130,7 +154,7 @@ each("the registry lists models, searches by name, and shows a model's versions"
     ),
   );
   assert.match(row, new RegExp(`href="/experiments/${f.exp}/runs/${f.runId}">train-run</a>`));
-  assert.match(page.text, /<th scope="row">owner<\/th><td class="mono">ml-team/);
+  assert.match(page.text, /<th scope="row">owner<\/th><td>ml-team/);
   assert.match(row, /href="\/models\/Iris\/versions\/1">Version 1</);
   const version = await f.get("/models/Iris/versions/1");
   assert.equal(version.status, 200);
@@ -181,6 +205,40 @@ each("register a logged model, set and remove an alias; cross-site posts refused
     (await f.post(`${alias}/delete`, { alias: "champion" }, { origin: "null", host: "localhost" }))
       .status,
     403,
+  );
+});
+
+each("edit the description and tags of a registered model and a version", async (f) => {
+  const base = "/_mlt/action/registered-models/Iris";
+  const evil = { origin: "http://evil.example", host: "localhost" };
+  assert.equal((await f.post(`${base}/description`, { text: "x" }, evil)).status, 403);
+  const said = await f.post(`${base}/description`, { text: "# Iris\r\n*sepal* model" }, SAME);
+  assert.equal(said.status, 303);
+  assert.equal(said.headers.get("location"), "/models/Iris");
+  assert.equal((await f.registry.getRegisteredModel("Iris")).description, "# Iris\n*sepal* model");
+  const page = await f.get("/models/Iris");
+  assert.match(page.text, /<h1>Iris<\/h1>[\s\S]*<em>sepal<\/em> model/); // Markdown rendered
+  assert.equal((await f.post(`${base}/tags`, { key: "team", value: "cv" }, SAME)).status, 303);
+  assert.equal((await f.post(`${base}/tags`, { key: " ", value: "v" }, SAME)).status, 400);
+  assert.equal((await f.post(`${base}/tags/delete`, { key: "owner" }, SAME)).status, 303);
+  assert.deepEqual(
+    (await f.registry.getRegisteredModel("Iris")).tags.map((t) => [t.key, t.value]),
+    [["team", "cv"]],
+  );
+  const v1 = `${base}/versions/1`;
+  assert.equal((await f.post(`${v1}/description`, { text: "first fit" }, SAME)).status, 303);
+  assert.equal((await f.post(`${v1}/tags`, { key: "validated", value: "yes" }, SAME)).status, 303);
+  const v = await f.registry.getModelVersion("Iris", 1);
+  assert.deepEqual([v.description, v.tags.map((t) => t.key)], ["first fit", ["validated"]]);
+  const vpage = await f.get("/models/Iris/versions/1");
+  assert.match(vpage.text, /id="version-description"[\s\S]*first fit/);
+  assert.match(vpage.text, /<th scope="row">validated<\/th><td>yes/);
+  assert.equal((await f.post(`${v1}/tags/delete`, { key: "validated" }, SAME)).status, 303);
+  assert.deepEqual((await f.registry.getModelVersion("Iris", 1)).tags, []);
+  assert.equal((await f.post(`${base}/versions/9/description`, { text: "?" }, SAME)).status, 404);
+  assert.equal(
+    (await f.post("/_mlt/action/registered-models/Nope/tags", { key: "k" }, SAME)).status,
+    404,
   );
 });
 

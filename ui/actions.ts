@@ -49,12 +49,17 @@ function selectedRuns(form: URLSearchParams): string[] {
   return ids.map(checkRunId);
 }
 
-// The tag a "Set tag" form posts; a key is required.
-async function tagOf(req: Request): Promise<{ key: string; value: string }> {
+/** The tag a "Set tag" form posts; a key is required. */
+export async function tagOf(req: Request): Promise<{ key: string; value: string }> {
   const form = await readForm(req);
   const key = form.get("key")?.trim() ?? "";
   if (!key) throw invalidParam("A tag needs a key");
   return { key, value: form.get("value") ?? "" };
+}
+
+/** The text a description form posts, with the browser's CRLF line ends made LF. */
+export async function descriptionOf(req: Request): Promise<string> {
+  return ((await readForm(req)).get("text") ?? "").replace(/\r\n/g, "\n");
 }
 
 /** The form routes, mounted under `/_mlt/action`. */
@@ -110,7 +115,7 @@ export function actionRoutes(store: TrackingStore, u: Urls): Hono {
   });
   r.post("/experiments/:id/description", async (c) => {
     const id = checkExperimentId(c.req.param("id"));
-    const text = ((await readForm(c.req.raw)).get("text") ?? "").replace(/\r\n/g, "\n");
+    const text = await descriptionOf(c.req.raw);
     const e = await store.getExperiment(id);
     if (text.trim()) await store.setExperimentTag(id, { key: TAG.note, value: text });
     else if (e.tags.some((t) => t.key === TAG.note)) await store.deleteExperimentTag(id, TAG.note);
@@ -132,7 +137,7 @@ export function actionRoutes(store: TrackingStore, u: Urls): Hono {
   });
   r.post("/runs/:id/description", async (c) => {
     const id = checkRunId(c.req.param("id"));
-    const text = ((await readForm(c.req.raw)).get("text") ?? "").replace(/\r\n/g, "\n");
+    const text = await descriptionOf(c.req.raw);
     const run = await store.getRun(id);
     if (text.trim()) await store.setTag(id, { key: TAG.note, value: text });
     else if (run.data.tags.some((t) => t.key === TAG.note)) await store.deleteTag(id, TAG.note);

@@ -1,14 +1,15 @@
 /**
  * The model forms (mounted under `/_mlt/action` beside actions.ts, with the same same-origin
  * rule): register a logged model as a new version of a registered model (created if absent, as
- * `mlflow.register_model` does), and set or remove an alias. Each answers with a redirect.
+ * `mlflow.register_model` does), set or remove an alias, and edit the description and tags of a
+ * registered model or a version. Each answers with a redirect.
  */
 import { type Context, Hono } from "hono";
 import { invalidParam, MltError } from "../src/errors.ts";
 import { loggedModelLink, recordModelVersion } from "../src/store/registry_links.ts";
 import type { ModelRegistryStore } from "../src/store/registry.ts";
 import type { TrackingStore } from "../src/store/store.ts";
-import { readForm, sameOrigin } from "./actions.ts";
+import { descriptionOf, readForm, sameOrigin, tagOf } from "./actions.ts";
 import type { Urls } from "./urls.ts";
 
 /** The model form routes; without a registry they answer 404. */
@@ -76,6 +77,42 @@ export function modelActionRoutes(
     await registry.getRegisteredModel(name);
     await registry.deleteRegisteredModelAlias(name, alias);
     return back(c, u.registeredModel(name));
+  });
+
+  // Descriptions (Markdown, as MLflow's pages show them) and tags of models and versions.
+  const model = "/registered-models/:name";
+  const version = `${model}/versions/:version`;
+  r.post(`${model}/description`, async (c) => {
+    const name = c.req.param("name");
+    await reg(c).updateRegisteredModel(name, await descriptionOf(c.req.raw));
+    return back(c, u.registeredModel(name));
+  });
+  r.post(`${model}/tags`, async (c) => {
+    const name = c.req.param("name");
+    await reg(c).setRegisteredModelTag(name, await tagOf(c.req.raw));
+    return back(c, u.registeredModel(name) + "#tags");
+  });
+  r.post(`${model}/tags/delete`, async (c) => {
+    const name = c.req.param("name");
+    const key = (await readForm(c.req.raw)).get("key") ?? "";
+    await reg(c).deleteRegisteredModelTag(name, key);
+    return back(c, u.registeredModel(name) + "#tags");
+  });
+  r.post(`${version}/description`, async (c) => {
+    const { name, version } = c.req.param();
+    await reg(c).updateModelVersion(name, version, await descriptionOf(c.req.raw));
+    return back(c, u.modelVersion(name, version));
+  });
+  r.post(`${version}/tags`, async (c) => {
+    const { name, version } = c.req.param();
+    await reg(c).setModelVersionTag(name, version, await tagOf(c.req.raw));
+    return back(c, u.modelVersion(name, version) + "#tags");
+  });
+  r.post(`${version}/tags/delete`, async (c) => {
+    const { name, version } = c.req.param();
+    const key = (await readForm(c.req.raw)).get("key") ?? "";
+    await reg(c).deleteModelVersionTag(name, version, key);
+    return back(c, u.modelVersion(name, version) + "#tags");
   });
   return r;
 }

@@ -6,7 +6,7 @@
 import type { Hono } from "hono";
 import { h } from "preact";
 import { MltError, notFound } from "../src/errors.ts";
-import type { LoggedModel, Run } from "../src/model.ts";
+import type { LoggedModel, Page, Run } from "../src/model.ts";
 import { MODEL_VERSIONS_TAG, type ModelVersion } from "../src/registry_model.ts";
 import {
   decodeLoggedModelToken,
@@ -16,6 +16,7 @@ import type { ModelRegistryStore } from "../src/store/registry.ts";
 import type { TrackingStore } from "../src/store/store.ts";
 import type { ArtifactAccess } from "./artifact_view.ts";
 import { allExperiments, checkExperimentId, isClientError } from "./data.ts";
+import { type FilterError, filterError } from "./components/filter_box.tsx";
 import { LoggedModelPage, ModelsTabPage, type VersionRef } from "./pages/models.tsx";
 import { ModelVersionPage } from "./pages/model_version.tsx";
 import {
@@ -110,29 +111,45 @@ export function modelRoutes(app: Hono, d: ModelDeps): void {
       allExperiments(store),
     ]);
     const n = Math.min(Math.max(Number(c.req.query("n")) || MODELS_PER_PAGE, 1), 1000);
+    // MLflow's logged-model filter grammar (metrics.x > 1, params.y = 'z', name LIKE '%…');
+    // a mistake shows under the box with status 400, as the runs table's filter does.
+    const filter = (c.req.query("filter") ?? "").trim();
     const q = {
       experimentIds: [id],
+      filter: filter || undefined,
       orderBy: [{ fieldName: "creation_timestamp", ascending: false }],
     };
     const token = c.req.query("page") || undefined;
     const offset = decodeLoggedModelToken(token, q);
-    const page = await store.searchLoggedModels({ ...q, maxResults: n, pageToken: token });
+    let page: Page<LoggedModel> = { items: [] };
+    let error: FilterError | undefined;
+    try {
+      page = await store.searchLoggedModels({ ...q, maxResults: n, pageToken: token });
+    } catch (e) {
+      if (!isClientError(e) || !filter) throw e;
+      error = filterError(e.message);
+    }
     const runs = await runsById(
       store,
       page.items.flatMap((m) => (m.sourceRunId ? [m.sourceRunId] : [])),
     );
-    return htmlResponse(h(ModelsTabPage, {
-      u,
-      experiment,
-      experiments,
-      models: page.items,
-      runs,
-      now: d.now(),
-      offset,
-      nextPageToken: page.nextPageToken,
-      prevPageToken: offset - n > 0 ? encodeLoggedModelToken(q, offset - n) : undefined,
-      paged: offset > 0,
-    }));
+    return htmlResponse(
+      h(ModelsTabPage, {
+        u,
+        experiment,
+        experiments,
+        models: page.items,
+        runs,
+        now: d.now(),
+        filter,
+        filterError: error,
+        offset,
+        nextPageToken: page.nextPageToken,
+        prevPageToken: offset - n > 0 ? encodeLoggedModelToken(q, offset - n) : undefined,
+        paged: offset > 0,
+      }),
+      error ? 400 : 200,
+    );
   });
 
   app.get("/experiments/:id/models/:modelId", async (c) => {

@@ -1,4 +1,4 @@
-/** The MLflow filter box of the runs table; a parse error shows inline with a caret. */
+/** The MLflow filter box of the runs table and the Models tab; a parse error shows inline with a caret. */
 import type { VNode } from "preact";
 
 /** A filter parse error: the message and, when known, the 1-based character position. */
@@ -20,10 +20,15 @@ export interface FilterBoxProps {
   error?: FilterError;
   /** Other URL state kept when the filter is submitted. */
   keep: Record<string, string | undefined>;
+  /** What is filtered ("runs" by default) and an example filter for the empty box. */
+  what?: string;
+  example?: string;
 }
 
 /** The filter form: text box, Search button, the error with a caret under the bad character. */
-export function FilterBox({ action, filter, error, keep }: FilterBoxProps): VNode {
+export function FilterBox(
+  { action, filter, error, keep, what = "runs", example = RUNS_EXAMPLE }: FilterBoxProps,
+): VNode {
   return (
     <form class="filter-form" action={action} method="get" role="search">
       <div class="filter">
@@ -31,8 +36,8 @@ export function FilterBox({ action, filter, error, keep }: FilterBoxProps): VNod
           type="search"
           name="filter"
           value={filter}
-          placeholder={`metrics.rmse < 1 and params.model = "tree" and tags.mlflow.user = "me"`}
-          aria-label="Filter runs"
+          placeholder={example}
+          aria-label={`Filter ${what}`}
           aria-invalid={error ? "true" : undefined}
           aria-describedby={error ? "filter-error" : undefined}
           spellcheck={false}
@@ -55,6 +60,8 @@ export function FilterBox({ action, filter, error, keep }: FilterBoxProps): VNod
     </form>
   );
 }
+
+const RUNS_EXAMPLE = `metrics.rmse < 1 and params.model = "tree" and tags.mlflow.user = "me"`;
 
 function queryOf(keep: Record<string, string | undefined>): string {
   const q = new URLSearchParams();

@@ -1,7 +1,11 @@
-/** One registered model version: its fields, source (logged model and run linked) and tags. */
+/**
+ * One registered model version: its fields, source (logged model and run linked), and its
+ * description and tags with their edit forms.
+ */
 import type { VNode } from "preact";
 import type { ModelVersion } from "../../src/registry_model.ts";
-import { Kv, KvTable } from "../components/kv_table.tsx";
+import { Kv } from "../components/kv_table.tsx";
+import { Description, TagsEditor } from "../components/tags_editor.tsx";
 import { ModelStatus } from "../components/logged_models.tsx";
 import { Time } from "../components/status.tsx";
 import { Layout } from "../layout.tsx";
@@ -18,6 +22,9 @@ export interface ModelVersionPageProps {
 
 /** A registered model version's page. */
 export function ModelVersionPage({ u, version: v, links, now }: ModelVersionPageProps): VNode {
+  const base = `registered-models/${encodeURIComponent(v.name)}/versions/${
+    encodeURIComponent(String(v.version))
+  }`;
   return (
     <Layout title={`${v.name} version ${v.version} · Models`} u={u}>
       <div class="crumbs">
@@ -43,14 +50,23 @@ export function ModelVersionPage({ u, version: v, links, now }: ModelVersionPage
             <Time ms={v.lastUpdatedTimestamp} now={now} />
           </Kv>
           <Kv k="User">{v.userId ?? ""}</Kv>
-          <Kv k="Description">{v.description ?? ""}</Kv>
           <Kv k="URI">
             <span class="mono">models:/{v.name}/{v.version}</span>
           </Kv>
         </tbody>
       </table>
-      <h2>Tags</h2>
-      <KvTable items={v.tags} id="version-tags" empty="No tags." />
+      <h2>Description</h2>
+      <div id="version-description">
+        <Description text={v.description ?? ""} action={u.action(`${base}/description`)} />
+      </div>
+      <h2 id="tags">Tags</h2>
+      <TagsEditor
+        tags={v.tags}
+        id="version-tags"
+        setAction={u.action(`${base}/tags`)}
+        deleteAction={u.action(`${base}/tags/delete`)}
+        deletable={() => true}
+      />
     </Layout>
   );
 }

@@ -12,6 +12,7 @@ import {
   ModelStatus,
 } from "../components/logged_models.tsx";
 import { ColumnHeads, Kv, KvTable } from "../components/kv_table.tsx";
+import { FilterBox, type FilterError } from "../components/filter_box.tsx";
 import { Num, Time } from "../components/status.tsx";
 import { runLabel } from "../format.ts";
 import { Layout } from "../layout.tsx";
@@ -31,6 +32,9 @@ export interface ModelsTabProps {
   prevPageToken?: string;
   /** True past the first page (the first page has no token). */
   paged: boolean;
+  /** The filter box's text, and its parse error. */
+  filter: string;
+  filterError?: FilterError;
 }
 
 /** The experiment's tabs, with `current` marked; Table and Charts keep none of the tab's state. */
@@ -67,6 +71,14 @@ export function ModelsTabPage(p: ModelsTabProps): VNode {
       </div>
       <h1>{e.name}</h1>
       <ExperimentTabs u={u} id={id} current="models" />
+      <FilterBox
+        action={u.experimentModels(id)}
+        filter={p.filter}
+        error={p.filterError}
+        keep={{}}
+        what="logged models"
+        example={`metrics.accuracy > 0.9 and params.max_depth = "3" and name LIKE "iris%"`}
+      />
       {p.models.length
         ? (
           <LoggedModelsTable
@@ -79,12 +91,19 @@ export function ModelsTabPage(p: ModelsTabProps): VNode {
         )
         : (
           <p class="muted" id="no-models">
-            {p.paged ? "No more logged models." : (
-              <>
-                No logged models in this experiment. MLflow 3's <code>log_model()</code> (e.g.{" "}
-                <code>mlflow.sklearn.log_model</code>) creates them.
-              </>
-            )}
+            {p.filterError
+              ? ""
+              : p.paged
+              ? "No more logged models."
+              : p.filter
+              ? "No logged models match the filter."
+              : (
+                <>
+                  No logged models in this experiment. MLflow 3's <code>log_model()</code> (e.g.
+                  {" "}
+                  <code>mlflow.sklearn.log_model</code>) creates them.
+                </>
+              )}
           </p>
         )}
       <div class="toolbar">
@@ -92,12 +111,20 @@ export function ModelsTabPage(p: ModelsTabProps): VNode {
           Models {first}–{p.offset + p.models.length}
         </span>
         {(p.prevPageToken || p.paged) && (
-          <a href={u.experimentModels(id, { page: p.prevPageToken })} rel="prev">
+          <a
+            href={u.experimentModels(id, { page: p.prevPageToken, filter: p.filter || undefined })}
+            rel="prev"
+          >
             ‹ Previous page
           </a>
         )}
         {p.nextPageToken && (
-          <a href={u.experimentModels(id, { page: p.nextPageToken })} rel="next">Next page ›</a>
+          <a
+            href={u.experimentModels(id, { page: p.nextPageToken, filter: p.filter || undefined })}
+            rel="next"
+          >
+            Next page ›
+          </a>
         )}
       </div>
     </Layout>

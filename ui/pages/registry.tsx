@@ -5,7 +5,8 @@
  */
 import type { VNode } from "preact";
 import type { ModelVersion, RegisteredModel } from "../../src/registry_model.ts";
-import { ColumnHeads, KvTable } from "../components/kv_table.tsx";
+import { ColumnHeads } from "../components/kv_table.tsx";
+import { Description, TagsEditor } from "../components/tags_editor.tsx";
 import { ModelStatus } from "../components/logged_models.tsx";
 import { Time } from "../components/status.tsx";
 import { Layout } from "../layout.tsx";
@@ -163,7 +164,9 @@ export function RegisteredModelPage(p: RegisteredModelPageProps): VNode {
         Created <Time ms={m.creationTimestamp} now={p.now} /> · Last modified{" "}
         <Time ms={m.lastUpdatedTimestamp} now={p.now} />
       </p>
-      {m.description && <p id="model-description">{m.description}</p>}
+      <div id="model-description">
+        <Description text={m.description ?? ""} action={u.action(`${base}/description`)} />
+      </div>
       <h2>Versions</h2>
       {p.versions.length
         ? (
@@ -221,8 +224,14 @@ export function RegisteredModelPage(p: RegisteredModelPageProps): VNode {
           ))}
         </ul>
       )}
-      <h2>Tags</h2>
-      <KvTable items={m.tags} id="registered-model-tags" empty="No tags." />
+      <h2 id="tags">Tags</h2>
+      <TagsEditor
+        tags={m.tags}
+        id="registered-model-tags"
+        setAction={u.action(`${base}/tags`)}
+        deleteAction={u.action(`${base}/tags/delete`)}
+        deletable={() => true}
+      />
     </Layout>
   );
 }

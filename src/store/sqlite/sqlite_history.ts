@@ -1,10 +1,12 @@
 /**
- * Pages of one metric's history on the SQLite store, in O(page) per page: the first page sorts
- * the run's points (MLflow's (run_uuid, key, step) index), later pages resume after the previous
- * page's last point along the metrics primary key (key, timestamp, step, run_uuid, value, is_nan),
- * which already holds one key's points in timestamp order. The page token stays base64 JSON with
- * MLflow's "offset" (so an offset-only server or token still works) plus that cursor and the
- * run's point count, which bounds the walk so it never runs on into other runs' later points.
+ * Pages of one metric's history on the SQLite store, in O(page) per page. A page walks the metrics
+ * primary key (key, timestamp, step, run_uuid, value, is_nan), which holds one key's points of
+ * every run in timestamp order, from the previous page's last point (or the key's first), over at
+ * most SCAN_FACTOR index entries per point of the page; when the run's points are too sparse among
+ * other runs' points of that key for the walk to fill the page, the page falls back to sorting the
+ * run's points (MLflow's (run_uuid, key, step) index) and a walk bounded by the run's point count.
+ * The page token stays base64 JSON with MLflow's "offset" (so an offset-only server or token still
+ * works) plus that cursor, and the run's point count when the fallback counted it.
  */
 import type { Metric, Page } from "../../model.ts";
 import { decodePageTokenFields, encodePageTokenFields } from "../../search/page_token.ts";
@@ -25,7 +27,8 @@ interface Cursor {
   s: number;
   v: number;
   nan: 0 | 1;
-  count: number;
+  /** The run's points of this key, when a fallback page counted them. */
+  count?: number;
 }
 
 // The one total order of a history: MLflow's (timestamp, step, value), then is_nan, which makes
@@ -106,21 +109,117 @@ function countOf(s: Statements, runId: string, key: string, idx: HistoryIndexes)
 // alone is used, as MLflow does).
 function cursorOf(f: Record<string, unknown>): Cursor | undefined {
   const a = f.after, count = f.count;
-  if (!Array.isArray(a) || a.length !== 4 || !Number.isSafeInteger(count)) return undefined;
+  if (!Array.isArray(a) || a.length !== 4) return undefined;
+  if (count !== undefined && !Number.isSafeInteger(count)) return undefined;
   const [t, s, v, nan] = a;
   if (!Number.isSafeInteger(t) || !Number.isSafeInteger(s)) return undefined;
   if (typeof v !== "number" || !Number.isFinite(v) || (nan !== 0 && nan !== 1)) return undefined;
-  return { t, s, v, nan, count: count as number };
+  return { t, s, v, nan, count: count as number | undefined };
 }
 
 // The token of the page after `offset` points, ending at `last`.
-function nextToken(offset: number, last: Row, count: number): string {
+function nextToken(offset: number, last: Row, count?: number): string {
   const [value, nan, t, s] = last;
   // Integers beyond 2^53 come back rounded, and a NULL value cannot be compared: offset only.
   if (!Number.isSafeInteger(t) || !Number.isSafeInteger(s) || typeof value !== "number") {
     return encodePageTokenFields(offset, {});
   }
-  return encodePageTokenFields(offset, { after: [t, s, value, nan ? 1 : 0], count });
+  const after = [t, s, value, nan ? 1 : 0];
+  return encodePageTokenFields(offset, count === undefined ? { after } : { after, count });
+}
+
+// Index entries a page's walk reads at most, per point of the page: enough for a run that logs a
+// key beside a dozen others at once; sparser runs fall back to their own index.
+const SCAN_FACTOR = 20;
+const SCAN_MIN = 10_000;
+
+// Entries of the primary key after `c` (or from the key's first), in its order, at most `scan`.
+function walkFrom(runId: string, c: Cursor | undefined, pk: string, columns: string) {
+  const where = c ? "AND (timestamp, step, run_uuid, value, is_nan) > (?, ?, ?, ?, ?) " : "";
+  return {
+    sql: `SELECT ${columns} FROM metrics INDEXED BY "${pk.replaceAll('"', '""')}" ` +
+      `WHERE key = ? ${where}ORDER BY timestamp, step, run_uuid, value, is_nan LIMIT ?`,
+    args: c ? [c.t, c.s, runId, c.v, c.nan] : [],
+  };
+}
+
+// This run's points in the walk after `c`: no sort, so SQLite stops after `limit` of them.
+function walkRows(
+  s: Statements,
+  runId: string,
+  key: string,
+  c: Cursor | undefined,
+  scan: number,
+  limit: number,
+  pk: string,
+): Row[] {
+  const w = walkFrom(runId, c, pk, "run_uuid, value, is_nan, timestamp, step");
+  return s.arrays(
+    `SELECT ${COLUMNS} FROM (${w.sql}) WHERE run_uuid = ? LIMIT ?`,
+    key,
+    ...w.args,
+    scan,
+    runId,
+    limit,
+  ) as Row[];
+}
+
+// How many entries the walk after `c` reads, up to `scan`.
+function walkLength(
+  s: Statements,
+  runId: string,
+  key: string,
+  c: Cursor | undefined,
+  scan: number,
+  pk: string,
+): number {
+  const w = walkFrom(runId, c, pk, "1");
+  return s.arrays(`SELECT count(*) FROM (${w.sql})`, key, ...w.args, scan)[0][0] as number;
+}
+
+// Strictly ascending in history order. The walk's rows come in the subquery's order, which is
+// what SQLite emits in practice but does not promise: a page is trusted only after this check,
+// else the sorting path answers.
+function ascending(rows: Row[]): boolean {
+  for (let i = 1; i < rows.length; i++) {
+    const [v0, n0, t0, s0] = rows[i - 1], [v1, n1, t1, s1] = rows[i];
+    if (t0 !== t1) {
+      if (t0 > t1) return false;
+      continue;
+    }
+    if (s0 !== s1) {
+      if (s0 > s1) return false;
+      continue;
+    }
+    if (v0 === null || v1 === null || v0 > v1 || (v0 === v1 && n0 >= n1)) return false;
+  }
+  return true;
+}
+
+// The page by the bounded walk, or undefined when the walk cannot tell (the run is too sparse).
+function walkPage(
+  s: Statements,
+  runId: string,
+  key: string,
+  max: number,
+  offset: number,
+  c: Cursor | undefined,
+  pk: string,
+): Page<Metric> | undefined {
+  const scan = Math.max(SCAN_MIN, SCAN_FACTOR * (max + 1));
+  const rows = walkRows(s, runId, key, c, scan, max + 1, pk);
+  if (!ascending(rows)) return undefined;
+  if (rows.length > max) {
+    return {
+      items: historyMetrics(key, rows, max),
+      nextPageToken: nextToken(offset + max, rows[max - 1]),
+    };
+  }
+  // Fewer than a page: the last one if the walk reached the key's last point.
+  if (walkLength(s, runId, key, c, scan, pk) < scan) {
+    return { items: historyMetrics(key, rows, rows.length) };
+  }
+  return undefined;
 }
 
 /** One page of at most `max` (≥ 1) points of one metric after the page `token` names. */
@@ -134,6 +233,10 @@ export function historyPage(
 ): Page<Metric> {
   const { offset, fields } = decodePageTokenFields(token);
   const cursor = idx.key ? cursorOf(fields) : undefined;
+  if (idx.key && (cursor || offset === 0)) {
+    const page = walkPage(s, runId, key, max, offset, cursor, idx.key);
+    if (page) return page;
+  }
   if (!cursor || !idx.key) {
     const rows = sortedRows(s, runId, key, max + 1, offset, idx);
     if (rows.length <= max) return { items: historyMetrics(key, rows, rows.length) };
@@ -146,20 +249,21 @@ export function historyPage(
     };
   }
   // Asking for exactly the points known to remain stops the walk at the run's last point.
-  const remaining = cursor.count - offset;
+  const known = cursor.count ?? countOf(s, runId, key, idx);
+  const remaining = known - offset;
   const limit = remaining > max || remaining <= 0 ? max + 1 : remaining;
   const rows = rowsAfter(s, runId, key, cursor, limit, idx.key);
   if (rows.length > max) {
     return {
       items: historyMetrics(key, rows, max),
-      nextPageToken: nextToken(offset + max, rows[max - 1], cursor.count),
+      nextPageToken: nextToken(offset + max, rows[max - 1], known),
     };
   }
   const items = historyMetrics(key, rows, rows.length);
   // Every point counted was read: more follow only if points were logged since (a new count).
   if (rows.length === limit && rows.length > 0) {
     const count = countOf(s, runId, key, idx);
-    if (count > cursor.count) {
+    if (count > known) {
       return {
         items,
         nextPageToken: nextToken(offset + rows.length, rows[rows.length - 1], count),
