@@ -37,7 +37,8 @@ Deno.test("browser: Models tab, logged model page, registering it, registered mo
       await page.waitForURL(`${base}/experiments/${f.exp}/models/${f.model}`);
       assert.match(await page.locator("#model-info").innerText(), /train-run/);
       assert.match(await page.locator("#model-metrics").innerText(), /iris-test/);
-      assert.equal(await page.locator("#model-artifacts a", { hasText: "MLmodel" }).count(), 1);
+      await page.locator("#model-artifacts a", { hasText: "MLmodel" }).click();
+      assert.match(await page.locator("#artifact-preview pre").innerText(), /flavors/);
       await shot(page, "logged-model");
       await page.locator("#register-form input[name=name]").fill("Iris");
       await page.locator("#register-form button").click();

@@ -100,12 +100,28 @@ each(
     assert.match(rows[1][1], /0\.95[\s\S]*iris-val/);
     assert.doesNotMatch(metrics, /0\.5<\/span><\/td>/);
     assert.match(text, /<th scope="row">team<\/th><td class="mono">vision<\/td>/);
+    // A file name opens its preview on the page; Download fetches it through the proxy.
     assert.match(
       text,
       new RegExp(
-        `href="/ajax-api/2.0/mlflow/logged-models/${f.model}/artifacts/files\\?artifact_file_path=MLmodel" download>MLmodel`,
+        `href="/experiments/${f.exp}/models/${f.model}\\?file=MLmodel#artifacts">MLmodel</a>`,
       ),
     );
+    assert.match(
+      text,
+      new RegExp(
+        `href="/ajax-api/2.0/mlflow/logged-models/${f.model}/artifacts/files\\?artifact_file_path=MLmodel" download>Download`,
+      ),
+    );
+    assert.doesNotMatch(text, /id="artifact-preview"/);
+    const shown = await f.get(`/experiments/${f.exp}/models/${f.model}?file=MLmodel`);
+    assert.equal(shown.status, 200);
+    assert.match(shown.text, /id="artifact-preview"[\s\S]*<pre>flavors: \{\}\n<\/pre>/);
+    const missing = await f.get(`/experiments/${f.exp}/models/${f.model}?file=nope.txt`);
+    assert.equal(missing.status, 200);
+    assert.match(missing.text, /id="artifact-preview"[\s\S]*nope\.txt/);
+    const escape = await f.get(`/experiments/${f.exp}/models/${f.model}?file=../../etc/passwd`);
+    assert.doesNotMatch(escape.text, /root:/);
     assert.match(
       text,
       /id="model-versions"[\s\S]*href="\/models\/Iris">Iris<\/a> <a href="\/models\/Iris\/versions\/1">version 1</,

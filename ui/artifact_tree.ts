@@ -54,7 +54,7 @@ export async function loadArtifactTree(
       hrefFor,
       tree,
       selected: path,
-      preview: file ? await preview(access, runId, file.path) : undefined,
+      preview: file ? await preview((f, n) => access.read(runId, f, n), file.path) : undefined,
     };
   } catch (e) {
     return { hrefFor, tree: [], selected: path, error: (e as Error).message };
@@ -91,7 +91,8 @@ export function artifactRoutes(
       const html = fragment(h("p", { class: "error" }, `No artifact file "${path}"`));
       return c.json({ html }, 404, headers);
     }
-    const p = await preview(access, runId, path);
-    return c.json({ html: fragment(h(PreviewPane, { u, runId, p })) }, 200, headers);
+    const p = await preview((f, n) => access.read(runId, f, n), path);
+    const html = fragment(h(PreviewPane, { p, href: u.artifact(runId, p.path) }));
+    return c.json({ html }, 200, headers);
   });
 }

@@ -13,7 +13,19 @@ export interface ArtifactAccess {
   read(runId: string, path: string, maxBytes: number): Promise<{ bytes: Uint8Array; size: number }>;
   /** Lists a directory of a logged model's artifacts. */
   listModel?(modelId: string, path: string): Promise<ArtifactItem[]>;
+  /** Reads the start of one of a logged model's artifact files. */
+  readModel?(
+    modelId: string,
+    path: string,
+    maxBytes: number,
+  ): Promise<{ bytes: Uint8Array; size: number }>;
 }
+
+/** Reads up to `maxBytes` of one file: the bytes read and the file's whole size. */
+export type ReadStart = (
+  path: string,
+  maxBytes: number,
+) => Promise<{ bytes: Uint8Array; size: number }>;
 
 /** Largest slice of a file shown in a preview. */
 export const PREVIEW_BYTES = 512 * 1024;
@@ -35,16 +47,12 @@ function decode(bytes: Uint8Array): string {
   return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
 }
 
-/** The preview of one file (read up to PREVIEW_BYTES). */
-export async function preview(
-  access: ArtifactAccess,
-  runId: string,
-  path: string,
-): Promise<Preview> {
+/** The preview of one file (read up to PREVIEW_BYTES by `read`: a run's or a logged model's). */
+export async function preview(read: ReadStart, path: string): Promise<Preview> {
   const kind = previewKind(path);
   if (kind === "none") return { path, kind, reason: "No preview for this file type." };
   if (kind === "image") return { path, kind };
-  const { bytes, size } = await access.read(runId, path, PREVIEW_BYTES);
+  const { bytes, size } = await read(path, PREVIEW_BYTES);
   const truncated = size > bytes.length;
   const text = decode(bytes);
   if (kind === "csv") {
@@ -100,6 +108,27 @@ export async function loadOutput(
   }
 }
 
+// The first `maxBytes` of a response's body (the rest is not read), and the file's size.
+async function readStart(
+  response: Promise<Response>,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array; size: number }> {
+  const res = await response;
+  const size = Number(res.headers.get("content-length") ?? 0);
+  const out = new Uint8Array(Math.min(maxBytes, size || maxBytes));
+  let at = 0;
+  const reader = res.body!.getReader();
+  while (at < out.length) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const take = Math.min(value.length, out.length - at);
+    out.set(value.subarray(0, take), at);
+    at += take;
+  }
+  await reader.cancel().catch(() => {});
+  return { bytes: out.subarray(0, at), size: size || at };
+}
+
 /** Artifact access through the REST app's own routes (`artifacts/list`, `/get-artifact`). */
 export function restArtifacts(api: Hono): ArtifactAccess {
   const call = async (path: string) => {
@@ -132,21 +161,20 @@ export function restArtifacts(api: Hono): ArtifactAccess {
       const id = encodeURIComponent(modelId);
       return listing(`/api/2.0/mlflow/logged-models/${id}/artifacts/directories?${q}`);
     },
-    async read(runId, path, maxBytes) {
-      const res = await call(`/get-artifact?${new URLSearchParams({ run_id: runId, path })}`);
-      const size = Number(res.headers.get("content-length") ?? 0);
-      const out = new Uint8Array(Math.min(maxBytes, size || maxBytes));
-      let at = 0;
-      const reader = res.body!.getReader();
-      while (at < out.length) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const take = Math.min(value.length, out.length - at);
-        out.set(value.subarray(0, take), at);
-        at += take;
-      }
-      await reader.cancel().catch(() => {});
-      return { bytes: out.subarray(0, at), size: size || at };
+    read(runId, path, maxBytes) {
+      return readStart(
+        call(`/get-artifact?${new URLSearchParams({ run_id: runId, path })}`),
+        maxBytes,
+      );
+    },
+    readModel(modelId, path, maxBytes) {
+      const q = new URLSearchParams({ artifact_file_path: path });
+      const id = encodeURIComponent(modelId);
+      // MLflow serves this download under ajax-api only.
+      return readStart(
+        call(`/ajax-api/2.0/mlflow/logged-models/${id}/artifacts/files?${q}`),
+        maxBytes,
+      );
     },
   };
 }

@@ -14,7 +14,8 @@ import {
 } from "../src/search/logged_model_token.ts";
 import type { ModelRegistryStore } from "../src/store/registry.ts";
 import type { TrackingStore } from "../src/store/store.ts";
-import type { ArtifactAccess } from "./artifact_view.ts";
+import { type ArtifactAccess, preview } from "./artifact_view.ts";
+import type { Preview } from "./components/artifacts.tsx";
 import { allExperiments, checkExperimentId, isClientError } from "./data.ts";
 import { type FilterError, filterError } from "./components/filter_box.tsx";
 import { LoggedModelPage, ModelsTabPage, type VersionRef } from "./pages/models.tsx";
@@ -158,11 +159,13 @@ export function modelRoutes(app: Hono, d: ModelDeps): void {
       return c.redirect(u.loggedModel(model.experimentId, model.modelId));
     }
     const dir = (c.req.query("artifact") ?? "").replace(/^\/+|\/+$/g, "");
-    const [experiment, experiments, sourceRun, artifacts] = await Promise.all([
+    const file = (c.req.query("file") ?? "").replace(/^\/+/, "");
+    const [experiment, experiments, sourceRun, artifacts, preview] = await Promise.all([
       store.getExperiment(model.experimentId),
       allExperiments(store),
       model.sourceRunId ? store.getRun(model.sourceRunId).catch(() => undefined) : undefined,
       listModelArtifacts(d.artifacts, model.modelId, dir),
+      file ? previewModelFile(d.artifacts, model.modelId, file) : undefined,
     ]);
     return htmlResponse(h(LoggedModelPage, {
       u,
@@ -173,6 +176,7 @@ export function modelRoutes(app: Hono, d: ModelDeps): void {
       versions: modelVersionRefs(model),
       now: d.now(),
       artifacts,
+      preview,
       registry: !!d.registry,
     }));
   });
@@ -251,6 +255,23 @@ async function allVersions(reg: ModelRegistryStore, name: string): Promise<Model
     maxResults: 1000,
   });
   return page.items.filter((v) => v.name === name);
+}
+
+// The preview of one of a model's files (MLmodel, requirements.txt…), or why there is none.
+async function previewModelFile(
+  access: ArtifactAccess | undefined,
+  modelId: string,
+  path: string,
+): Promise<Preview> {
+  const read = access?.readModel;
+  if (!read) return { path, kind: "none", reason: "Artifacts are not available here." };
+  try {
+    return await preview((f, n) => read(modelId, f, n), path);
+  } catch (e) {
+    // A missing file or a bad path is said in the pane; the page still shows.
+    if (!(e instanceof MltError) || e.status >= 500) throw e;
+    return { path, kind: "none", reason: e.message };
+  }
 }
 
 // One directory of a model's artifacts, or why it cannot be listed.

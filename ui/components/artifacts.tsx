@@ -85,12 +85,12 @@ function size(n?: number): string {
   return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }
 
-function PreviewView({ u, runId, p }: { u: Urls; runId: string; p: Preview }): VNode {
+function PreviewView({ p, href }: { p: Preview; href: string }): VNode {
   const note = "truncated" in p && p.truncated
     ? <p class="muted small">Preview truncated; download for the whole file.</p>
     : null;
   if (p.kind === "image") {
-    return <img class="preview" src={u.artifact(runId, p.path)} alt={p.path} />;
+    return <img class="preview" src={href} alt={p.path} />;
   }
   if (p.kind === "html") {
     return (
@@ -215,14 +215,14 @@ function iconFor(path: string): string {
     : "file";
 }
 
-/** The preview pane's content for one file. */
-export function PreviewPane({ u, runId, p }: { u: Urls; runId: string; p: Preview }): VNode {
+/** The preview pane's content for one file; `href` downloads it (a run's or a model's file). */
+export function PreviewPane({ p, href }: { p: Preview; href: string }): VNode {
   return (
     <>
       <h3>
-        {p.path} <a class="small" href={u.artifact(runId, p.path)} download>Download</a>
+        {p.path} <a class="small" href={href} download>Download</a>
       </h3>
-      <PreviewView u={u} runId={runId} p={p} />
+      <PreviewView p={p} href={href} />
     </>
   );
 }
@@ -245,7 +245,7 @@ export function Artifacts(p: ArtifactsProps): VNode {
           </nav>
           <section class="pane" id="artifact-preview" aria-label="Preview" aria-live="polite">
             {p.preview
-              ? <PreviewPane u={p.u} runId={p.runId} p={p.preview} />
+              ? <PreviewPane p={p.preview} href={p.u.artifact(p.runId, p.preview.path)} />
               : <p class="muted">Select a file to preview it.</p>}
           </section>
         </div>

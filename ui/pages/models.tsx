@@ -5,7 +5,7 @@
  */
 import type { ComponentChildren, VNode } from "preact";
 import type { Experiment, LoggedModel, Run } from "../../src/model.ts";
-import type { ArtifactItem } from "../components/artifacts.tsx";
+import { type ArtifactItem, type Preview, PreviewPane } from "../components/artifacts.tsx";
 import {
   latestModelMetrics,
   LoggedModelsTable,
@@ -148,6 +148,8 @@ export interface LoggedModelPageProps {
   now: number;
   /** The artifact directory shown and its entries (or why they cannot be listed). */
   artifacts: { dir: string; items: ArtifactItem[]; error?: string };
+  /** The file previewed below them (`?file=`). */
+  preview?: Preview;
   /** The registry is served: the "Register model" form shows. */
   registry: boolean;
 }
@@ -163,13 +165,15 @@ function Section(
   );
 }
 
-function ModelArtifacts({ u, model, artifacts: a }: {
+function ModelArtifacts({ u, model, artifacts: a, preview }: {
   u: Urls;
   model: LoggedModel;
   artifacts: LoggedModelPageProps["artifacts"];
+  preview?: Preview;
 }): VNode {
-  const dirLink = (dir: string) =>
-    u.loggedModel(model.experimentId, model.modelId, { artifact: dir || undefined }) + "#artifacts";
+  const dirLink = (dir: string, file?: string) =>
+    u.loggedModel(model.experimentId, model.modelId, { artifact: dir || undefined, file }) +
+    "#artifacts";
   const up = a.dir.includes("/") ? a.dir.slice(0, a.dir.lastIndexOf("/")) : "";
   return (
     <>
@@ -190,19 +194,32 @@ function ModelArtifacts({ u, model, artifacts: a }: {
             {a.items.map((f) => (
               <tr key={f.path}>
                 <td>
-                  {f.isDir
-                    ? <a href={dirLink(f.path)}>{f.path.split("/").pop()}/</a>
-                    : (
-                      <a href={u.modelArtifact(model.modelId, f.path)} download>
-                        {f.path.split("/").pop()}
-                      </a>
-                    )}
+                  {f.isDir ? <a href={dirLink(f.path)}>{f.path.split("/").pop()}/</a> : (
+                    <a
+                      href={dirLink(a.dir, f.path)}
+                      aria-current={f.path === preview?.path ? "true" : undefined}
+                    >
+                      {f.path.split("/").pop()}
+                    </a>
+                  )}
                 </td>
                 <td class="num">{f.isDir ? "" : f.size ?? ""}</td>
+                <td>
+                  {!f.isDir && (
+                    <a class="small" href={u.modelArtifact(model.modelId, f.path)} download>
+                      Download
+                    </a>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {preview && (
+        <section class="pane" id="artifact-preview" aria-label="Preview">
+          <PreviewPane p={preview} href={u.modelArtifact(model.modelId, preview.path)} />
+        </section>
       )}
     </>
   );
@@ -311,7 +328,7 @@ export function LoggedModelPage(p: LoggedModelPageProps): VNode {
           : <p class="muted">No metrics.</p>}
       </Section>
       <Section id="artifacts" title="Artifacts">
-        <ModelArtifacts u={u} model={m} artifacts={p.artifacts} />
+        <ModelArtifacts u={u} model={m} artifacts={p.artifacts} preview={p.preview} />
       </Section>
       <Section id="versions" title="Registered versions">
         {p.versions.length
