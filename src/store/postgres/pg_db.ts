@@ -178,7 +178,13 @@ export class PgDb {
     for (let attempt = 1;; attempt++) {
       try {
         return await this.gate.run(() =>
-          this.sql.begin((tx) => fn(queries(tx as unknown as Tx))) as Promise<T>
+          this.sql.begin(async (tx) => {
+            // Generic plans in writes: the foreign-key checks PostgreSQL runs for each inserted
+            // row (a metric point → its run) are cached plans too, and planning each one again
+            // cost 2.5× the insert itself (force_custom_plan is for the reads, see above).
+            await tx.unsafe("SET LOCAL plan_cache_mode = auto");
+            return await fn(queries(tx as unknown as Tx));
+          }) as Promise<T>
         );
       } catch (e) {
         if (!isRetryable(e) || attempt >= 5) throw pgFailure(e, this.display);
