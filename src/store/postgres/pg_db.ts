@@ -182,8 +182,12 @@ export class PgDb {
             // Generic plans in writes: the foreign-key checks PostgreSQL runs for each inserted
             // row (a metric point → its run) are cached plans too, and planning each one again
             // cost 2.5× the insert itself (force_custom_plan is for the reads, see above).
-            await tx.unsafe("SET LOCAL plan_cache_mode = auto");
-            return await fn(queries(tx as unknown as Tx));
+            // Sent with fn's first statement (pipelined), not a round trip of its own.
+            const [, out] = await Promise.all([
+              tx.unsafe("SET LOCAL plan_cache_mode = auto"),
+              fn(queries(tx as unknown as Tx)),
+            ]);
+            return out;
           }) as Promise<T>
         );
       } catch (e) {

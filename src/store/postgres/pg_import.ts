@@ -98,7 +98,7 @@ export class PgImport implements ImportTarget {
           rows.map((r) => r.value),
         );
       }
-      await insertMetrics(w, i.runId, rec.metrics);
+      await insertMetrics(w, i.runId, rec.metrics, true);
       await insertInputs(w, i.runId, expId, rec.inputs, newRunId);
       await insertModelLinks(w, i.runId, "input", rec.modelInputs ?? [], newRunId);
       await insertModelLinks(w, i.runId, "output", rec.modelOutputs ?? [], newRunId);

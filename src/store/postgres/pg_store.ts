@@ -53,6 +53,7 @@ import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
 import { displayUri } from "../open_uri.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import { PgDb, type PgPoolOptions } from "./pg_db.ts";
+import { isUniqueViolation } from "./pg_errors.ts";
 import {
   experimentById,
   experimentByName,
@@ -315,13 +316,18 @@ export class PgStore extends PgModelStore implements TrackingStore {
     validateRunId(runId);
     // Everything is validated first; the rows then go in one transaction, all or nothing.
     const { params, metrics, tags } = validateBatch(batch, this.#truncate);
-    await this.#db.write(async (w) => {
-      const { experimentId } = await activeRun(w, runId);
-      await insertParams(w, runId, params);
-      await insertMetrics(w, runId, metrics);
-      await insertModelMetrics(w, runId, experimentId, metrics);
-      await upsertRunTags(w, runId, tags);
-    });
+    const write = (dupes: boolean) =>
+      this.#db.write(async (w) => {
+        const { experimentId } = await activeRun(w, runId);
+        await insertParams(w, runId, params);
+        await insertMetrics(w, runId, metrics, dupes);
+        await insertModelMetrics(w, runId, experimentId, metrics);
+        await upsertRunTags(w, runId, tags);
+      });
+    // A point logged before (or twice in the batch) fails the plain insert: again, skipping it.
+    await write(false).catch((e) =>
+      isUniqueViolation(e, "metric_pk") ? write(true) : Promise.reject(e)
+    );
   }
 
   async getMetricHistory(

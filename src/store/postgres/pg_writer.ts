@@ -130,28 +130,23 @@ async function paramValues(w: Q, runId: string, keys: string[]): Promise<Map<str
 
 /**
  * Inserts params: a key already logged with the same value is a no-op, another value refuses the
- * whole batch. A concurrent first write of the same key is caught by ON CONFLICT and checked.
+ * whole batch. The insert goes first (one round trip when every key is new); keys it skipped,
+ * logged before or by a concurrent writer, are then checked.
  */
 export async function insertParams(w: Q, runId: string, params: Param[]): Promise<void> {
   if (params.length === 0) return;
-  const keys = params.map((p) => p.key);
-  const old = await paramValues(w, runId, keys);
-  if (params.some((p) => old.has(p.key) && old.get(p.key) !== p.value)) {
-    throw conflictError(runId, params, old);
-  }
-  const fresh = params.filter((p) => !old.has(p.key));
-  if (fresh.length === 0) return;
   const inserted = await w.all<{ key: string }>(
     "INSERT INTO params (key, value, run_uuid) SELECT k, v, ? FROM unnest(?::text[], ?::text[]) " +
       "AS x(k, v) ON CONFLICT DO NOTHING RETURNING key",
     runId,
-    fresh.map((p) => p.key),
-    fresh.map((p) => p.value),
+    params.map((p) => p.key),
+    params.map((p) => p.value),
   );
-  if (inserted.length === fresh.length) return;
-  // Another writer logged some of them meanwhile: the same value is fine, another is refused.
-  const now = await paramValues(w, runId, keys);
-  if (fresh.some((p) => now.get(p.key) !== p.value)) throw conflictError(runId, params, now);
+  if (inserted.length === params.length) return;
+  const mine = new Set(inserted.map((r) => r.key));
+  const rest = params.filter((p) => !mine.has(p.key));
+  const old = await paramValues(w, runId, rest.map((p) => p.key));
+  if (rest.some((p) => old.get(p.key) !== p.value)) throw conflictError(runId, params, old);
 }
 
 // MLflow's "latest": the greatest (step, timestamp, value) with NaN as 0; the first wins ties.
@@ -159,8 +154,19 @@ function later(a: [number, number, number], b: [number, number, number]): boolea
   return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
 }
 
-/** Inserts metric points (exact duplicates are ignored, as MLflow) and maintains latest_metrics. */
-export async function insertMetrics(w: Q, runId: string, metrics: Metric[]): Promise<void> {
+/**
+ * Inserts metric points and maintains latest_metrics. As MLflow, the points go in with a plain
+ * INSERT first (`dupes` false): an exact repeat of a stored point (the whole row is the primary
+ * key) fails it with a unique violation on `metric_pk`, and the caller then runs the transaction
+ * again with `dupes` true, where repeats are skipped (ON CONFLICT DO NOTHING, which costs every
+ * point a speculative insertion, ~15% of a batch).
+ */
+export async function insertMetrics(
+  w: Q,
+  runId: string,
+  metrics: Metric[],
+  dupes: boolean,
+): Promise<void> {
   if (metrics.length === 0) return;
   const n = metrics.length;
   // Booleans as 't'/'f' text, cast in SQL: postgres.js binds a boolean array as one boolean.
@@ -178,35 +184,37 @@ export async function insertMetrics(w: Q, runId: string, metrics: Metric[]): Pro
     const cur = best.get(m.key);
     if (!cur || later(sort, cur.sort)) best.set(m.key, { sort, i });
   });
-  await w.run(
-    "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) SELECT k, v, t, ?, s, " +
-      "n::bool FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], ?::text[]) AS " +
-      "x(k, v, t, s, n) " +
-      "ON CONFLICT DO NOTHING",
-    runId,
-    keys,
-    values,
-    times,
-    steps,
-    nans,
-  );
   // Key order: two batches of one run upsert their keys' rows in the same order (no deadlock).
   const latest = [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([, b]) => b.i);
-  await w.run(
-    "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) " +
-      "SELECT k, v, t, s, n::bool, ? FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], " +
-      "?::text[]) AS x(k, v, t, s, n) ON CONFLICT (key, run_uuid) DO UPDATE SET " +
-      "value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " +
-      "is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " +
-      "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
-    runId,
-    latest.map((i) => keys[i]),
-    latest.map((i) => values[i]),
-    latest.map((i) => times[i]),
-    latest.map((i) => steps[i]),
-    latest.map((i) => nans[i]),
-  );
+  // Both statements at once: postgres.js pipelines them on the transaction's connection.
+  await Promise.all([
+    w.run(
+      "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) SELECT k, v, t, ?, s, " +
+        "n::bool FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], ?::text[]) AS " +
+        `x(k, v, t, s, n)${dupes ? " ON CONFLICT DO NOTHING" : ""}`,
+      runId,
+      keys,
+      values,
+      times,
+      steps,
+      nans,
+    ),
+    w.run(
+      "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) " +
+        "SELECT k, v, t, s, n::bool, ? FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], " +
+        "?::text[]) AS x(k, v, t, s, n) ON CONFLICT (key, run_uuid) DO UPDATE SET " +
+        "value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " +
+        "is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " +
+        "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
+      runId,
+      latest.map((i) => keys[i]),
+      latest.map((i) => values[i]),
+      latest.map((i) => times[i]),
+      latest.map((i) => steps[i]),
+      latest.map((i) => nans[i]),
+    ),
+  ]);
 }
 
 /**
