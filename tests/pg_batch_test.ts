@@ -1,8 +1,9 @@
 /**
- * The PostgreSQL store's fast log-batch path (a plain INSERT of the points, again with ON CONFLICT
- * only when a point repeats a stored one; params inserted first, checked after) keeps MLflow's
- * semantics: exact repeats stored once, a changed param refuses the whole batch, and two writers
- * logging overlapping points into one run at once lose nothing and fail nothing.
+ * The PostgreSQL store's fast log-batch paths (a plain INSERT of the points, again with ON CONFLICT
+ * only when a point repeats a stored one; metrics alone in one statement; params inserted first,
+ * checked after) keep MLflow's semantics: exact repeats stored once, a run that is not active
+ * refused, a changed param refuses the whole batch, and two writers logging overlapping points
+ * into one run at once lose nothing and fail nothing.
  */
 import assert from "node:assert/strict";
 import { PgStore } from "../src/store/postgres/pg_store.ts";
@@ -64,6 +65,33 @@ Deno.test("pg log-batch: exact repeats (in the batch or stored before) are kept 
     assert.equal((await history(s, runId, "m")).length, 6);
     const again = (await s.getRun(runId)).data.metrics.find((m) => m.key === "m");
     assert.equal(again?.value, 0.9);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("pg log-batch: metrics alone: repeats kept once, a deleted or unknown run refused", async () => {
+  const [s] = freshStores(1);
+  try {
+    const runId = (await s.createRun({})).info.runId;
+    await s.logBatch(runId, { metrics: [point("m", 0), point("m", 1), point("m", 1)] });
+    await s.logBatch(runId, { metrics: [point("m", 1), point("m", 2)] });
+    await s.logMetric(runId, point("m", 2));
+    assert.deepEqual((await history(s, runId, "m")).map((p) => p[0]), [0, 1, 2]);
+    await s.deleteRun(runId);
+    await rejectsWith(
+      s.logBatch(runId, { metrics: [point("m", 3)] }),
+      "INVALID_PARAMETER_VALUE",
+      "must be in the 'active' state. Current state is deleted.",
+    );
+    await s.restoreRun(runId);
+    assert.deepEqual((await history(s, runId, "m")).map((p) => p[0]), [0, 1, 2]);
+    assert.equal((await s.getRun(runId)).data.metrics[0].step, 2);
+    await rejectsWith(
+      s.logBatch("0".repeat(32), { metrics: [point("m", 0)] }),
+      "RESOURCE_DOES_NOT_EXIST",
+      `Run with id=${"0".repeat(32)} not found`,
+    );
   } finally {
     await s.close();
   }

@@ -67,6 +67,7 @@ import {
   insertInputs,
   insertMetrics,
   insertParams,
+  logMetricsStatement,
   upsertExperimentTags,
   upsertRunTags,
 } from "./pg_writer.ts";
@@ -316,14 +317,18 @@ export class PgStore extends PgModelStore implements TrackingStore {
     validateRunId(runId);
     // Everything is validated first; the rows then go in one transaction, all or nothing.
     const { params, metrics, tags } = validateBatch(batch, this.#truncate);
+    // Metrics alone: one statement, one round trip (pg_writer.ts's logMetricsStatement()).
+    const alone = params.length === 0 && tags.length === 0 && !metrics.some((m) => m.modelId);
     const write = (dupes: boolean) =>
-      this.#db.write(async (w) => {
-        const { experimentId } = await activeRun(w, runId);
-        await insertParams(w, runId, params);
-        await insertMetrics(w, runId, metrics, dupes);
-        await insertModelMetrics(w, runId, experimentId, metrics);
-        await upsertRunTags(w, runId, tags);
-      });
+      alone
+        ? this.#db.writeStatement((q) => logMetricsStatement(q, runId, metrics, dupes))
+        : this.#db.write(async (w) => {
+          const { experimentId } = await activeRun(w, runId);
+          await insertParams(w, runId, params);
+          await insertMetrics(w, runId, metrics, dupes);
+          await insertModelMetrics(w, runId, experimentId, metrics);
+          await upsertRunTags(w, runId, tags);
+        });
     // A point logged before (or twice in the batch) fails the plain insert: again, skipping it.
     await write(false).catch((e) =>
       isUniqueViolation(e, "metric_pk") ? write(true) : Promise.reject(e)

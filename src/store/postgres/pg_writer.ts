@@ -27,13 +27,18 @@ export async function activeRun(w: Q, runId: string): Promise<{ experimentId: bi
       "WHERE run_uuid = ? FOR SHARE",
     runId,
   );
-  if (!row) throw notFound(`Run with id=${runId} not found`);
-  if ((row.lifecycle_stage ?? "active") !== "active") {
+  checkActive(runId, row?.lifecycle_stage, row !== undefined);
+  return { experimentId: BigInt(row!.experiment_id) };
+}
+
+// MLflow's errors for a run that is not there or not active (a NULL stage is active).
+function checkActive(runId: string, stage: string | null | undefined, found: boolean): void {
+  if (!found) throw notFound(`Run with id=${runId} not found`);
+  if ((stage ?? "active") !== "active") {
     throw invalidParam(
-      `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      `The run ${runId} must be in the 'active' state. Current state is ${stage}.`,
     );
   }
-  return { experimentId: BigInt(row.experiment_id) };
 }
 
 /** The experiment's lifecycle stage, or undefined when there is none with that id. */
@@ -154,20 +159,9 @@ function later(a: [number, number, number], b: [number, number, number]): boolea
   return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
 }
 
-/**
- * Inserts metric points and maintains latest_metrics. As MLflow, the points go in with a plain
- * INSERT first (`dupes` false): an exact repeat of a stored point (the whole row is the primary
- * key) fails it with a unique violation on `metric_pk`, and the caller then runs the transaction
- * again with `dupes` true, where repeats are skipped (ON CONFLICT DO NOTHING, which costs every
- * point a speculative insertion, ~15% of a batch).
- */
-export async function insertMetrics(
-  w: Q,
-  runId: string,
-  metrics: Metric[],
-  dupes: boolean,
-): Promise<void> {
-  if (metrics.length === 0) return;
+// The columns of a batch's points, and the indexes of each key's latest point, in key order (two
+// batches of one run then upsert their keys' rows in the same order: no deadlock).
+function metricColumns(metrics: Metric[]) {
   const n = metrics.length;
   // Booleans as 't'/'f' text, cast in SQL: postgres.js binds a boolean array as one boolean.
   const keys = new Array<string>(n), values = new Array<number>(n), nans = new Array<string>(n);
@@ -184,37 +178,83 @@ export async function insertMetrics(
     const cur = best.get(m.key);
     if (!cur || later(sort, cur.sort)) best.set(m.key, { sort, i });
   });
-  // Key order: two batches of one run upsert their keys' rows in the same order (no deadlock).
   const latest = [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([, b]) => b.i);
+  const pick = <T>(col: T[]) => latest.map((i) => col[i]);
+  return {
+    points: [keys, values, times, steps, nans],
+    latest: [pick(keys), pick(values), pick(times), pick(steps), pick(nans)],
+  };
+}
+
+const UNNEST =
+  "unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], ?::text[]) AS x(k, v, t, s, n)";
+
+// The points' INSERT (args: run id, then the five columns); `where` filters its rows.
+const insertPoints = (where: string, dupes: boolean) =>
+  "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) SELECT k, v, t, ?, s, " +
+  `n::bool FROM ${UNNEST}${where}${dupes ? " ON CONFLICT DO NOTHING" : ""}`;
+
+// The latest values' upsert: a stored value is replaced only by a later (step, timestamp, value).
+const upsertLatest = (where: string) =>
+  "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) " +
+  `SELECT k, v, t, s, n::bool, ? FROM ${UNNEST}${where} ON CONFLICT (key, run_uuid) DO UPDATE ` +
+  "SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " +
+  "is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " +
+  "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)";
+
+/**
+ * Inserts metric points and maintains latest_metrics. As MLflow, the points go in with a plain
+ * INSERT first (`dupes` false): an exact repeat of a stored point (the whole row is the primary
+ * key) fails it with a unique violation on `metric_pk`, and the caller then runs the transaction
+ * again with `dupes` true, where repeats are skipped (ON CONFLICT DO NOTHING, which costs every
+ * point a speculative insertion, ~15% of a batch).
+ */
+export async function insertMetrics(
+  w: Q,
+  runId: string,
+  metrics: Metric[],
+  dupes: boolean,
+): Promise<void> {
+  if (metrics.length === 0) return;
+  const { points, latest } = metricColumns(metrics);
   // Both statements at once: postgres.js pipelines them on the transaction's connection.
   await Promise.all([
-    w.run(
-      "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) SELECT k, v, t, ?, s, " +
-        "n::bool FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], ?::text[]) AS " +
-        `x(k, v, t, s, n)${dupes ? " ON CONFLICT DO NOTHING" : ""}`,
-      runId,
-      keys,
-      values,
-      times,
-      steps,
-      nans,
-    ),
-    w.run(
-      "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) " +
-        "SELECT k, v, t, s, n::bool, ? FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], " +
-        "?::text[]) AS x(k, v, t, s, n) ON CONFLICT (key, run_uuid) DO UPDATE SET " +
-        "value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " +
-        "is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " +
-        "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
-      runId,
-      latest.map((i) => keys[i]),
-      latest.map((i) => values[i]),
-      latest.map((i) => times[i]),
-      latest.map((i) => steps[i]),
-      latest.map((i) => nans[i]),
-    ),
+    w.run(insertPoints("", dupes), runId, ...points),
+    w.run(upsertLatest(""), runId, ...latest),
   ]);
+}
+
+const IF_ACTIVE = " WHERE EXISTS (SELECT 1 FROM r WHERE stage = 'active')";
+// The run's stage (locked against a concurrent delete, as activeRun), then both inserts when it
+// is active. The foreign-key checks of the points run at the end of this statement, after
+// set_config() asked for generic plans for the rest of its (implicit) transaction, as write().
+const METRICS_STATEMENT = (dupes: boolean) =>
+  "WITH r AS (SELECT COALESCE(lifecycle_stage, 'active') AS stage, " +
+  "set_config('plan_cache_mode', 'auto', true) AS mode FROM runs WHERE run_uuid = ? FOR SHARE), " +
+  `m AS (${insertPoints(IF_ACTIVE, dupes)}), l AS (${upsertLatest(IF_ACTIVE)}) SELECT stage FROM r`;
+
+/**
+ * A batch of metrics alone (the common log-batch and every log-metric) in ONE statement, run
+ * with PgDb.writeStatement(): the active run check and both inserts of insertMetrics(), atomic
+ * as one statement is, in one round trip.
+ */
+export async function logMetricsStatement(
+  q: Q,
+  runId: string,
+  metrics: Metric[],
+  dupes: boolean,
+): Promise<void> {
+  const { points, latest } = metricColumns(metrics);
+  const row = await q.one<{ stage: string }>(
+    METRICS_STATEMENT(dupes),
+    runId,
+    runId,
+    ...points,
+    runId,
+    ...latest,
+  );
+  checkActive(runId, row?.stage, row !== undefined);
 }
 
 /**
