@@ -79,7 +79,7 @@ const LABEL: Record<Name, string> = { mlt: "mlt", mlflow: "MLflow", fml: "FastTr
 const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const context = await benchContext(`deno run -A bench/postgres_bench.ts ${Deno.args.join(" ")}`, {
   mlflow: [opt.python, "-c", "import mlflow; print('mlflow', mlflow.__version__)"],
-  fml: [opt.fml, "--version"],
+  fml: names.includes("fml") ? [opt.fml, "--version"] : undefined,
 });
 const setup = {
   repo: REPO,
@@ -292,7 +292,8 @@ notes.push(
   `${POINTS} B2 points, ${RUNS} B4 runs, ${HISTORY} B5 points, B3 ${VUS} writers × ` +
     `${ITERATIONS} iterations, budget ${opt.budget} s per workload; † extrapolated.`,
   `Load average ${ctx.load.start} at start, ${ctx.load.end} at end; ${ctx.machine}; ` +
-    `${ctx.started.slice(0, 16)} to ${ctx.finished.slice(11, 16)} UTC; ${ctx.versions.fml}.`,
+    `${ctx.started.slice(0, 16)} to ${ctx.finished.slice(11, 16)} UTC` +
+    `${ctx.versions.fml ? `; ${ctx.versions.fml}` : ""}.`,
 );
 console.log(`\n| workload (PostgreSQL) | ${columns.join(" | ")} |`);
 console.log(`| --- |${columns.map(() => " --- |").join("")}`);
