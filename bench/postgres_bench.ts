@@ -1,25 +1,42 @@
 /**
- * PostgreSQL benchmark: `mlt server` against the real `mlflow server --workers 2` on the same
- * throwaway PostgreSQL cluster (tests/helpers/postgres.ts: initdb in a temp dir, fsync off, as
- * the `postgres` user when root), each server on its own database with the same data:
+ * PostgreSQL benchmark: `mlt server` against the real `mlflow server --workers 2` and FastTrackML
+ * (`fml server`) on the same throwaway PostgreSQL cluster (tests/helpers/postgres.ts: initdb in a
+ * temp dir, fsync off, as the `postgres` user when root), each server on its own database:
  *
  *   B2  1M points through log-batch of 1,000 metrics (10 runs × 100 keys × 1,000 steps);
  *   B3  20 concurrent writers, FastTrackML's k6 logging mix (bench/rest_common.ts); for mlt the
  *       writers are spread over 2 `mlt server` processes on the one database (10 each), for
- *       MLflow they all go to its one server of 2 workers;
+ *       MLflow they all go to its one server of 2 workers, for FastTrackML to its one server;
  *   B4  search over 10,000 runs: `metrics.acc > 0.9 and params.lr = '0.01'` by metrics.acc DESC,
  *       first 100 (median of up to 20 after 5 warm-up calls);
  *   B5  a 1M-point history through metrics/get-history pages of 25,000.
  *
  * The B4/B5 data are written once through mlt's REST API into a seed database, which PostgreSQL
- * copies (CREATE DATABASE … TEMPLATE) for each server. Every workload is bounded by --budget
- * seconds; a server that cannot finish is cut and its figure extrapolated (marked †).
+ * copies (CREATE DATABASE … TEMPLATE) for mlt and MLflow (same schema); FastTrackML has its own
+ * schema and is seeded through its own REST API. Every workload is bounded by --budget seconds; a
+ * server that cannot finish is cut and its figure extrapolated (marked †). B2 and B3 also show
+ * the CPU time spent per request (per 1,000-point batch for B2) by the server's processes and by
+ * PostgreSQL's, from /proc (ticks of 10 ms), less sensitive to the machine's load than wall time.
  *
  *   deno run -A bench/postgres_bench.ts [--points 1000000] [--runs 10000] [--history 1000000]
- *     [--vus 20] [--iterations 20] [--budget 120] [--servers mlt,mlflow] [--workloads b3,b4,b5,b2]
+ *     [--vus 20] [--iterations 20] [--budget 120] [--servers mlt,mlflow,fml]
+ *     [--workloads b3,b4,b5,b2] [--fml .venv-fml/bin/fml] [--json FILE]
+ *
+ * FastTrackML: `python3 -m venv .venv-fml && .venv-fml/bin/pip install fasttrackml` (the `fml`
+ * binary; its own venv, it pins an older mlflow).
  */
 import { parseArgs } from "node:util";
-import { freePort, startCluster } from "../tests/helpers/postgres.ts";
+import { startCluster } from "../tests/helpers/postgres.ts";
+import { benchContext } from "./bench_context.ts";
+import {
+  live,
+  type Name,
+  postmasterPid,
+  type Server,
+  startServer,
+  stop,
+  treeCpuMs,
+} from "./postgres_bench_servers.ts";
 import {
   type B3Result,
   createExperiment,
@@ -27,6 +44,7 @@ import {
   hash01,
   quantile,
   runB3,
+  type Seed,
   seed,
   T0,
   timedPost,
@@ -43,104 +61,32 @@ const { values: opt } = parseArgs({
     vus: { type: "string", default: "20" },
     iterations: { type: "string", default: "20" },
     budget: { type: "string", default: "120" },
-    servers: { type: "string", default: "mlt,mlflow" },
+    servers: { type: "string", default: "mlt,mlflow,fml" },
     workloads: { type: "string", default: "b3,b4,b5,b2" },
     python: { type: "string", default: Deno.env.get("MLT_PYTHON") ?? `${REPO}.venv/bin/python` },
+    fml: { type: "string", default: `${REPO}.venv-fml/bin/fml` },
+    json: { type: "string" },
   },
 });
 const POINTS = Number(opt.points), RUNS = Number(opt.runs), HISTORY = Number(opt.history);
 const VUS = Number(opt.vus), ITERATIONS = Number(opt.iterations);
 const BUDGET_MS = Number(opt.budget) * 1000;
 const B2_RUNS = 10, B2_KEYS = 100, B2_STEPS_PER_REQ = 10;
-type Name = "mlt" | "mlflow";
 const names = opt.servers.split(",").map((s) => s.trim()) as Name[];
 const WORKLOADS = new Set(opt.workloads.split(",").map((s) => s.trim()));
+const LABEL: Record<Name, string> = { mlt: "mlt", mlflow: "MLflow", fml: "FastTrackML" };
 
 const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// The servers' working folder (their default artifact roots land there).
-const WORK = Deno.makeTempDirSync({ prefix: "mlt-pg-bench-" });
-
-interface Server {
-  url: string;
-  child: Deno.ChildProcess;
-}
-/** Servers started and not yet stopped. */
-const live = new Set<Server>();
-
-// Starts a server in its own process group and waits (up to 2 min) for /health.
-async function start(argv: string[], port: number): Promise<Server> {
-  const child = new Deno.Command("setsid", {
-    args: argv,
-    cwd: WORK,
-    env: { MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true", NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const url = `http://127.0.0.1:${port}`;
-  const s = { url, child };
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${url}/health`);
-      await res.body?.cancel();
-      if (res.ok) {
-        live.add(s);
-        return s;
-      }
-    } catch { /* not yet */ }
-    await sleep(200);
-  }
-  stop(s);
-  throw new Error(`${argv.join(" ")} did not start`);
-}
-
-function stop(s: Server): Promise<Deno.CommandStatus> {
-  live.delete(s);
-  for (const sig of ["SIGTERM", "SIGKILL"] as const) {
-    setTimeout(() => {
-      try {
-        Deno.kill(-s.child.pid, sig);
-      } catch { /* gone */ }
-    }, sig === "SIGTERM" ? 0 : 10_000);
-  }
-  return s.child.status;
-}
-
-function mltServer(url: string): Promise<Server> {
-  const port = freePort();
-  return start([
-    Deno.execPath(),
-    "run",
-    "-A",
-    `${REPO}main.ts`,
-    "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--backend-store-uri",
-    url,
-  ], port);
-}
-
-function mlflowServer(url: string): Promise<Server> {
-  const port = freePort();
-  return start([
-    opt.python,
-    "-m",
-    "mlflow",
-    "server",
-    "--backend-store-uri",
-    url.replace("postgresql://", "postgresql+psycopg2://"),
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--workers",
-    "2",
-  ], port);
-}
+const context = await benchContext(`deno run -A bench/postgres_bench.ts ${Deno.args.join(" ")}`, {
+  mlflow: [opt.python, "-c", "import mlflow; print('mlflow', mlflow.__version__)"],
+  fml: names.includes("fml") ? [opt.fml, "--version"] : undefined,
+});
+const setup = {
+  repo: REPO,
+  python: opt.python,
+  fml: opt.fml,
+  work: Deno.makeTempDirSync({ prefix: "mlt-pg-bench-" }),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Workloads: each returns [value for the ratio (lower is better), cell text]
@@ -149,10 +95,19 @@ type Cell = [number, string];
 const ms = (x: number) => x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`;
 const rate = (x: number) => x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0);
 
-async function b2(url: string): Promise<Cell> {
+// CPU time (ms) spent so far by the servers' processes and by the cluster's.
+type Cpu = { server: number; pg: number };
+let cpuNow: (servers: Server[]) => Cpu = () => ({ server: 0, pg: 0 });
+const cpuText = (a: Cpu, b: Cpu, n: number, per: string) =>
+  `; CPU/${per} ${((b.server - a.server) / n).toFixed(1)} ms server + ` +
+  `${((b.pg - a.pg) / n).toFixed(1)} ms PostgreSQL`;
+
+async function b2(servers: Server[]): Promise<Cell> {
+  const url = servers[0].url;
   const exp = await createExperiment(url, "b2");
   const steps = POINTS / (B2_RUNS * B2_KEYS);
   let done = 0;
+  const cpu0 = cpuNow(servers);
   const t = performance.now();
   outer: for (let r = 0; r < B2_RUNS; r++) {
     const run = await createRun(url, exp, `b2-${r}`);
@@ -172,18 +127,21 @@ async function b2(url: string): Promise<Cell> {
   }
   const perSec = done / ((performance.now() - t) / 1000);
   const cut = done < POINTS ? ` († from ${rate(done)} pts)` : "";
-  return [POINTS / perSec, `${(POINTS / perSec).toFixed(1)} s; ${rate(perSec)} pts/s${cut}`];
+  const cpu = cpuText(cpu0, cpuNow(servers), done / 1000, "batch");
+  return [POINTS / perSec, `${(POINTS / perSec).toFixed(1)} s; ${rate(perSec)} pts/s${cut}${cpu}`];
 }
 
-// B3 over `urls`: the writers split evenly between them, run at once; the results merged.
-async function b3(urls: string[]): Promise<Cell> {
-  const parts: B3Result[] = await Promise.all(urls.map((u, i) =>
-    runB3(u, {
-      vus: Math.floor(VUS / urls.length) + (i < VUS % urls.length ? 1 : 0),
+// B3 over the servers: the writers split evenly between them, run at once; the results merged.
+async function b3(servers: Server[]): Promise<Cell> {
+  const cpu0 = cpuNow(servers);
+  const parts: B3Result[] = await Promise.all(servers.map((s, i) =>
+    runB3(s.url, {
+      vus: Math.floor(VUS / servers.length) + (i < VUS % servers.length ? 1 : 0),
       iterations: ITERATIONS,
       budgetMs: BUDGET_MS,
     })
   ));
+  const cpu1 = cpuNow(servers);
   const seconds = Math.max(...parts.map((p) => p.seconds));
   const sum = (f: (p: B3Result) => number) => parts.reduce((a, p) => a + f(p), 0);
   const all = parts.flatMap((p) => [...p.latencies.values()].flat());
@@ -193,7 +151,9 @@ async function b3(urls: string[]): Promise<Cell> {
     1 / reqs,
     `${rate(reqs)} req/s; ${rate(sum((p) => p.points) / seconds)} pts/s; p50 ${
       ms(quantile(all, 0.5))
-    }, p95 ${ms(quantile(all, 0.95))}${errors ? `; ${errors} errors: ${parts[0].firstError}` : ""}`,
+    }, p95 ${ms(quantile(all, 0.95))}${cpuText(cpu0, cpu1, sum((p) => p.requests), "req")}${
+      errors ? `; ${errors} errors: ${parts[0].firstError}` : ""
+    }`,
   ];
 }
 
@@ -233,7 +193,12 @@ async function b5(url: string, run: string): Promise<Cell> {
 // ---------------------------------------------------------------------------------------------
 
 const cluster = startCluster();
+cpuNow = (servers) => ({
+  server: treeCpuMs(servers.map((s) => s.child.pid)),
+  pg: treeCpuMs([postmasterPid(cluster.dir)]),
+});
 const rows = new Map<string, Partial<Record<Name, Cell>>>();
+const notes: string[] = [];
 const put = (row: string, name: Name, cell: Cell) => {
   rows.set(row, { ...rows.get(row), [name]: cell });
   log(`${name} ${row}: ${cell[1]}`);
@@ -252,67 +217,89 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(sig, () => {
     for (const s of live) stop(s);
     cluster.destroy();
-    Deno.removeSync(WORK, { recursive: true });
+    Deno.removeSync(setup.work, { recursive: true });
     Deno.exit(130);
   });
 }
+// B4 and B5 read the seed; B2 and B3 alone need none.
+const seeded = WORKLOADS.has("b4") || WORKLOADS.has("b5");
+const seedThrough = async (s: Server, who: string): Promise<Seed> => {
+  log(`seeding ${seeded ? RUNS : 0} runs and a ${seeded ? HISTORY : 0}-point history (${who})`);
+  const sd = await seed(s.url, seeded ? RUNS : 0, seeded ? HISTORY : 0, log);
+  log(`seeded in ${sd.seconds.toFixed(0)} s`);
+  if (seeded) notes.push(`Seed through ${who}'s REST API took ${sd.seconds.toFixed(0)} s.`);
+  return sd;
+};
 try {
   const seedDb = cluster.createDatabase("seed");
-  const seeder = await mltServer(cluster.url(seedDb));
-  log(`seeding ${RUNS} runs and a ${HISTORY}-point history through mlt`);
-  // B4 and B5 read the seed; B2 and B3 alone need none.
-  const seeded = WORKLOADS.has("b4") || WORKLOADS.has("b5");
-  const sd = await seed(seeder.url, seeded ? RUNS : 0, seeded ? HISTORY : 0, log);
-  await stop(seeder);
-  log(`seeded in ${sd.seconds.toFixed(0)} s`);
+  const seeder = await startServer("mlt", cluster.url(seedDb), setup);
+  const sd = await seedThrough(seeder, "mlt").finally(() => stop(seeder));
   for (const name of names) {
     const db = `${name}_bench`;
-    cluster.psql(`CREATE DATABASE ${db} TEMPLATE ${seedDb}`);
+    // FastTrackML has its own schema: an empty database it creates its tables in.
+    cluster.psql(
+      name === "fml" ? `CREATE DATABASE ${db}` : `CREATE DATABASE ${db} TEMPLATE ${seedDb}`,
+    );
     cluster.psql("ANALYZE", db);
     const url = cluster.url(db);
     const servers = name === "mlt"
-      ? await Promise.all([mltServer(url), mltServer(url)])
-      : [await mlflowServer(url)];
+      ? await Promise.all([startServer(name, url, setup), startServer(name, url, setup)])
+      : [await startServer(name, url, setup)];
     try {
+      const own = name === "fml" ? await seedThrough(servers[0], "FastTrackML") : sd;
+      if (name === "fml") cluster.psql("ANALYZE", db);
       await guard(
-        `B3 ${VUS} writers (mlt: 2 servers; MLflow: 1 server, 2 workers)`,
+        `B3 ${VUS} writers (mlt: 2 servers; MLflow: 1 server, 2 workers; FastTrackML: 1 server)`,
         name,
-        () => b3(servers.map((s) => s.url)),
+        () => b3(servers),
       );
       await guard(
         `B4 search ${rate(RUNS)} runs (p50)`,
         name,
-        () => b4(servers[0].url, sd.searchExp),
+        () => b4(servers[0].url, own.searchExp),
       );
       await guard(
         `B5 ${rate(HISTORY)}-point history`,
         name,
-        () => b5(servers[0].url, sd.historyRun),
+        () => b5(servers[0].url, own.historyRun),
       );
-      await guard(`B2 ${rate(POINTS)} points, batches of 1,000`, name, () => b2(servers[0].url));
+      await guard(`B2 ${rate(POINTS)} points, batches of 1,000`, name, () => b2(servers));
     } finally {
       await Promise.all(servers.map(stop));
     }
   }
 } finally {
   cluster.destroy();
-  Deno.removeSync(WORK, { recursive: true });
+  Deno.removeSync(setup.work, { recursive: true });
 }
 
-const version = new TextDecoder().decode(
-  new Deno.Command(opt.python, { args: ["-c", "import mlflow; print(mlflow.__version__)"] })
-    .outputSync().stdout,
-).trim();
-console.log(`\n| workload (PostgreSQL) | mlt | MLflow ${version} | MLflow / mlt |`);
-console.log("| --- | --- | --- | --- |");
-for (const [row, cells] of rows) {
-  const [a, b] = [cells.mlt, cells.mlflow];
-  const ratio = a && b && Number.isFinite(a[0]) && Number.isFinite(b[0])
-    ? `${(b[0] / a[0]).toFixed(1)}×`
-    : "—";
-  console.log(`| ${row} | ${a?.[1] ?? "—"} | ${b?.[1] ?? "—"} | ${ratio} |`);
-}
-console.log(
-  `\n${POINTS} B2 points, ${RUNS} B4 runs, ${HISTORY} B5 points, B3 ${VUS} writers × ` +
+const ctx = context.finish();
+const others = names.filter((n) => n !== "mlt");
+const columns = [
+  ...names.map((n) => n === "mlflow" ? `MLflow (${ctx.versions.mlflow})` : LABEL[n]),
+  ...others.map((n) => `${LABEL[n]} / mlt`),
+];
+const table = [...rows].map(([row, cells]) => {
+  const ratio = (n: Name) => {
+    const [a, b] = [cells.mlt, cells[n]];
+    return a && b && Number.isFinite(a[0]) && Number.isFinite(b[0])
+      ? `${(b[0] / a[0]).toFixed(1)}×`
+      : "—";
+  };
+  return [row, ...names.map((n) => cells[n]?.[1] ?? "—"), ...others.map(ratio)];
+});
+notes.push(
+  `${POINTS} B2 points, ${RUNS} B4 runs, ${HISTORY} B5 points, B3 ${VUS} writers × ` +
     `${ITERATIONS} iterations, budget ${opt.budget} s per workload; † extrapolated.`,
+  `Load average ${ctx.load.start} at start, ${ctx.load.end} at end; ${ctx.machine}; ` +
+    `${ctx.started.slice(0, 16)} to ${ctx.finished.slice(11, 16)} UTC` +
+    `${ctx.versions.fml ? `; ${ctx.versions.fml}` : ""}.`,
 );
+console.log(`\n| workload (PostgreSQL) | ${columns.join(" | ")} |`);
+console.log(`| --- |${columns.map(() => " --- |").join("")}`);
+for (const r of table) console.log(`| ${r.join(" | ")} |`);
+console.log(`\n${notes.join("\n")}`);
+if (opt.json) {
+  const out = { bench: "postgres", ...ctx, columns, rows: table, notes };
+  await Deno.writeTextFile(opt.json, JSON.stringify(out, null, 2) + "\n");
+}

@@ -13,7 +13,8 @@ import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import type { PgDb } from "./pg_db.ts";
 import { insertExperiment, nextExperimentId, syncExperimentSequence } from "./pg_lifecycle.ts";
 import { deleteModelRows, insertModel, insertModelLinks, insertModelMetrics } from "./pg_models.ts";
-import { deleteRunRows, insertInputs, insertMetrics, upsertExperimentTags } from "./pg_writer.ts";
+import { deleteRunRows, insertInputs, upsertExperimentTags } from "./pg_writer.ts";
+import { insertMetrics } from "./pg_batch.ts";
 
 // An experiment id MLflow's INTEGER column holds, or undefined.
 function int32Id(id: string): bigint | undefined {
@@ -98,7 +99,7 @@ export class PgImport implements ImportTarget {
           rows.map((r) => r.value),
         );
       }
-      await insertMetrics(w, i.runId, rec.metrics);
+      await insertMetrics(w, i.runId, rec.metrics, true);
       await insertInputs(w, i.runId, expId, rec.inputs, newRunId);
       await insertModelLinks(w, i.runId, "input", rec.modelInputs ?? [], newRunId);
       await insertModelLinks(w, i.runId, "output", rec.modelOutputs ?? [], newRunId);

@@ -53,6 +53,7 @@ import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
 import { displayUri } from "../open_uri.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
 import { PgDb, type PgPoolOptions } from "./pg_db.ts";
+import { writeBatch } from "./pg_batch.ts";
 import {
   experimentById,
   experimentByName,
@@ -61,14 +62,7 @@ import {
   searchExperiments,
   searchRuns,
 } from "./pg_reader.ts";
-import {
-  activeRun,
-  insertInputs,
-  insertMetrics,
-  insertParams,
-  upsertExperimentTags,
-  upsertRunTags,
-} from "./pg_writer.ts";
+import { activeRun, insertInputs, upsertExperimentTags, upsertRunTags } from "./pg_writer.ts";
 import {
   activeExperimentId,
   createExperimentRow,
@@ -79,7 +73,7 @@ import {
 } from "./pg_lifecycle.ts";
 import { deleteRunRows } from "./pg_writer.ts";
 import { fullHistory, historyPage } from "./pg_history.ts";
-import { insertModelLinks, insertModelMetrics } from "./pg_models.ts";
+import { insertModelLinks } from "./pg_models.ts";
 import { PgModelStore } from "./pg_model_store.ts";
 import { PgImport } from "./pg_import.ts";
 
@@ -313,15 +307,8 @@ export class PgStore extends PgModelStore implements TrackingStore {
 
   async logBatch(runId: string, batch: LogBatch): Promise<void> {
     validateRunId(runId);
-    // Everything is validated first; the rows then go in one transaction, all or nothing.
-    const { params, metrics, tags } = validateBatch(batch, this.#truncate);
-    await this.#db.write(async (w) => {
-      const { experimentId } = await activeRun(w, runId);
-      await insertParams(w, runId, params);
-      await insertMetrics(w, runId, metrics);
-      await insertModelMetrics(w, runId, experimentId, metrics);
-      await upsertRunTags(w, runId, tags);
-    });
+    // Everything is validated first; the rows then go in all or nothing (pg_batch.ts).
+    await writeBatch(this.#db, runId, validateBatch(batch, this.#truncate));
   }
 
   async getMetricHistory(

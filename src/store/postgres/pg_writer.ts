@@ -1,15 +1,10 @@
 /**
- * Write transactions' bodies of the PostgreSQL store, run inside PgDb.write(): experiments, run
- * tags, the rows of a log-batch written set-based (one `INSERT … SELECT FROM unnest(…)` per table,
- * whatever the batch size, so one prepared statement serves every batch), dataset inputs and hard
- * deletes. Concurrent writers of one run never lose a `latest_metrics` update (the upsert's WHERE
- * is evaluated on the locked row) and never both win a param's first write (ON CONFLICT, then a
- * check of what the other wrote).
+ * Write transactions' bodies of the PostgreSQL store, run inside PgDb.write(): the active run
+ * check, experiments, run tags, dataset inputs and hard deletes (a log-batch's metrics and params:
+ * pg_batch.ts).
  */
 import { invalidParam, MltError, notFound } from "../../errors.ts";
-import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../../model.ts";
-import { pyRepr } from "../../search/page_token.ts";
-import { encodeMetricValue } from "../sqlite/rows.ts";
+import { type DatasetInput, TAG, type Tag } from "../../model.ts";
 import {
   datasetRowArgs,
   DELETE_RUN_SQL,
@@ -27,13 +22,18 @@ export async function activeRun(w: Q, runId: string): Promise<{ experimentId: bi
       "WHERE run_uuid = ? FOR SHARE",
     runId,
   );
-  if (!row) throw notFound(`Run with id=${runId} not found`);
-  if ((row.lifecycle_stage ?? "active") !== "active") {
+  checkActive(runId, row?.lifecycle_stage, row !== undefined);
+  return { experimentId: BigInt(row!.experiment_id) };
+}
+
+/** MLflow's errors for a run that is not there or not active (a NULL stage is active). */
+export function checkActive(runId: string, stage: string | null | undefined, found: boolean): void {
+  if (!found) throw notFound(`Run with id=${runId} not found`);
+  if ((stage ?? "active") !== "active") {
     throw invalidParam(
-      `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      `The run ${runId} must be in the 'active' state. Current state is ${stage}.`,
     );
   }
-  return { experimentId: BigInt(row.experiment_id) };
 }
 
 /** The experiment's lifecycle stage, or undefined when there is none with that id. */
@@ -99,114 +99,6 @@ export async function upsertRunTags(w: Q, runId: string, tags: Tag[]): Promise<v
   );
   const name = last.find((t) => t.key === TAG.runName);
   if (name) await w.run("UPDATE runs SET name = ? WHERE run_uuid = ?", name.value, runId);
-}
-
-function conflictError(runId: string, params: Param[], old: Map<string, string>): MltError {
-  const conflicts = params.filter((p) => old.has(p.key) && old.get(p.key) !== p.value)
-    .map((p) => ({ key: p.key, old_value: old.get(p.key)!, new_value: p.value }));
-  if (conflicts.length === 1 && params.length === 1) {
-    const c = conflicts[0];
-    return invalidParam(
-      `Changing param values is not allowed. Param with key='${c.key}' was already logged ` +
-        `with value='${c.old_value}' for run ID='${runId}'. Attempted logging new value ` +
-        `'${c.new_value}'.`,
-    );
-  }
-  return invalidParam(
-    `Changing param values is not allowed. Params were already logged='${
-      pyRepr(conflicts)
-    }' for run ID='${runId}'.`,
-  );
-}
-
-async function paramValues(w: Q, runId: string, keys: string[]): Promise<Map<string, string>> {
-  const rows = await w.all<{ key: string; value: string }>(
-    "SELECT key, value FROM params WHERE run_uuid = ? AND key = ANY(?::text[])",
-    runId,
-    keys,
-  );
-  return new Map(rows.map((r) => [r.key, r.value]));
-}
-
-/**
- * Inserts params: a key already logged with the same value is a no-op, another value refuses the
- * whole batch. A concurrent first write of the same key is caught by ON CONFLICT and checked.
- */
-export async function insertParams(w: Q, runId: string, params: Param[]): Promise<void> {
-  if (params.length === 0) return;
-  const keys = params.map((p) => p.key);
-  const old = await paramValues(w, runId, keys);
-  if (params.some((p) => old.has(p.key) && old.get(p.key) !== p.value)) {
-    throw conflictError(runId, params, old);
-  }
-  const fresh = params.filter((p) => !old.has(p.key));
-  if (fresh.length === 0) return;
-  const inserted = await w.all<{ key: string }>(
-    "INSERT INTO params (key, value, run_uuid) SELECT k, v, ? FROM unnest(?::text[], ?::text[]) " +
-      "AS x(k, v) ON CONFLICT DO NOTHING RETURNING key",
-    runId,
-    fresh.map((p) => p.key),
-    fresh.map((p) => p.value),
-  );
-  if (inserted.length === fresh.length) return;
-  // Another writer logged some of them meanwhile: the same value is fine, another is refused.
-  const now = await paramValues(w, runId, keys);
-  if (fresh.some((p) => now.get(p.key) !== p.value)) throw conflictError(runId, params, now);
-}
-
-// MLflow's "latest": the greatest (step, timestamp, value) with NaN as 0; the first wins ties.
-function later(a: [number, number, number], b: [number, number, number]): boolean {
-  return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
-}
-
-/** Inserts metric points (exact duplicates are ignored, as MLflow) and maintains latest_metrics. */
-export async function insertMetrics(w: Q, runId: string, metrics: Metric[]): Promise<void> {
-  if (metrics.length === 0) return;
-  const n = metrics.length;
-  // Booleans as 't'/'f' text, cast in SQL: postgres.js binds a boolean array as one boolean.
-  const keys = new Array<string>(n), values = new Array<number>(n), nans = new Array<string>(n);
-  const times = new Array<number>(n), steps = new Array<number>(n);
-  const best = new Map<string, { sort: [number, number, number]; i: number }>();
-  metrics.forEach((m, i) => {
-    const [value, isNan] = encodeMetricValue(m.value);
-    keys[i] = m.key;
-    values[i] = value;
-    nans[i] = isNan === 1 ? "t" : "f";
-    times[i] = m.timestamp;
-    steps[i] = m.step;
-    const sort: [number, number, number] = [m.step, m.timestamp, value];
-    const cur = best.get(m.key);
-    if (!cur || later(sort, cur.sort)) best.set(m.key, { sort, i });
-  });
-  await w.run(
-    "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) SELECT k, v, t, ?, s, " +
-      "n::bool FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], ?::text[]) AS " +
-      "x(k, v, t, s, n) " +
-      "ON CONFLICT DO NOTHING",
-    runId,
-    keys,
-    values,
-    times,
-    steps,
-    nans,
-  );
-  // Key order: two batches of one run upsert their keys' rows in the same order (no deadlock).
-  const latest = [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([, b]) => b.i);
-  await w.run(
-    "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) " +
-      "SELECT k, v, t, s, n::bool, ? FROM unnest(?::text[], ?::float8[], ?::int8[], ?::int8[], " +
-      "?::text[]) AS x(k, v, t, s, n) ON CONFLICT (key, run_uuid) DO UPDATE SET " +
-      "value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, " +
-      "is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " +
-      "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
-    runId,
-    latest.map((i) => keys[i]),
-    latest.map((i) => values[i]),
-    latest.map((i) => times[i]),
-    latest.map((i) => steps[i]),
-    latest.map((i) => nans[i]),
-  );
 }
 
 /**
