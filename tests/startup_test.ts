@@ -69,3 +69,44 @@ Deno.test("a registry on the tracking store's SQLite file loads on its first cal
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--auth basic: after a signed-in request loads a module, anonymous ones are still 401", async () => {
+  // A real server process and socket: the async context a lazy import() leaves behind (see
+  // auth.ts) only shows where Deno itself calls the handler.
+  const dir = await Deno.makeTempDir({ prefix: "mlt-startup-auth-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "server", "--port", "0"],
+    cwd: dir,
+    env: { MLT_AUTH: "basic", MLT_AUTH_USERS: "alice:alice-pw", MLT_HOME: dir },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    let seen = "", url: string | undefined;
+    while (!url) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+      url = /http:\/\/127\.0\.0\.1:\d+/.exec(seen)?.[0];
+    }
+    assert.ok(url, `no URL in: ${seen}`);
+    const alice = { authorization: "Basic " + btoa("alice:alice-pw") };
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(url + path, { headers });
+      await res.body?.cancel();
+      return res.status;
+    };
+    // Each first request loads modules (the API's routes, the UI) while serving alice.
+    assert.equal(await get("/api/2.0/mlflow/experiments/get?experiment_id=0", alice), 200);
+    assert.equal(await get("/", alice), 200);
+    for (const path of ["/version", "/api/2.0/mlflow/experiments/get?experiment_id=0", "/"]) {
+      assert.equal(await get(path), 401, path);
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await reader.cancel().catch(() => {});
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
