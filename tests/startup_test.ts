@@ -9,6 +9,7 @@ import { loadRegistryStore } from "../src/store/open_registry.ts";
 import { reportsPool } from "../src/store/pool_stats.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
 import { testApp } from "./helpers/api.ts";
+import { startMltServer } from "./helpers/mlt_server.ts";
 
 Deno.test("lazily mounted routes answer as mounted ones: errors, 404s, other paths", async () => {
   const t = await testApp();
@@ -74,26 +75,15 @@ Deno.test("--auth basic: after a signed-in request loads a module, anonymous one
   // A real server process and socket: the async context a lazy import() leaves behind (see
   // auth.ts) only shows where Deno itself calls the handler.
   const dir = await Deno.makeTempDir({ prefix: "mlt-startup-auth-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "server", "--port", "0"],
-    cwd: dir,
-    env: { MLT_AUTH: "basic", MLT_AUTH_USERS: "alice:alice-pw", MLT_HOME: dir },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const server = await startMltServer(dir, [], {
+    MLT_AUTH: "basic",
+    MLT_AUTH_USERS: "alice:alice-pw",
+    MLT_HOME: dir,
+  });
   try {
-    let seen = "", url: string | undefined;
-    while (!url) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-      url = /http:\/\/127\.0\.0\.1:\d+/.exec(seen)?.[0];
-    }
-    assert.ok(url, `no URL in: ${seen}`);
     const alice = { authorization: "Basic " + btoa("alice:alice-pw") };
     const get = async (path: string, headers: Record<string, string> = {}) => {
-      const res = await fetch(url + path, { headers });
+      const res = await fetch(server.url + path, { headers });
       await res.body?.cancel();
       return res.status;
     };
@@ -104,9 +94,8 @@ Deno.test("--auth basic: after a signed-in request loads a module, anonymous one
       assert.equal(await get(path), 401, path);
     }
   } finally {
-    child.kill("SIGTERM");
-    await reader.cancel().catch(() => {});
-    await child.status;
+    server.child.kill("SIGTERM");
+    await server.child.status;
     await Deno.remove(dir, { recursive: true });
   }
 });
