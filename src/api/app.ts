@@ -3,71 +3,24 @@
  * `mlflow-artifacts` proxy, `/get-artifact`, `/health`, `/version`, behind the security
  * middleware, with one onError that turns every failure into `{"error_code","message"}`.
  * Knows storage only through TrackingStore; never imports a store implementation.
+ *
+ * This module is the app's core (middleware, `/health`, `/version`, errors); the API's routes
+ * (routes.ts) load on the first request that may need them, unless `createApp` is given them.
  */
 import { type Context, Hono } from "hono";
 import { TrieRouter } from "hono/router/trie-router";
 import { MltError } from "../errors.ts";
-import type { ModelRegistryStore } from "../store/registry.ts";
-import { isS3Uri, parseS3Uri, type S3Config } from "../store/s3/s3_config.ts";
-import type { TrackingStore } from "../store/store.ts";
+import { isS3Uri } from "../store/s3/s3_config.ts";
 import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
-import { getArtifact, proxyRoutes, runArtifactRoutes, uploadArtifactRoutes } from "./artifacts.ts";
-import type { Auth } from "./auth.ts";
-import type { ApiContext } from "./context.ts";
 import { errorBody, mltErrorBody } from "./error_body.ts";
-import { experimentRoutes, searchDatasetsRoutes } from "./experiments.ts";
-import { loggedModelFileRoutes, loggedModelRoutes } from "./logged_models.ts";
-import { metricRoutes } from "./metrics.ts";
-import type { ServerMetrics } from "./prometheus.ts";
-import { getVersionArtifact, modelVersionRoutes } from "./model_versions.ts";
-import { registeredModelRoutes } from "./registry.ts";
-import { runRoutes } from "./runs.ts";
-import { securityMiddleware, type SecurityOptions } from "./security.ts";
-import { S3Access } from "./s3_access.ts";
-import { destinationRepo } from "./served_artifacts.ts";
-import { jsonResponse } from "./wire.ts";
+import { jsonResponse } from "./json_response.ts";
+import type { AppOptions } from "./routes.ts";
+import { securityMiddleware } from "./security.ts";
 
-/** Largest JSON body by default: a maximal log-batch (1000 entities, 100 params × 6000 chars, 100
- * tags × 8000 chars) even with every character escaped as `\uXXXX`, with room to spare. */
-export const DEFAULT_MAX_JSON_BYTES = 16 * 1024 * 1024;
-/** Largest artifact upload by default (5 GiB, as one S3 PUT). */
-export const DEFAULT_MAX_ARTIFACT_BYTES = 5 * 1024 ** 3;
+export type { AppOptions } from "./routes.ts";
 
-/** Options of the REST app. */
-export interface AppOptions {
-  store: TrackingStore;
-  /** The model registry (`registered-models/*`, `model-versions/*`); absent: no such routes. */
-  registry?: ModelRegistryStore;
-  /** Absolute directory or canonical `s3://` URI behind `mlflow-artifacts:` URIs. */
-  artifactsDestination: string;
-  /** S3 settings (s3ConfigFromEnv), needed when the destination or a root is `s3://`. */
-  s3?: S3Config;
-  /** `s3://` locations whose artifacts may be served (the destination's bucket is added). */
-  s3ArtifactRoots?: string[];
-  /** Lifetime of presigned download URLs in seconds (default 300, as MLflow). */
-  presignedDownloadSeconds?: number;
-  /** Serve the artifacts proxy (default true). */
-  serveArtifacts?: boolean;
-  /** Serve only the artifacts proxy; tracking endpoints answer 503. */
-  artifactsOnly?: boolean;
-  /** Absolute directories local artifact locations may point into (plus the destination). */
-  localArtifactRoots?: string[];
-  /** Prefix of `/ajax-api`, `/health`, `/version`, `/get-artifact` (starts with `/`). */
-  staticPrefix?: string;
-  security?: SecurityOptions;
-  maxJsonBytes?: number;
-  maxArtifactBytes?: number;
-  /** Body read timeout (ms, default 60000; body.ts). */
-  bodyTimeoutMs?: number;
-  /** Text of `/version` (default: the MLflow release whose API mlt speaks; see version.ts). */
-  version?: string;
-  /** `store_type` of `/api/3.0/mlflow/server-info` ("FileStore", "SqlStore"). */
-  storeType?: string;
-  /** `--auth basic`: every route but `/health` needs credentials (src/api/auth.ts). */
-  auth?: Auth;
-  /** `--expose-prometheus`: serve `/metrics` (behind --auth when set; src/api/prometheus.ts). */
-  metrics?: ServerMetrics;
-}
+/** The route module (routes.ts), for a caller that has it loaded already. */
+export type Routes = typeof import("./routes.ts");
 
 function onError(err: Error, _c: Context): Response {
   let res: Response;
@@ -81,39 +34,22 @@ function onError(err: Error, _c: Context): Response {
   return res;
 }
 
-// S3 access when anything is in S3: the destination's whole bucket plus the configured roots.
-function s3Access(opts: AppOptions): S3Access | undefined {
-  const roots = [...(opts.s3ArtifactRoots ?? [])];
-  if (isS3Uri(opts.artifactsDestination)) {
-    roots.push(`s3://${parseS3Uri(opts.artifactsDestination).bucket}`);
-  }
-  if (roots.length === 0) return undefined;
-  if (!opts.s3) throw new MltError("INVALID_PARAMETER_VALUE", "S3 locations need S3 settings");
-  return new S3Access(opts.s3, roots);
-}
+// Hono's default router compiles every route into one RegExp on the first request: ~15 ms of
+// CPU before the first answer (B8 of bench/startup_bench.ts), for no measurable gain per
+// request over the trie, which matches the same patterns in the same order.
+const newApp = () => new Hono({ router: new TrieRouter() });
 
-/** Builds the REST app over one store. */
-export function createApp(opts: AppOptions): Hono {
+/**
+ * Builds the REST app over one store. `routes` mounts the API at once (a Prometheus route label
+ * needs the route that answered in the app itself); without it, the API's modules load on the
+ * first request under an API path, and the answers are the same.
+ */
+export function createApp(opts: AppOptions, routes?: Routes): Hono {
   const prefix = opts.staticPrefix ?? "";
-  const ctx: ApiContext = {
-    store: opts.store,
-    registry: opts.registry,
-    serveArtifacts: opts.serveArtifacts ?? true,
-    artifactsDestination: opts.artifactsDestination,
-    s3: s3Access(opts),
-    presignedDownloadSeconds: opts.presignedDownloadSeconds ?? 300,
-    localArtifactRoots: isS3Uri(opts.artifactsDestination)
-      ? [...(opts.localArtifactRoots ?? [])]
-      : [...(opts.localArtifactRoots ?? []), opts.artifactsDestination],
-    maxJsonBytes: opts.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
-    maxArtifactBytes: opts.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
-    bodyTimeoutMs: opts.bodyTimeoutMs,
-    signedIn: opts.auth ? () => opts.auth?.currentPrincipal()?.name : undefined,
-  };
-  // Hono's default router compiles every route into one RegExp on the first request: ~15 ms of
-  // CPU before the first answer (B8 of bench/startup_bench.ts), for no measurable gain per
-  // request over the trie, which matches the same patterns in the same order.
-  const app = new Hono({ router: new TrieRouter() });
+  if (!opts.s3 && (opts.s3ArtifactRoots?.length || isS3Uri(opts.artifactsDestination))) {
+    throw new MltError("INVALID_PARAMETER_VALUE", "S3 locations need S3 settings");
+  }
+  const app = newApp();
   app.onError(onError);
   // First, so every answer (401, 403 and 404 included) is counted.
   if (opts.metrics) app.use(opts.metrics.middleware());
@@ -146,52 +82,36 @@ export function createApp(opts: AppOptions): Hono {
     app.get(`${p}/health`, health);
     app.get(`${p}/version`, version);
   }
-
-  const tracking = new Hono();
-  if (opts.artifactsOnly) {
-    tracking.all("*", () => {
-      throw new MltError(
-        "TEMPORARILY_UNAVAILABLE",
-        "Tracking endpoints are disabled: this server runs with --artifacts-only",
-      );
-    });
-  } else {
-    tracking.route("/", experimentRoutes(ctx));
-    tracking.route("/", runRoutes(ctx));
-    tracking.route("/", metricRoutes(ctx));
-    tracking.route("/", runArtifactRoutes(ctx));
-    tracking.route("/", loggedModelRoutes(ctx));
-    if (opts.registry) {
-      tracking.route("/", registeredModelRoutes(ctx));
-      tracking.route("/", modelVersionRoutes(ctx));
-      app.get(`${prefix}/model-versions/get-artifact`, (c) => getVersionArtifact(c, ctx));
-    }
-  }
-  app.route("/api/2.0/mlflow", tracking);
-  app.route(`${prefix}/ajax-api/2.0/mlflow`, tracking);
-  // UI-only routes MLflow serves under the ajax prefix alone (after `tracking`, so
-  // --artifacts-only answers them with its 503 too).
-  app.route(`${prefix}/ajax-api/2.0/mlflow`, searchDatasetsRoutes(ctx));
-  app.route(`${prefix}/ajax-api/2.0/mlflow`, uploadArtifactRoutes(ctx));
-  app.route(`${prefix}/ajax-api/2.0/mlflow`, loggedModelFileRoutes(ctx));
-
-  const proxy = proxyRoutes(ctx);
-  for (const p of new Set(["", prefix])) {
-    app.route(`${p}/api/2.0/mlflow-artifacts`, proxy);
-    app.route(`${p}/ajax-api/2.0/mlflow-artifacts`, proxy);
-  }
-  app.get(`${prefix}/get-artifact`, (c) => getArtifact(c, ctx));
-
-  // As MLflow: the destination's capabilities, when the proxy is on.
-  const dest = ctx.serveArtifacts ? destinationRepo(ctx) : undefined;
-  const serverInfo = () =>
-    jsonResponse({
-      store_type: opts.storeType ?? "FileStore",
-      workspaces_enabled: false,
-      multipart_uploads_enabled: dest?.multipart !== undefined,
-      multipart_downloads_enabled: dest?.presignDownload !== undefined,
-    });
-  app.get("/api/3.0/mlflow/server-info", serverInfo);
-  app.get(`${prefix}/ajax-api/3.0/mlflow/server-info`, serverInfo);
+  if (routes) routes.mountRoutes(app, opts);
+  else mountLazily(app, opts);
   return app;
+}
+
+// The API's routes in an app of their own, built on the first request under one of their paths;
+// a request none of them matches goes on to what `app` has after them (the UI, then the 404).
+function mountLazily(app: Hono, opts: AppOptions): void {
+  const prefix = opts.staticPrefix ?? "";
+  const roots = [...new Set(["", prefix])].flatMap((p) => [`${p}/api/`, `${p}/ajax-api/`]);
+  const exact = new Set([`${prefix}/get-artifact`, `${prefix}/model-versions/get-artifact`]);
+  const misses = new WeakSet<Response>();
+  let loading: Promise<Hono> | undefined;
+  const load = () =>
+    loading ??= import("./routes.ts").then(({ mountRoutes }) => {
+      const api = newApp();
+      api.onError(onError);
+      api.notFound(() => {
+        const res = new Response(null, { status: 404 });
+        misses.add(res);
+        return res;
+      });
+      mountRoutes(api, opts);
+      return api;
+    });
+  app.use(async (c, next) => {
+    const path = c.req.path;
+    if (!exact.has(path) && !roots.some((r) => path.startsWith(r))) return await next();
+    const res = await (await load()).fetch(c.req.raw, c.env);
+    if (misses.has(res)) return await next();
+    return res;
+  });
 }

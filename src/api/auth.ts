@@ -236,7 +236,11 @@ export class Auth {
         ?.hostname;
       const client = clientAddress(peer, c.req.header("x-forwarded-for") ?? null, this.#proxies);
       let who: Principal | null | undefined;
-      if (header === null) who = this.#current.getStore();
+      // Only an in-process call without a peer (the UI asking the API through app.request()) is
+      // served as the principal of the request that made it. The async context can outlive a
+      // request: a dynamic import() run while serving one (a lazily loaded module) leaves Deno's
+      // later request callbacks in that context, so it never signs in a request from a socket.
+      if (header === null) who = peer === undefined ? this.#current.getStore() : undefined;
       else {
         who = await this.authenticate(header, client);
         if (who === null) {

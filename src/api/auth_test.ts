@@ -3,19 +3,24 @@ import assert from "node:assert/strict";
 import { type TestApp, testApp } from "../../tests/helpers/api.ts";
 import { Auth, type AuthConfig, parseCredentialLines, parseCredentialList } from "./auth.ts";
 import { hashPassword } from "./passwords.ts";
+import type { Routes } from "./app.ts";
 
 const TOKEN = "tok-0123456789abcdef";
 const basic = (user: string, pw: string) => "Basic " + btoa(`${user}:${pw}`);
 const ALICE = basic("alice", "alice-pw");
 
-async function authApp(cfg: Partial<AuthConfig> = {}, mountUi = false): Promise<TestApp> {
+async function authApp(
+  cfg: Partial<AuthConfig> = {},
+  mountUi = false,
+  routes?: Routes,
+): Promise<TestApp> {
   const auth = await Auth.create({
     users: [["alice", await hashPassword("alice-pw", 1000)], ["viewer", "viewer-pw"]],
     tokens: [["ci", TOKEN]],
     readOnly: ["viewer"],
     ...cfg,
   });
-  const t = await testApp({ auth });
+  const t = await testApp({ auth }, routes);
   if (mountUi) (await import("../../ui/app.ts")).mountUi(t.app, { store: t.store });
   return t;
 }
@@ -34,7 +39,10 @@ async function expect401(res: Response, what: string): Promise<void> {
 }
 
 Deno.test("--auth basic: every route in the table but /health answers 401 without credentials", async () => {
-  const t = await authApp({}, true);
+  // The table comes from an app with the API's routes mounted; the app that loads them on the
+  // first request (as `mlt server` does) must guard the same paths.
+  const t = await authApp({}, true, await import("./routes.ts"));
+  const lazy = await authApp({}, true);
   try {
     const seen = new Set<string>();
     for (const r of t.app.routes) {
@@ -43,17 +51,21 @@ Deno.test("--auth basic: every route in the table but /health answers 401 withou
       const path = r.path.replace(/:[^/]+/g, "x").replace(/\*/g, "x");
       if (seen.has(`${method} ${path}`)) continue;
       seen.add(`${method} ${path}`);
-      const res = await t.app.request(path, { method });
-      if (path === "/health") {
-        assert.equal(res.status, 200);
-        await res.body?.cancel();
-      } else await expect401(res, `${method} ${path}`);
+      for (const app of [t.app, lazy.app]) {
+        const res = await app.request(path, { method });
+        if (path === "/health") {
+          assert.equal(res.status, 200);
+          await res.body?.cancel();
+        } else await expect401(res, `${method} ${path}`);
+      }
     }
     assert.ok(seen.size > 40, `walked ${seen.size} routes`);
     // Unknown paths too: nothing tells an anonymous client which routes exist.
     await expect401(await t.app.request("/api/2.0/mlflow/no-such"), "unknown path");
+    await expect401(await lazy.app.request("/api/2.0/mlflow/no-such"), "unknown path");
   } finally {
     await t.close();
+    await lazy.close();
   }
 });
 

@@ -389,13 +389,8 @@ export function message(fields: Record<string, unknown>): Record<string, unknown
   return compact(fields);
 }
 
-/** A JSON response as MLflow sends it. */
-export function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body as Json), {
-    status,
-    headers: { "content-type": "application/json" },
-  });
-}
+/** A JSON response as MLflow sends it (json_response.ts, which the app's core loads alone). */
+export { jsonResponse } from "./json_response.ts";
 
 /** A JSON response whose body is already JSON text. */
 export function jsonTextResponse(text: string, status = 200): Response {

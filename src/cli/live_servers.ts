@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { childTrackingUri } from "../runner/env.ts";
 import { displayUri } from "../store/open_uri.ts";
 import { type CliContext, mltHome } from "./context.ts";
-import { processAlive } from "./stale.ts";
 
 /** One running server, as its state file says. */
 export interface LiveServer {
@@ -62,6 +61,8 @@ export async function findServer(ctx: CliContext, store: string): Promise<string
   const home = mltHome(ctx);
   if (!home) return undefined;
   const dir = join(home, "servers");
+  // Loaded here, not with the module: its node:process costs a starting server ~10 ms.
+  const { processAlive } = await import("./stale.ts");
   const found: LiveServer[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {

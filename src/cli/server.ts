@@ -200,6 +200,8 @@ export async function serve(
   const ttl = fromEnv(ctx, "MLFLOW_PRESIGNED_DOWNLOAD_URL_TTL_SECONDS", parsePositiveSeconds);
   const prometheus = await (await import("./server_metrics.ts"))
     .openPrometheus(flags.exposePrometheus, flags.workers ?? 1, ctx, { tracking: store, registry });
+  // A Prometheus route label names the route that answered: those need the routes in the app.
+  const routes = prometheus ? await import("../api/routes.ts") : undefined;
   const app = createApp({
     metrics: prometheus?.metrics,
     store,
@@ -222,7 +224,7 @@ export async function serve(
       xFrameOptions: flags.xFrameOptions,
     },
     auth,
-  });
+  }, routes);
   // The web UI shares the app, so its routes pass the same Host/Origin and auth middleware. Its
   // modules load on the first UI request: an API-only server starts sooner and idles smaller.
   const ui = flags.artifactsOnly

@@ -3,6 +3,7 @@
  * load.ts does for tracking stores). MLflow's rule: no registry URI means the tracking URI. A
  * SQLite or PostgreSQL registry on the tracking store's own database shares its connections.
  */
+import { lazyRegistry } from "./lazy_registry.ts";
 import { storeLocation } from "./open_uri.ts";
 import type { ModelRegistryStore } from "./registry.ts";
 import type { StoreOptions, TrackingStore } from "./store.ts";
@@ -23,15 +24,18 @@ export async function loadRegistryStore(
     const shared = tracking?.uri === at.uri
       ? (tracking as { connections?: Connections }).connections
       : undefined;
-    const { SqliteRegistryStore } = await import("./sqlite/registry_store.ts");
-    return new SqliteRegistryStore(at.uri, opts, shared);
+    const open = async () =>
+      new (await import("./sqlite/registry_store.ts")).SqliteRegistryStore(at.uri, opts, shared);
+    // On the tracking store's connections nothing can fail at start: load it when first used.
+    return shared ? lazyRegistry(at.uri, open) : await open();
   }
   if (at.kind === "postgres") {
     const shared = tracking?.uri === at.uri
       ? (tracking as { database?: PgDb }).database
       : undefined;
-    const { PgRegistryStore } = await import("./postgres/pg_registry.ts");
-    return new PgRegistryStore(at.uri, opts, shared);
+    const open = async () =>
+      new (await import("./postgres/pg_registry.ts")).PgRegistryStore(at.uri, opts, shared);
+    return shared ? lazyRegistry(at.uri, open) : await open();
   }
   return new (await import("./rest/registry_rest.ts")).RestRegistryStore(at.uri, opts);
 }

@@ -1,6 +1,6 @@
 /** A REST app over a temp-dir file store, and request helpers, for tests that use `app.request()`. */
 import type { Hono } from "hono";
-import { type AppOptions, createApp } from "../../src/api/app.ts";
+import { type AppOptions, createApp, type Routes } from "../../src/api/app.ts";
 import { FileRegistryStore } from "../../src/store/file/registry_store.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { TrackingStore } from "../../src/store/store.ts";
@@ -27,8 +27,11 @@ export function query(params: Record<string, string | string[]>): string {
   return q.toString();
 }
 
-/** Opens a file store in a temp dir and builds the app over it (proxy on, `mlflow-artifacts:/`). */
-export async function testApp(opts: Partial<AppOptions> = {}): Promise<TestApp> {
+/**
+ * Opens a file store in a temp dir and builds the app over it (proxy on, `mlflow-artifacts:/`);
+ * with `routes`, the API's routes are mounted at once instead of on the first request.
+ */
+export async function testApp(opts: Partial<AppOptions> = {}, routes?: Routes): Promise<TestApp> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-api-" }));
   const artifacts = `${dir}/mlartifacts`;
   const store = openStore(`${dir}/mlruns`, { artifactRoot: "mlflow-artifacts:/" });
@@ -38,7 +41,7 @@ export async function testApp(opts: Partial<AppOptions> = {}): Promise<TestApp> 
     artifactsDestination: artifacts,
     localArtifactRoots: [`${dir}/mlruns`, `${dir}/local`],
     ...opts,
-  });
+  }, routes);
   const api = (p: string) => (p.startsWith("/") ? p : `/api/2.0/mlflow/${p}`);
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     Promise.resolve(app.request(api(path), {
