@@ -38,8 +38,11 @@ export function sig(path: string): Sig | undefined {
   }
 }
 
+/** The fields of a signature that tell one version of a file from another. */
+export type Stamp = Pick<Sig, "mtime" | "size" | "ino" | "nlink">;
+
 /** True when two signatures describe the same version. */
-export function sameSig(a: Sig, b: Sig): boolean {
+export function sameSig(a: Stamp, b: Stamp): boolean {
   return a.mtime === b.mtime && a.size === b.size && a.ino === b.ino && a.nlink === b.nlink;
 }
 
