@@ -9,9 +9,13 @@ import type { SqlValue } from "./sql.ts";
  */
 export const MAX_STATEMENTS = 500;
 
-/** A connection's prepared statements, cached by their SQL text (least recently used dropped). */
+/**
+ * A connection's prepared statements, cached by their SQL text. Past the bound the oldest is
+ * dropped (first in, first out): a hit costs one Map lookup, as on the hot path of a log-batch
+ * (one per row), and a dropped statement that is still in use is only prepared again.
+ */
 export class Statements {
-  #cache = new Map<string, StatementSync>(); // insertion order = least recently used first
+  #cache = new Map<string, StatementSync>(); // insertion order = oldest first
   constructor(readonly db: DatabaseSync, readonly maxStatements = MAX_STATEMENTS) {}
 
   /** How many statements are cached. */
@@ -21,32 +25,32 @@ export class Statements {
 
   /** The prepared statement of `sql`. */
   get(sql: string): StatementSync {
-    return this.#cached(sql, () => this.db.prepare(sql));
+    let st = this.#cache.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.#add(sql, st);
+    }
+    return st;
   }
 
-  #cached(key: string, prepare: () => StatementSync): StatementSync {
-    let st = this.#cache.get(key);
-    if (st) {
-      this.#cache.delete(key);
-    } else {
-      st = prepare();
-      // Dropped statements are finalized by node:sqlite once collected.
-      if (this.#cache.size >= this.maxStatements) {
-        this.#cache.delete(this.#cache.keys().next().value!);
-      }
+  #add(key: string, st: StatementSync): void {
+    // Dropped statements are finalized by node:sqlite once collected.
+    if (this.#cache.size >= this.maxStatements) {
+      this.#cache.delete(this.#cache.keys().next().value!);
     }
     this.#cache.set(key, st);
-    return st;
   }
 
   /** All rows of `sql` as arrays of column values (much cheaper than objects for big reads). */
   arrays(sql: string, ...params: SqlValue[]): unknown[][] {
-    const st = this.#cached(`arrays:${sql}`, () => {
-      const st = this.db.prepare(sql);
+    const key = `arrays:${sql}`;
+    let st = this.#cache.get(key);
+    if (!st) {
+      st = this.db.prepare(sql);
       // Present in Deno's node:sqlite (measured), missing from its bundled type definitions.
       (st as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
-      return st;
-    });
+      this.#add(key, st);
+    }
     return st.all(...params) as unknown as unknown[][];
   }
 
