@@ -15,11 +15,23 @@ import { listDir, readBytes, readBytesFrom, sameSig, type Sig, sig } from "./fil
 const RACY_MS = 1500;
 const STRICT = new TextDecoder("utf-8", { fatal: true });
 
-interface Entry<T> {
-  sig: Sig;
-  trusted: boolean;
+// A cached version of a file or listing, its signature's fields inline: one object per cached
+// file rather than two (a 10,000-run store caches ~50,000 files; docs/benchmarks.md).
+class Entry<T> {
+  readonly mtime: number;
+  readonly size: number;
+  readonly ino: number;
+  readonly nlink: number;
   value?: T;
   error?: unknown;
+
+  constructor(s: Sig, readonly trusted: boolean, value?: T) {
+    this.mtime = s.mtime;
+    this.size = s.size;
+    this.ino = s.ino;
+    this.nlink = s.nlink;
+    this.value = value;
+  }
 }
 
 interface MetricState {
@@ -74,7 +86,7 @@ export class FileCache {
       return undefined;
     }
     const hit = this.#files.get(path);
-    if (hit && hit.trusted && sameSig(hit.sig, s)) {
+    if (hit && hit.trusted && sameSig(hit, s)) {
       if (hit.error !== undefined) throw hit.error;
       return hit.value as T;
     }
@@ -83,7 +95,7 @@ export class FileCache {
       this.#files.delete(path);
       return undefined;
     }
-    const entry: Entry<unknown> = { sig: s, trusted: this.#trusted(s) };
+    const entry = new Entry<unknown>(s, this.#trusted(s));
     try {
       entry.value = parse(text);
     } catch (e) {
@@ -118,9 +130,9 @@ export class FileCache {
       return [];
     }
     const hit = this.#dirs.get(path);
-    if (hit && hit.trusted && sameSig(hit.sig, s)) return hit.value!;
+    if (hit && hit.trusted && sameSig(hit, s)) return hit.value!;
     const value = listDir(path);
-    this.#dirs.set(path, { sig: s, trusted: this.#trusted(s), value });
+    this.#dirs.set(path, new Entry(s, this.#trusted(s), value));
     return value;
   }
 

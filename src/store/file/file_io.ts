@@ -38,8 +38,11 @@ export function sig(path: string): Sig | undefined {
   }
 }
 
+/** The fields of a signature that tell one version of a file from another. */
+export type Stamp = Pick<Sig, "mtime" | "size" | "ino" | "nlink">;
+
 /** True when two signatures describe the same version. */
-export function sameSig(a: Sig, b: Sig): boolean {
+export function sameSig(a: Stamp, b: Stamp): boolean {
   return a.mtime === b.mtime && a.size === b.size && a.ino === b.ino && a.nlink === b.nlink;
 }
 
@@ -193,11 +196,30 @@ export function tryRemove(path: string): void {
 /** Entries of a directory (none when it is absent). */
 export function listDir(path: string): Deno.DirEntry[] {
   try {
-    return [...Deno.readDirSync(path)];
+    // Copied into plain objects: Deno's own entries are dictionary-mode objects (~270 bytes
+    // each against ~60), and the file store's caches keep a listing of every run folder.
+    const out: Deno.DirEntry[] = [];
+    for (const e of Deno.readDirSync(path)) {
+      out.push({
+        name: e.name,
+        isFile: e.isFile,
+        isDirectory: e.isDirectory,
+        isSymlink: e.isSymlink,
+      });
+    }
+    return out;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
     throw e;
   }
+}
+
+/**
+ * `s` as a string of its own. V8 keeps a substring as a slice of its source, so a value cut from
+ * a file's text (a run id from meta.yaml) would keep the whole text alive in the caches.
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s)); // shorter substrings are copies already
 }
 
 /** Relative POSIX paths of the regular files under `dir`, never following symlinks. */

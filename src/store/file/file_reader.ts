@@ -11,7 +11,7 @@ import { validateExperimentId, validateKey, validateRunId } from "../../validate
 import { holdsOnlyArtifacts } from "./artifact_tree.ts";
 import { FileCache } from "./file_cache.ts";
 import { RunOrderIndex } from "./run_order.ts";
-import { readText, sig } from "./file_io.ts";
+import { detached, readText, sig } from "./file_io.ts";
 import { HistoryPages } from "./history_pages.ts";
 import type { PendingDefault } from "./pending_default.ts";
 import { readModelInputs, readModelOutputs } from "./file_model_links.ts";
@@ -65,8 +65,15 @@ function parseExperiment(text: string): Experiment {
   return experimentFromMeta(metaMapping(text));
 }
 
+// Cached for every run: its strings must not keep the file's text alive (detached()).
 function parseRun(text: string): RunInfo {
-  return runFromMeta(metaMapping(text));
+  const info = runFromMeta(metaMapping(text));
+  info.runId = detached(info.runId);
+  info.experimentId = detached(info.experimentId);
+  if (info.runName !== undefined) info.runName = detached(info.runName);
+  info.userId = detached(info.userId);
+  info.artifactUri = detached(info.artifactUri);
+  return info;
 }
 
 function textValue(text: string): string {
@@ -227,7 +234,11 @@ export class FileReader {
           `Skipping "${this.rel(join(exp.dir, e.name))}": symlinks in the store are not followed.`,
         );
       } else if (e.isDirectory) {
-        const loc = { runId: e.name, expId: exp.id, expDir: exp.dir, dir: join(exp.dir, e.name) };
+        // The known loc is reused: the run-order index keeps these, one per run, not one per listing.
+        const known = this.#runIndex.get(e.name);
+        const loc = known?.expDir === exp.dir && known.expId === exp.id
+          ? known
+          : { runId: e.name, expId: exp.id, expDir: exp.dir, dir: join(exp.dir, e.name) };
         this.#runIndex.set(e.name, loc);
         out.push(loc);
       }

@@ -33,7 +33,7 @@ interface Entry {
   /** A run holding run_id, start_time and the params searches asked for, for compareRuns. */
   key: Run;
   /** Params whose value in `key` is final (written and settled); others are re-read each time. */
-  settled: Set<string>;
+  settled?: string[];
 }
 
 interface ExpRuns {
@@ -47,11 +47,18 @@ interface ExpRuns {
   sorted: Map<string, Entry[]>;
 }
 
+// Parts of every key run that searches through this index never read (they see only run_id,
+// start_time and params), shared rather than allocated per run: a 10,000-run experiment's index
+// is a few objects per run (docs/benchmarks.md, "File-store indexes").
+const NONE: readonly never[] = Object.freeze([]);
+const NO_INPUTS = Object.freeze({ datasetInputs: NONE });
+
+// Only the never-changing attributes: compareRuns and matchRun read nothing else here.
 function keyRun(info: RunInfo): Run {
   return {
-    info: { ...info },
-    data: { metrics: [], params: [], tags: [] },
-    inputs: { datasetInputs: [] },
+    info: { runId: info.runId, startTime: info.startTime } as RunInfo,
+    data: { metrics: NONE as never, params: NONE as never, tags: NONE as never },
+    inputs: NO_INPUTS as never,
   };
 }
 
@@ -104,7 +111,7 @@ export class RunOrderIndex {
           st.pending.set(id, e.loc);
           st.sorted.clear();
         } else if (info.startTime !== e.key.info.startTime) {
-          e.key = { ...e.key, info: { ...info } };
+          e.key = { ...e.key, info: keyRun(info).info };
           st.sorted.clear();
         }
       }
@@ -113,7 +120,7 @@ export class RunOrderIndex {
       const info = this.#reader.tryRunInfo(loc);
       if (!info) continue;
       st.pending.delete(id);
-      st.entries.set(id, { loc, key: keyRun(info), settled: new Set() });
+      st.entries.set(id, { loc, key: keyRun(info) });
       st.sorted.clear();
     }
     return st;
@@ -124,7 +131,7 @@ export class RunOrderIndex {
     if (!keys.length) return;
     for (const e of st.entries.values()) {
       for (const k of keys) {
-        if (e.settled.has(k)) continue;
+        if (e.settled?.includes(k)) continue;
         const { value, final } = this.#reader.paramState(e.loc, k);
         const params = e.key.data.params;
         const i = params.findIndex((p) => p.key === k);
@@ -133,7 +140,7 @@ export class RunOrderIndex {
           if (value !== undefined) e.key.data.params.push({ key: k, value });
           st.sorted.clear();
         }
-        if (final) e.settled.add(k);
+        if (final) (e.settled ??= []).push(k);
       }
     }
   }
@@ -222,7 +229,7 @@ export class RunOrderIndex {
         continue;
       }
       if (info.startTime !== e.key.info.startTime) {
-        e.key = { ...e.key, info: { ...info } };
+        e.key = { ...e.key, info: keyRun(info).info };
         st.sorted.clear();
         return undefined;
       }
