@@ -156,10 +156,11 @@ async function mpu(server: Server, file: string): Promise<string> {
     args: ["-c", script, server.url, file],
     env: { MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: "true" },
   }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
-  // mlflow-artifacts:/<path under the destination>
-  return `${text.replace(/^mlflow-artifacts:\/*/, "")}/big.bin`;
+  // mlflow-artifacts:/<path under the destination>, among the client's "View run" lines.
+  const uri = /^mlflow-artifacts:\/*(.*)$/m.exec(new TextDecoder().decode(out.stdout));
+  if (!uri) throw new Error(`no artifact URI in ${new TextDecoder().decode(out.stdout)}`);
+  return `${uri[1].trim()}/big.bin`;
 }
 
 async function stored(s3: S3Server, dir: string, kind: string, path: string): Promise<number> {
