@@ -5,9 +5,14 @@
  * a SQLite backend store each.
  *
  *   deno run -A bench/s3_bench.ts [--mb 1024] [--reps 1] [--servers mlt,mlflow]
+ *     [--via put|mpu] [--dest s3|local]
  *
- * Each upload is one streamed `PUT /api/2.0/mlflow-artifacts/artifacts/<path>` (1 MiB chunks of
- * pseudo-random bytes, never held whole) as the Python client sends it without proxy multipart.
+ * `--via put` (default): each upload is one streamed `PUT /api/2.0/mlflow-artifacts/artifacts/
+ * <path>` (1 MiB chunks of pseudo-random bytes, never held whole) as the Python client sends it
+ * without proxy multipart. `--via mpu`: the real Python client logs a file of that size with
+ * MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true (the server presigns part URLs; the bytes go straight
+ * to S3); its time includes the client's own start-up. `--dest local`: the destination is a
+ * local folder instead of S3 (PUT only).
  * Measured: wall time to the answer, and the server's memory while it works: the peak of the
  * summed RSS of its process tree (sampled every 50 ms) and the largest VmHWM (the kernel's own
  * peak) of one process in it. The object must then be in the bucket with the exact size.
@@ -25,10 +30,16 @@ const { values: opt } = parseArgs({
     mb: { type: "string", default: "1024" },
     reps: { type: "string", default: "1" },
     servers: { type: "string", default: "mlt,mlflow" },
+    via: { type: "string", default: "put" },
+    dest: { type: "string", default: "s3" },
   },
 });
 const MIB = 1024 * 1024;
 const SIZE = Number(opt.mb) * MIB;
+if (!["put", "mpu"].includes(opt.via!) || !["s3", "local"].includes(opt.dest!)) {
+  throw new Error("--via is put or mpu, --dest s3 or local");
+}
+if (opt.via === "mpu" && opt.dest !== "s3") throw new Error("--via mpu needs --dest s3");
 
 interface Server {
   url: string;
@@ -96,7 +107,7 @@ function body(size: number): ReadableStream<Uint8Array> {
 }
 
 async function startServer(kind: string, dir: string, s3: S3Server): Promise<Server> {
-  const dest = `s3://${s3.bucket}/${kind}`;
+  const dest = opt.dest === "s3" ? `s3://${s3.bucket}/${kind}` : `${dir}/artifacts`;
   const store = `sqlite:///${dir}/mlflow.db`;
   if (kind === "mlt") {
     const s = await startMltServer(
@@ -122,27 +133,66 @@ async function startServer(kind: string, dir: string, s3: S3Server): Promise<Ser
   return { url: s.url, pid: s.child.pid, stop: () => stopMlflow(s) };
 }
 
-async function upload(server: Server, s3: S3Server, kind: string, rep: number) {
+// One streamed PUT through the proxy; returns the object's key under the destination.
+async function put(server: Server, rep: number): Promise<string> {
   const path = `bench/${rep}/big.bin`;
-  const idle = memory(server.pid);
-  let peak = idle.rss;
-  const sampler = setInterval(() => peak = Math.max(peak, memory(server.pid).rss), 50);
-  const t = performance.now();
   const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${path}`, {
     method: "PUT",
     body: body(SIZE),
   });
   const answer = await res.text();
+  if (!res.ok) throw new Error(`PUT answered ${res.status} ${answer.slice(0, 300)}`);
+  return path;
+}
+
+// The Python client logs `file` to a new run with proxy multipart on; returns the object's key.
+async function mpu(server: Server, file: string): Promise<string> {
+  const script = "import mlflow, sys\n" +
+    "mlflow.set_tracking_uri(sys.argv[1])\n" +
+    "with mlflow.start_run() as r:\n" +
+    "    mlflow.log_artifact(sys.argv[2])\n" +
+    "    print(r.info.artifact_uri)\n";
+  const out = await new Deno.Command(pythonPath(), {
+    args: ["-c", script, server.url, file],
+    env: { MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: "true" },
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
+  // mlflow-artifacts:/<path under the destination>, among the client's "View run" lines.
+  const uri = /^mlflow-artifacts:\/*(.*)$/m.exec(new TextDecoder().decode(out.stdout));
+  if (!uri) throw new Error(`no artifact URI in ${new TextDecoder().decode(out.stdout)}`);
+  return `${uri[1].trim()}/big.bin`;
+}
+
+async function stored(s3: S3Server, dir: string, kind: string, path: string): Promise<number> {
+  if (opt.dest === "local") {
+    const size = (await Deno.stat(`${dir}/artifacts/${path}`)).size;
+    await Deno.remove(`${dir}/artifacts/${path}`);
+    return size;
+  }
+  const key = `${kind}/${path}`;
+  const head = await s3.client.send({ method: "HEAD", bucket: s3.bucket, key });
+  await head.body?.cancel();
+  const del = await s3.client.send({ method: "DELETE", bucket: s3.bucket, key });
+  await del.body?.cancel();
+  return Number(head.headers.get("content-length"));
+}
+
+async function upload(server: Server, s3: S3Server, dir: string, kind: string, rep: number) {
+  const idle = memory(server.pid);
+  let peak = idle.rss;
+  const sampler = setInterval(() => peak = Math.max(peak, memory(server.pid).rss), 50);
+  const t = performance.now();
+  let path: string;
+  try {
+    path = opt.via === "put" ? await put(server, rep) : await mpu(server, `${dir}/big.bin`);
+  } finally {
+    clearInterval(sampler);
+  }
   const seconds = (performance.now() - t) / 1000;
-  clearInterval(sampler);
   const after = memory(server.pid);
   peak = Math.max(peak, after.rss);
-  if (!res.ok) throw new Error(`${kind}: PUT answered ${res.status} ${answer.slice(0, 300)}`);
-  const head = await s3.client.send({ method: "HEAD", bucket: s3.bucket, key: `${kind}/${path}` });
-  const stored = Number(head.headers.get("content-length"));
-  if (stored !== SIZE) throw new Error(`${kind}: the bucket holds ${stored} bytes, not ${SIZE}`);
-  const del = await s3.client.send({ method: "DELETE", bucket: s3.bucket, key: `${kind}/${path}` });
-  await del.body?.cancel();
+  const size = await stored(s3, dir, kind, path);
+  if (size !== SIZE) throw new Error(`${kind}: the destination holds ${size} bytes, not ${SIZE}`);
   return { seconds, idle: idle.rss, peak, hwm: after.hwm };
 }
 
@@ -155,16 +205,22 @@ const version = new Deno.Command(pythonPath(), {
 }).outputSync();
 console.log(
   `deno ${Deno.version.deno}, ${new TextDecoder().decode(version.stdout).trim()}; ` +
-    `${opt.mb} MiB per upload, ${opt.reps} rep(s)`,
+    `${opt.mb} MiB per upload, ${opt.reps} rep(s), via ${opt.via} to ${opt.dest}`,
 );
 await withS3(async (s3) => {
   for (const kind of opt.servers.split(",")) {
     const dir = await Deno.makeTempDir({ prefix: `mlt-s3-bench-${kind}-` });
     const server = await startServer(kind, dir, s3);
     try {
+      if (opt.via === "mpu") {
+        using f = await Deno.open(`${dir}/big.bin`, { write: true, create: true });
+        for await (const chunk of body(SIZE)) {
+          for (let at = 0; at < chunk.length;) at += await f.write(chunk.subarray(at));
+        }
+      }
       rows[kind] = [];
       for (let rep = 0; rep < Number(opt.reps); rep++) {
-        const r = await upload(server, s3, kind, rep);
+        const r = await upload(server, s3, dir, kind, rep);
         rows[kind].push(r);
         console.log(
           `${kind.padEnd(6)} rep ${rep}: ${r.seconds.toFixed(1)} s ` +

@@ -48,12 +48,20 @@ async function fillSource(root: string, location?: string): Promise<Source> {
     for (const name of ["a", "b", "empty"]) {
       runs.push((await s.createRun({ experimentId: exp, runName: name })).info.runId);
     }
-    const model = (await s.createLoggedModel({ experimentId: exp, name: "clf" })).modelId;
+    const logged = await s.createLoggedModel({ experimentId: exp, name: "clf" });
+    const model = logged.modelId;
     // A registered version whose source lies in run a's artifacts (MLflow 2's way).
     const reg = await loadRegistryStore(root, quiet, s);
     await reg.createRegisteredModel("reg");
     const uri = (await s.getRun(runs[0])).info.artifactUri;
     await reg.createModelVersion({ name: "reg", source: `${uri}/model`, runId: runs[0] });
+    // And one registered from the logged model (MLflow 3's way): its files are the model's.
+    await reg.createModelVersion({
+      name: "reg",
+      source: `models:/${model}`,
+      modelId: model,
+      storageLocation: logged.artifactLocation,
+    });
     await reg.close();
     const files = new Map<string, Record<string, Uint8Array>>([
       [runs[0], {
@@ -129,8 +137,12 @@ Deno.test("mlt migrate --artifacts-to: file store → SQLite with a local root",
       assert.equal(model.artifactLocation, `${base}/${src.exp}/models/${src.model}/artifacts`);
       const reg = await loadRegistryStore(db, quiet, sql);
       const v = await reg.getModelVersion("reg", 1);
+      const fromModel = await reg.getModelVersion("reg", 2);
+      const downloadUri = await reg.getModelVersionDownloadUri("reg", 2);
       await reg.close();
       assert.equal(v.source, `${base}/${src.exp}/${src.runs[0]}/artifacts/model`);
+      assert.equal(fromModel.source, `models:/${src.model}`);
+      assert.equal(downloadUri, model.artifactLocation);
     } finally {
       await sql.close();
     }

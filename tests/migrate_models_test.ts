@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { LoggedModel } from "../src/model.ts";
-import type { ModelVersion } from "../src/registry_model.ts";
 import { FileStore } from "../src/store/file/file_store.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { allLoggedModels } from "../src/store/migrate_models.ts";
@@ -70,6 +69,16 @@ async function fill(s: TrackingStore, r: ModelRegistryStore): Promise<void> {
   await r.transitionModelVersionStage("reg", 3, "Production", false);
   await r.setRegisteredModelAlias("reg", "champion", 3);
   await r.createRegisteredModel("empty");
+  // Registered from a logged model, as MLflow 3's client does (the server resolves the
+  // storage location from the model; a SQL store keeps no model_id).
+  await r.createRegisteredModel("from-model");
+  await r.createModelVersion({
+    name: "from-model",
+    source: `models:/${model.modelId}`,
+    runId: run,
+    modelId: model.modelId,
+    storageLocation: model.artifactLocation,
+  });
 }
 
 async function snapshot(s: TrackingStore, r: ModelRegistryStore) {
@@ -100,14 +109,25 @@ async function snapshot(s: TrackingStore, r: ModelRegistryStore) {
   const registry = [];
   for (const m of items) {
     const full = await r.getRegisteredModel(m.name);
-    const versions: ModelVersion[] = (await r.searchModelVersions({
-      filter: `name = '${m.name}'`,
-      orderBy: ["version_number ASC"],
-    })).items.map((v) => ({ ...v, tags: byKey(v.tags), aliases: [...v.aliases].sort() }));
+    const versions = [];
+    for (
+      const v of (await r.searchModelVersions({
+        filter: `name = '${m.name}'`,
+        orderBy: ["version_number ASC"],
+      })).items
+    ) {
+      const downloadUri = await r.getModelVersionDownloadUri(m.name, v.version);
+      versions.push({ ...v, tags: byKey(v.tags), aliases: [...v.aliases].sort(), downloadUri });
+    }
     registry.push({ ...full, tags: byKey(full.tags), versions });
   }
-  // JSON drops the undefined keys some stores leave on absent fields.
-  return JSON.parse(JSON.stringify({ models, runs, registry })) as {
+  // JSON drops the undefined keys some stores leave on absent fields. A version's model_id is
+  // checked apart: MLflow's SQL tables have no column for it.
+  const versionsWithoutModelId = JSON.parse(
+    JSON.stringify(registry),
+    (k, v) => k === "modelId" ? undefined : v,
+  ) as typeof registry;
+  return JSON.parse(JSON.stringify({ models, runs, registry: versionsWithoutModelId })) as {
     models: typeof models;
     runs: typeof runs;
     registry: typeof registry;
@@ -162,8 +182,13 @@ Deno.test("migrate(): logged models and the registry, file → SQLite → Postgr
     assert.equal(want.models.length, 2);
     assert.deepEqual(want.registry.map((m) => [m.name, m.versions.map((v) => v.version)]), [
       ["empty", []],
+      ["from-model", [1]],
       ["reg", [1, 3]],
     ]);
+    const clf = want.models.find((m) => m.name === "clf")!;
+    const fromModel = want.registry.find((m) => m.name === "from-model")!.versions[0];
+    assert.equal(fromModel.source, `models:/${clf.modelId}`);
+    assert.equal(fromModel.downloadUri, clf.artifactLocation);
     const source: Side = {
       store: src,
       registry: srcReg,
@@ -180,9 +205,17 @@ Deno.test("migrate(): logged models and the registry, file → SQLite → Postgr
         const r = await copy(from, to);
         assert.deepEqual(r.mismatches, [], name);
         assert.equal(r.source.loggedModels, 2, name);
-        assert.equal(r.source.modelVersions, 2, name);
+        assert.equal(r.source.modelVersions, 3, name);
         assert.equal(r.source.modelLinks, 2, name);
         assert.deepEqual(await snapshot(to.store, to.registry), want, `${name} equals the source`);
+        // A file store keeps the version's model_id; from SQL it comes back from the source URI.
+        const modelIds = [];
+        for (const s of [from, to]) {
+          if (s.importer instanceof FileImport) {
+            modelIds.push((await s.registry.getModelVersion("from-model", 1)).modelId);
+          }
+        }
+        assert.deepEqual(modelIds, modelIds.map(() => clf.modelId), name);
         // Deleted version numbers stay taken: the next version of "reg" is 4 everywhere.
         const again = await copy(from, to);
         assert.deepEqual([again.copiedRuns, again.copiedModels, again.copiedRegisteredModels], [
@@ -231,7 +264,7 @@ Deno.test("mlt migrate: PostgreSQL → file store on the command line, password 
     assert.ok(!(out.stdout + out.stderr).includes("Hush4Pw"));
     assert.match(out.stdout, /Migrated postgresql:\/\/postgres:\*\*\*@/);
     assert.match(out.stdout, /logged models\s+2\s+2/);
-    assert.match(out.stdout, /model versions\s+2\s+2/);
+    assert.match(out.stdout, /model versions\s+3\s+3/);
     assert.match(out.stdout, /Verified: the target holds every entity of the source/);
   } finally {
     await Deno.remove(dir, { recursive: true });

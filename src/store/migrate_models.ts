@@ -2,12 +2,14 @@
  * The MLflow 3 parts of `mlt migrate` (store/migrate.ts copies experiments and runs first):
  * logged models (active and deleted, with their params, tags and metric points, ids and times
  * kept) through the target's ImportTarget, and the model registry (models, versions with their
- * numbers, stages and times, tags, aliases) through the target's own ModelRegistryStore
- * interface, its clock set to each source time before the call that writes it. A version number
+ * numbers, stages and times, tags, aliases, storage locations and logged model ids) through the
+ * target's own ModelRegistryStore interface, its clock set to each source time before the call
+ * that writes it. A version number
  * missing in the source (a deleted version) becomes a deleted version in the target, so numbers
  * stay as they were. Both parts are resumable: an entity equal in both stores is skipped.
  */
 import type { LoggedModel } from "../model.ts";
+import { isModelsUri, parseModelUri } from "../registry_uri.ts";
 import type { ModelVersion, RegisteredModel } from "../registry_model.ts";
 import type { ModelRegistryStore } from "./registry.ts";
 import { allPages, type TrackingStore } from "./store.ts";
@@ -144,12 +146,15 @@ export async function countLoggedModels(
   }
 }
 
+/** A version with where its files are (what get-download-uri answers: storage location or source). */
+type StoredVersion = ModelVersion & { storageLocation: string };
+
 /** A registry with everything of its models: each model and its live versions. */
 async function readRegistry(r: ModelRegistryStore) {
   const { items: models } = await allPages((pageToken, maxResults) =>
     r.searchRegisteredModels({ maxResults, pageToken, orderBy: ["name ASC"] })
   );
-  const out: { model: RegisteredModel; versions: ModelVersion[] }[] = [];
+  const out: { model: RegisteredModel; versions: StoredVersion[] }[] = [];
   for (const m of models) {
     const model = await r.getRegisteredModel(m.name);
     const { items } = await allPages((pageToken, maxResults) =>
@@ -160,8 +165,13 @@ async function readRegistry(r: ModelRegistryStore) {
         orderBy: ["version_number ASC"],
       })
     );
-    const versions: ModelVersion[] = [];
-    for (const v of items) versions.push(await r.getModelVersion(m.name, v.version));
+    const versions: StoredVersion[] = [];
+    for (const v of items) {
+      versions.push({
+        ...await r.getModelVersion(m.name, v.version),
+        storageLocation: await r.getModelVersionDownloadUri(m.name, v.version),
+      });
+    }
     out.push({ model, versions });
   }
   return out;
@@ -177,7 +187,8 @@ function addRegistry(c: ModelCounts, reg: Awaited<ReturnType<typeof readRegistry
 }
 
 // What must be equal for a model to count as copied (latest versions follow from the versions).
-function registryKey(model: RegisteredModel, versions: ModelVersion[]): string {
+// Not a version's model_id: MLflow's SQL tables drop it, so a SQL target never holds it.
+function registryKey(model: RegisteredModel, versions: StoredVersion[]): string {
   const tags = (xs: { key: string; value: string }[]) =>
     xs.map((t) => `${t.key}=${t.value}`).sort();
   return JSON.stringify([
@@ -196,6 +207,7 @@ function registryKey(model: RegisteredModel, versions: ModelVersion[]): string {
       v.source ?? null,
       v.runId ?? null,
       v.runLink ?? null,
+      v.storageLocation,
       tags(v.tags),
     ]),
   ]);
@@ -215,7 +227,11 @@ export async function copyRegistry(
   // Version sources inside moved artifacts point at their copies.
   const reg = (await readRegistry(source)).map(({ model, versions }) => ({
     model,
-    versions: versions.map((v) => v.source ? { ...v, source: relocate(v.source) } : v),
+    versions: versions.map((v) => ({
+      ...v,
+      source: v.source ? relocate(v.source) : v.source,
+      storageLocation: v.storageLocation ? relocate(v.storageLocation) : v.storageLocation,
+    })),
   }));
   addRegistry(counts, reg);
   const there = new Map((await readRegistry(target)).map((e) => [e.model.name, e]));
@@ -233,11 +249,22 @@ export async function copyRegistry(
   return { copied, skipped };
 }
 
+// The logged model a `models:/m-…` source names: what a SQL store (no model_id column) still
+// tells of a version's model, and what MLflow's client sends as model_id for such a source.
+function sourceModelId(source: string | undefined): string | undefined {
+  if (!source || !isModelsUri(source)) return undefined;
+  try {
+    return parseModelUri(source).modelId;
+  } catch {
+    return undefined;
+  }
+}
+
 async function putRegisteredModel(
   r: ModelRegistryStore,
   at: (ms: number | undefined) => void,
   model: RegisteredModel,
-  versions: ModelVersion[],
+  versions: StoredVersion[],
 ): Promise<void> {
   const name = model.name;
   at(model.creationTimestamp);
@@ -260,6 +287,9 @@ async function putRegisteredModel(
       runLink: v.runLink,
       description: v.description,
       tags: v.tags,
+      // Given, not derived again: a `models:/<name>/<n>` source would resolve in the target.
+      storageLocation: v.storageLocation,
+      modelId: v.modelId ?? sourceModelId(v.source),
     });
   }
   for (const v of versions) {

@@ -24,6 +24,8 @@ export interface S3Server {
   config: S3Config;
   /** A signed client, for setting up and checking objects directly. */
   client: S3Client;
+  /** With `tls`: the https endpoint (the http one keeps serving too). */
+  httpsEndpoint?: string;
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,10 @@ function freePair(taken: Set<number>): number {
  * Starts SeaweedFS with buckets `bucket` (default "mlt") and `<bucket>-other`, and waits until
  * S3 answers signed calls.
  */
-export async function startS3(bucket = "mlt"): Promise<S3Server> {
+export async function startS3(
+  bucket = "mlt",
+  tls?: { certFile: string; keyFile: string },
+): Promise<S3Server> {
   const weed = weedPath();
   const dir = await Deno.makeTempDir({ prefix: "mlt-s3-" });
   const accessKeyId = `AKID${crypto.randomUUID().replaceAll("-", "").slice(0, 16).toUpperCase()}`;
@@ -110,6 +115,11 @@ export async function startS3(bucket = "mlt"): Promise<S3Server> {
     `-admin.port=${admin}`,
     `-admin.port.grpc=${admin + 10000}`,
   ];
+  const httpsPort = tls ? port() : undefined;
+  if (tls) {
+    args.push(`-s3.cert.file=${tls.certFile}`, `-s3.key.file=${tls.keyFile}`);
+    args.push(`-s3.port.https=${httpsPort}`);
+  }
   await Deno.mkdir(`${dir}/data`);
   const log = await Deno.open(`${dir}/weed.log`, { write: true, create: true });
   // Its own process group, so the stop reaches every component it starts.
@@ -162,6 +172,7 @@ export async function startS3(bucket = "mlt"): Promise<S3Server> {
       await res.body?.cancel();
       return {
         endpoint,
+        httpsEndpoint: tls ? `https://127.0.0.1:${httpsPort}` : undefined,
         bucket,
         otherBucket: `${bucket}-other`,
         accessKeyId,

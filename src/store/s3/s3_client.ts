@@ -158,7 +158,11 @@ export class S3Client {
 
   #unreachable(what: string, e: unknown): MltError {
     if (e instanceof MltError) return e;
-    let detail = redact((e as Error).message ?? String(e), this.config);
+    // Deno's fetch says only "fetch failed"; the reason (a refused certificate…) is the cause.
+    const cause = (e as Error).cause instanceof Error
+      ? `: ${((e as Error).cause as Error).message}`
+      : "";
+    let detail = redact(((e as Error).message ?? String(e)) + cause, this.config);
     if (/certificate|tls|ssl/i.test(detail)) {
       detail += this.config.ignoreTls
         ? " (MLFLOW_S3_IGNORE_TLS is set, but mlt always checks certificates: trust the " +

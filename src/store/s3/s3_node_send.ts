@@ -51,9 +51,16 @@ export async function sendBuffer(
     (async () => {
       for (let at = 0; at < body.byteLength && !req.destroyed; at += SLICE) {
         if (!req.write(body.subarray(at, at + SLICE))) {
-          await new Promise((r) => {
-            req.once("drain", r);
-            req.once("close", r);
+          // Both listeners go once either fires: a part waits on drain many times, and
+          // listeners left behind would pile up on the request (node warns past 10).
+          await new Promise<void>((r) => {
+            const go = () => {
+              req.off("drain", go);
+              req.off("close", go);
+              r();
+            };
+            req.on("drain", go);
+            req.on("close", go);
           });
         }
       }
