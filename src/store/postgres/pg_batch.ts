@@ -7,10 +7,9 @@
  * `latest_metrics` update (the upsert's WHERE is evaluated on the locked row) and never both win a
  * param's first write (ON CONFLICT, then a check of what the other wrote).
  */
-import { invalidParam, MltError } from "../../errors.ts";
+import { MltError } from "../../errors.ts";
 import type { Metric, Param, Tag } from "../../model.ts";
-import { pyRepr } from "../../search/page_token.ts";
-import { encodeMetricValue } from "../sqlite/rows.ts";
+import { encodeMetricValue, paramConflictError } from "../sqlite/rows.ts";
 import type { PgDb, Q } from "./pg_db.ts";
 import { isUniqueViolation } from "./pg_errors.ts";
 import { insertModelMetrics } from "./pg_models.ts";
@@ -42,19 +41,7 @@ export async function writeBatch(
 function conflictError(runId: string, params: Param[], old: Map<string, string>): MltError {
   const conflicts = params.filter((p) => old.has(p.key) && old.get(p.key) !== p.value)
     .map((p) => ({ key: p.key, old_value: old.get(p.key)!, new_value: p.value }));
-  if (conflicts.length === 1 && params.length === 1) {
-    const c = conflicts[0];
-    return invalidParam(
-      `Changing param values is not allowed. Param with key='${c.key}' was already logged ` +
-        `with value='${c.old_value}' for run ID='${runId}'. Attempted logging new value ` +
-        `'${c.new_value}'.`,
-    );
-  }
-  return invalidParam(
-    `Changing param values is not allowed. Params were already logged='${
-      pyRepr(conflicts)
-    }' for run ID='${runId}'.`,
-  );
+  return paramConflictError(runId, conflicts, params.length);
 }
 
 async function paramValues(w: Q, runId: string, keys: string[]): Promise<Map<string, string>> {

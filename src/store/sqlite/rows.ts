@@ -3,6 +3,8 @@
  * `is_nan` + 0, ±Infinity as ±max double), the column lists mlt selects, and row conversions.
  * Pure: no node:sqlite, no Deno.*.
  */
+import { invalidParam, type MltError } from "../../errors.ts";
+import { pyRepr } from "../../search/page_token.ts";
 import type {
   Dataset,
   DatasetInput,
@@ -13,6 +15,37 @@ import type {
   RunInfo,
   RunStatus,
 } from "../../model.ts";
+
+/** A param a batch would change: its stored and its new value. */
+export interface ParamConflict {
+  key: string;
+  old_value: string;
+  new_value: string;
+}
+
+/**
+ * MLflow's refusal of changed params: its one-param message when the request logged one param,
+ * else the list of conflicts. `logged` is how many params the request logged.
+ */
+export function paramConflictError(
+  runId: string,
+  conflicts: ParamConflict[],
+  logged: number,
+): MltError {
+  if (conflicts.length === 1 && logged === 1) {
+    const c = conflicts[0];
+    return invalidParam(
+      `Changing param values is not allowed. Param with key='${c.key}' was already logged ` +
+        `with value='${c.old_value}' for run ID='${runId}'. Attempted logging new value ` +
+        `'${c.new_value}'.`,
+    );
+  }
+  return invalidParam(
+    `Changing param values is not allowed. Params were already logged='${
+      pyRepr(conflicts)
+    }' for run ID='${runId}'.`,
+  );
+}
 
 /** The largest double: MLflow's stand-in for +Infinity in the `value` columns. */
 export const MAX_DOUBLE = 1.7976931348623157e308;

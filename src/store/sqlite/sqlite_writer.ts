@@ -6,9 +6,8 @@
  */
 import { invalidParam, MltError, notFound } from "../../errors.ts";
 import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../../model.ts";
-import { pyRepr } from "../../search/page_token.ts";
 import type { Statements } from "./connection.ts";
-import { encodeMetricValue } from "./rows.ts";
+import { encodeMetricValue, type ParamConflict, paramConflictError } from "./rows.ts";
 import {
   datasetRowArgs,
   DELETE_EXPERIMENT_SQL,
@@ -135,7 +134,7 @@ export function upsertRunTag(w: Statements, runId: string, t: Tag): void {
 /** Param conflicts of a batch, as MLflow lists them. */
 function paramConflicts(w: Statements, runId: string, params: Param[]): Param[] {
   const fresh: Param[] = [];
-  const conflicts: { key: string; old_value: string; new_value: string }[] = [];
+  const conflicts: ParamConflict[] = [];
   for (const p of params) {
     const old = w.one<{ value: string }>(
       "SELECT value FROM params WHERE run_uuid = ? AND key = ?",
@@ -147,21 +146,7 @@ function paramConflicts(w: Statements, runId: string, params: Param[]): Param[] 
       conflicts.push({ key: p.key, old_value: old.value, new_value: p.value });
     }
   }
-  if (conflicts.length === 1 && params.length === 1) {
-    const c = conflicts[0];
-    throw invalidParam(
-      `Changing param values is not allowed. Param with key='${c.key}' was already logged ` +
-        `with value='${c.old_value}' for run ID='${runId}'. Attempted logging new value ` +
-        `'${c.new_value}'.`,
-    );
-  }
-  if (conflicts.length > 0) {
-    throw invalidParam(
-      `Changing param values is not allowed. Params were already logged='${
-        pyRepr(conflicts)
-      }' for run ID='${runId}'.`,
-    );
-  }
+  if (conflicts.length > 0) throw paramConflictError(runId, conflicts, params.length);
   return fresh;
 }
 
