@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from "hono";
 import type { Ui, UiOptions } from "./app.ts";
+import { lazyApp } from "../src/api/lazy_app.ts";
 
 /** The UI once loaded, and a way to end its live streams. */
 export interface LazyUi {
@@ -18,38 +19,30 @@ export function mountUiLazily(
   opts: Omit<UiOptions, "artifacts"> & { staticPrefix?: string },
 ): LazyUi {
   const prefix = opts.staticPrefix ?? opts.prefix ?? "";
-  // Answers of the UI's own app that mean "no such route": the REST app's 404 takes over.
-  const misses = new WeakSet<Response>();
-  let loading: Promise<{ ui: Ui; host: Hono }> | undefined;
+  let ui: Ui | undefined;
   let closed = false;
-  const load = () =>
-    loading ??= import("./app.ts").then(({ mountUi }) => {
-      const host = new Hono();
-      const ui = mountUi(host, opts, api);
-      host.notFound(() => {
-        const res = new Response(null, { status: 404 });
-        misses.add(res);
-        return res;
-      });
+  const host = lazyApp(() =>
+    import("./app.ts").then(({ mountUi }) => {
+      const app = new Hono();
+      ui = mountUi(app, opts, api);
       if (closed) ui.close();
-      return { ui, host };
-    });
+      return app;
+    })
+  );
   const handle = async (c: Context) => {
     const path = new URL(c.req.url).pathname;
     // API paths never reach the UI (mountUi's catch-all answers them with the API's 404).
     if (/^\/(api|ajax-api)\//.test(path) || path.startsWith(`${prefix}/ajax-api/`)) {
       return c.notFound();
     }
-    const { host } = await load();
-    const res = await host.fetch(c.req.raw, c.env);
-    return misses.has(res) ? c.notFound() : res;
+    return (await host(c)) ?? c.notFound();
   };
   if (prefix) api.all(prefix, handle);
   api.all(`${prefix}/*`, handle);
   return {
     close() {
       closed = true;
-      void loading?.then(({ ui }) => ui.close());
+      ui?.close();
     },
   };
 }

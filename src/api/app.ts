@@ -14,6 +14,7 @@ import { isS3Uri } from "../store/s3/s3_config.ts";
 import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
 import { errorBody, mltErrorBody } from "./error_body.ts";
 import { jsonResponse } from "./json_response.ts";
+import { lazyApp } from "./lazy_app.ts";
 import type { AppOptions } from "./routes.ts";
 import { securityMiddleware } from "./security.ts";
 
@@ -93,25 +94,17 @@ function mountLazily(app: Hono, opts: AppOptions): void {
   const prefix = opts.staticPrefix ?? "";
   const roots = [...new Set(["", prefix])].flatMap((p) => [`${p}/api/`, `${p}/ajax-api/`]);
   const exact = new Set([`${prefix}/get-artifact`, `${prefix}/model-versions/get-artifact`]);
-  const misses = new WeakSet<Response>();
-  let loading: Promise<Hono> | undefined;
-  const load = () =>
-    loading ??= import("./routes.ts").then(({ mountRoutes }) => {
+  const api = lazyApp(() =>
+    import("./routes.ts").then(({ mountRoutes }) => {
       const api = newApp();
       api.onError(onError);
-      api.notFound(() => {
-        const res = new Response(null, { status: 404 });
-        misses.add(res);
-        return res;
-      });
       mountRoutes(api, opts);
       return api;
-    });
+    })
+  );
   app.use(async (c, next) => {
     const path = c.req.path;
     if (!exact.has(path) && !roots.some((r) => path.startsWith(r))) return await next();
-    const res = await (await load()).fetch(c.req.raw, c.env);
-    if (misses.has(res)) return await next();
-    return res;
+    return (await api(c)) ?? await next();
   });
 }
