@@ -221,13 +221,16 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.exit(130);
   });
 }
-// B4 and B5 read the seed; B2 and B3 alone need none.
-const seeded = WORKLOADS.has("b4") || WORKLOADS.has("b5");
+// B4 reads the seeded runs, B5 the seeded history; B2 and B3 alone need none.
+const seedRuns = WORKLOADS.has("b4") ? RUNS : 0;
+const seedHistory = WORKLOADS.has("b5") ? HISTORY : 0;
 const seedThrough = async (s: Server, who: string): Promise<Seed> => {
-  log(`seeding ${seeded ? RUNS : 0} runs and a ${seeded ? HISTORY : 0}-point history (${who})`);
-  const sd = await seed(s.url, seeded ? RUNS : 0, seeded ? HISTORY : 0, log);
+  log(`seeding ${seedRuns} runs and a ${seedHistory}-point history (${who})`);
+  const sd = await seed(s.url, seedRuns, seedHistory, log);
   log(`seeded in ${sd.seconds.toFixed(0)} s`);
-  if (seeded) notes.push(`Seed through ${who}'s REST API took ${sd.seconds.toFixed(0)} s.`);
+  if (seedRuns + seedHistory > 0) {
+    notes.push(`Seed through ${who}'s REST API took ${sd.seconds.toFixed(0)} s.`);
+  }
   return sd;
 };
 try {
