@@ -23,7 +23,7 @@ import {
   type PointRow,
 } from "../sqlite/model_rows.ts";
 import { encodeMetricValue } from "../sqlite/rows.ts";
-import { IDS, IDX, type Q } from "./pg_db.ts";
+import { eachId, IDX, type Q } from "./pg_db.ts";
 
 /** The experiment (INTEGER, as text) of a model; deleted models only when allowed. */
 export async function modelExperiment(s: Q, modelId: string, allowDeleted = false) {
@@ -172,13 +172,15 @@ export async function modelsByIds(s: Q, ids: string[]): Promise<LoggedModel[]> {
   const json = JSON.stringify(ids);
   const kv = (table: string, key: string, value: string) =>
     s.arrays(
-      `SELECT t.${key}, t.${value}, ${IDX} FROM ${IDS} JOIN ${table} t ON t.model_id = j.value ` +
+      `SELECT t.${key}, t.${value}, ${IDX} FROM ${eachId(table, "t", "t.model_id = j.value")} ` +
         `ORDER BY t.${key}`,
       json,
     ) as Promise<KeyValueRow[]>;
   const [rows, tags, params, points] = await Promise.all([
     s.arrays(
-      `SELECT ${MODEL_COLUMNS}, ${IDX} FROM ${IDS} JOIN logged_models m ON m.model_id = j.value`,
+      `SELECT ${MODEL_COLUMNS}, ${IDX} FROM ${
+        eachId("logged_models", "m", "m.model_id = j.value")
+      }`,
       json,
     ) as Promise<ModelRow[]>,
     kv("logged_model_tags", "tag_key", "tag_value"),
@@ -186,8 +188,9 @@ export async function modelsByIds(s: Q, ids: string[]): Promise<LoggedModel[]> {
     // Logging order: the heap order of rows only ever inserted.
     s.arrays(
       "SELECT mm.metric_name, mm.metric_value, mm.metric_timestamp_ms, mm.metric_step, " +
-        `mm.run_id, mm.dataset_name, mm.dataset_digest, ${IDX} FROM ${IDS} ` +
-        "JOIN logged_model_metrics mm ON mm.model_id = j.value ORDER BY mm.ctid",
+        `mm.run_id, mm.dataset_name, mm.dataset_digest, ${IDX} FROM ` +
+        eachId("logged_model_metrics", "mm", "mm.model_id = j.value", "mm.*, mm.ctid AS wo") +
+        " ORDER BY mm.wo",
       json,
     ) as Promise<PointRow[]>,
   ]);
@@ -205,10 +208,14 @@ export async function addModelLinks(
   inputs: boolean,
 ): Promise<void> {
   const rows = await s.arrays(
-    `SELECT ${IDX}, i.source_type, i.destination_id, i.step FROM ${IDS} JOIN inputs i ` +
-      "ON i.source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND i.source_id = j.value " +
-      "WHERE i.destination_type IN ('MODEL_INPUT', 'MODEL_OUTPUT') " +
-      "ORDER BY j.n, i.source_type, i.destination_id",
+    `SELECT ${IDX}, i.source_type, i.destination_id, i.step FROM ${
+      eachId(
+        "inputs",
+        "i",
+        "i.source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND i.source_id = j.value AND " +
+          "i.destination_type IN ('MODEL_INPUT', 'MODEL_OUTPUT')",
+      )
+    } ORDER BY j.n, i.source_type, i.destination_id`,
     json,
   ) as [number, string, string, number][];
   attachModelLinks(runs, inputs, rows);

@@ -293,7 +293,7 @@ export interface RunSearch {
    * Index in `filter` of a comparison (see canDrive()) whose table drives the query: its key's
    * rows are walked and joined to their runs, instead of scanning every run of the database (runs
    * has no index on experiment_id) and looking the key up for each. Same rows, same order.
-   * SQLite only: PostgreSQL's planner picks the join order from its statistics.
+   * On PostgreSQL the driving rows are a materialized CTE; its planner joins the rest.
    */
   driver?: number;
   /** The SQL dialect (SQLite by default). */
@@ -324,26 +324,39 @@ export function compileRunSearch(s: RunSearch): Query {
     { rank: "r.start_time IS NULL", value: "r.start_time", ascending: false },
     { value: "r.run_uuid", ascending: true },
   );
+  const lead: SqlValue[] = [];
   const where: SqlValue[] = [];
   const terms: string[] = [];
+  let head = "";
   let from = "runs r";
   let runId = "r.run_uuid";
   if (drive) {
-    // CROSS JOIN keeps the driving table outermost: without statistics SQLite cannot tell.
-    from = `${KEYED[drive.entity as Keyed].table} d CROSS JOIN runs r ON r.run_uuid = d.run_uuid`;
+    const table = KEYED[drive.entity as Keyed].table;
     runId = "d.run_uuid";
-    where.push(drive.key);
-    terms.push("d.key = ?");
-    const cond = keyedCondition(drive, "d", where, d);
-    if (cond) terms.push(cond);
+    const driveTerms = ["d.key = ?"];
+    const driveParams: SqlValue[] = [drive.key];
+    const cond = keyedCondition(drive, "d", driveParams, d);
+    if (cond) driveTerms.push(cond);
+    if (d.name === "postgres") {
+      // A materialized CTE is PostgreSQL's join-order fence: its planner, misled by correlated
+      // columns (a param's key and value), would otherwise start from another filter's rows.
+      head = `WITH d AS MATERIALIZED (SELECT * FROM ${table} d WHERE ${driveTerms.join(" AND ")}) `;
+      from = "d JOIN runs r ON r.run_uuid = d.run_uuid";
+      lead.push(...driveParams);
+    } else {
+      // CROSS JOIN keeps the driving table outermost: without statistics SQLite cannot tell.
+      from = `${table} d CROSS JOIN runs r ON r.run_uuid = d.run_uuid`;
+      terms.push(...driveTerms);
+      where.push(...driveParams);
+    }
   }
   terms.push(...memberTerms(s, where));
   s.filter.forEach((c, i) => {
     if (i !== s.driver) terms.push(runCondition(c, where, runId, d));
   });
-  const sql = `SELECT r.run_uuid AS run_uuid FROM ${from} ${joins.join(" ")} ` +
+  const sql = `${head}SELECT r.run_uuid AS run_uuid FROM ${from} ${joins.join(" ")} ` +
     `WHERE ${terms.join(" AND ")} ORDER BY ${orderSql(keys)} LIMIT ? OFFSET ?`;
-  return { sql, params: [...joinParams, ...where, s.limit, s.offset] };
+  return { sql, params: [...lead, ...joinParams, ...where, s.limit, s.offset] };
 }
 
 /** What compileDriverSample() counts. */
@@ -362,15 +375,18 @@ export interface DriverSample {
  */
 export function compileDriverSample(s: RunSearch, i: number, size: number): Query {
   const c = s.filter[i];
+  const d = s.dialect ?? SQLITE;
   if (!canDrive(c)) throw new Error(`cannot drive a run search by ${c.entity}`);
   const params: SqlValue[] = [];
   const member = memberTerms(s, params).join(" AND ");
-  const hit = keyedCondition(c, "d", params, SQLITE) ?? "1";
+  const hit = keyedCondition(c, "d", params, d) ?? d.true;
   params.push(c.key, size);
-  const sql = "SELECT count(*) AS n, COALESCE(SUM(m), 0) AS members, " +
-    `COALESCE(SUM(m AND h), 0) AS hits FROM (SELECT (${member}) AS m, (${hit}) AS h ` +
+  // CASE: PostgreSQL sums no booleans. Counts as integers: SQLite's and PostgreSQL's bigint.
+  const count = (b: string) => `COALESCE(SUM(CASE WHEN ${b} THEN 1 ELSE 0 END), 0)`;
+  const sql = `SELECT count(*) AS n, ${count("m")} AS members, ${count("m AND h")} AS hits ` +
+    `FROM (SELECT (${member}) AS m, (${hit}) AS h ` +
     `FROM (SELECT * FROM ${KEYED[c.entity as Keyed].table} WHERE key = ? ORDER BY run_uuid ` +
-    "LIMIT ?) d LEFT JOIN runs r ON r.run_uuid = d.run_uuid)";
+    "LIMIT ?) d LEFT JOIN runs r ON r.run_uuid = d.run_uuid) x";
   return { sql, params };
 }
 

@@ -61,7 +61,7 @@ export function searchExperimentsSql(
 }
 
 /** Rows of a key that chooseDriver() samples. */
-const SAMPLE = 64;
+export const SAMPLE = 64;
 
 /**
  * The share of a key's sampled rows that must belong to the searched runs for walking that key to
@@ -80,21 +80,32 @@ const MIN_SHARE = 0.6;
  * a database of many: scanning runs is cheaper than walking every experiment's rows of the key).
  */
 export function chooseDriver(r: Statements, s: RunSearch): number | undefined {
+  return pickDriver(
+    driverCandidates(s).map((i) => {
+      const q = compileDriverSample(s, i, SAMPLE);
+      return [i, r.one<DriverSample>(q.sql, ...q.params)!];
+    }),
+  );
+}
+
+/** The comparisons of `s.filter` that chooseDriver() samples: none when a run id filter is given. */
+export function driverCandidates(s: RunSearch): number[] {
   const byId = s.filter.some((c) =>
     c.entity === "attribute" && c.key === "run_id" &&
     (c.comparator === "=" || c.comparator === "IN")
   );
-  if (byId) return undefined;
+  return byId ? [] : s.filter.flatMap((c, i) => canDrive(c) ? [i] : []);
+}
+
+/** chooseDriver()'s choice among sampled candidates (index in the filter, its sample). */
+export function pickDriver(samples: [number, DriverSample][]): number | undefined {
   let best: { i: number; score: number } | undefined;
-  s.filter.forEach((c, i) => {
-    if (!canDrive(c)) return;
-    const q = compileDriverSample(s, i, SAMPLE);
-    const { n, members, hits } = r.one<DriverSample>(q.sql, ...q.params)!;
-    if (n === SAMPLE && members < MIN_SHARE * n) return;
+  for (const [i, { n, members, hits }] of samples) {
+    if (n === SAMPLE && members < MIN_SHARE * n) continue;
     // Scores below 1 rank a key seen whole by its size, those from 1 up by how often it passes.
     const score = n < SAMPLE ? n / SAMPLE : 1 + hits / n;
     if (!best || score < best.score) best = { i, score };
-  });
+  }
   return best?.i;
 }
 
