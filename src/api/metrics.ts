@@ -14,6 +14,7 @@ import {
   sampledJson,
   ScanLimiter,
 } from "./history_scan.ts";
+import { JsonBytes } from "./json_bytes.ts";
 import { jsonTextResponse } from "./wire.ts";
 
 /** Most run ids one bulk request may name. */
@@ -62,16 +63,19 @@ export function metricRoutes(ctx: ApiContext): Hono {
     }
     const runId = validateRunId(q.runId);
     const max = q.maxResults ?? DEFAULT_HISTORY_PAGE;
+    // Written as bytes: a page holds up to 25,000+ points (message() would drop the same fields).
+    const out = new JsonBytes(64 * 1024);
+    out.text('{"metrics":[');
     const page = await scans.run(() =>
-      historyPageJson(store, runId, q.metricKey, max, q.pageToken || undefined)
+      historyPageJson(store, runId, q.metricKey, max, q.pageToken || undefined, out)
     );
-    // Built as text: a page holds up to 25,000+ points (message() would drop the same fields).
-    const fields: string[] = [];
-    if (page.text) fields.push(`"metrics":[${page.text}]`);
+    if (page.points === 0) out.truncate(1); // MLflow leaves an empty list out
+    else out.text("]");
     if (page.nextPageToken !== undefined) {
-      fields.push(`"next_page_token":${JSON.stringify(page.nextPageToken)}`);
+      out.text(`${page.points ? "," : ""}"next_page_token":${JSON.stringify(page.nextPageToken)}`);
     }
-    return jsonTextResponse(`{${fields.join(",")}}`);
+    out.text("}");
+    return jsonTextResponse(out.bytes());
   });
 
   // One history read per run (≤ 100): the store has no bulk read. Sampled per run as MLflow's

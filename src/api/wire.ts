@@ -6,6 +6,7 @@
 import { encodeDatasetInput, encodeMetricFields, encodeTag, encodeTags } from "../entity_json.ts";
 import { invalidParam } from "../errors.ts";
 import type { Experiment, Metric, Run, RunInfo, RunStatus, ViewType } from "../model.ts";
+import { JsonBytes } from "./json_bytes.ts";
 import { JsonNumber, pyDump, pyType } from "./py_json.ts";
 import { REGISTRY_SCHEMAS } from "./wire_registry.ts";
 import { LOGGED_MODEL_SCHEMAS } from "./wire_logged_models.ts";
@@ -321,12 +322,26 @@ export function encodeMetric(m: Metric, runId?: string): Record<string, unknown>
   return o;
 }
 
-/**
- * The JSON text of `metrics.map((m) => encodeMetric(m, runId))`, written as a string without the
- * per-point objects (history pages of 25,000 points and more): 5-10x cheaper, same bytes.
- */
+/** JSON array text of `metrics.map((m) => encodeMetric(m, runId))` (see writeMetricsJson). */
 export function encodeMetricsJson(metrics: Metric[], runId?: string): string {
-  let out = "[";
+  const out = new JsonBytes(64 + metrics.length * 80);
+  out.text("[");
+  writeMetricsJson(out, metrics, runId);
+  out.text("]");
+  return new TextDecoder().decode(out.bytes());
+}
+
+/**
+ * Appends the JSON objects of `metrics.map((m) => encodeMetric(m, runId))` to `out`, comma-separated
+ * (and after a comma unless `first`), without the per-point objects: history pages hold 25,000
+ * points and more.
+ */
+export function writeMetricsJson(
+  out: JsonBytes,
+  metrics: Metric[],
+  runId?: string,
+  first = true,
+): void {
   let lastKey: string | undefined, keyJson = "";
   const run = runId === undefined ? undefined : JSON.stringify(runId);
   for (let i = 0; i < metrics.length; i++) {
@@ -335,24 +350,25 @@ export function encodeMetricsJson(metrics: Metric[], runId?: string): string {
       lastKey = m.key;
       keyJson = JSON.stringify(m.key);
     }
+    out.text(i > 0 || !first ? ',{"key":' : '{"key":');
+    out.text(keyJson);
+    out.text(',"value":');
     const v = m.value;
-    out += (i === 0 ? '{"key":' : ',{"key":') + keyJson + ',"value":' +
-      (Number.isFinite(v) ? v : Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"');
-    if (m.timestamp !== undefined) out += ',"timestamp":' + jsonNumber(m.timestamp);
-    out += ',"step":' + jsonNumber(m.step ?? 0);
-    if (m.datasetName) out += ',"dataset_name":' + JSON.stringify(m.datasetName);
-    if (m.datasetDigest) out += ',"dataset_digest":' + JSON.stringify(m.datasetDigest);
-    if (m.modelId) out += ',"model_id":' + JSON.stringify(m.modelId);
-    if (run !== undefined) out += ',"run_id":' + run;
-    else if (m.runId) out += ',"run_id":' + JSON.stringify(m.runId);
-    out += "}";
+    if (Number.isFinite(v)) out.number(v);
+    else out.text(Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"');
+    if (m.timestamp !== undefined) {
+      out.text(',"timestamp":');
+      out.number(m.timestamp);
+    }
+    out.text(',"step":');
+    out.number(m.step ?? 0);
+    if (m.datasetName) out.text(',"dataset_name":' + JSON.stringify(m.datasetName));
+    if (m.datasetDigest) out.text(',"dataset_digest":' + JSON.stringify(m.datasetDigest));
+    if (m.modelId) out.text(',"model_id":' + JSON.stringify(m.modelId));
+    if (run !== undefined) out.text(',"run_id":' + run);
+    else if (m.runId) out.text(',"run_id":' + JSON.stringify(m.runId));
+    out.text("}");
   }
-  return out + "]";
-}
-
-// A number as JSON.stringify writes it (null for NaN and infinities).
-function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : "null";
 }
 
 /** A whole run: info, data (latest metrics, params, tags), inputs and outputs (models). */
@@ -393,7 +409,7 @@ export function message(fields: Record<string, unknown>): Record<string, unknown
 export { jsonResponse } from "./json_response.ts";
 
 /** A JSON response whose body is already JSON text. */
-export function jsonTextResponse(text: string, status = 200): Response {
+export function jsonTextResponse(text: string | Uint8Array<ArrayBuffer>, status = 200): Response {
   return new Response(text, { status, headers: { "content-type": "application/json" } });
 }
 
