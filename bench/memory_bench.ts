@@ -3,13 +3,14 @@
  * each subject, alternating round by round (A B C A B C …),
  *
  *   history  the server's CPU time per walk of a 200,000-point metric history through
- *            metrics/get-history in pages of 25,000 (median of 3 walks after one warm-up), and
+ *            metrics/get-history in pages of 25,000 (median of --walks walks after one warm-up), and
  *            the peak RSS of the server during the walks;
  *   B3       rest_common.ts's 20 concurrent writers on a fresh database: requests/s, the server's
  *            CPU time per request, and its peak RSS (and the anonymous part of it).
  *
  *   deno run -A bench/memory_bench.ts [--rounds 3] [--iterations 5] [--history 200000]
- *     [--try 'label|v8 flags|ENV=V,ENV2=V'] … [--src DIR] [--before DIR] [--json out.json]
+ *     [--walks 3] [--no-b3] [--try 'label|v8 flags|ENV=V,ENV2=V'] … [--src DIR] [--before DIR]
+ *     [--json out.json]
  *
  * Each `--try` is a subject: mlt from --src with the given V8 flags (comma-separated, as
  * `--v8-flags=` takes them; empty = none) and environment variables (e.g. MALLOC_ARENA_MAX=2).
@@ -32,6 +33,8 @@ const { values: opt } = parseArgs({
     try: { type: "string", multiple: true, default: [] },
     src: { type: "string", default: REPO },
     before: { type: "string" },
+    walks: { type: "string", default: "3" },
+    "no-b3": { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -101,7 +104,7 @@ async function historyRound(s: Subject, db: string, runId: string) {
     await walkHistory(server.url, runId, "loss");
     const sampler = peakSampler(server.child.pid);
     const cpu: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < Number(opt.walks); i++) {
       const c0 = cpuMs(server.child.pid);
       await walkHistory(server.url, runId, "loss");
       cpu.push(cpuMs(server.child.pid) - c0);
@@ -160,7 +163,7 @@ try {
     for (const s of list) {
       const row = {
         ...await historyRound(s, histDb, historyRun),
-        ...await b3Round(s, join(dir, "b3.db")),
+        ...(opt["no-b3"] ? {} : await b3Round(s, join(dir, "b3.db"))),
       };
       (rounds[s.label] ??= []).push(row);
       console.log(JSON.stringify({ subject: s.label, round: r, ...row }));
@@ -176,7 +179,7 @@ for (const [label, rows] of Object.entries(rounds)) {
     const xs = rows.map((row) => row[k]);
     summary[label][k] = { median: quantile(xs, 0.5), min: Math.min(...xs), max: Math.max(...xs) };
   }
-  const m = (k: string) => summary[label][k].median;
+  const m = (k: string) => summary[label][k]?.median;
   console.log(
     `${label.padEnd(24)} B3 peak ${m("b3_peak_rss_mb")} MB (anon ${m("b3_peak_anon_mb")}), ` +
       `${m("b3_req_s")} req/s, ${m("b3_cpu_ms_per_req")} ms CPU/req; history ` +

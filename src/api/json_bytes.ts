@@ -36,8 +36,10 @@ export class JsonBytes {
     this.#buf = next;
   }
 
-  /** Appends a string as UTF-8 (one byte a character while it is ASCII). */
+  /** Appends a string as UTF-8. */
   text(s: string): void {
+    // Short strings byte by byte (a native call costs more); longer ones in one encodeInto.
+    if (s.length > 16) return this.#encode(s);
     this.#room(s.length);
     const buf = this.#buf;
     let n = this.#n;
@@ -45,22 +47,23 @@ export class JsonBytes {
       const c = s.charCodeAt(i);
       if (c >= 0x80) {
         this.#n = n;
-        this.#utf8(s.slice(i));
-        return;
+        return this.#encode(s.slice(i));
       }
       buf[n++] = c;
     }
     this.#n = n;
   }
 
-  #utf8(s: string): void {
-    this.#room(s.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
-    this.#n += utf8.encodeInto(s, this.#buf.subarray(this.#n)).written;
-  }
-
-  /** Appends a number as JSON.stringify writes it (null for NaN and infinities). */
-  number(v: number): void {
-    this.text(Number.isFinite(v) ? String(v) : "null");
+  #encode(s: string): void {
+    this.#room(s.length);
+    let r = utf8.encodeInto(s, this.#buf.subarray(this.#n));
+    this.#n += r.written;
+    if (r.read === s.length) return;
+    // Not ASCII: the rest takes at most 3 bytes per UTF-16 unit.
+    const rest = s.slice(r.read);
+    this.#room(rest.length * 3);
+    r = utf8.encodeInto(rest, this.#buf.subarray(this.#n));
+    this.#n += r.written;
   }
 
   /** The bytes written (a view: valid until the next write). */

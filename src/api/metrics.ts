@@ -64,7 +64,8 @@ export function metricRoutes(ctx: ApiContext): Hono {
     const runId = validateRunId(q.runId);
     const max = q.maxResults ?? DEFAULT_HISTORY_PAGE;
     // Written as bytes: a page holds up to 25,000+ points (message() would drop the same fields).
-    const out = new JsonBytes(64 * 1024);
+    // Sized for the page at once (~75 bytes a point): growing by doubling allocated twice that.
+    const out = new JsonBytes(Math.min(max, 100_000) * 80 + 256);
     out.text('{"metrics":[');
     const page = await scans.run(() =>
       historyPageJson(store, runId, q.metricKey, max, q.pageToken || undefined, out)

@@ -344,31 +344,39 @@ export function writeMetricsJson(
 ): void {
   let lastKey: string | undefined, keyJson = "";
   const run = runId === undefined ? undefined : JSON.stringify(runId);
+  // Points are joined as strings (V8's fastest) and copied into `out` every CHUNK points, so only
+  // a chunk's small strings are ever alive at once.
+  let s = "";
   for (let i = 0; i < metrics.length; i++) {
     const m = metrics[i];
     if (m.key !== lastKey) {
       lastKey = m.key;
       keyJson = JSON.stringify(m.key);
     }
-    out.text(i > 0 || !first ? ',{"key":' : '{"key":');
-    out.text(keyJson);
-    out.text(',"value":');
     const v = m.value;
-    if (Number.isFinite(v)) out.number(v);
-    else out.text(Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"');
-    if (m.timestamp !== undefined) {
-      out.text(',"timestamp":');
-      out.number(m.timestamp);
+    s += (i > 0 || !first ? ',{"key":' : '{"key":') + keyJson + ',"value":' +
+      (Number.isFinite(v) ? v : Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"');
+    if (m.timestamp !== undefined) s += ',"timestamp":' + jsonNumber(m.timestamp);
+    s += ',"step":' + jsonNumber(m.step ?? 0);
+    if (m.datasetName) s += ',"dataset_name":' + JSON.stringify(m.datasetName);
+    if (m.datasetDigest) s += ',"dataset_digest":' + JSON.stringify(m.datasetDigest);
+    if (m.modelId) s += ',"model_id":' + JSON.stringify(m.modelId);
+    if (run !== undefined) s += ',"run_id":' + run;
+    else if (m.runId) s += ',"run_id":' + JSON.stringify(m.runId);
+    s += "}";
+    if (i % CHUNK === CHUNK - 1) {
+      out.text(s);
+      s = "";
     }
-    out.text(',"step":');
-    out.number(m.step ?? 0);
-    if (m.datasetName) out.text(',"dataset_name":' + JSON.stringify(m.datasetName));
-    if (m.datasetDigest) out.text(',"dataset_digest":' + JSON.stringify(m.datasetDigest));
-    if (m.modelId) out.text(',"model_id":' + JSON.stringify(m.modelId));
-    if (run !== undefined) out.text(',"run_id":' + run);
-    else if (m.runId) out.text(',"run_id":' + JSON.stringify(m.runId));
-    out.text("}");
   }
+  out.text(s);
+}
+
+const CHUNK = 64;
+
+// A number as JSON.stringify writes it (null for NaN and infinities).
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
 }
 
 /** A whole run: info, data (latest metrics, params, tags), inputs and outputs (models). */
