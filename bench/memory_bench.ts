@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { quantile, runB3, seed, walkHistory } from "./rest_common.ts";
+import { quantile, runB3, seed, summarize, walkHistory } from "./rest_common.ts";
 import { benchContext, mltV8Flags } from "./bench_context.ts";
 import { cpuMs, peakSampler } from "./proc_stats.ts";
 
@@ -172,13 +172,8 @@ try {
 } finally {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
-const summary: Record<string, Record<string, { median: number; min: number; max: number }>> = {};
-for (const [label, rows] of Object.entries(rounds)) {
-  summary[label] = {};
-  for (const k of Object.keys(rows[0])) {
-    const xs = rows.map((row) => row[k]);
-    summary[label][k] = { median: quantile(xs, 0.5), min: Math.min(...xs), max: Math.max(...xs) };
-  }
+const summary = summarize(rounds);
+for (const label of Object.keys(rounds)) {
   const m = (k: string) => summary[label][k]?.median;
   console.log(
     `${label.padEnd(24)} B3 peak ${m("b3_peak_rss_mb")} MB (anon ${m("b3_peak_anon_mb")}), ` +

@@ -26,7 +26,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { quantile, runB3 } from "./rest_common.ts";
+import { quantile, runB3, summarize } from "./rest_common.ts";
 import { benchContext, mltV8Flags } from "./bench_context.ts";
 import { cpuMs, peakSampler, treeRssMb } from "./proc_stats.ts";
 
@@ -231,13 +231,8 @@ try {
 } finally {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
-const summary: Record<string, Record<string, { median: number; min: number; max: number }>> = {};
+const summary = summarize(rounds);
 for (const [subject, rows] of Object.entries(rounds)) {
-  summary[subject] = {};
-  for (const k of Object.keys(rows[0])) {
-    const xs = rows.map((row) => row[k]);
-    summary[subject][k] = { median: quantile(xs, 0.5), min: Math.min(...xs), max: Math.max(...xs) };
-  }
   console.log(JSON.stringify({ subject, median_of: rows.length, ...summary[subject] }));
 }
 if (opt.json) {
