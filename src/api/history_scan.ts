@@ -9,8 +9,7 @@
  */
 import type { Metric } from "../model.ts";
 import type { TrackingStore } from "../store/store.ts";
-import type { JsonBytes } from "./json_bytes.ts";
-import { encodeMetricsJson, writeMetricsJson } from "./wire.ts";
+import { encodeMetricsJson } from "./wire.ts";
 
 /** Points per store page while scanning a history. */
 export const SCAN_PAGE = 5_000;
@@ -192,10 +191,10 @@ async function encodeInSlices(points: Metric[], runId?: string): Promise<string>
 }
 
 /**
- * One get-history page of up to `max` points, appended to `out` as comma-separated JSON objects,
- * and the token of the next, read from the store in pages of `SCAN_PAGE` with turns between: a
- * 25,000-point page is then five short turns of the event loop instead of one long one. The
- * store's page tokens chain, so the last sub-page's token is the token of the whole page.
+ * One get-history page of up to `max` points as JSON text (without brackets) and the token of
+ * the next, read from the store in pages of `SCAN_PAGE` with turns between: a 25,000-point page
+ * is then five short turns of the event loop instead of one long one. The store's page tokens
+ * chain, so the last sub-page's token is the token of the whole page.
  */
 export async function historyPageJson(
   store: TrackingStore,
@@ -203,8 +202,8 @@ export async function historyPageJson(
   key: string,
   max: number,
   pageToken: string | undefined,
-  out: JsonBytes,
-): Promise<{ points: number; nextPageToken?: string }> {
+): Promise<{ text: string; nextPageToken?: string }> {
+  const parts: string[] = [];
   let left = max;
   let token = pageToken;
   do {
@@ -212,12 +211,12 @@ export async function historyPageJson(
       maxResults: Math.min(left, SCAN_PAGE),
       pageToken: token,
     });
-    writeMetricsJson(out, page.items, undefined, left === max);
+    if (page.items.length) parts.push(encodeMetricsJson(page.items).slice(1, -1));
     left -= page.items.length;
     token = page.nextPageToken;
     if (token && left > 0) await yieldToLoop();
   } while (token && left > 0);
-  return { points: max - left, nextPageToken: token };
+  return { text: parts.join(","), nextPageToken: token };
 }
 
 /** JSON array text of get-history-bulk's points: the `max` earliest (timestamp, step, value). */

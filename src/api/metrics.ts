@@ -14,7 +14,6 @@ import {
   sampledJson,
   ScanLimiter,
 } from "./history_scan.ts";
-import { JsonBytes } from "./json_bytes.ts";
 import { jsonTextResponse } from "./wire.ts";
 
 /** Most run ids one bulk request may name. */
@@ -63,20 +62,16 @@ export function metricRoutes(ctx: ApiContext): Hono {
     }
     const runId = validateRunId(q.runId);
     const max = q.maxResults ?? DEFAULT_HISTORY_PAGE;
-    // Written as bytes: a page holds up to 25,000+ points (message() would drop the same fields).
-    // Sized for the page at once (~75 bytes a point): growing by doubling allocated twice that.
-    const out = new JsonBytes(Math.min(max, 100_000) * 80 + 256);
-    out.text('{"metrics":[');
     const page = await scans.run(() =>
-      historyPageJson(store, runId, q.metricKey, max, q.pageToken || undefined, out)
+      historyPageJson(store, runId, q.metricKey, max, q.pageToken || undefined)
     );
-    if (page.points === 0) out.truncate(1); // MLflow leaves an empty list out
-    else out.text("]");
+    // Built as text: a page holds up to 25,000+ points (message() would drop the same fields).
+    const fields: string[] = [];
+    if (page.text) fields.push(`"metrics":[${page.text}]`);
     if (page.nextPageToken !== undefined) {
-      out.text(`${page.points ? "," : ""}"next_page_token":${JSON.stringify(page.nextPageToken)}`);
+      fields.push(`"next_page_token":${JSON.stringify(page.nextPageToken)}`);
     }
-    out.text("}");
-    return jsonTextResponse(out.bytes());
+    return jsonTextResponse(`{${fields.join(",")}}`);
   });
 
   // One history read per run (≤ 100): the store has no bulk read. Sampled per run as MLflow's

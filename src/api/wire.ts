@@ -6,7 +6,6 @@
 import { encodeDatasetInput, encodeMetricFields, encodeTag, encodeTags } from "../entity_json.ts";
 import { invalidParam } from "../errors.ts";
 import type { Experiment, Metric, Run, RunInfo, RunStatus, ViewType } from "../model.ts";
-import { JsonBytes } from "./json_bytes.ts";
 import { JsonNumber, pyDump, pyType } from "./py_json.ts";
 import { REGISTRY_SCHEMAS } from "./wire_registry.ts";
 import { LOGGED_MODEL_SCHEMAS } from "./wire_logged_models.ts";
@@ -322,31 +321,14 @@ export function encodeMetric(m: Metric, runId?: string): Record<string, unknown>
   return o;
 }
 
-/** JSON array text of `metrics.map((m) => encodeMetric(m, runId))` (see writeMetricsJson). */
-export function encodeMetricsJson(metrics: Metric[], runId?: string): string {
-  const out = new JsonBytes(64 + metrics.length * 80);
-  out.text("[");
-  writeMetricsJson(out, metrics, runId);
-  out.text("]");
-  return new TextDecoder().decode(out.bytes());
-}
-
 /**
- * Appends the JSON objects of `metrics.map((m) => encodeMetric(m, runId))` to `out`, comma-separated
- * (and after a comma unless `first`), without the per-point objects: history pages hold 25,000
- * points and more.
+ * The JSON text of `metrics.map((m) => encodeMetric(m, runId))`, written as a string without the
+ * per-point objects (history pages of 25,000 points and more): 5-10x cheaper, same bytes.
  */
-export function writeMetricsJson(
-  out: JsonBytes,
-  metrics: Metric[],
-  runId?: string,
-  first = true,
-): void {
+export function encodeMetricsJson(metrics: Metric[], runId?: string): string {
+  let out = "[";
   let lastKey: string | undefined, keyJson = "";
   const run = runId === undefined ? undefined : JSON.stringify(runId);
-  // Points are joined as strings (V8's fastest) and copied into `out` every CHUNK points, so only
-  // a chunk's small strings are ever alive at once.
-  let s = "";
   for (let i = 0; i < metrics.length; i++) {
     const m = metrics[i];
     if (m.key !== lastKey) {
@@ -354,25 +336,19 @@ export function writeMetricsJson(
       keyJson = JSON.stringify(m.key);
     }
     const v = m.value;
-    s += (i > 0 || !first ? ',{"key":' : '{"key":') + keyJson + ',"value":' +
+    out += (i === 0 ? '{"key":' : ',{"key":') + keyJson + ',"value":' +
       (Number.isFinite(v) ? v : Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"');
-    if (m.timestamp !== undefined) s += ',"timestamp":' + jsonNumber(m.timestamp);
-    s += ',"step":' + jsonNumber(m.step ?? 0);
-    if (m.datasetName) s += ',"dataset_name":' + JSON.stringify(m.datasetName);
-    if (m.datasetDigest) s += ',"dataset_digest":' + JSON.stringify(m.datasetDigest);
-    if (m.modelId) s += ',"model_id":' + JSON.stringify(m.modelId);
-    if (run !== undefined) s += ',"run_id":' + run;
-    else if (m.runId) s += ',"run_id":' + JSON.stringify(m.runId);
-    s += "}";
-    if (i % CHUNK === CHUNK - 1) {
-      out.text(s);
-      s = "";
-    }
+    if (m.timestamp !== undefined) out += ',"timestamp":' + jsonNumber(m.timestamp);
+    out += ',"step":' + jsonNumber(m.step ?? 0);
+    if (m.datasetName) out += ',"dataset_name":' + JSON.stringify(m.datasetName);
+    if (m.datasetDigest) out += ',"dataset_digest":' + JSON.stringify(m.datasetDigest);
+    if (m.modelId) out += ',"model_id":' + JSON.stringify(m.modelId);
+    if (run !== undefined) out += ',"run_id":' + run;
+    else if (m.runId) out += ',"run_id":' + JSON.stringify(m.runId);
+    out += "}";
   }
-  out.text(s);
+  return out + "]";
 }
-
-const CHUNK = 64;
 
 // A number as JSON.stringify writes it (null for NaN and infinities).
 function jsonNumber(n: number): string {
@@ -417,7 +393,7 @@ export function message(fields: Record<string, unknown>): Record<string, unknown
 export { jsonResponse } from "./json_response.ts";
 
 /** A JSON response whose body is already JSON text. */
-export function jsonTextResponse(text: string | Uint8Array<ArrayBuffer>, status = 200): Response {
+export function jsonTextResponse(text: string, status = 200): Response {
   return new Response(text, { status, headers: { "content-type": "application/json" } });
 }
 
