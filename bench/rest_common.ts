@@ -23,6 +23,21 @@ export function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
+/** Median, min and max of each figure over the rounds, per subject. */
+export function summarize(
+  rounds: Record<string, Record<string, number>[]>,
+): Record<string, Record<string, { median: number; min: number; max: number }>> {
+  const out: Record<string, Record<string, { median: number; min: number; max: number }>> = {};
+  for (const [subject, rows] of Object.entries(rounds)) {
+    out[subject] = {};
+    for (const k of Object.keys(rows[0])) {
+      const xs = rows.map((row) => row[k]);
+      out[subject][k] = { median: quantile(xs, 0.5), min: Math.min(...xs), max: Math.max(...xs) };
+    }
+  }
+  return out;
+}
+
 /** Calls a REST endpoint with a JSON body; returns its answer, throws on a non-2xx. */
 export async function api(
   url: string,

@@ -26,8 +26,9 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { quantile, runB3 } from "./rest_common.ts";
+import { quantile, runB3, summarize } from "./rest_common.ts";
 import { benchContext, mltV8Flags } from "./bench_context.ts";
+import { cpuMs, peakSampler, treeRssMb } from "./proc_stats.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { values: opt } = parseArgs({
@@ -103,37 +104,6 @@ function command(subject: string, db: string, port: number): string[] {
   throw new Error(`unknown subject ${subject}`);
 }
 
-/** A process and all its descendants. */
-function tree(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      parent.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch { /* gone */ }
-  }
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) {
-    for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p);
-  }
-  return pids;
-}
-
-/** RSS (and its anonymous part) of a process and all its descendants, in MB. */
-function treeRssMb(pid: number): { rss: number; anon: number } {
-  const pids = tree(pid);
-  let rss = 0, anon = 0;
-  for (const p of pids) {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${p}/status`);
-      rss += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      anon += Number(/^RssAnon:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    } catch { /* gone */ }
-  }
-  return { rss: rss / 1024, anon: anon / 1024 };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Started {
@@ -142,21 +112,6 @@ interface Started {
   ms: number;
   /** CPU time of the process tree's threads when it first answered 200 (less load-sensitive). */
   cpuMs: number;
-}
-
-/** CPU time spent so far by all threads of a process tree, in ms (/proc/PID/task/TID/schedstat). */
-function cpuMs(pid: number): number {
-  let ns = 0;
-  for (const p of tree(pid)) {
-    try {
-      for (const t of Deno.readDirSync(`/proc/${p}/task`)) {
-        try {
-          ns += Number(Deno.readTextFileSync(`/proc/${p}/task/${t.name}/schedstat`).split(" ")[0]);
-        } catch { /* thread gone */ }
-      }
-    } catch { /* process gone */ }
-  }
-  return ns / 1e6;
 }
 
 async function start(subject: string, dir: string): Promise<Started> {
@@ -229,21 +184,14 @@ async function round(subject: string, dir: string): Promise<Record<string, numbe
     out.idle_rss_mb = +idle.rss.toFixed(1);
     out.idle_anon_mb = +idle.anon.toFixed(1);
     if (!opt["no-b3"] && subject !== "floor") {
-      let peak = { rss: 0, anon: 0 }, sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          const m = treeRssMb(s.child.pid);
-          if (m.rss > peak.rss) peak = m;
-          await sleep(100);
-        }
-      })();
+      const sampler = peakSampler(s.child.pid);
       const cpu0 = cpuMs(s.child.pid);
+      let peak = { rss: 0, anon: 0 };
       const r = await runB3(s.url, {
         vus: Number(opt.vus),
         iterations: Number(opt.iterations),
         budgetMs: 300_000,
-      }).finally(() => sampling = false);
-      await sampler;
+      }).finally(async () => peak = await sampler.stop());
       const cpuPerReq = (cpuMs(s.child.pid) - cpu0) / r.requests;
       const all = [...r.latencies.values()].flat();
       Object.assign(out, {
@@ -283,13 +231,8 @@ try {
 } finally {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
-const summary: Record<string, Record<string, { median: number; min: number; max: number }>> = {};
+const summary = summarize(rounds);
 for (const [subject, rows] of Object.entries(rounds)) {
-  summary[subject] = {};
-  for (const k of Object.keys(rows[0])) {
-    const xs = rows.map((row) => row[k]);
-    summary[subject][k] = { median: quantile(xs, 0.5), min: Math.min(...xs), max: Math.max(...xs) };
-  }
   console.log(JSON.stringify({ subject, median_of: rows.length, ...summary[subject] }));
 }
 if (opt.json) {

@@ -34,15 +34,20 @@ export const HISTORY_INDEX = "index_metrics_run_uuid_key_step";
 // Sub-second synchronous busy waits: longer waits happen between event-loop turns (write()).
 const WRITER_SPIN_MS = 25;
 /**
- * Page caches of the writer and the reader (KiB). On B3 over a 270 MB database (groups of ~10
- * requests dirtying a few MB of pages) the writer ran as fast with 16 MiB as with 64 MiB (the
- * former size; 8 MiB cost ~5% more CPU per request), and the server's peak RSS fell by ~55 MB.
+ * Page caches of the writer and the reader (KiB). The writer's holds the B-tree pages that
+ * inserts touch: on B3 (611 metric keys, each appending to its own leaf of the metrics primary
+ * key and of latest_metrics) that is ~1,300 hot pages, ~5.5 MB. 8 MiB keeps them; a miss is one
+ * pread of a page the OS has cached. Measured on B3 (800 requests, /proc/PID/io): 16 MiB 43
+ * page reads per request, 8 MiB 87, 4 MiB 165. At a few µs a read, 8 MiB costs ~0.1–0.2 ms of
+ * a ~5 ms request (an estimate: the measured CPU per request moved more than that from round to
+ * round) and takes 7–15 MB off the server's peak RSS under B3 (docs/memory.md). 64 MiB (the size
+ * before 16) bought nothing over 16.
  * The reader maps the file (mmap_size), so its own cache mostly holds pages still in the WAL: B4
  * search and B5 history timings did not change with 8, 16 or 64 MiB, nor the server's CPU per
  * history walk with 4 MiB, so it gets 4 MiB: after wide reads a server keeps 12 MiB less (B3,
  * mostly writes, peaks the same either way; docs/benchmarks.md).
  */
-const WRITER_CACHE_KIB = 16384;
+const WRITER_CACHE_KIB = 8192;
 const READER_CACHE_KIB = 4096;
 /**
  * WAL checkpoints. A checkpoint copies the WAL's pages into the database file and fsyncs both
