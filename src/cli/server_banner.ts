@@ -3,7 +3,7 @@
  * (`serving ./mlruns (file store, 3 experiments)`), and a warning when its folder or database is
  * missing or holds no experiment — the usual reason for an empty UI.
  */
-import { dirname, relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "../posix_path.ts";
 import { allPages, type TrackingStore } from "../store/store.ts";
 import { holdsExperimentData, type ResolvedStore } from "../store/default_uri.ts";
 import { displayUri, sqlitePath, storeLocation } from "../store/open_uri.ts";

@@ -6,7 +6,7 @@
  * with TEMPORARILY_UNAVAILABLE (503).
  *
  * Measured on B3 (20 concurrent writers on a 270 MB database, bench/server_micro_bench.ts b3):
- * - A group is flushed in a macrotask (setImmediate), not a microtask: HTTP requests arrive in
+ * - A group is flushed in a macrotask (a 0 ms timer), not a microtask: HTTP requests arrive in
  *   separate event-loop callbacks, so a microtask flush committed every request alone (groups of
  *   1 in B3). Deferring to the end of the loop turn lets the requests whose bodies arrived in the
  *   same turn join (groups of ~10 in B3), and costs ~2 µs for a lone request. One commit then
@@ -19,7 +19,6 @@
  *   the next transaction, each inside its own savepoint (so a second failure undoes only its own
  *   rows). Ops therefore may run more than once and must have no effects outside the database.
  */
-import { setImmediate } from "node:timers";
 import type { Statements } from "./connection.ts";
 
 interface Op {
@@ -60,7 +59,8 @@ export class GroupCommit {
       this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#flushing) {
         this.#flushing = true;
-        setImmediate(() => this.#flush());
+        // A timer, not node:timers' setImmediate: a `node:` import costs every start ~10 ms.
+        setTimeout(() => this.#flush(), 0);
       }
     });
   }

@@ -4,7 +4,7 @@
  * transaction each (a whole log-batch included), reads on a second connection.
  * Must not import other store implementations' classes, api/, ui/ or cli/.
  */
-import { resolve } from "node:path";
+import { resolve } from "../../posix_path.ts";
 import { invalidParam, notFound } from "../../errors.ts";
 import { type Clock, newRunId, systemClock } from "../../ids.ts";
 import {
