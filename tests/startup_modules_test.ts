@@ -2,8 +2,9 @@
  * A started `mlt server` on SQLite has loaded no Node module but `node:sqlite` (docs/startup.md):
  * the first other one (node:path, node:url, node:util, node:timers — which Deno's global
  * setTimeout loads — or the `process` global) sets up Node compatibility, ~5–20 ms of CPU and
- * ~2.5–4 MB at every start. Deno's debug log names each module it evaluates ("… ES module:
- * ext:deno_node/path/mod.ts …"), so the test reads what a real server process loaded.
+ * ~2.5–4 MB at every start; nor the searches' parsers. Deno's debug log names each module it
+ * evaluates ("… ES module: ext:deno_node/path/mod.ts …"), so the test reads what a real server
+ * process loaded.
  */
 import assert from "node:assert/strict";
 
@@ -76,6 +77,8 @@ Deno.test("mlt server on SQLite loads no Node module but node:sqlite before it i
     const loaded = evaluated(await log);
     assert.ok(loaded.some((m) => m.endsWith("/main.ts")), "the debug log names no module");
     assert.ok(loaded.some((m) => m.endsWith("/src/store/sqlite/sqlite_store.ts")));
+    // The searches' parsers load with the first search (the start banner counts without them).
+    assert.ok(!loaded.some((m) => m.endsWith("/src/search/filter.ts")), "search/filter.ts loaded");
     const extra = loaded.filter((m) => isNode(m) && !allowed.has(m));
     assert.deepEqual(extra, [], `Node modules loaded before the first request: ${extra}`);
   } finally {

@@ -43,6 +43,7 @@ import type {
   SearchExperimentsRequest,
   SearchRunsRequest,
   StoreOptions,
+  StoreSummary,
   TrackingStore,
   UpdateRunRequest,
 } from "../store.ts";
@@ -51,7 +52,6 @@ import type { DatasetInput } from "../../model.ts";
 import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
-import { searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
 import {
   experimentById,
   experimentByName,
@@ -73,7 +73,6 @@ import {
   writeBatch,
 } from "./sqlite_writer.ts";
 import { SqliteImport } from "./sqlite_import.ts";
-import { fullHistory, historyPage } from "./sqlite_history.ts";
 import { insertModelLinks } from "./sqlite_models.ts";
 import { type SqliteModelContext, SqliteModelStore } from "./sqlite_model_store.ts";
 import {
@@ -82,6 +81,11 @@ import {
   renameExperimentRow,
   setExperimentStage,
 } from "./sqlite_lifecycle.ts";
+
+// Searches and histories load on their first call: their parsers and queries are not needed to
+// start a server (docs/startup.md). One module each, kept once loaded.
+let search: typeof import("./sqlite_search.ts") | undefined;
+let history: typeof import("./sqlite_history.ts") | undefined;
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions extends StoreOptions {
@@ -185,7 +189,21 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
     return this.#read((r) => experimentByName(r, name));
   }
 
-  searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
+  // Two counts: the start banner needs neither the search parsers nor their queries.
+  summary(): Promise<StoreSummary> {
+    return this.#read((r) => ({
+      experiments: r.one<{ n: number }>(
+        "SELECT count(*) AS n FROM experiments WHERE lifecycle_stage = 'active'",
+      )!.n,
+      hasRuns: r.one(
+        "SELECT 1 AS x FROM runs AS r JOIN experiments AS e ON e.experiment_id = r.experiment_id " +
+          "WHERE e.lifecycle_stage = 'active' LIMIT 1",
+      ) !== undefined,
+    }));
+  }
+
+  async searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
+    const { searchExperimentsSql } = search ??= await import("./sqlite_search.ts");
     return this.#read((r) => searchExperimentsSql(r, req));
   }
 
@@ -292,7 +310,8 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
     return this.#setRunStage(runId, "active");
   }
 
-  searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
+  async searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
+    const { searchRunsSql } = search ??= await import("./sqlite_search.ts");
     return this.#read((r) => searchRunsSql(r, req));
   }
 
@@ -325,7 +344,12 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
     await this.#db.write((w) => writeBatch(w, runId, { params, metrics, tags }));
   }
 
-  getMetricHistory(runId: string, key: string, req: HistoryRequest = {}): Promise<Page<Metric>> {
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    req: HistoryRequest = {},
+  ): Promise<Page<Metric>> {
+    const { fullHistory, historyPage } = history ??= await import("./sqlite_history.ts");
     return this.#read((r) => {
       validateRunId(runId);
       validateKey(key, "Metric name");
