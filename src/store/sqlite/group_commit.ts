@@ -6,7 +6,7 @@
  * with TEMPORARILY_UNAVAILABLE (503).
  *
  * Measured on B3 (20 concurrent writers on a 270 MB database, bench/server_micro_bench.ts b3):
- * - A group is flushed in a macrotask (a 0 ms timer), not a microtask: HTTP requests arrive in
+ * - A group is flushed in a macrotask (setImmediate), not a microtask: HTTP requests arrive in
  *   separate event-loop callbacks, so a microtask flush committed every request alone (groups of
  *   1 in B3). Deferring to the end of the loop turn lets the requests whose bodies arrived in the
  *   same turn join (groups of ~10 in B3), and costs ~2 µs for a lone request. One commit then
@@ -20,6 +20,10 @@
  *   rows). Ops therefore may run more than once and must have no effects outside the database.
  */
 import type { Statements } from "./connection.ts";
+
+// node:timers loads with the first write, not at start: a Node module costs every start ~5–10 ms
+// of CPU (docs/startup.md). A 0 ms setTimeout is no substitute: Deno's runs it 1 ms or more later.
+let setImmediate: typeof import("node:timers").setImmediate | undefined;
 
 interface Op {
   fn: (w: Statements) => unknown;
@@ -59,8 +63,9 @@ export class GroupCommit {
       this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#flushing) {
         this.#flushing = true;
-        // A timer, not node:timers' setImmediate: a `node:` import costs every start ~10 ms.
-        setTimeout(() => this.#flush(), 0);
+        const flush = () => this.#flush();
+        if (setImmediate) setImmediate(flush);
+        else void import("node:timers").then((t) => (setImmediate = t.setImmediate)(flush));
       }
     });
   }
