@@ -58,6 +58,7 @@ import {
   runById,
   runInfo,
   sqlExperimentId,
+  storeSummary,
 } from "./sqlite_reader.ts";
 import {
   activeRun,
@@ -191,15 +192,7 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
 
   // Two counts: the start banner needs neither the search parsers nor their queries.
   summary(): Promise<StoreSummary> {
-    return this.#read((r) => ({
-      experiments: r.one<{ n: number }>(
-        "SELECT count(*) AS n FROM experiments WHERE lifecycle_stage = 'active'",
-      )!.n,
-      hasRuns: r.one(
-        "SELECT 1 AS x FROM runs AS r JOIN experiments AS e ON e.experiment_id = r.experiment_id " +
-          "WHERE e.lifecycle_stage = 'active' LIMIT 1",
-      ) !== undefined,
-    }));
+    return this.#read(storeSummary);
   }
 
   async searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
