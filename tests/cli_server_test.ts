@@ -6,7 +6,47 @@ import assert from "node:assert/strict";
 import { mlt } from "./helpers/mlt_cli.ts";
 import { startMltServer } from "./helpers/mlt_server.ts";
 import { alive, gone } from "./helpers/process.ts";
-import { SERVER_OPTIONS } from "../src/cli/server_options.ts";
+import { parseServerArgs, SERVER_OPTIONS } from "../src/cli/server_options.ts";
+
+Deno.test("mlt server: options parse in their long, short, = and repeated forms", () => {
+  const o = parseServerArgs([
+    "--port=5001",
+    "-h",
+    "0.0.0.0",
+    "-w2",
+    "--artifact-root",
+    "a",
+    "--artifact-root=/b",
+    "--artifacts-only",
+    "--backend-store-uri=sqlite:///x.db?a=b",
+    "--x-frame-options=",
+    "--idle-timeout",
+    "1.5",
+    "--",
+  ]);
+  assert.deepEqual(o, {
+    host: "0.0.0.0",
+    port: 5001,
+    "backend-store-uri": "sqlite:///x.db?a=b",
+    "artifact-root": ["a", "/b"],
+    "artifacts-only": true,
+    "x-frame-options": "",
+    workers: 2,
+    "idle-timeout": 1500,
+  });
+  // The last of a repeated single-valued option wins; a value may start with "-" after "=".
+  assert.equal(parseServerArgs(["-p", "1", "--port", "2"]).port, 2);
+  assert.equal(parseServerArgs(["--host=-x"]).host, "-x");
+  for (
+    const [args, message] of [
+      [["--artifacts-only=yes"], /option '--artifacts-only' does not take an argument/],
+      [["--host", "--port", "1"], /option '-h, --host <host>' argument missing/],
+      [["-x"], /unknown option '-x'/],
+      [["--", "extra"], /unexpected argument 'extra'/],
+      [["-"], /unexpected argument '-'/],
+    ] as const
+  ) assert.throws(() => parseServerArgs([...args]), message, args.join(" "));
+});
 
 Deno.test("mlt server: a bad command line exits 2 with one error and the help hint", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlt-srv-cli-" });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../src/api/app.ts";
+import { searchSummary } from "../src/cli/server_banner.ts";
 import { loadRegistryStore } from "../src/store/open_registry.ts";
 import { reportsPool } from "../src/store/pool_stats.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite_store.ts";
@@ -96,6 +97,29 @@ Deno.test("--auth basic: after a signed-in request loads a module, anonymous one
   } finally {
     server.child.kill("SIGTERM");
     await server.child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a SQLite store's start summary counts as the banner's searches do", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mlt-startup-summary-" });
+  const store = new SqliteStore(`sqlite:///${dir}/mlflow.db`);
+  try {
+    const agree = async (expected: { experiments: number; hasRuns: boolean }) => {
+      assert.deepEqual(await store.summary(), expected);
+      assert.deepEqual(await searchSummary(store), expected);
+    };
+    await agree({ experiments: 1, hasRuns: false }); // the Default experiment
+    const gone = await store.createExperiment("gone");
+    await store.createRun({ experimentId: gone });
+    await store.deleteExperiment(gone);
+    await agree({ experiments: 1, hasRuns: false }); // runs of deleted experiments do not count
+    const kept = await store.createExperiment("kept");
+    const run = await store.createRun({ experimentId: kept });
+    await store.deleteRun(run.info.runId);
+    await agree({ experiments: 2, hasRuns: true }); // a deleted run of an active one does
+  } finally {
+    await store.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

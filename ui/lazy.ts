@@ -3,7 +3,7 @@
  * assets) are imported on the first request for a UI path, so `mlt server` starts sooner and idles
  * smaller when only the API is used. Routes, middleware and answers are those of mountUi.
  */
-import { type Context, Hono } from "hono";
+import type { Context, Hono } from "hono";
 import type { Ui, UiOptions } from "./app.ts";
 import { lazyApp } from "../src/api/lazy_app.ts";
 
@@ -22,7 +22,8 @@ export function mountUiLazily(
   let ui: Ui | undefined;
   let closed = false;
   const host = lazyApp(() =>
-    import("./app.ts").then(({ mountUi }) => {
+    // "hono" (its default routers) loads with the UI, not at start.
+    Promise.all([import("./app.ts"), import("hono")]).then(([{ mountUi }, { Hono }]) => {
       const app = new Hono();
       ui = mountUi(app, opts, api);
       if (closed) ui.close();

@@ -7,7 +7,8 @@
  * This module is the app's core (middleware, `/health`, `/version`, errors); the API's routes
  * (routes.ts) load on the first request that may need them, unless `createApp` is given them.
  */
-import { type Context, Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { HonoBase } from "hono/hono-base";
 import { TrieRouter } from "hono/router/trie-router";
 import { MltError } from "../errors.ts";
 import { isS3Uri } from "../store/s3/s3_config.ts";
@@ -37,8 +38,10 @@ function onError(err: Error, _c: Context): Response {
 
 // Hono's default router compiles every route into one RegExp on the first request: ~15 ms of
 // CPU before the first answer (B8 of bench/startup_bench.ts), for no measurable gain per
-// request over the trie, which matches the same patterns in the same order.
-const newApp = () => new Hono({ router: new TrieRouter() });
+// request over the trie, which matches the same patterns in the same order. HonoBase is what
+// `Hono` extends to pick that default: importing "hono" itself would load the RegExp and smart
+// routers at start for nothing.
+const newApp = (): Hono => new HonoBase({ router: new TrieRouter() });
 
 /**
  * Builds the REST app over one store. `routes` mounts the API at once (a Prometheus route label

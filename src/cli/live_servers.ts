@@ -4,7 +4,7 @@
  * run to a live UI on the same store instead of guessing a port. Best effort: a home that cannot
  * be written only means no link.
  */
-import { join } from "node:path";
+import { join } from "../posix_path.ts";
 import { childTrackingUri } from "../runner/env.ts";
 import { displayUri } from "../store/open_uri.ts";
 import { type CliContext, mltHome } from "./context.ts";

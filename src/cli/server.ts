@@ -3,7 +3,7 @@
  * main.ts calls `serverMain` directly (commander only prints this command's help), and the store,
  * app and UI load lazily, so an idle server holds only what it serves.
  */
-import { resolve } from "node:path";
+import { resolve } from "../posix_path.ts";
 import { MltError } from "../errors.ts";
 import { MLFLOW_VERSION, MLT_VERSION } from "../version.ts";
 import { type CliContext, resolveTrackingUri, UsageError } from "./context.ts";

@@ -3,8 +3,8 @@
  * (`serving ./mlruns (file store, 3 experiments)`), and a warning when its folder or database is
  * missing or holds no experiment — the usual reason for an empty UI.
  */
-import { dirname, relative, resolve } from "node:path";
-import { allPages, type TrackingStore } from "../store/store.ts";
+import { dirname, relative, resolve } from "../posix_path.ts";
+import { allPages, type StoreSummary, type TrackingStore } from "../store/store.ts";
 import { holdsExperimentData, type ResolvedStore } from "../store/default_uri.ts";
 import { displayUri, sqlitePath, storeLocation } from "../store/open_uri.ts";
 import { exists } from "../store/probe.ts";
@@ -52,14 +52,8 @@ function sourceNote(r: ResolvedStore): string {
   return "";
 }
 
-/** The banner's lines: one `serving …` line for stdout, warnings for stderr. */
-export async function storeBanner(
-  store: TrackingStore,
-  resolved: ResolvedStore,
-  before: StoreBefore,
-): Promise<{ line: string; warnings: string[] }> {
-  const warnings: string[] = [];
-  const shown = displayUri(resolved.uri); // never a password in the banner
+/** The store's active experiments and whether they hold a run, by its searches. */
+export async function searchSummary(store: TrackingStore): Promise<StoreSummary> {
   const experiments =
     (await allPages((pageToken, maxResults) =>
       store.searchExperiments({ viewType: "ACTIVE_ONLY", maxResults, pageToken })
@@ -69,9 +63,21 @@ export async function storeBanner(
       experimentIds: experiments.map((e) => e.experimentId),
       viewType: "ALL",
       maxResults: 1,
-    })).items.length
-    : 0;
-  const count = `${experiments.length} experiment${experiments.length === 1 ? "" : "s"}`;
+    })).items
+    : [];
+  return { experiments: experiments.length, hasRuns: runs.length > 0 };
+}
+
+/** The banner's lines: one `serving …` line for stdout, warnings for stderr. */
+export async function storeBanner(
+  store: TrackingStore,
+  resolved: ResolvedStore,
+  before: StoreBefore,
+): Promise<{ line: string; warnings: string[] }> {
+  const warnings: string[] = [];
+  const shown = displayUri(resolved.uri); // never a password in the banner
+  const { experiments, hasRuns } = await (store.summary?.() ?? searchSummary(store));
+  const count = `${experiments} experiment${experiments === 1 ? "" : "s"}`;
   const details = [KIND_NAMES[before.kind], count, sourceNote(resolved)].filter(Boolean);
   if (before.artifactsBeside) {
     details.push(`artifacts in ${before.artifactsBeside}`);
@@ -84,7 +90,7 @@ export async function storeBanner(
     );
   } else if (before.missing) {
     warnings.push(`${shown} did not exist: it was created as an empty ${what}.`);
-  } else if (before.kind !== "rest" && runs === 0) {
+  } else if (before.kind !== "rest" && !hasRuns) {
     warnings.push(
       `${shown} holds no runs yet: the UI stays empty until a run is logged there.`,
     );

@@ -3,7 +3,7 @@
  * the processes of `--workers` share them through (created if missing, as MLflow does; emptied of
  * a previous server's files by the first process).
  */
-import { resolve } from "node:path";
+import { resolve } from "../posix_path.ts";
 import { MltError } from "../errors.ts";
 import type { ServerMetrics } from "../api/prometheus.ts";
 import type { CliContext } from "./context.ts";

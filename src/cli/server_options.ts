@@ -1,10 +1,9 @@
 /**
  * The options of `mlt server` / `mlt ui` as one table, read by two consumers: commander prints
- * the help from it (src/cli/server_command.ts), and `parseServerArgs` parses a command line with
- * `node:util`'s parseArgs. Starting a server never loads commander (and the Node-compat modules it
- * pulls in): that keeps the server's start-up time and idle memory down (issue 4, B8/B9).
+ * the help from it (src/cli/server_command.ts), and `parseServerArgs` parses a command line by it.
+ * Starting a server loads neither commander nor `node:util`'s parseArgs: any Node module makes Deno
+ * set up Node compatibility, which costs start-up time and idle memory (issue 4, B8/B9).
  */
-import { parseArgs } from "node:util";
 import { closest } from "../suggest.ts";
 import { UsageError } from "./context.ts";
 
@@ -228,26 +227,53 @@ function didYouMean(message: string): string {
 /** Parsed values, keyed by long name; converted by each option's `parse`. */
 export type ServerArgs = Record<string, unknown>;
 
+type RawValues = Record<string, string | string[] | boolean>;
+
+// The table's options, strictly: `--name value`, `--name=value`, `-x value`, `-xvalue`; a switch
+// takes no value; a value may not start with "-" unless given after "="; no positional arguments.
+function readArgs(args: readonly string[]): RawValues {
+  const values: RawValues = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--" || !arg.startsWith("-") || arg === "-") {
+      const extra = arg === "--" ? args[i + 1] : arg;
+      if (extra === undefined) break;
+      throw new Error(`Unexpected argument '${extra}': the command takes no positional arguments`);
+    }
+    const long = arg.startsWith("--");
+    const eq = long ? arg.indexOf("=") : -1;
+    const name = long ? (eq < 0 ? arg : arg.slice(0, eq)) : arg.slice(0, 2);
+    const o = SERVER_OPTIONS.find((o) => long ? `--${o.long}` === name : `-${o.short}` === name);
+    if (!o) throw new Error(`Unknown option '${name}'`);
+    let v: string | undefined = long
+      ? (eq < 0 ? undefined : arg.slice(eq + 1))
+      : (arg.length > 2 ? arg.slice(2) : undefined);
+    if (!o.value) {
+      if (v !== undefined) throw new Error(`Option '${optionFlags(o)}' does not take an argument`);
+      values[o.long] = true;
+      continue;
+    }
+    if (v === undefined) {
+      v = args[i + 1];
+      if (v === undefined || v.startsWith("-")) {
+        throw new Error(`Option '${optionFlags(o)}' argument missing`);
+      }
+      i++;
+    }
+    if (o.multiple) ((values[o.long] ??= []) as string[]).push(v);
+    else values[o.long] = v;
+  }
+  return values;
+}
+
 /** Parses the arguments after `server` / `ui`; a mistake is a UsageError naming the option. */
 export function parseServerArgs(args: string[]): ServerArgs {
-  let values: Record<string, string | string[] | boolean | undefined>;
+  let values: RawValues;
   try {
-    values = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: Object.fromEntries(
-        SERVER_OPTIONS.map((o) => [o.long, {
-          type: o.value ? "string" as const : "boolean" as const,
-          ...(o.short ? { short: o.short } : {}),
-          ...(o.multiple ? { multiple: true } : {}),
-        }]),
-      ),
-    }).values as Record<string, string | string[] | boolean | undefined>;
+    values = readArgs(args);
   } catch (e) {
-    // node:util's messages ("Unknown option '--x'", "…argument missing") without their advice
-    // paragraphs; main.ts adds the --help hint.
-    const first = (e as Error).message.split("\n")[0].replace(/\.$/, "");
+    // main.ts adds the --help hint.
+    const first = (e as Error).message;
     throw new UsageError(first.charAt(0).toLowerCase() + first.slice(1) + didYouMean(first));
   }
   const out: ServerArgs = {};

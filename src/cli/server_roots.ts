@@ -4,8 +4,7 @@
  * MLflow 3's default layout puts artifacts) — the default artifact root when it is a local path,
  * and every `--artifact-root`. src/api/artifact_roots.ts follows no stored pointer outside them.
  */
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fileURLToPath, resolve } from "../posix_path.ts";
 import { sqlitePath, storeLocation } from "../store/open_uri.ts";
 
 /** What decides a server's local artifact roots. */

@@ -2,8 +2,7 @@
  * What the entry point runs in: the environment manager (reference §2.5) and the child's variables
  * (`MLFLOW_RUN_ID`, `MLFLOW_EXPERIMENT_ID`, an absolute `MLFLOW_TRACKING_URI`). Pure: no Deno.*.
  */
-import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath, isAbsolute, pathToFileURL, resolve } from "../posix_path.ts";
 import { usageError } from "./params.ts";
 import type { DeclaredEnv } from "./spec.ts";
 

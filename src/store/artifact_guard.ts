@@ -5,8 +5,7 @@
  * meta.yaml files of other runs, even deleted ones. Checked where locations are accepted and
  * again where they are dereferenced.
  */
-import { dirname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fileURLToPath, join, resolve, sep } from "../posix_path.ts";
 import { invalidParam } from "../errors.ts";
 import { isExperimentDirName, isRunDirName, META_FILE, TRASH_DIR } from "./file/layout.ts";
 

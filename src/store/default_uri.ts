@@ -5,7 +5,7 @@
  * layout), else mlt's default, the file store `./mlruns` (docs/stores.md says why). Reads only
  * directory listings and file types; never creates anything.
  */
-import { join } from "node:path";
+import { join } from "../posix_path.ts";
 import { isFolder, lexists } from "./probe.ts";
 
 /** mlt's default store when the folder holds none: the file store. */

@@ -2,7 +2,7 @@
  * How a tracking URI names a store, without importing any store: shared by `openStore` (open.ts)
  * and the lazily importing `loadStore` (load.ts).
  */
-import { fileURLToPath } from "node:url";
+import { fileURLToPath } from "../posix_path.ts";
 import { invalidParam } from "../errors.ts";
 import { defaultStore } from "./default_uri.ts";
 

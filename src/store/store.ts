@@ -231,6 +231,19 @@ export interface TrackingStore {
   hardDeleteExperiment(experimentId: string): Promise<void>;
   /** Releases files, handles and caches. */
   close(): Promise<void>;
+  /**
+   * Optional: `storeSummary` (server_banner.ts) without the search machinery, for a server's start
+   * banner; a store without it is summarised by two searches.
+   */
+  summary?(): Promise<StoreSummary>;
+}
+
+/** What a server's start banner says of its store. */
+export interface StoreSummary {
+  /** Active experiments. */
+  experiments: number;
+  /** True when any of them holds a run (deleted runs too). */
+  hasRuns: boolean;
 }
 
 /**

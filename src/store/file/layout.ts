@@ -2,7 +2,7 @@
  * Path math of the mlruns tree (reference §3.1): where each entity lives, which directory names
  * are entities, file URIs as Python writes them. Pure: no I/O.
  */
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "../../posix_path.ts";
 
 /** Deleted experiments live here. */
 export const TRASH_DIR = ".trash";

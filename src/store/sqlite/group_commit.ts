@@ -19,8 +19,11 @@
  *   the next transaction, each inside its own savepoint (so a second failure undoes only its own
  *   rows). Ops therefore may run more than once and must have no effects outside the database.
  */
-import { setImmediate } from "node:timers";
 import type { Statements } from "./connection.ts";
+
+// node:timers loads with the first write, not at start: a Node module costs every start ~5–10 ms
+// of CPU (docs/startup.md). A 0 ms setTimeout is no substitute: Deno's runs it 1 ms or more later.
+let setImmediate: typeof import("node:timers").setImmediate | undefined;
 
 interface Op {
   fn: (w: Statements) => unknown;
@@ -60,7 +63,9 @@ export class GroupCommit {
       this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.#flushing) {
         this.#flushing = true;
-        setImmediate(() => this.#flush());
+        const flush = () => this.#flush();
+        if (setImmediate) setImmediate(flush);
+        else void import("node:timers").then((t) => (setImmediate = t.setImmediate)(flush));
       }
     });
   }

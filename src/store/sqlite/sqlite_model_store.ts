@@ -34,8 +34,12 @@ import {
 } from "./sqlite_models.ts";
 import { newModelRow } from "./model_rows.ts";
 import { RUN_EXPERIMENT_SQL } from "./run_statements.ts";
-import { deletedModelIdsSql, PageCache, searchModelsSql } from "./sqlite_model_search.ts";
+import type { PageCache } from "./sqlite_model_search.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
+
+// The logged-model search loads on its first call: it is not needed to start a server.
+let loaded: typeof import("./sqlite_model_search.ts") | undefined;
+const modelSearch = async () => loaded ??= await import("./sqlite_model_search.ts");
 
 /** What the logged-model operations need from the store. */
 export interface SqliteModelContext {
@@ -112,13 +116,15 @@ export abstract class SqliteModelStore {
     );
   }
 
-  searchLoggedModels(req: SearchLoggedModelsRequest): Promise<Page<LoggedModel>> {
+  async searchLoggedModels(req: SearchLoggedModelsRequest): Promise<Page<LoggedModel>> {
+    const { PageCache, searchModelsSql } = await modelSearch();
     const { db } = this.#ctx;
     if (db.reader !== db.writer) this.#pages ??= new PageCache();
     return this.#ctx.read((r) => searchModelsSql(r, req, this.#pages));
   }
 
-  deletedLoggedModelIds(before?: number): Promise<string[]> {
+  async deletedLoggedModelIds(before?: number): Promise<string[]> {
+    const { deletedModelIdsSql } = await modelSearch();
     return this.#ctx.read((r) => deletedModelIdsSql(r, before));
   }
 

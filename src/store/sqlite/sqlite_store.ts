@@ -4,7 +4,7 @@
  * transaction each (a whole log-batch included), reads on a second connection.
  * Must not import other store implementations' classes, api/, ui/ or cli/.
  */
-import { resolve } from "node:path";
+import { resolve } from "../../posix_path.ts";
 import { invalidParam, notFound } from "../../errors.ts";
 import { type Clock, newRunId, systemClock } from "../../ids.ts";
 import {
@@ -43,6 +43,7 @@ import type {
   SearchExperimentsRequest,
   SearchRunsRequest,
   StoreOptions,
+  StoreSummary,
   TrackingStore,
   UpdateRunRequest,
 } from "../store.ts";
@@ -51,13 +52,13 @@ import type { DatasetInput } from "../../model.ts";
 import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
 import { Connections, sqlitePath, type Statements } from "./connection.ts";
-import { searchExperimentsSql, searchRunsSql } from "./sqlite_search.ts";
 import {
   experimentById,
   experimentByName,
   runById,
   runInfo,
   sqlExperimentId,
+  storeSummary,
 } from "./sqlite_reader.ts";
 import {
   activeRun,
@@ -73,7 +74,6 @@ import {
   writeBatch,
 } from "./sqlite_writer.ts";
 import { SqliteImport } from "./sqlite_import.ts";
-import { fullHistory, historyPage } from "./sqlite_history.ts";
 import { insertModelLinks } from "./sqlite_models.ts";
 import { type SqliteModelContext, SqliteModelStore } from "./sqlite_model_store.ts";
 import {
@@ -82,6 +82,11 @@ import {
   renameExperimentRow,
   setExperimentStage,
 } from "./sqlite_lifecycle.ts";
+
+// Searches and histories load on their first call: their parsers and queries are not needed to
+// start a server (docs/startup.md). One module each, kept once loaded.
+let search: typeof import("./sqlite_search.ts") | undefined;
+let history: typeof import("./sqlite_history.ts") | undefined;
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions extends StoreOptions {
@@ -185,7 +190,13 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
     return this.#read((r) => experimentByName(r, name));
   }
 
-  searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
+  // Two counts: the start banner needs neither the search parsers nor their queries.
+  summary(): Promise<StoreSummary> {
+    return this.#read(storeSummary);
+  }
+
+  async searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
+    const { searchExperimentsSql } = search ??= await import("./sqlite_search.ts");
     return this.#read((r) => searchExperimentsSql(r, req));
   }
 
@@ -292,7 +303,8 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
     return this.#setRunStage(runId, "active");
   }
 
-  searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
+  async searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
+    const { searchRunsSql } = search ??= await import("./sqlite_search.ts");
     return this.#read((r) => searchRunsSql(r, req));
   }
 
@@ -325,7 +337,12 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
     await this.#db.write((w) => writeBatch(w, runId, { params, metrics, tags }));
   }
 
-  getMetricHistory(runId: string, key: string, req: HistoryRequest = {}): Promise<Page<Metric>> {
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    req: HistoryRequest = {},
+  ): Promise<Page<Metric>> {
+    const { fullHistory, historyPage } = history ??= await import("./sqlite_history.ts");
     return this.#read((r) => {
       validateRunId(runId);
       validateKey(key, "Metric name");

@@ -1,0 +1,87 @@
+/**
+ * A started `mlt server` on SQLite has loaded no Node module but `node:sqlite` (docs/startup.md):
+ * the first other one (node:path, node:url, node:util, node:timers — which Deno's global
+ * setTimeout loads — or the `process` global) sets up Node compatibility, ~5–20 ms of CPU and
+ * ~2.5–4 MB at every start; nor the searches' parsers. Deno's debug log names each module it
+ * evaluates ("… ES module: ext:deno_node/path/mod.ts …"), so the test reads what a real server
+ * process loaded.
+ */
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+// The modules a process's debug log says it evaluated, in order.
+function evaluated(log: string): string[] {
+  return [...log.matchAll(/ES module: (\S+?),/g)].map((m) => m[1]);
+}
+
+const isNode = (m: string) => m.startsWith("node:") || m.startsWith("ext:deno_node/");
+
+// What `import "node:sqlite"` alone loads: the one Node module a SQLite store needs.
+async function sqliteOnly(dir: string): Promise<Set<string>> {
+  const file = `${dir}/sqlite_only.ts`;
+  await Deno.writeTextFile(file, 'import "node:sqlite";\n');
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", "--log-level=debug", file],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success);
+  return new Set(evaluated(new TextDecoder().decode(out.stderr)).filter(isNode));
+}
+
+Deno.test("mlt server on SQLite loads no Node module but node:sqlite before it idles", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mlt-startup-modules-" });
+  try {
+    const allowed = await sqliteOnly(dir);
+    // The log still reads as the test expects (else it would pass on anything).
+    assert.ok(allowed.has("ext:deno_node/sqlite.ts"), [...allowed].join(", "));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--log-level=debug",
+        MAIN,
+        "server",
+        "--port",
+        "0",
+        "--backend-store-uri",
+        `sqlite:///${dir}/mlflow.db`,
+      ],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", MLT_HOME: `${dir}/home` },
+    }).spawn();
+    const log = new Response(child.stderr).text();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    // The second line (the store banner) comes after listening, once the start is complete.
+    while (out.split("\n").length < 3) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    const url = /http:\/\/\S+/.exec(out)?.[0];
+    try {
+      assert.ok(url, out);
+      const res = await fetch(`${url}/health`);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    } finally {
+      // SIGKILL: a graceful stop loads more (its grace timer), which is not the idle server.
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    }
+    const loaded = evaluated(await log);
+    assert.ok(loaded.some((m) => m.endsWith("/main.ts")), "the debug log names no module");
+    assert.ok(loaded.some((m) => m.endsWith("/src/store/sqlite/sqlite_store.ts")));
+    // The searches' parsers load with the first search (the start banner counts without them).
+    assert.ok(!loaded.some((m) => m.endsWith("/src/search/filter.ts")), "search/filter.ts loaded");
+    const extra = loaded.filter((m) => isNode(m) && !allowed.has(m));
+    assert.deepEqual(extra, [], `Node modules loaded before the first request: ${extra}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
