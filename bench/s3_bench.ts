@@ -23,6 +23,7 @@ import { startMlflow, stopMlflow } from "../tests/compat/mlflow_server.ts";
 import { pythonPath } from "../tests/compat/python.ts";
 import { type S3Server, withS3 } from "../tests/helpers/s3.ts";
 import { startMltServer } from "../tests/helpers/mlt_server.ts";
+import { tree } from "./proc_stats.ts";
 
 const { values: opt } = parseArgs({
   args: Deno.args,
@@ -47,19 +48,6 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** Parent of every live process, from /proc. */
-function parents(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      out.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
-
 function kb(pid: number, field: string): number {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m")
@@ -72,13 +60,8 @@ function kb(pid: number, field: string): number {
 
 /** The summed RSS and the largest VmHWM of `root`'s process tree, in MB. */
 function memory(root: number): { rss: number; hwm: number } {
-  const parent = parents();
-  const pids = [root];
-  for (let i = 0; i < pids.length; i++) {
-    for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p);
-  }
   let rss = 0, hwm = 0;
-  for (const p of pids) {
+  for (const p of tree(root)) {
     rss += kb(p, "VmRSS");
     hwm = Math.max(hwm, kb(p, "VmHWM"));
   }
