@@ -32,14 +32,14 @@ import {
   updateModel,
   upsertModelTags,
 } from "./sqlite_models.ts";
+import { lazyModule } from "../../lazy_module.ts";
 import { newModelRow } from "./model_rows.ts";
 import { RUN_EXPERIMENT_SQL } from "./run_statements.ts";
 import type { PageCache } from "./sqlite_model_search.ts";
 import { sqlExperimentId } from "./sqlite_reader.ts";
 
 // The logged-model search loads on its first call: it is not needed to start a server.
-let loaded: typeof import("./sqlite_model_search.ts") | undefined;
-const modelSearch = async () => loaded ??= await import("./sqlite_model_search.ts");
+const modelSearch = lazyModule(() => import("./sqlite_model_search.ts"));
 
 /** What the logged-model operations need from the store. */
 export interface SqliteModelContext {

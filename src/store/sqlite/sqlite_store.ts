@@ -5,6 +5,7 @@
  * Must not import other store implementations' classes, api/, ui/ or cli/.
  */
 import { resolve } from "../../posix_path.ts";
+import { lazyModule } from "../../lazy_module.ts";
 import { invalidParam, notFound } from "../../errors.ts";
 import { type Clock, newRunId, systemClock } from "../../ids.ts";
 import {
@@ -85,8 +86,8 @@ import {
 
 // Searches and histories load on their first call: their parsers and queries are not needed to
 // start a server (docs/startup.md). One module each, kept once loaded.
-let search: typeof import("./sqlite_search.ts") | undefined;
-let history: typeof import("./sqlite_history.ts") | undefined;
+const search = lazyModule(() => import("./sqlite_search.ts"));
+const history = lazyModule(() => import("./sqlite_history.ts"));
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions extends StoreOptions {
@@ -196,7 +197,7 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
   }
 
   async searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
-    const { searchExperimentsSql } = search ??= await import("./sqlite_search.ts");
+    const { searchExperimentsSql } = await search();
     return this.#read((r) => searchExperimentsSql(r, req));
   }
 
@@ -304,7 +305,7 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
   }
 
   async searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
-    const { searchRunsSql } = search ??= await import("./sqlite_search.ts");
+    const { searchRunsSql } = await search();
     return this.#read((r) => searchRunsSql(r, req));
   }
 
@@ -342,7 +343,7 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
     key: string,
     req: HistoryRequest = {},
   ): Promise<Page<Metric>> {
-    const { fullHistory, historyPage } = history ??= await import("./sqlite_history.ts");
+    const { fullHistory, historyPage } = await history();
     return this.#read((r) => {
       validateRunId(runId);
       validateKey(key, "Metric name");
