@@ -211,11 +211,8 @@ export async function searchRuns(s: Q, req: SearchRunsRequest): Promise<Page<Run
   const of = runSearchOf(req);
   if (!of) return { items: [] };
   const { search, max } = of;
-  const q = compileRunSearch({
-    ...search,
-    dialect: POSTGRES,
-    driver: await chooseDriver(s, { ...search, dialect: POSTGRES }),
-  });
+  const pg = { ...search, dialect: POSTGRES };
+  const q = compileRunSearch({ ...pg, driver: await chooseDriver(s, pg) });
   const runIds = (await s.all<{ run_uuid: string }>(q.sql, ...q.params)).map((x) => x.run_uuid);
   return page(await runsByIds(s, runIds.slice(0, max)), runIds.length > max, search.offset + max);
 }
