@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { quantile, runB3, seed, summarize, walkHistory } from "./rest_common.ts";
 import { benchContext, mltV8Flags } from "./bench_context.ts";
 import { cpuMs, peakSampler } from "./proc_stats.ts";
+import { spawnServer } from "./spawn_server.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const { values: opt } = parseArgs({
@@ -63,36 +64,9 @@ function subjects(): Subject[] {
   return out;
 }
 
-interface Server {
-  child: Deno.ChildProcess;
-  url: string;
-}
-
-async function start(s: Subject, db: string): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...s.v8, join(s.src, "main.ts"), "server", "--port", "0"]
-      .concat(["--backend-store-uri", `sqlite:///${db}`]),
-    stdout: "piped",
-    stderr: "null",
-    env: { MLFLOW_DISABLE_TELEMETRY: "true", ...s.env },
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`${s.label} exited before listening`);
-    text += value;
-  }
-  void (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return { child, url: /listening on (\S+)/.exec(text)![1] };
-}
-
-async function stop(s: Server): Promise<void> {
-  s.child.kill("SIGTERM");
-  await s.child.status;
-}
+// The subject's server on a SQLite database, its stderr dropped.
+const start = (s: Subject, db: string) =>
+  spawnServer(`sqlite:///${db}`, s.src, "", { v8: s.v8, env: s.env, stderr: "null" });
 
 async function removeDb(db: string): Promise<void> {
   for (const ext of ["", "-wal", "-shm"]) await Deno.remove(db + ext).catch(() => {});
@@ -102,12 +76,12 @@ async function historyRound(s: Subject, db: string, runId: string) {
   const server = await start(s, db);
   try {
     await walkHistory(server.url, runId, "loss");
-    const sampler = peakSampler(server.child.pid);
+    const sampler = peakSampler(server.pid);
     const cpu: number[] = [];
     for (let i = 0; i < Number(opt.walks); i++) {
-      const c0 = cpuMs(server.child.pid);
+      const c0 = cpuMs(server.pid);
       await walkHistory(server.url, runId, "loss");
-      cpu.push(cpuMs(server.child.pid) - c0);
+      cpu.push(cpuMs(server.pid) - c0);
     }
     const peak = await sampler.stop();
     return {
@@ -115,7 +89,7 @@ async function historyRound(s: Subject, db: string, runId: string) {
       history_peak_rss_mb: +peak.rss.toFixed(1),
     };
   } finally {
-    await stop(server);
+    await server.stop();
   }
 }
 
@@ -123,8 +97,8 @@ async function b3Round(s: Subject, db: string) {
   await removeDb(db);
   const server = await start(s, db);
   try {
-    const sampler = peakSampler(server.child.pid);
-    const c0 = cpuMs(server.child.pid);
+    const sampler = peakSampler(server.pid);
+    const c0 = cpuMs(server.pid);
     let peak = { rss: 0, anon: 0 };
     let r;
     try {
@@ -138,13 +112,13 @@ async function b3Round(s: Subject, db: string) {
     }
     return {
       b3_req_s: +(r.requests / r.seconds).toFixed(1),
-      b3_cpu_ms_per_req: +((cpuMs(server.child.pid) - c0) / r.requests).toFixed(2),
+      b3_cpu_ms_per_req: +((cpuMs(server.pid) - c0) / r.requests).toFixed(2),
       b3_peak_rss_mb: +peak.rss.toFixed(1),
       b3_peak_anon_mb: +peak.anon.toFixed(1),
       b3_errors: r.errors,
     };
   } finally {
-    await stop(server);
+    await server.stop();
   }
 }
 
@@ -158,7 +132,9 @@ try {
   // The history to walk, written once by the first subject.
   const histDb = join(dir, "history.db");
   const seeder = await start(list[0], histDb);
-  const { historyRun } = await seed(seeder.url, 1, Number(opt.history)).finally(() => stop(seeder));
+  const { historyRun } = await seed(seeder.url, 1, Number(opt.history)).finally(() =>
+    seeder.stop()
+  );
   for (let r = 0; r < Number(opt.rounds); r++) {
     for (const s of list) {
       const row = {

@@ -13,17 +13,28 @@ export interface SpawnedServer {
   stop(): Promise<number>;
 }
 
+/** How to start it, where a benchmark compares settings. */
+export interface SpawnOptions {
+  /** Deno's flags before main.ts (default: deno.json's install flags of `src`). */
+  v8?: string[];
+  /** More environment variables. */
+  env?: Record<string, string>;
+  /** The server's stderr: shown (default) or dropped. */
+  stderr?: "inherit" | "null";
+}
+
 /** Starts `mlt server --port 0 --backend-store-uri store …extra` in `src`; resolves once it listens. */
 export async function spawnServer(
   store: string,
   src: string,
   extra = "",
+  how: SpawnOptions = {},
 ): Promise<SpawnedServer> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
-      ...mltV8Flags(src), // as the installed `mlt` runs (deno.json's install task)
+      ...(how.v8 ?? mltV8Flags(src)), // as the installed `mlt` runs (deno.json's install task)
       "main.ts",
       "server",
       "--port",
@@ -34,8 +45,8 @@ export async function spawnServer(
     ],
     cwd: src,
     stdout: "piped",
-    stderr: "inherit",
-    env: { MLFLOW_DISABLE_TELEMETRY: "true" },
+    stderr: how.stderr ?? "inherit",
+    env: { MLFLOW_DISABLE_TELEMETRY: "true", ...how.env },
   }).spawn();
   let exited = false;
   child.status.then(() => exited = true);
