@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { PgStore } from "../src/store/postgres/pg_store.ts";
+import { pgArray, PgDb } from "../src/store/postgres/pg_db.ts";
 import type { Metric } from "../src/model.ts";
 import { rejectsWith } from "./store_contract.ts";
 import { sharedCluster, stopClusterTest } from "./helpers/postgres.ts";
@@ -156,6 +157,67 @@ Deno.test("pg log-batch: two writers logging overlapping points into one run at 
     assert.equal(latest.y.value, -204);
   } finally {
     for (const s of stores) await s.close();
+  }
+});
+
+Deno.test("pgArray(): PostgreSQL reads back every string and number as given", async () => {
+  const cluster = sharedCluster();
+  const db = new PgDb(cluster.url(cluster.createDatabase()), {
+    shownUri: "test",
+    warn: () => {},
+    now: () => 0,
+    defaultLocation: () => "/tmp/x",
+  });
+  try {
+    const strs = [
+      "",
+      "a",
+      "NULL",
+      "null",
+      'say "hi"',
+      "back\\slash\\",
+      '\\"',
+      "a,b",
+      "{x}",
+      " pad ",
+      "é 日本",
+      "'",
+      "\t",
+    ];
+    const floats = [0, -0, 0.1 + 0.2, 1e-300, 5e-324, -1.7976931348623157e308, 1e21, 123456789.125];
+    const ints = [0, -1, 2 ** 53, -(2 ** 53), 1700000000000];
+    const row = await db.read((q) =>
+      q.one<{ s: string[]; f: number[]; i: string[] }>(
+        "SELECT ?::text[] AS s, ?::float8[] AS f, ?::int8[]::text[] AS i",
+        pgArray(strs),
+        pgArray(floats),
+        pgArray(ints),
+      )
+    );
+    assert.deepEqual(row?.s, strs);
+    assert.deepEqual(row?.f, floats.map((x) => x === 0 ? 0 : x));
+    assert.deepEqual(row?.i, ints.map(String));
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("pg log-batch: values and steps at the edges of their types are stored exactly", async () => {
+  const [s] = freshStores(1);
+  try {
+    const runId = (await s.createRun({})).info.runId;
+    const values = [0.1 + 0.2, 1e-300, 5e-324, -1.5e300, Infinity, -Infinity, 1e21];
+    const metrics = values.map((v, i) => point("edge/k.1 -:x", -(2 ** 53) + i, v, 2 ** 53 - i));
+    metrics.push(point("edge/k.1 -:x", 2 ** 53, 7, 0));
+    await s.logBatch(runId, { metrics });
+    assert.deepEqual(
+      await history(s, runId, "edge/k.1 -:x"),
+      metrics.map((m) => [m.step, m.timestamp, m.value]),
+    );
+    const latest = (await s.getRun(runId)).data.metrics[0];
+    assert.deepEqual([latest.step, latest.value], [2 ** 53, 7]);
+  } finally {
+    await s.close();
   }
 });
 

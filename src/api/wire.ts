@@ -175,27 +175,48 @@ function illTyped(path: string, v: unknown): never {
 const INT = /^-?\d+$/;
 const INT64_MAX = 9223372036854775807n;
 
-function decodeValue(type: FieldType, v: unknown, path: string): unknown {
+// A field's path in messages ("metrics[3].value"), built only for an error: a log-batch of 1,000
+// points would otherwise build ~5,000 strings that no one reads. `at` is the path of the message
+// the field is in: its parent's path and, for an element of a list, its index (else -1).
+interface At {
+  parent: string;
+  index: number;
+}
+const msgPath = (at: At) => at.index < 0 ? at.parent : `${at.parent}[${at.index}]`;
+const fieldPath = (at: At, name: string) =>
+  at.parent || at.index >= 0 ? `${msgPath(at)}.${name}` : name;
+
+// Each schema's fields as [name, field] pairs, listed once instead of per decoded message.
+const fieldLists = new WeakMap<Msg, [string, Field][]>();
+function fieldsOf(schema: Msg): [string, Field][] {
+  let list = fieldLists.get(schema);
+  if (!list) fieldLists.set(schema, list = Object.entries(schema));
+  return list;
+}
+
+function decodeValue(type: FieldType, v: unknown, at: At, name: string): unknown {
   // A number re-read with its source text (only while an error message is built): numeric
   // fields decode its value; any other field refuses it, naming its Python type.
   if (v instanceof JsonNumber) {
     if (type === "i64" || type === "f64" || (typeof type === "object" && "enum" in type)) {
       v = v.value;
-    } else return illTyped(path, v);
+    } else return illTyped(fieldPath(at, name), v);
   }
   switch (type) {
     case "str":
-      return typeof v === "string" ? v : illTyped(path, v);
+      return typeof v === "string" ? v : illTyped(fieldPath(at, name), v);
     case "bool":
       if (typeof v === "boolean") return v;
       if (typeof v === "string" && /^(true|false)$/i.test(v)) return v.toLowerCase() === "true";
-      return illTyped(path, v);
+      return illTyped(fieldPath(at, name), v);
     case "i64": {
+      // The common case first: a JSON integer a double holds exactly (-0 reads as 0).
+      if (typeof v === "number" && Number.isSafeInteger(v)) return v === 0 ? 0 : v;
       // protobuf JSON: int64 as a number or a decimal string, within the signed 64-bit range.
       const s = typeof v === "number" ? (Number.isInteger(v) ? BigInt(v).toString() : "x") : v;
-      if (typeof s !== "string" || !INT.test(s.trim())) return illTyped(path, v);
+      if (typeof s !== "string" || !INT.test(s.trim())) return illTyped(fieldPath(at, name), v);
       const b = BigInt(s.trim());
-      if (b > INT64_MAX || b < -INT64_MAX - 1n) return illTyped(path, v);
+      if (b > INT64_MAX || b < -INT64_MAX - 1n) return illTyped(fieldPath(at, name), v);
       return Number(b);
     }
     case "f64":
@@ -207,43 +228,49 @@ function decodeValue(type: FieldType, v: unknown, path: string): unknown {
         const n = Number(v);
         if (v.trim() !== "" && !Number.isNaN(n)) return n;
       }
-      return illTyped(path, v);
-    case "strs":
-      if (!Array.isArray(v)) return illTyped(path, v);
-      return v.map((x, i) => decodeValue("str", x, `${path}[${i}]`));
+      return illTyped(fieldPath(at, name), v);
+    case "strs": {
+      if (!Array.isArray(v)) return illTyped(fieldPath(at, name), v);
+      const list = { parent: fieldPath(at, name), index: -1 };
+      return v.map((x, i) =>
+        typeof x === "string" ? x : illTyped(msgPath({ ...list, index: i }), x)
+      );
+    }
   }
   if ("enum" in type) {
     if (typeof v === "string" && v in type.enum) return v;
     const n = typeof v === "number" ? v : typeof v === "string" && INT.test(v) ? Number(v) : NaN;
-    const name = Object.keys(type.enum).find((k) => type.enum[k] === n);
-    return name ?? illTyped(path, v);
+    const found = Object.keys(type.enum).find((k) => type.enum[k] === n);
+    return found ?? illTyped(fieldPath(at, name), v);
   }
-  if ("msg" in type) return decodeMessage(type.msg, v, path);
+  const path = fieldPath(at, name);
+  if ("msg" in type) return decodeMessage(type.msg, v, { parent: path, index: -1 });
   if (!Array.isArray(v)) return illTyped(path, v);
-  return v.map((x, i) => decodeMessage(type.msgs, x, `${path}[${i}]`));
+  return v.map((x, i) => decodeMessage(type.msgs, x, { parent: path, index: i }));
 }
 
-function decodeMessage(schema: Msg, raw: unknown, prefix: string): Decoded {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return illTyped(prefix, raw);
+function decodeMessage(schema: Msg, raw: unknown, at: At): Decoded {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return illTyped(msgPath(at), raw);
+  }
   const obj = raw as Record<string, unknown>;
   const out: Decoded = {};
-  for (const [name, field] of Object.entries(schema)) {
+  for (const [name, field] of fieldsOf(schema)) {
     let v = obj[name];
     // Legacy clients send run_uuid instead of run_id.
     if (v == null && name === "run_id") v = obj.run_uuid;
-    const path = prefix ? `${prefix}.${name}` : name;
     if (v == null || (v === "" && field.required)) {
-      if (field.required) missing(path);
+      if (field.required) missing(fieldPath(at, name));
       continue;
     }
-    out[field.camel] = decodeValue(field.type, v, path);
+    out[field.camel] = decodeValue(field.type, v, at, name);
   }
   return out;
 }
 
 /** Decodes a parsed JSON body (or query object) against an endpoint's schema. */
 export function decodeRequest(endpoint: Endpoint, raw: unknown): Decoded {
-  return decodeMessage(SCHEMAS[endpoint], raw, "");
+  return decodeMessage(SCHEMAS[endpoint], raw, { parent: "", index: -1 });
 }
 
 /** Turns GET query parameters into the JSON object protobuf would see (repeated keys → lists). */

@@ -65,6 +65,55 @@ Deno.test("decodeRequest() answers MLflow's messages for missing and ill-typed f
   }
 });
 
+Deno.test("decodeRequest() names nested and listed fields in its errors as MLflow does", () => {
+  const docs = " See the API docs for more information about request parameters.";
+  const bad = (path: string, shown: string, type: string) =>
+    `Invalid value ${shown} for parameter '${path}' supplied:  Hint: Value was of type '${type}'.${docs}`;
+  const dataset = { name: "d", digest: "x", source_type: "s", source: "s" };
+  const point = { key: "k", value: 1, timestamp: 1, step: 0 };
+  const cases: [Parameters<typeof decodeRequest>[0], unknown, string][] = [
+    [
+      "runs/log-inputs",
+      { run_id: "r", datasets: [{ dataset }, { dataset: { name: "d" } }] },
+      `Missing value for required parameter 'datasets[1].dataset.digest'.${docs}`,
+    ],
+    [
+      "runs/log-inputs",
+      { run_id: "r", datasets: [{ dataset, tags: [{ key: 1 }] }] },
+      bad("datasets[0].tags[0].key", "1", "int"),
+    ],
+    [
+      "runs/log-inputs",
+      { run_id: "r", datasets: [{ dataset: 3 }] },
+      bad("datasets[0].dataset", "3", "int"),
+    ],
+    ["runs/log-batch", { run_id: "r", metrics: [point, 5] }, bad("metrics[1]", "5", "int")],
+    [
+      "runs/log-batch",
+      { run_id: "r", metrics: [point, { ...point, step: "x" }] },
+      bad("metrics[1].step", '"x"', "str"),
+    ],
+    ["runs/search", { experiment_ids: ["0", 1] }, bad("experiment_ids[1]", "1", "int")],
+  ];
+  for (const [ep, body, message] of cases) {
+    assert.throws(() => decodeRequest(ep, body), { message });
+  }
+});
+
+Deno.test("decodeRequest() reads int64 numbers exactly, -0 as 0, and refuses those out of range", () => {
+  const at = (timestamp: unknown, step: unknown) =>
+    decodeRequest("runs/log-metric", { run_id: "r", key: "k", value: 1, timestamp, step });
+  const zero = at(-0, -0);
+  assert.ok(Object.is(zero.timestamp, 0) && Object.is(zero.step, 0));
+  assert.deepEqual([at(2 ** 60, -(2 ** 62)).timestamp, at(1, -(2 ** 62)).step], [
+    2 ** 60,
+    -(2 ** 62),
+  ]);
+  assert.equal(at("9223372036854775807", 0).timestamp, 2 ** 63);
+  assert.throws(() => at(1, 2 ** 63), /parameter 'step' supplied/);
+  assert.throws(() => at(1, 1e300), /parameter 'step' supplied/);
+});
+
 Deno.test("queryToJson() keeps repeated keys as lists for repeated fields only", () => {
   const q = queryToJson(
     "runs/search",

@@ -10,7 +10,7 @@
 import { MltError } from "../../errors.ts";
 import type { Metric, Param, Tag } from "../../model.ts";
 import { encodeMetricValue, paramConflictError } from "../sqlite/rows.ts";
-import type { PgDb, Q } from "./pg_db.ts";
+import { pgArray, type PgDb, type Q } from "./pg_db.ts";
 import { isUniqueViolation } from "./pg_errors.ts";
 import { insertModelMetrics } from "./pg_models.ts";
 import { activeRun, checkActive, upsertRunTags } from "./pg_writer.ts";
@@ -79,8 +79,8 @@ function later(a: [number, number, number], b: [number, number, number]): boolea
   return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
 }
 
-// The columns of a batch's points, and the indexes of each key's latest point, in key order (two
-// batches of one run then upsert their keys' rows in the same order: no deadlock).
+// The columns of a batch's points, and of each key's latest point in key order (two batches of one
+// run then upsert their keys' rows in the same order: no deadlock), as array literals (pgArray).
 function metricColumns(metrics: Metric[]) {
   const n = metrics.length;
   // Booleans as 't'/'f' text, cast in SQL: postgres.js binds a boolean array as one boolean.
@@ -100,10 +100,10 @@ function metricColumns(metrics: Metric[]) {
   });
   const latest = [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([, b]) => b.i);
-  const pick = <T>(col: T[]) => latest.map((i) => col[i]);
+  const cols = [keys, values, times, steps, nans];
   return {
-    points: [keys, values, times, steps, nans],
-    latest: [pick(keys), pick(values), pick(times), pick(steps), pick(nans)],
+    points: cols.map(pgArray),
+    latest: cols.map((col) => pgArray(latest.map((i) => col[i]))),
   };
 }
 

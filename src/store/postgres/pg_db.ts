@@ -56,6 +56,24 @@ export function eachId(table: string, alias: string, test: string, cols = "*"): 
     `OFFSET 0) ${alias}`;
 }
 
+/**
+ * The text of a PostgreSQL array of `values`, bound to a `?::type[]` parameter (postgres.js passes
+ * a string for an array type through). postgres.js writes an array by quoting each element and
+ * running two regular expressions over it, ~0.5 ms of a 1,000-point log-batch's five columns;
+ * here numbers are written bare and a string is escaped only when it holds `"` or `\`.
+ */
+export function pgArray(values: readonly (string | number)[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ",";
+    if (typeof v === "number") out += String(v);
+    else if (v.includes('"') || v.includes("\\")) out += `"${v.replace(/[\\"]/g, "\\$&")}"`;
+    else out += `"${v}"`;
+  }
+  return out + "}";
+}
+
 const numbered = new Map<string, string>();
 
 /** `?` placeholders → `$1, $2, …` (cached per text); our SQL never holds `?` in a literal. */
