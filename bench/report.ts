@@ -6,8 +6,9 @@
  *
  *   deno run -A bench/report.ts [--doc docs/benchmarks.md] RESULT.json…
  *
- * RESULT.json: `bench/rest_bench.ts` (bench/results/rest-*.json) or `bench/startup_bench.ts
- * --json FILE`; the tables come in the order of the files given.
+ * RESULT.json: `bench/rest_bench.ts` (bench/results/rest-*.json), `bench/startup_bench.ts
+ * --json FILE` or `bench/postgres_bench.ts --json FILE`; the tables come in the order of the files
+ * given.
  */
 import { parseArgs } from "node:util";
 
@@ -30,6 +31,21 @@ interface StartupResult {
   summary: Record<string, Record<string, Stat>>;
   rounds: Record<string, unknown[]>;
 }
+/** bench/postgres_bench.ts's JSON: its table, and the context of its run. */
+interface PostgresResult {
+  bench: "postgres";
+  command: string;
+  started: string;
+  machine: string;
+  load: { start: string; end: string };
+  versions: Record<string, string>;
+  columns: string[];
+  rows: string[][];
+  notes: string[];
+}
+type Result = StartupResult | RestResult | PostgresResult;
+const KINDS = ["rest", "startup", "postgres"];
+
 /** bench/rest_bench.ts's JSON. */
 interface RestResult {
   bench: "rest";
@@ -89,12 +105,25 @@ function startupTable(r: StartupResult): string[] {
   return lines;
 }
 
-function restTable(r: RestResult): string[] {
-  const esc = (c: string) => c.replaceAll("|", "\\|");
+const esc = (c: string) => c.replaceAll("|", "\\|");
+
+function restTable(r: RestResult | PostgresResult): string[] {
+  const head = r.bench === "rest"
+    ? [
+      `### REST server (\`bench/rest_bench.ts\`, ${date(r.started)})`,
+      "",
+      `Command: \`${r.command}\`. ${r.versions.map(esc).join("; ")}.`,
+    ]
+    : [
+      `### PostgreSQL (\`bench/postgres_bench.ts\`, ${date(r.started)})`,
+      "",
+      `Command: \`${r.command}\` — machine: ${r.machine}; load average ${r.load.start} at ` +
+      `start, ${r.load.end} at end; versions: ${
+        Object.entries(r.versions).map(([k, v]) => esc(k === "deno" ? `Deno ${v}` : v)).join("; ")
+      }.`,
+    ];
   return [
-    `### REST server (\`bench/rest_bench.ts\`, ${date(r.started)})`,
-    "",
-    `Command: \`${r.command}\`. ${r.versions.map(esc).join("; ")}.`,
+    ...head,
     "",
     `| workload | ${r.columns.join(" | ")} |`,
     `|---|${r.columns.map(() => "---:").join("|")}|`,
@@ -105,10 +134,10 @@ function restTable(r: RestResult): string[] {
 }
 
 /** The generated part of the page for the given results. */
-export function render(results: (StartupResult | RestResult)[]): string {
+export function render(results: Result[]): string {
   const out: string[] = [];
   for (const r of results) {
-    out.push(...(r.bench === "rest" ? restTable(r) : startupTable(r)), "");
+    out.push(...(r.bench === "startup" ? startupTable(r) : restTable(r)), "");
   }
   return out.join("\n");
 }
@@ -127,9 +156,10 @@ if (import.meta.main) {
     positionals.map(async (f) => JSON.parse(await Deno.readTextFile(f))),
   );
   for (const [i, r] of results.entries()) {
-    if (r.bench !== "rest" && r.bench !== "startup") {
+    if (!KINDS.includes(r.bench)) {
       console.error(
-        `error: ${positionals[i]} is not the JSON of rest_bench.ts or startup_bench.ts`,
+        `error: ${positionals[i]} is not the JSON of rest_bench.ts, startup_bench.ts or ` +
+          "postgres_bench.ts",
       );
       Deno.exit(1);
     }

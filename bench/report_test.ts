@@ -45,3 +45,22 @@ Deno.test("report.ts renders a rest_bench result's rows, escaping pipes", () => 
   assert.match(text, /\| B3 \(requests\/s\) \| 233 \| 33\.6 \| failed: a\\\|b \| 6\.9× \| — \|/);
   assert.match(text, /^- a note$/m);
 });
+
+Deno.test("report.ts renders a postgres_bench result with its machine, load and versions", () => {
+  const text = render([{
+    bench: "postgres",
+    command: "deno run -A bench/postgres_bench.ts --budget 60",
+    started: "2026-12-04T02:33:00.000Z",
+    machine: "2 cores (CPU), 8 GiB, linux",
+    load: { start: "0.50 0.40 0.30", end: "1.00 0.90 0.80" },
+    versions: { deno: "2.9.6", mlflow: "mlflow 3.17.2" },
+    columns: ["mlt", "MLflow (mlflow 3.17.2)", "MLflow / mlt"],
+    rows: [["B4 search (p50)", "20 ms", "400 ms", "20.0×"]],
+    notes: ["† extrapolated."],
+  }]);
+  assert.match(text, /### PostgreSQL \(`bench\/postgres_bench\.ts`, 2026-12-04 02:33 UTC\)/);
+  assert.match(text, /load average 0\.50 0\.40 0\.30 at start, 1\.00 0\.90 0\.80 at end/);
+  assert.match(text, /versions: Deno 2\.9\.6; mlflow 3\.17\.2\./);
+  assert.match(text, /\| B4 search \(p50\) \| 20 ms \| 400 ms \| 20\.0× \|/);
+  assert.match(text, /^- † extrapolated\.$/m);
+});
