@@ -6,9 +6,9 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { MltError } from "../../errors.ts";
-import { likeMatcher } from "../../search/match.ts";
 import { judgeSchema, MLFLOW_DDL, notMlflowError, SCHEMA_REVISION, SEED_ROWS } from "./schema.ts";
-import { ILIKE_FUNCTION, type SqlValue } from "./sql.ts";
+import type { SqlValue } from "./sql.ts";
+import { registerFunctions } from "./sql_functions.ts";
 import { GroupCommit } from "./group_commit.ts";
 import { Statements } from "./statements.ts";
 
@@ -201,21 +201,6 @@ function ensureDefaultExperiment(db: DatabaseSync, opts: ConnectOptions): void {
     "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, " +
       "creation_time, last_update_time) VALUES (0, 'Default', ?, 'active', ?, ?)",
   ).run(opts.defaultLocation(), now, now);
-}
-
-/** Registers mlt's SQL functions (ILIKE with match.ts's exact semantics). */
-function registerFunctions(db: DatabaseSync): void {
-  const cache = new Map<string, (s: string) => boolean>();
-  db.function(ILIKE_FUNCTION, { deterministic: true }, (value, pattern) => {
-    if (typeof pattern !== "string" || typeof value !== "string") return 0;
-    let m = cache.get(pattern);
-    if (!m) {
-      if (cache.size > 256) cache.clear();
-      m = likeMatcher(pattern, true);
-      cache.set(pattern, m);
-    }
-    return m(value) ? 1 : 0;
-  });
 }
 
 /** The open database: a writer (absent when read-only) and a reader connection. */

@@ -12,6 +12,9 @@ import type { Comparison } from "../../search/filter.ts";
 import type { OrderClause } from "../../search/order_by.ts";
 import { TAG } from "../../model.ts";
 import { MAX_DOUBLE } from "./rows.ts";
+import { ILIKE_FUNCTION } from "./sql_functions.ts";
+
+export { ILIKE_FUNCTION } from "./sql_functions.ts";
 
 /** A value node:sqlite can bind. */
 export type SqlValue = string | number | bigint | null;
@@ -21,9 +24,6 @@ export interface Query {
   sql: string;
   params: SqlValue[];
 }
-
-/** Name of the SQL function the store registers for ILIKE: `mlt_ilike(value, pattern)`. */
-export const ILIKE_FUNCTION = "mlt_ilike";
 
 /** What differs between the SQL of SQLite and of PostgreSQL (placeholders are `?` in both). */
 export interface Dialect {
