@@ -9,7 +9,7 @@ import { forwardCalls, lazyModule } from "../../lazy_module.ts";
 import type { ImportTarget } from "../migrate.ts";
 import type { StoreSummary, TrackingStore } from "../store.ts";
 import type { Connections } from "./connection.ts";
-import { openSqlite, readAsync, type SqliteStoreOptions, storeSummary } from "./sqlite_open.ts";
+import { openSqlite, type SqliteStoreOptions, storeSummary } from "./sqlite_open.ts";
 import type { SqliteStore } from "./sqlite_store.ts";
 
 // Members the opener answers itself; every other public member of SqliteStore is forwarded.
@@ -89,7 +89,7 @@ export function lazySqliteStore(uri: string, opts: SqliteStoreOptions = {}): Laz
     path: opened.path,
     import: importer,
     connections: db,
-    summary: (): Promise<StoreSummary> => readAsync(db, storeSummary),
+    summary: (): Promise<StoreSummary> => storeSummary(db),
     close: (): Promise<void> => {
       db.close();
       return Promise.resolve();

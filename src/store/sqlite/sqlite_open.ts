@@ -50,23 +50,35 @@ export function openSqlite(uri: string, opts: SqliteStoreOptions = {}): OpenSqli
   return { uri, path, cwd, clock, truncate: opts.truncateLongValues ?? true, artifactRoot, db };
 }
 
-/** Runs `fn` on the reader; a failure is a rejected promise, never a throw. */
-export function readAsync<T>(db: Connections, fn: (r: Statements) => T): Promise<T> {
+// `fn`'s value, or its failure as a rejected promise (never a throw).
+function settled<T>(fn: () => T): Promise<T> {
   try {
-    return Promise.resolve(db.read(fn));
+    return Promise.resolve(fn());
   } catch (e) {
     return Promise.reject(e);
   }
 }
 
-/** The active experiments and whether any of them holds a run (the server's start banner). */
-export function storeSummary(r: Statements): StoreSummary {
-  const count = r.one<{ n: number }>(
-    "SELECT count(*) AS n FROM experiments WHERE lifecycle_stage = 'active'",
+/** Runs `fn` on the reader; a failure is a rejected promise, never a throw. */
+export function readAsync<T>(db: Connections, fn: (r: Statements) => T): Promise<T> {
+  return settled(() => db.read(fn));
+}
+
+/**
+ * The active experiments and whether any of them holds a run (the server's start banner), read
+ * on the writer when it is free: a server's start then never opens the reader.
+ */
+export function storeSummary(db: Connections): Promise<StoreSummary> {
+  return settled(() =>
+    db.readOnWriter((r) => {
+      const count = r.one<{ n: number }>(
+        "SELECT count(*) AS n FROM experiments WHERE lifecycle_stage = 'active'",
+      );
+      const run = r.one(
+        "SELECT 1 AS x FROM runs AS r JOIN experiments AS e ON e.experiment_id = " +
+          "r.experiment_id WHERE e.lifecycle_stage = 'active' LIMIT 1",
+      );
+      return { experiments: count?.n ?? 0, hasRuns: run !== undefined };
+    })
   );
-  const run = r.one(
-    "SELECT 1 AS x FROM runs AS r JOIN experiments AS e ON e.experiment_id = r.experiment_id " +
-      "WHERE e.lifecycle_stage = 'active' LIMIT 1",
-  );
-  return { experiments: count?.n ?? 0, hasRuns: run !== undefined };
 }

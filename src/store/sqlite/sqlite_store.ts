@@ -180,7 +180,7 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
 
   // Two counts: the start banner needs neither the search parsers nor their queries.
   summary(): Promise<StoreSummary> {
-    return this.#read(storeSummary);
+    return storeSummary(this.#db);
   }
 
   async searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
