@@ -27,7 +27,9 @@ const LAZY = [
   "src/store/sqlite/registry_store.ts",
   "src/validate.ts",
   "src/search/filter.ts",
+  "src/store/store.ts",
   "src/api/routes.ts",
+  "src/api/body.ts",
 ];
 
 const isNode = (m: string) => m.startsWith("node:") || m.startsWith("ext:deno_node/");
