@@ -27,6 +27,7 @@ const LAZY = [
   "src/store/sqlite/registry_store.ts",
   "src/validate.ts",
   "src/search/filter.ts",
+  "src/search/match.ts",
   "src/store/store.ts",
   "src/api/routes.ts",
   "src/api/body.ts",

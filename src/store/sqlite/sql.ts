@@ -12,9 +12,13 @@ import type { Comparison } from "../../search/filter.ts";
 import type { OrderClause } from "../../search/order_by.ts";
 import { TAG } from "../../model.ts";
 import { MAX_DOUBLE } from "./rows.ts";
-import { ILIKE_FUNCTION } from "./sql_functions.ts";
+import { likeMatcher } from "../../search/match.ts";
+import { ILIKE_FUNCTION, useLikeMatcher } from "./sql_functions.ts";
 
 export { ILIKE_FUNCTION } from "./sql_functions.ts";
+
+// Every call of ILIKE is SQL this module writes: its matcher is in place before any runs.
+useLikeMatcher(likeMatcher);
 
 /** A value node:sqlite can bind. */
 export type SqlValue = string | number | bigint | null;
