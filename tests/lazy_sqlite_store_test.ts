@@ -73,6 +73,12 @@ Deno.test("loadStore opens a SQLite store lazily and still refuses a bad databas
     const bad = join(dir, "bad.db");
     await Deno.writeTextFile(bad, "not a database at all, but long enough to hold a header");
     await rejectsWith(loadStore(`sqlite:///${bad}`), "INVALID_PARAMETER_VALUE", "not an SQLite");
+    // A missing directory: one clear error, not node:sqlite's bare "unable to open database file".
+    await rejectsWith(
+      loadStore(`sqlite:///${join(dir, "missing", "x.db")}`),
+      "INVALID_PARAMETER_VALUE",
+      "does its directory exist",
+    );
     const store = await loadStore(`sqlite:///${join(dir, "ok.db")}`, { warn: () => {} });
     assert.ok(!(store instanceof SqliteStore));
     assert.equal((await store.getExperiment("0")).name, "Default");

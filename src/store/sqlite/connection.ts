@@ -237,7 +237,7 @@ export class Connections {
     this.display = path;
     const memory = path === ":memory:";
     if (!memory) checkHeader(path, this.display);
-    const writer = new DatabaseSync(path, { timeout: opts.busyTimeoutMs });
+    const writer = openWriter(path, opts.busyTimeoutMs);
     try {
       this.readOnlyReason = this.#startup(writer, opts, memory);
     } catch (e) {
@@ -543,6 +543,25 @@ export class IdleCheckpoint {
       this.#warned = true;
       this.warn(`Could not checkpoint the WAL of "${this.display}" (writes go on): ${e}`);
     }
+  }
+}
+
+// SQLite cannot create a file in a missing or closed directory: one clear line at start, not a
+// stack trace ("unable to open database file").
+function openWriter(path: string, busyTimeoutMs: number): DatabaseSync {
+  try {
+    return new DatabaseSync(path, { timeout: busyTimeoutMs });
+  } catch (e) {
+    const err = e as { errcode?: number; message?: string };
+    const cantOpen = ((err?.errcode ?? 0) & 0xff) === 14 ||
+      /unable to open/.test(err?.message ?? "");
+    if (!cantOpen) throw e;
+    throw new MltError(
+      "INVALID_PARAMETER_VALUE",
+      `Cannot open the database "${path}": SQLite cannot open or create the file (does its ` +
+        "directory exist, and may mlt create files there?)",
+      { cause: e },
+    );
   }
 }
 
