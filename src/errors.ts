@@ -79,3 +79,18 @@ export function invalidParam(message: string): MltError {
 export function notFound(message: string): MltError {
   return new MltError("RESOURCE_DOES_NOT_EXIST", message);
 }
+
+/** An MltError answered with an HTTP status outside MLflow's code table (413, 405, 403 …). */
+export class HttpError extends MltError {
+  readonly #status: number;
+
+  constructor(code: ErrorCode, message: string, status: number) {
+    super(code, message);
+    this.#status = status;
+  }
+
+  /** The HTTP status this error is answered with. */
+  override get status(): number {
+    return this.#status;
+  }
+}

@@ -9,3 +9,21 @@ export function lazyModule<T>(load: () => Promise<T>): () => Promise<T> {
   let loading: Promise<T> | undefined;
   return () => loading ??= load();
 }
+
+/**
+ * Adds to `into` one method per name of `calls` that awaits `load()` (run once) and calls the
+ * method of that name on what it gives: an object whose implementation loads on its first call.
+ */
+export function forwardCalls<T extends object>(
+  into: Record<string, unknown>,
+  calls: readonly string[],
+  load: () => Promise<T>,
+): void {
+  const target = lazyModule(load);
+  for (const name of calls) {
+    into[name] = async (...args: unknown[]) => {
+      const real = await target() as unknown as Record<string, (...a: unknown[]) => unknown>;
+      return await real[name](...args);
+    };
+  }
+}

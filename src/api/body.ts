@@ -1,21 +1,9 @@
 /** Request bodies under a size cap (413 before the whole body is read) and MLflow's lenient JSON. */
-import { type ErrorCode, invalidParam, MltError } from "../errors.ts";
+import { HttpError, invalidParam, MltError } from "../errors.ts";
 import { BodySource, type SourceRead } from "./body_source.ts";
 
-/** An MltError answered with an HTTP status outside MLflow's code table (413, 405, 403 …). */
-export class HttpError extends MltError {
-  readonly #status: number;
-
-  constructor(code: ErrorCode, message: string, status: number) {
-    super(code, message);
-    this.#status = status;
-  }
-
-  /** The HTTP status this error is answered with. */
-  override get status(): number {
-    return this.#status;
-  }
-}
+// In errors.ts, so the security middleware (at start) answers with it without loading this file.
+export { HttpError } from "../errors.ts";
 
 /** The 413 answer for a body over `cap` bytes. */
 export function tooLarge(cap: number): HttpError {

@@ -3,7 +3,7 @@
  * check on every state-changing request, CORS for listed origins, and framing/sniffing headers.
  */
 import type { MiddlewareHandler } from "hono";
-import { HttpError } from "./body.ts";
+import { HttpError } from "../errors.ts";
 
 /** Options of the security middleware (the server's `--allowed-hosts`, `--cors-allowed-origins`). */
 export interface SecurityOptions {

@@ -4,7 +4,7 @@
  * missing or holds no experiment — the usual reason for an empty UI.
  */
 import { dirname, relative, resolve } from "../posix_path.ts";
-import { allPages, type StoreSummary, type TrackingStore } from "../store/store.ts";
+import type { StoreSummary, TrackingStore } from "../store/store.ts";
 import { holdsExperimentData, type ResolvedStore } from "../store/default_uri.ts";
 import { displayUri, sqlitePath, storeLocation } from "../store/open_uri.ts";
 import { exists } from "../store/probe.ts";
@@ -54,6 +54,8 @@ function sourceNote(r: ResolvedStore): string {
 
 /** The store's active experiments and whether they hold a run, by its searches. */
 export async function searchSummary(store: TrackingStore): Promise<StoreSummary> {
+  // Loaded here: a store with its own summary() (SQLite) starts without store.ts.
+  const { allPages } = await import("../store/store.ts");
   const experiments =
     (await allPages((pageToken, maxResults) =>
       store.searchExperiments({ viewType: "ACTIVE_ONLY", maxResults, pageToken })

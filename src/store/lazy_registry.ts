@@ -4,6 +4,7 @@
  * way worth reporting at start: deferring it lets `mlt server` answer sooner and idle smaller
  * when no model is served (B8, B9).
  */
+import { forwardCalls } from "../lazy_module.ts";
 import type { ModelRegistryStore } from "./registry.ts";
 
 // Every call of the interface (a store's other members, such as `poolStats`, stay absent, as
@@ -47,14 +48,6 @@ export function lazyRegistry(
     uri,
     close: async () => await (await loading)?.close(),
   };
-  for (const name of CALLS) {
-    store[name] = async (...args: unknown[]) => {
-      const real = await (loading ??= open()) as unknown as Record<
-        string,
-        (...a: unknown[]) => unknown
-      >;
-      return await real[name](...args);
-    };
-  }
+  forwardCalls(store, CALLS, () => loading ??= open());
   return store as unknown as ModelRegistryStore;
 }

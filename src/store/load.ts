@@ -16,7 +16,8 @@ export async function loadStore(
     return new (await import("./file/file_store.ts")).FileStore(at.root, opts);
   }
   if (at.kind === "sqlite") {
-    return new (await import("./sqlite/sqlite_store.ts")).SqliteStore(at.uri, opts);
+    // Opened and checked now; the store's code loads with its first call (lazy_sqlite_store.ts).
+    return (await import("./sqlite/lazy_sqlite_store.ts")).lazySqliteStore(at.uri, opts);
   }
   if (at.kind === "postgres") {
     const store = new (await import("./postgres/pg_store.ts")).PgStore(at.uri, opts);

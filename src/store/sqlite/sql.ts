@@ -12,6 +12,13 @@ import type { Comparison } from "../../search/filter.ts";
 import type { OrderClause } from "../../search/order_by.ts";
 import { TAG } from "../../model.ts";
 import { MAX_DOUBLE } from "./rows.ts";
+import { likeMatcher } from "../../search/match.ts";
+import { ILIKE_FUNCTION, useLikeMatcher } from "./sql_functions.ts";
+
+export { ILIKE_FUNCTION } from "./sql_functions.ts";
+
+// Every call of ILIKE is SQL this module writes: its matcher is in place before any runs.
+useLikeMatcher(likeMatcher);
 
 /** A value node:sqlite can bind. */
 export type SqlValue = string | number | bigint | null;
@@ -21,9 +28,6 @@ export interface Query {
   sql: string;
   params: SqlValue[];
 }
-
-/** Name of the SQL function the store registers for ILIKE: `mlt_ilike(value, pattern)`. */
-export const ILIKE_FUNCTION = "mlt_ilike";
 
 /** What differs between the SQL of SQLite and of PostgreSQL (placeholders are `?` in both). */
 export interface Dialect {

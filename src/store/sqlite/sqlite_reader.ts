@@ -5,7 +5,6 @@
  */
 import { invalidParam, notFound } from "../../errors.ts";
 import type { Experiment, Run, RunInfo, Tag } from "../../model.ts";
-import type { StoreSummary } from "../store.ts";
 import type { Statements } from "./connection.ts";
 import { addModelLinks } from "./sqlite_models.ts";
 import {
@@ -171,16 +170,4 @@ export function runById(s: Statements, runId: string): Run {
   const [run] = runsByIds(s, [runId], true);
   if (!run) throw notFound(`Run with id=${runId} not found`);
   return run;
-}
-
-/** The active experiments and whether any of them holds a run (the server's start banner). */
-export function storeSummary(r: Statements): StoreSummary {
-  const count = r.one<{ n: number }>(
-    "SELECT count(*) AS n FROM experiments WHERE lifecycle_stage = 'active'",
-  );
-  const run = r.one(
-    "SELECT 1 AS x FROM runs AS r JOIN experiments AS e ON e.experiment_id = r.experiment_id " +
-      "WHERE e.lifecycle_stage = 'active' LIMIT 1",
-  );
-  return { experiments: count?.n ?? 0, hasRuns: run !== undefined };
 }

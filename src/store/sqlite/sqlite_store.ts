@@ -4,10 +4,9 @@
  * transaction each (a whole log-batch included), reads on a second connection.
  * Must not import other store implementations' classes, api/, ui/ or cli/.
  */
-import { resolve } from "../../posix_path.ts";
 import { lazyModule } from "../../lazy_module.ts";
 import { invalidParam, notFound } from "../../errors.ts";
-import { type Clock, newRunId, systemClock } from "../../ids.ts";
+import { type Clock, newRunId } from "../../ids.ts";
 import {
   DEFAULT_EXPERIMENT_ID,
   type Experiment,
@@ -43,7 +42,6 @@ import type {
   LogBatch,
   SearchExperimentsRequest,
   SearchRunsRequest,
-  StoreOptions,
   StoreSummary,
   TrackingStore,
   UpdateRunRequest,
@@ -52,14 +50,20 @@ import type { DatasetInput } from "../../model.ts";
 // Pure URI math shared with the file store (no I/O, no YAML).
 import { checkArtifactUri, tryLocalDir } from "../artifact_guard.ts";
 import { appendUriPath, resolveUriIfLocal } from "../file/layout.ts";
-import { Connections, sqlitePath, type Statements } from "./connection.ts";
+import type { Connections, Statements } from "./connection.ts";
+import {
+  type OpenSqlite,
+  openSqlite,
+  readAsync,
+  type SqliteStoreOptions,
+  storeSummary,
+} from "./sqlite_open.ts";
 import {
   experimentById,
   experimentByName,
   runById,
   runInfo,
   sqlExperimentId,
-  storeSummary,
 } from "./sqlite_reader.ts";
 import {
   activeRun,
@@ -89,13 +93,7 @@ import {
 const search = lazyModule(() => import("./sqlite_search.ts"));
 const history = lazyModule(() => import("./sqlite_history.ts"));
 
-/** Options of the SQLite store. */
-export interface SqliteStoreOptions extends StoreOptions {
-  /** How long a write waits for another process's lock before 503 (default 20000 ms, as MLflow). */
-  busyTimeoutMs?: number;
-  /** Directory that relative paths (database, artifact root) resolve against (default: cwd). */
-  cwd?: string;
-}
+export type { SqliteStoreOptions } from "./sqlite_open.ts";
 
 /** MLflow's tracking store over one SQLite database (logged models: SqliteModelStore). */
 export class SqliteStore extends SqliteModelStore implements TrackingStore {
@@ -110,24 +108,17 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
   #truncate: boolean;
   #cwd: string;
 
-  constructor(uri: string, opts: SqliteStoreOptions = {}) {
+  /** Opens `uri`; `opened`: connections opened already (lazy_sqlite_store.ts). */
+  constructor(uri: string, opts: SqliteStoreOptions = {}, opened?: OpenSqlite) {
     super();
-    const cwd = opts.cwd ?? Deno.cwd();
-    this.#cwd = cwd;
-    const raw = sqlitePath(uri);
-    this.uri = uri;
-    this.path = raw === ":memory:" ? raw : resolve(cwd, raw);
-    this.#clock = opts.clock ?? systemClock;
-    this.#truncate = opts.truncateLongValues ?? true;
-    // MLflow's SQL store default: ./mlruns as an absolute plain path.
-    this.#artifactRoot = resolveUriIfLocal(opts.artifactRoot ?? "./mlruns", cwd);
-    this.#db = new Connections(this.path, {
-      uri,
-      busyTimeoutMs: opts.busyTimeoutMs ?? 20000,
-      warn: opts.warn ?? console.warn,
-      now: this.#clock,
-      defaultLocation: () => appendUriPath(this.#artifactRoot, DEFAULT_EXPERIMENT_ID),
-    });
+    const o = opened ?? openSqlite(uri, opts);
+    this.uri = o.uri;
+    this.path = o.path;
+    this.#cwd = o.cwd;
+    this.#clock = o.clock;
+    this.#truncate = o.truncate;
+    this.#artifactRoot = o.artifactRoot;
+    this.#db = o.db;
     this.import = new SqliteImport(this.#db);
   }
 
@@ -151,11 +142,7 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
   }
 
   #read<T>(fn: (r: Statements) => T): Promise<T> {
-    try {
-      return Promise.resolve(this.#db.read(fn));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return readAsync(this.#db, fn);
   }
 
   async createExperiment(name: string, artifactLocation?: string, tags?: Tag[]): Promise<string> {
@@ -193,7 +180,7 @@ export class SqliteStore extends SqliteModelStore implements TrackingStore {
 
   // Two counts: the start banner needs neither the search parsers nor their queries.
   summary(): Promise<StoreSummary> {
-    return this.#read(storeSummary);
+    return storeSummary(this.#db);
   }
 
   async searchExperiments(req: SearchExperimentsRequest): Promise<Page<Experiment>> {
