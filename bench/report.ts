@@ -20,25 +20,23 @@ interface Stat {
   min: number;
   max: number;
 }
-/** bench/startup_bench.ts's JSON. */
-interface StartupResult {
-  bench: "startup";
+/** The context bench_context.ts writes into a result: command, date, machine, load, versions. */
+interface RunContext {
   command: string;
   started: string;
   machine: string;
   load: { start: string; end: string };
   versions: Record<string, string>;
+}
+/** bench/startup_bench.ts's JSON. */
+interface StartupResult extends RunContext {
+  bench: "startup";
   summary: Record<string, Record<string, Stat>>;
   rounds: Record<string, unknown[]>;
 }
 /** bench/postgres_bench.ts's JSON: its table, and the context of its run. */
-interface PostgresResult {
+interface PostgresResult extends RunContext {
   bench: "postgres";
-  command: string;
-  started: string;
-  machine: string;
-  load: { start: string; end: string };
-  versions: Record<string, string>;
   columns: string[];
   rows: string[][];
   notes: string[];
