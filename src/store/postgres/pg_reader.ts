@@ -33,6 +33,7 @@ import {
 } from "../sqlite/sql.ts";
 import {
   driverCandidates,
+  type DriverChoices,
   maxResults,
   page,
   pickDriver,
@@ -206,13 +207,18 @@ async function chooseDriver(s: Q, search: RunSearch): Promise<number | undefined
   return pickDriver(samples);
 }
 
-/** One page of runs of the given experiments. */
-export async function searchRuns(s: Q, req: SearchRunsRequest): Promise<Page<Run>> {
+/** One page of runs of the given experiments (the driver from `drivers` when it has one). */
+export async function searchRuns(
+  s: Q,
+  req: SearchRunsRequest,
+  drivers?: DriverChoices,
+): Promise<Page<Run>> {
   const of = runSearchOf(req);
   if (!of) return { items: [] };
   const { search, max } = of;
   const pg = { ...search, dialect: POSTGRES };
-  const q = compileRunSearch({ ...pg, driver: await chooseDriver(s, pg) });
+  const choose = () => chooseDriver(s, pg);
+  const q = compileRunSearch({ ...pg, driver: await (drivers?.get(pg, choose) ?? choose()) });
   const runIds = (await s.all<{ run_uuid: string }>(q.sql, ...q.params)).map((x) => x.run_uuid);
   return page(await runsByIds(s, runIds.slice(0, max)), runIds.length > max, search.offset + max);
 }

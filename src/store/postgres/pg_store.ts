@@ -76,6 +76,7 @@ import { fullHistory, historyPage } from "./pg_history.ts";
 import { insertModelLinks } from "./pg_models.ts";
 import { PgModelStore } from "./pg_model_store.ts";
 import { PgImport } from "./pg_import.ts";
+import { DriverChoices } from "../sqlite/sqlite_search.ts";
 
 /** Options of the PostgreSQL store. */
 export interface PgStoreOptions extends StoreOptions, PgPoolOptions {
@@ -93,6 +94,7 @@ export class PgStore extends PgModelStore implements TrackingStore {
   #artifactRoot: string;
   #truncate: boolean;
   #cwd: string;
+  #drivers = new DriverChoices();
 
   constructor(uri: string, opts: PgStoreOptions = {}) {
     super();
@@ -280,7 +282,7 @@ export class PgStore extends PgModelStore implements TrackingStore {
   }
 
   searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
-    return this.#db.read((r) => searchRuns(r, req));
+    return this.#db.read((r) => searchRuns(r, req, this.#drivers));
   }
 
   logMetric(runId: string, metric: Metric): Promise<void> {

@@ -237,6 +237,8 @@ interface SortKey {
   rank?: string;
   value: string;
   ascending: boolean;
+  /** Read from the driving row `d` (the driving comparison's key). */
+  driven?: boolean;
 }
 
 /**
@@ -269,14 +271,16 @@ function runSortKeys(
       joinParams.push(o.key);
     }
     const missing = `${a}.run_uuid IS NULL`;
+    const driven = a === "d";
     if (o.entity === "metric") {
       return {
         rank: `CASE WHEN ${missing} THEN 2 WHEN ${a}.is_nan THEN 1 ELSE 0 END`,
         value: `${a}.value`,
         ascending: o.ascending,
+        driven,
       };
     }
-    return { rank: missing, value: k.value(a), ascending: o.ascending };
+    return { rank: missing, value: k.value(a), ascending: o.ascending, driven };
   });
 }
 
@@ -297,7 +301,8 @@ export interface RunSearch {
    * Index in `filter` of a comparison (see canDrive()) whose table drives the query: its key's
    * rows are walked and joined to their runs, instead of scanning every run of the database (runs
    * has no index on experiment_id) and looking the key up for each. Same rows, same order.
-   * On PostgreSQL the driving rows are a materialized CTE; its planner joins the rest.
+   * On PostgreSQL the driving rows are a materialized CTE; its planner joins the rest (or, when
+   * the first sort key is the driving metric, a walk of them in that order).
    */
   driver?: number;
   /** The SQL dialect (SQLite by default). */
@@ -341,7 +346,20 @@ export function compileRunSearch(s: RunSearch): Query {
     const driveParams: SqlValue[] = [drive.key];
     const cond = keyedCondition(drive, "d", driveParams, d);
     if (cond) driveTerms.push(cond);
-    if (d.name === "postgres") {
+    if (
+      d.name === "postgres" && keys[0].driven && cond && drive.entity === "metric" &&
+      drive.comparator !== "!="
+    ) {
+      // The page's first sort key is the driving metric and its rows are all numbers (no NaN,
+      // none missing): walk them in that order, look each run up and stop once the page is full
+      // (an incremental sort breaks ties), instead of joining every driving row to its run.
+      // B4 (10,000 runs, 1,045 driving rows, page of 101): 2.7 instead of 5.9 ms.
+      keys[0] = { value: "d.value", ascending: keys[0].ascending };
+      from = `(SELECT * FROM ${table} d WHERE ${driveTerms.join(" AND ")} ORDER BY ` +
+        `d.value${keys[0].ascending ? "" : " DESC"} OFFSET 0) d CROSS JOIN LATERAL ` +
+        "(SELECT * FROM runs r WHERE r.run_uuid = d.run_uuid OFFSET 0) r";
+      lead.push(...driveParams);
+    } else if (d.name === "postgres") {
       // A materialized CTE is PostgreSQL's join-order fence: its planner, misled by correlated
       // columns (a param's key and value), would otherwise start from another filter's rows.
       head = `WITH d AS MATERIALIZED (SELECT * FROM ${table} d WHERE ${driveTerms.join(" AND ")}) `;

@@ -110,6 +110,41 @@ export function pickDriver(samples: [number, DriverSample][]): number | undefine
 }
 
 /**
+ * Recent driver choices (chooseDriver()) per search: experiments, stages and filter, for `ttlMs`.
+ * A choice only decides how a search finds its rows, never which rows or their order (the driven
+ * and undriven queries give the same pages), so one that data written since has made stale costs
+ * time, not results: no cache of data across servers. Repeated searches (B4, a UI's refresh, the
+ * next page) skip the samples: on PostgreSQL one round trip and two statements.
+ */
+export class DriverChoices {
+  readonly #choices = new Map<string, { driver: number | undefined; until: number }>();
+
+  constructor(
+    readonly ttlMs = 10_000,
+    readonly max = 256,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** The choice for `s`: a recent one, else `choose()`'s (then kept). */
+  async get(
+    s: RunSearch,
+    choose: () => Promise<number | undefined>,
+  ): Promise<number | undefined> {
+    const key = JSON.stringify([s.experimentIds.map(String), s.stages, s.filter]);
+    const t = this.now();
+    const hit = this.#choices.get(key);
+    if (hit && hit.until > t) return hit.driver;
+    const driver = await choose();
+    this.#choices.delete(key);
+    if (this.#choices.size >= this.max) {
+      this.#choices.delete(this.#choices.keys().next().value!);
+    }
+    this.#choices.set(key, { driver, until: t + this.ttlMs });
+    return driver;
+  }
+}
+
+/**
  * A checked run search request as compileRunSearch takes it (one row over the page, to know
  * whether a next page exists) with its page size; undefined when it names no experiment.
  */

@@ -5,7 +5,7 @@ import { parseRunFilter } from "../../search/filter.ts";
 import { MLFLOW_DDL } from "./schema.ts";
 import { Statements } from "./statements.ts";
 import type { RunSearch } from "./sql.ts";
-import { chooseDriver } from "./sqlite_search.ts";
+import { chooseDriver, DriverChoices } from "./sqlite_search.ts";
 
 // Runs with random ids (as MLflow's uuid4 hex): `acc` = i / n, `lr` one of three, `rare` on 10.
 function withRuns(
@@ -85,4 +85,34 @@ Deno.test("chooseDriver() scans runs for a run id filter or a small share of the
     );
     assert.equal(chooseDriver(s, search("run_id = 'a' and metrics.acc > 0.9", 2n)), undefined);
   });
+});
+
+Deno.test("DriverChoices keeps a choice per search for its time to live, the newest ones first", async () => {
+  let now = 0;
+  const choices = new DriverChoices(1000, 2, () => now);
+  let calls = 0;
+  const choose = (driver: number | undefined) => () => {
+    calls++;
+    return Promise.resolve(driver);
+  };
+  const a = search("metrics.acc > 0.9 and params.lr = '0.01'");
+  assert.equal(await choices.get(a, choose(0)), 0);
+  assert.equal(await choices.get(a, choose(1)), 0, "kept");
+  assert.equal(calls, 1);
+  // Another filter value, experiment or stage is another search.
+  assert.equal(await choices.get(search("metrics.acc > 0.5 and params.lr = '0.01'"), choose(1)), 1);
+  assert.equal(
+    await choices.get(search("metrics.acc > 0.9 and params.lr = '0.01'", 2n), choose(undefined)),
+    undefined,
+  );
+  assert.equal(calls, 3);
+  // At most 2 kept: `a`, the oldest, made room.
+  assert.equal(await choices.get(a, choose(1)), 1);
+  assert.equal(calls, 4);
+  // An undefined choice is kept too; after the time to live, the choice is made again.
+  const b = search("metrics.acc > 0.9 and params.lr = '0.01'", 2n);
+  assert.equal(await choices.get(b, choose(0)), undefined);
+  now = 1000;
+  assert.equal(await choices.get(b, choose(0)), 0);
+  assert.equal(calls, 5);
 });
