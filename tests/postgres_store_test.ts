@@ -67,6 +67,33 @@ Deno.test("PgStore: two stores on one database see each other's writes at once",
   }
 });
 
+Deno.test("PgStore: latest values another writer left as NaN or ±Infinity read as such", async () => {
+  const { store, db, cleanup } = freshPgStore();
+  try {
+    const exp = await store.createExperiment("raw");
+    const id = (await store.createRun({ experimentId: exp })).info.runId;
+    await store.logBatch(id, {
+      metrics: ["a", "b", "c", "d"].map((key) => ({ key, value: 1, timestamp: 1, step: 0 })),
+    });
+    // MLflow writes NaN as is_nan with 0 and ±Infinity as ±max double; PostgreSQL's own
+    // spellings can still be in a column another program wrote (JSON sends them as strings).
+    sharedCluster().psql(
+      "UPDATE latest_metrics SET value = CASE key WHEN 'a' THEN 'NaN'::float8 " +
+        "WHEN 'b' THEN 'Infinity'::float8 WHEN 'c' THEN '-Infinity'::float8 ELSE 2.5 END",
+      db,
+    );
+    const want = [["a", NaN], ["b", Infinity], ["c", -Infinity], ["d", 2.5]];
+    const got = (await store.getRun(id)).data.metrics.map((m) => [m.key, m.value]);
+    const found = (await store.searchRuns({ experimentIds: [exp] })).items[0].data.metrics
+      .map((m) => [m.key, m.value]);
+    assert.deepEqual(got, want);
+    assert.deepEqual(found, want);
+  } finally {
+    await store.close();
+    await cleanup();
+  }
+});
+
 Deno.test("PgStore: concurrent batches of one run never lose a latest_metrics update", async () => {
   const cluster = sharedCluster();
   const url = cluster.url(cluster.createDatabase());

@@ -387,6 +387,26 @@ export function storeContract(
     hist.forEach((p, i) => assert.ok(Object.is(p.value, values[i]), `${p.value} vs ${values[i]}`));
   });
 
+  test("latest metric values NaN, ±Infinity, tiny and huge numbers in getRun and searchRuns", async (s) => {
+    const exp = await s.createExperiment("latest-values");
+    const id = (await s.createRun({ experimentId: exp })).info.runId;
+    const values = [NaN, Infinity, -Infinity, 5e-324, 1e300, 0.1, -2.5, 1e16];
+    await s.logBatch(id, { metrics: values.map((v, i) => metric(`k${i}`, v, 0, 1)) });
+    const want = values.map((v, i) => [`k${i}`, v]);
+    // By key: the file store lists them in its folder's order.
+    const byKey = (ms: Metric[]) =>
+      ms.map((m) => [m.key, m.value] as const).sort((a, b) => a[0] < b[0] ? -1 : 1);
+    const got = byKey((await s.getRun(id)).data.metrics);
+    const found = byKey((await s.searchRuns({ experimentIds: [exp] })).items[0].data.metrics);
+    for (const [name, list] of [["getRun", got], ["searchRuns", found]] as const) {
+      assert.equal(list.length, want.length, name);
+      want.forEach(([k, v], i) => {
+        assert.equal(list[i][0], k, name);
+        assert.ok(Object.is(list[i][1], v), `${name} ${k}: ${list[i][1]} vs ${v}`);
+      });
+    }
+  });
+
   test("getMetricHistory() returns every point in logging order, paged", async (s) => {
     const id = (await s.createRun({})).info.runId;
     for (let i = 0; i < 25; i++) await s.logMetric(id, metric("h", i, 100 - i, 1000 + i));

@@ -4,10 +4,9 @@
  * outputs, as MLflow's SQL store writes them (the SQLite store's sqlite_models.ts, async and
  * set-based). Reads load models in bulk, in the order of their ids.
  */
-import type { LoggedModel, Metric, ModelInput, ModelOutput, Param, Run, Tag } from "../../model.ts";
+import type { LoggedModel, Metric, ModelInput, ModelOutput, Param, Tag } from "../../model.ts";
 import {
   assembleModels,
-  attachModelLinks,
   DELETE_MODEL_TAG_SQL,
   deleteModelsSql,
   insertModelSql,
@@ -198,16 +197,11 @@ export async function modelsByIds(s: Q, ids: string[]): Promise<LoggedModel[]> {
 }
 
 /**
- * Adds each run's model outputs, and its model inputs when `inputs` (runs in the order of the id
- * list `json`). Each kind in model id order, as MLflow's queries read them through the key.
+ * The model links of the runs of `json` (a bound JSON array of ids): rows for attachModelLinks(),
+ * the run's index in the array first.
  */
-export async function addModelLinks(
-  s: Q,
-  json: string,
-  runs: (Run | undefined)[],
-  inputs: boolean,
-): Promise<void> {
-  const rows = await s.arrays(
+export function modelLinkRows(s: Q, json: string): Promise<[number, string, string, number][]> {
+  return s.arrays(
     `SELECT ${IDX}, i.source_type, i.destination_id, i.step FROM ${
       eachId(
         "inputs",
@@ -217,8 +211,7 @@ export async function addModelLinks(
       )
     } ORDER BY j.n, i.source_type, i.destination_id`,
     json,
-  ) as [number, string, string, number][];
-  attachModelLinks(runs, inputs, rows);
+  ) as Promise<[number, string, string, number][]>;
 }
 
 /** Removes models with their params, tags and metrics (every model of `where`). */
