@@ -190,38 +190,44 @@ function runAttribute(key: string, params: SqlValue[]): string {
   throw new Error(`unknown run attribute ${key}`);
 }
 
-function datasetCondition(c: Comparison, params: SqlValue[], d: Dialect): string {
+function datasetCondition(c: Comparison, params: SqlValue[], d: Dialect, tail: string): string {
   const base = "SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id";
   const edge = "i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND " +
     "i.destination_id = r.run_uuid";
   if (c.key === "context") {
     params.push(TAG.datasetContext);
     const join = " JOIN input_tags it ON it.input_uuid = i.input_uuid AND it.name = ?";
-    return `EXISTS (${base}${join} WHERE ${edge} AND ${condition("it.value", c, params, d)})`;
+    return `EXISTS (${base}${join} WHERE ${edge} AND ${
+      condition("it.value", c, params, d)
+    }${tail})`;
   }
   const col = c.key === "name" ? "d.name" : "d.digest";
-  return `EXISTS (${base} WHERE ${edge} AND ${condition(col, c, params, d)})`;
+  return `EXISTS (${base} WHERE ${edge} AND ${condition(col, c, params, d)}${tail})`;
 }
 
 /**
  * One run filter comparison as a WHERE term over `runs r`. Keyed lookups correlate on `runId`,
  * which may name the driving table's `run_uuid` so that SQLite tests them before fetching the run.
+ * `perRow`: subqueries PostgreSQL tests row by row, in the order of the rows (OFFSET 0 keeps its
+ * planner from turning them into joins, which would read every row of the key).
  */
 export function runCondition(
   c: Comparison,
   params: SqlValue[],
   runId = "r.run_uuid",
   d: Dialect = SQLITE,
+  perRow = false,
 ): string {
+  const tail = perRow ? " OFFSET 0" : "";
   if (c.entity === "attribute") return condition(runAttribute(c.key, params), c, params, d);
-  if (c.entity === "dataset") return datasetCondition(c, params, d);
+  if (c.entity === "dataset") return datasetCondition(c, params, d, tail);
   const k = KEYED[c.entity];
   params.push(c.key);
   const exists = `SELECT 1 FROM ${k.table} ${k.alias} WHERE ${k.alias}.run_uuid = ${runId} ` +
     `AND ${k.alias}.key = ?`;
-  if (c.comparator === "IS NULL") return `NOT EXISTS (${exists})`;
+  if (c.comparator === "IS NULL") return `NOT EXISTS (${exists}${tail})`;
   const cond = keyedCondition(c, k.alias, params, d);
-  return cond ? `EXISTS (${exists} AND ${cond})` : `EXISTS (${exists})`;
+  return cond ? `EXISTS (${exists} AND ${cond}${tail})` : `EXISTS (${exists}${tail})`;
 }
 
 /**
@@ -339,6 +345,7 @@ export function compileRunSearch(s: RunSearch): Query {
   let head = "";
   let from = "runs r";
   let runId = "r.run_uuid";
+  let perRow = false;
   if (drive) {
     const table = KEYED[drive.entity as Keyed].table;
     runId = "d.run_uuid";
@@ -355,6 +362,10 @@ export function compileRunSearch(s: RunSearch): Query {
       // (an incremental sort breaks ties), instead of joining every driving row to its run.
       // B4 (10,000 runs, 1,045 driving rows, page of 101): 2.7 instead of 5.9 ms.
       keys[0] = { value: "d.value", ascending: keys[0].ascending };
+      // The other tests row by row in that order too: as joins they would read all their rows
+      // (after B3's writes PostgreSQL misjudged `params.lr = '0.01'` as rare and hashed all of
+      // them: B4 7 → 10 ms).
+      perRow = true;
       from = `(SELECT * FROM ${table} d WHERE ${driveTerms.join(" AND ")} ORDER BY ` +
         `d.value${keys[0].ascending ? "" : " DESC"} OFFSET 0) d CROSS JOIN LATERAL ` +
         "(SELECT * FROM runs r WHERE r.run_uuid = d.run_uuid OFFSET 0) r";
@@ -374,7 +385,7 @@ export function compileRunSearch(s: RunSearch): Query {
   }
   terms.push(...memberTerms(s, where));
   s.filter.forEach((c, i) => {
-    if (i !== s.driver) terms.push(runCondition(c, where, runId, d));
+    if (i !== s.driver) terms.push(runCondition(c, where, runId, d, perRow));
   });
   const sql = `${head}SELECT r.run_uuid AS run_uuid FROM ${from} ${joins.join(" ")} ` +
     `WHERE ${terms.join(" AND ")} ORDER BY ${orderSql(keys)} LIMIT ? OFFSET ?`;
