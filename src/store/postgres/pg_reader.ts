@@ -25,12 +25,12 @@ import {
 } from "../sqlite/rows.ts";
 import {
   compileDriverSample,
-  compileExperimentSearch,
   compileRunSearch,
   type DriverSample,
   POSTGRES,
   type RunSearch,
 } from "../sqlite/sql.ts";
+import { compileExperimentSearch } from "../sqlite/sql_experiments.ts";
 import {
   driverCandidates,
   type DriverChoices,

@@ -238,7 +238,7 @@ export function canDrive(c: Comparison): boolean {
   return isKeyed(c.entity) && c.comparator !== "IS NULL";
 }
 
-interface SortKey {
+export interface SortKey {
   /** 0 for a value, 1 (or 2) for NaN and missing ones; absent when never missing. */
   rank?: string;
   value: string;
@@ -290,7 +290,8 @@ function runSortKeys(
   });
 }
 
-function orderSql(keys: SortKey[]): string {
+/** ORDER BY terms of `keys`, each after its rank. */
+export function orderSql(keys: SortKey[]): string {
   const dir = (k: SortKey) => `${k.value}${k.ascending ? "" : " DESC"}`;
   return keys.map((k) => k.rank ? `${k.rank}, ${dir(k)}` : dir(k)).join(", ");
 }
@@ -421,69 +422,4 @@ export function compileDriverSample(s: RunSearch, i: number, size: number): Quer
     `FROM (SELECT * FROM ${KEYED[c.entity as Keyed].table} WHERE key = ? ORDER BY run_uuid ` +
     "LIMIT ?) d LEFT JOIN runs r ON r.run_uuid = d.run_uuid) x";
   return { sql, params };
-}
-
-function experimentAttribute(key: string): string {
-  switch (key) {
-    case "name":
-      return "e.name";
-    case "experiment_id":
-      return "e.experiment_id";
-    case "creation_time":
-      return "e.creation_time";
-    case "last_update_time":
-      return "e.last_update_time";
-  }
-  throw new Error(`unknown experiment attribute ${key}`);
-}
-
-/** One experiment filter comparison as a WHERE term over `experiments e`. */
-export function experimentCondition(
-  c: Comparison,
-  params: SqlValue[],
-  d: Dialect = SQLITE,
-): string {
-  if (c.entity !== "tag") return condition(experimentAttribute(c.key), c, params, d);
-  params.push(c.key);
-  const exists = "SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id " +
-    "AND t.key = ?";
-  if (c.comparator === "IS NULL") return `NOT EXISTS (${exists})`;
-  if (c.comparator === "IS NOT NULL") return `EXISTS (${exists})`;
-  return `EXISTS (${exists} AND ${condition("COALESCE(t.value, '')", c, params, d)})`;
-}
-
-/** What an experiment search selects from. */
-export interface ExperimentSearch {
-  stages: string[];
-  filter: Comparison[];
-  order: OrderClause[];
-  limit: number;
-  offset: number;
-  /** The SQL dialect (SQLite by default). */
-  dialect?: Dialect;
-}
-
-/**
- * The ids of one page of an experiment search: by default creation_time DESC, experiment_id ASC;
- * given clauses get an experiment_id DESC tie-break unless they name experiment_id (MLflow).
- */
-export function compileExperimentSearch(s: ExperimentSearch): Query {
-  const key = (k: string, ascending: boolean): SortKey => {
-    const value = experimentAttribute(k);
-    return { rank: `${value} IS NULL`, value, ascending };
-  };
-  const keys = s.order.length === 0
-    ? [key("creation_time", false), key("experiment_id", true)]
-    : s.order.map((o) => key(o.key, o.ascending));
-  if (s.order.length > 0 && !s.order.some((o) => o.key === "experiment_id")) {
-    keys.push(key("experiment_id", false));
-  }
-  const params: SqlValue[] = [...s.stages];
-  const terms = [
-    `COALESCE(e.lifecycle_stage, 'active') IN (${s.stages.map(() => "?").join(", ")})`,
-  ];
-  for (const c of s.filter) terms.push(experimentCondition(c, params, s.dialect));
-  const sql = "SELECT CAST(e.experiment_id AS TEXT) AS experiment_id FROM experiments e " +
-    `WHERE ${terms.join(" AND ")} ORDER BY ${orderSql(keys)} LIMIT ? OFFSET ?`;
-  return { sql, params: [...params, s.limit, s.offset] };
 }

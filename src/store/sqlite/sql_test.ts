@@ -4,13 +4,8 @@ import { DatabaseSync } from "node:sqlite";
 import { parseExperimentFilter, parseRunFilter } from "../../search/filter.ts";
 import { parseRunOrderBy } from "../../search/order_by.ts";
 import { likeMatcher } from "../../search/match.ts";
-import {
-  canDrive,
-  compileDriverSample,
-  compileExperimentSearch,
-  compileRunSearch,
-  likeToGlob,
-} from "./sql.ts";
+import { canDrive, compileDriverSample, compileRunSearch, likeToGlob } from "./sql.ts";
+import { compileExperimentSearch } from "./sql_experiments.ts";
 import { decodeMetricValue, encodeMetricValue, MAX_DOUBLE, safeInt } from "./rows.ts";
 import { missingColumn, REQUIRED_COLUMNS, revisionState, SCHEMA_REVISION } from "./schema.ts";
 

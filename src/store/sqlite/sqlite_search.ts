@@ -14,11 +14,11 @@ import type { Statements } from "./connection.ts";
 import {
   canDrive,
   compileDriverSample,
-  compileExperimentSearch,
   compileRunSearch,
   type DriverSample,
   type RunSearch,
 } from "./sql.ts";
+import { compileExperimentSearch } from "./sql_experiments.ts";
 import { experimentsByIds, runsByIds, sqlExperimentId } from "./sqlite_reader.ts";
 
 /** MLflow's default page size of both searches. */
