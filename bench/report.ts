@@ -59,6 +59,7 @@ const SUBJECTS: Record<string, string> = {
   mlt: "mlt server",
   before: "mlt server (before)",
   floor: "empty Deno.serve",
+  "floor-hono": "empty Hono app (mlt's deno.json)",
   mlflow: "mlflow server",
   fml: "FastTrackML",
 };

@@ -14,6 +14,7 @@
  * main.ts` with the V8 flags of deno.json's install task), `mlt-w2` (the same with `--workers 2`),
  * `before` (`mlt server` from the checkout --before, e.g. a `git archive` of main), `floor` (an
  * empty `Deno.serve` answering 200, started the same way: the least any Deno server costs),
+ * `floor-hono` (the same routed by Hono with mlt's deno.json: npm resolution and node_modules),
  * `mlflow` and `fml` (FastTrackML).
  *
  *   deno run -A bench/startup_bench.ts [--subjects mlt,floor,fml] [--rounds 3] [--starts 5]
@@ -51,6 +52,7 @@ const { values: opt } = parseArgs({
 });
 const HOST = "127.0.0.1";
 const FLOOR = new URL("./floor_server.ts", import.meta.url).pathname;
+const FLOOR_HONO = new URL("./floor_hono_server.ts", import.meta.url).pathname;
 
 function freePort(): number {
   const l = Deno.listen({ hostname: HOST, port: 0 });
@@ -87,6 +89,17 @@ function command(subject: string, db: string, port: number): string[] {
         "-A",
         ...words(opt["deno-args"]),
         FLOOR,
+        String(port),
+      ];
+    case "floor-hono":
+      return [
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--config",
+        join(opt.src, "deno.json"),
+        ...words(opt["deno-args"]),
+        FLOOR_HONO,
         String(port),
       ];
     case "mlflow":
@@ -183,7 +196,7 @@ async function round(subject: string, dir: string): Promise<Record<string, numbe
     const idle = treeRssMb(s.child.pid);
     out.idle_rss_mb = +idle.rss.toFixed(1);
     out.idle_anon_mb = +idle.anon.toFixed(1);
-    if (!opt["no-b3"] && subject !== "floor") {
+    if (!opt["no-b3"] && !subject.startsWith("floor")) {
       const sampler = peakSampler(s.child.pid);
       const cpu0 = cpuMs(s.child.pid);
       let peak = { rss: 0, anon: 0 };

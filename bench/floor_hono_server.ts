@@ -1,0 +1,13 @@
+/**
+ * The floor of a Deno server built as mlt is: floor_server.ts's empty server, but routed by Hono
+ * (mlt's router, an npm package) and started with mlt's deno.json, so that Deno resolves npm
+ * packages and loads a module graph from node_modules as it does for `mlt server`.
+ * bench/startup_bench.ts starts it as subject `floor-hono`.
+ *
+ *   deno run -A --config deno.json bench/floor_hono_server.ts PORT
+ */
+import { Hono } from "hono";
+
+const app = new Hono();
+app.all("*", (c) => c.text("OK"));
+Deno.serve({ hostname: "127.0.0.1", port: Number(Deno.args[0] ?? 0), onListen() {} }, app.fetch);
