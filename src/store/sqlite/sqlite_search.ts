@@ -109,6 +109,9 @@ export function pickDriver(samples: [number, DriverSample][]): number | undefine
   return best?.i;
 }
 
+// The longest search (as its key's JSON) whose driver choice DriverChoices keeps.
+const MAX_KEY_CHARS = 4096;
+
 /**
  * Recent driver choices (chooseDriver()) per search: experiments, stages and filter, for `ttlMs`.
  * A choice only decides how a search finds its rows, never which rows or their order (the driven
@@ -131,6 +134,9 @@ export class DriverChoices {
     choose: () => Promise<number | undefined>,
   ): Promise<number | undefined> {
     const key = JSON.stringify([s.experimentIds.map(String), s.stages, s.filter]);
+    // Bounded memory whatever clients send: a long search (a filter of thousands of ids, say)
+    // is sampled each time rather than kept.
+    if (key.length > MAX_KEY_CHARS) return choose();
     const t = this.now();
     const hit = this.#choices.get(key);
     if (hit && hit.until > t) return hit.driver;

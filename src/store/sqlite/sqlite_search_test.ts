@@ -116,3 +116,17 @@ Deno.test("DriverChoices keeps a choice per search for its time to live, the new
   assert.equal(await choices.get(b, choose(0)), 0);
   assert.equal(calls, 5);
 });
+
+Deno.test("DriverChoices does not keep a long search's choice (bounded memory)", async () => {
+  const choices = new DriverChoices();
+  let calls = 0;
+  const choose = () => {
+    calls++;
+    return Promise.resolve(0);
+  };
+  const ids = Array.from({ length: 500 }, (_, i) => `'${"a".repeat(20)}${i}'`).join(", ");
+  const long = search(`attributes.run_id IN (${ids}) and metrics.acc > 0.9`);
+  assert.equal(await choices.get(long, choose), 0);
+  assert.equal(await choices.get(long, choose), 0);
+  assert.equal(calls, 2, "sampled each time");
+});
