@@ -184,7 +184,8 @@ Deno.test("mlt run: a child that ignores SIGTERM is SIGKILLed after the grace pe
 
 Deno.test("mlt run: system metrics of the entry point, unless --no-system-metrics", async () => {
   const { dir, proj } = await project({
-    MLproject: "entry_points:\n  main:\n    command: 'echo $$ > child.pid; sleep 0.5'\n",
+    // A second of samples every 0.1 s: room for a loaded machine to take at least one.
+    MLproject: "entry_points:\n  main:\n    command: 'echo $$ > child.pid; sleep 1'\n",
   });
   let r = await mltRun(dir, [proj, "--system-metrics-interval", "0.1"]);
   assert.equal(r.code, 0, r.stderr);
