@@ -46,13 +46,14 @@ export const IDS = "jsonb_array_elements_text(?::text::jsonb) WITH ORDINALITY AS
 export const IDX = "(j.n - 1)::int";
 
 /**
- * IDS joined to the rows of `table` (as `alias`) that `test` picks for the id `j.value`, looked up
- * through the table's index id by id (the subquery's OFFSET 0 keeps the planner from flattening
- * it). A plain join let the planner hash a scan of the whole table instead: cheaper in its cost
- * model for 100 runs of 10,000, and 5-10× slower on a cached table.
+ * IDS (or another FROM item `ids` named j) joined to the rows of `table` (as `alias`) that `test`
+ * picks for the id `j.value`, looked up through the table's index id by id (the subquery's OFFSET
+ * 0 keeps the planner from flattening it). A plain join let the planner hash a scan of the whole
+ * table instead: cheaper in its cost model for 100 runs of 10,000, and 5-10× slower on a cached
+ * table.
  */
-export function eachId(table: string, alias: string, test: string, cols = "*"): string {
-  return `${IDS} CROSS JOIN LATERAL (SELECT ${cols} FROM ${table} ${alias} WHERE ${test} ` +
+export function eachId(table: string, alias: string, test: string, cols = "*", ids = IDS): string {
+  return `${ids} CROSS JOIN LATERAL (SELECT ${cols} FROM ${table} ${alias} WHERE ${test} ` +
     `OFFSET 0) ${alias}`;
 }
 

@@ -96,11 +96,10 @@ export async function runInfo(s: Q, runId: string): Promise<RunInfo> {
 const RUN_VALUES = PG_COLUMNS.run.replace(" AS experiment_id", "");
 
 // The rows of `table` (as `alias`) of each run of `j`, as one JSON array of arrays: `values`, then
-// the run's index in the id list. Each run's rows looked up through the table's run_uuid index
-// (see eachId()).
+// the run's index in the id list, looked up run by run (eachId()).
 const rowsOfEach = (values: string, table: string, alias: string, order = "") =>
-  `(SELECT json_agg(json_build_array(${values}, j.i)${order}) FROM j CROSS JOIN LATERAL ` +
-  `(SELECT * FROM ${table} ${alias} WHERE ${alias}.run_uuid = j.value OFFSET 0) ${alias})`;
+  `(SELECT json_agg(json_build_array(${values}, j.i)${order}) FROM ` +
+  `${eachId(table, alias, `${alias}.run_uuid = j.value`, "*", "j")})`;
 
 /**
  * Two statements for the info, latest metrics, params and tags of the runs of a bound JSON array
