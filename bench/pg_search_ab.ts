@@ -23,7 +23,7 @@ import {
   stop,
   treeCpuMs,
 } from "./postgres_bench_servers.ts";
-import { quantile, runB3, seed, timedPost } from "./rest_common.ts";
+import { B4_FILTER, b4Body, quantile, runB3, seed, timedPost } from "./rest_common.ts";
 
 const { values: opt, positionals } = parseArgs({
   args: Deno.args,
@@ -32,7 +32,7 @@ const { values: opt, positionals } = parseArgs({
     rounds: { type: "string", default: "3" },
     searches: { type: "string", default: "60" },
     b3: { type: "boolean", default: false },
-    filter: { type: "string", default: "metrics.acc > 0.9 and params.lr = '0.01'" },
+    filter: { type: "string", default: B4_FILTER },
   },
 });
 const roots = (positionals.length ? positionals : ["."]).map((d) => resolve(d) + "/");
@@ -54,12 +54,7 @@ try {
     log("B3's writes added");
   }
   cluster.psql("VACUUM ANALYZE", db);
-  const body = JSON.stringify({
-    experiment_ids: [searchExp],
-    filter: opt.filter,
-    order_by: ["metrics.acc DESC"],
-    max_results: 100,
-  });
+  const body = b4Body(searchExp, opt.filter);
   const results = new Map(
     roots.map((r) => [r, { p50: [] as number[], cpu: [] as number[], pg: [] as number[] }]),
   );

@@ -40,6 +40,7 @@ import {
 } from "./postgres_bench_servers.ts";
 import {
   type B3Result,
+  b4Body,
   createExperiment,
   createRun,
   hash01,
@@ -160,12 +161,7 @@ async function b3(servers: Server[]): Promise<Cell> {
 
 async function b4(servers: Server[], exp: string): Promise<Cell> {
   const url = servers[0].url;
-  const body = JSON.stringify({
-    experiment_ids: [exp],
-    filter: "metrics.acc > 0.9 and params.lr = '0.01'",
-    order_by: ["metrics.acc DESC"],
-    max_results: 100,
-  });
+  const body = b4Body(exp);
   const first = await timedPost(url, "runs/search", body);
   const found = (JSON.parse(first.text).runs ?? []).length;
   for (let i = 0; i < 5 && first.ms < BUDGET_MS / 20; i++) {

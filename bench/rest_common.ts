@@ -117,6 +117,19 @@ export interface Seed {
   seconds: number;
 }
 
+/** B4's filter over the runs seed() writes: about a third of a tenth of them match. */
+export const B4_FILTER = "metrics.acc > 0.9 and params.lr = '0.01'";
+
+/** B4's runs/search body: `filter` in experiment `exp`, by metrics.acc DESC, first 100. */
+export function b4Body(exp: string, filter = B4_FILTER): string {
+  return JSON.stringify({
+    experiment_ids: [exp],
+    filter,
+    order_by: ["metrics.acc DESC"],
+    max_results: 100,
+  });
+}
+
 /**
  * Writes the B4/B5 data through the REST API at `url`: `runs` runs in a new "b4-search-…"
  * experiment (lr in 0.001/0.01/0.1, four more params, five metrics, two tags each; 4 writers),

@@ -83,23 +83,15 @@ function command(subject: string, db: string, port: number): string[] {
         ...(subject === "mlt-w2" ? ["--workers", "2"] : []),
       ];
     case "floor":
-      return [
-        Deno.execPath(),
-        "run",
-        "-A",
-        ...words(opt["deno-args"]),
-        FLOOR,
-        String(port),
-      ];
     case "floor-hono":
       return [
         Deno.execPath(),
         "run",
         "-A",
-        "--config",
-        join(opt.src, "deno.json"),
+        // The Hono floor resolves its npm package through mlt's deno.json, as mlt does.
+        ...(subject === "floor" ? [] : ["--config", join(opt.src, "deno.json")]),
         ...words(opt["deno-args"]),
-        FLOOR_HONO,
+        subject === "floor" ? FLOOR : FLOOR_HONO,
         String(port),
       ];
     case "mlflow":

@@ -108,8 +108,7 @@ const rowsOfEach = (values: string, table: string, alias: string, order = "") =>
  * ~1,500 rows): B4's server CPU per search 4.0 → 2.8 ms. Two, not one: each table's lookups take
  * PostgreSQL ~1 ms for 100 runs, and two statements run on two connections at once.
  */
-const withIds = "WITH j AS MATERIALIZED (SELECT value, n - 1 AS i FROM " +
-  "jsonb_array_elements_text(?::text::jsonb) WITH ORDINALITY AS j(value, n)) SELECT ";
+const withIds = `WITH j AS MATERIALIZED (SELECT value, n - 1 AS i FROM ${IDS}) SELECT `;
 const RUNS_METRICS_SQL = withIds + `${rowsOfEach(RUN_VALUES, "runs", "r")} AS runs, ` +
   `${rowsOfEach(PG_COLUMNS.metric, "latest_metrics", "m", " ORDER BY m.key")} AS metrics`;
 const PARAMS_TAGS_SQL = withIds +
