@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { MltError } from "../../errors.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 import { MLFLOW_DDL, SCHEMA_REVISION } from "./schema.ts";
-import { Connections, IdleCheckpoint, sqlitePath } from "./connection.ts";
+import { Connections, sqlitePath } from "./connection.ts";
+import { IdleCheckpoint } from "./wal.ts";
 import { withTempDir } from "../../../tests/helpers/temp.ts";
 
 type Rows = Record<string, unknown>[];

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { isBusy, Statements } from "./connection.ts";
+import { Statements } from "./connection.ts";
+import { isBusy } from "./sqlite_errors.ts";
 import { GroupCommit } from "./group_commit.ts";
 
 async function withGroup(
