@@ -8,13 +8,13 @@ import { MltError } from "../src/errors.ts";
 import { FileStore } from "../src/store/file/file_store.ts";
 import { openStore } from "../src/store/open.ts";
 import { readUntil, STORE_WORKER, storeWorkers } from "./helpers/process.ts";
-import { fakeClock, rejectsWith, storeContract, T0 } from "./store_contract.ts";
+import { fakeClock, FILE_INPUT_ORDER, rejectsWith, storeContract, T0 } from "./store_contract.ts";
 
 storeContract("file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlt-contract-" });
   const store = new FileStore(join(dir, "mlruns"), { clock: fakeClock(), warn: () => {} });
   return { store, cleanup: () => Deno.remove(dir, { recursive: true }) };
-});
+}, FILE_INPUT_ORDER);
 
 interface Ctx {
   dir: string;

@@ -9,7 +9,7 @@ import { openStore } from "../src/store/open.ts";
 import { RestStore } from "../src/store/rest/rest_store.ts";
 import { httpOptionsFromEnv } from "../src/store/store.ts";
 import { listen, startRestServer } from "./helpers/rest_server.ts";
-import { rejectsWith, storeContract } from "./store_contract.ts";
+import { FILE_INPUT_ORDER, rejectsWith, storeContract } from "./store_contract.ts";
 
 const NO_WIRE_DELETED_TIME = "MLflow's RunInfo has no deleted_time on the wire; " +
   "covered without it below";
@@ -22,6 +22,7 @@ storeContract("rest", async () => {
   "deletedRunIds() and hard deletes": "MLflow's REST API has no endpoint for permanent deletion",
   "deleteExperiment() and restoreExperiment() carry the runs along": NO_WIRE_DELETED_TIME,
   "deleted runs refuse every mutation but can be read and restored": NO_WIRE_DELETED_TIME,
+  ...FILE_INPUT_ORDER,
 });
 
 async function withServer(fn: (s: RestStore, url: string) => Promise<void>): Promise<void> {

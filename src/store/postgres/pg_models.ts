@@ -196,24 +196,6 @@ export async function modelsByIds(s: Q, ids: string[]): Promise<LoggedModel[]> {
   return assembleModels(ids.length, rows, tags, params, points);
 }
 
-/**
- * The model links of the runs of `json` (a bound JSON array of ids): rows for attachModelLinks(),
- * the run's index in the array first.
- */
-export function modelLinkRows(s: Q, json: string): Promise<[number, string, string, number][]> {
-  return s.arrays(
-    `SELECT ${IDX}, i.source_type, i.destination_id, i.step FROM ${
-      eachId(
-        "inputs",
-        "i",
-        "i.source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND i.source_id = j.value AND " +
-          "i.destination_type IN ('MODEL_INPUT', 'MODEL_OUTPUT')",
-      )
-    } ORDER BY j.n, i.source_type, i.destination_id`,
-    json,
-  ) as Promise<[number, string, string, number][]>;
-}
-
 /** Removes models with their params, tags and metrics (every model of `where`). */
 export async function deleteModelRows(w: Q, where: string, ...params: (string | bigint)[]) {
   for (const sql of deleteModelsSql(where)) await w.run(sql, ...params);

@@ -42,8 +42,7 @@ import {
   stagesOf,
 } from "../sqlite/sqlite_search.ts";
 import { sqlExperimentId } from "../sqlite/sqlite_reader.ts";
-import { eachId, IDS, IDX, type Q } from "./pg_db.ts";
-import { modelLinkRows } from "./pg_models.ts";
+import { eachId, IDS, type Q } from "./pg_db.ts";
 import { attachModelLinks } from "../sqlite/model_rows.ts";
 
 /** Experiments by id, with their tags, in the order of `ids` (missing ones skipped). */
@@ -101,42 +100,78 @@ const rowsOfEach = (values: string, table: string, alias: string, order = "") =>
   `(SELECT json_agg(json_build_array(${values}, j.i)${order}) FROM ` +
   `${eachId(table, alias, `${alias}.run_uuid = j.value`, "*", "j")})`;
 
+// The JSON array (or null) of `item` for each row of `from` (over the j CTE), in `order`.
+const jsonRows = (item: string, from: string, order: string) =>
+  `(SELECT json_agg(${item} ORDER BY ${order}) FROM ${from})`;
+
+// A run's dataset inputs as attachDatasetInputs() reads them, in the order they were written.
+const DATASETS = jsonRows(
+  "json_build_object('run_index', j.i, 'input_uuid', i.input_uuid, 'name', d.name, 'digest', " +
+    "d.digest, 'dataset_source_type', d.dataset_source_type, 'dataset_source', " +
+    "d.dataset_source, 'dataset_schema', d.dataset_schema, 'dataset_profile', d.dataset_profile)",
+  eachId(
+    "inputs",
+    "i",
+    "i.destination_id = j.value AND i.destination_type = 'RUN' AND i.source_type = 'DATASET'",
+    "i.*, i.ctid AS write_order",
+    "j",
+  ) + " JOIN datasets d ON d.dataset_uuid = i.source_id",
+  "i.write_order",
+);
+
+// A run's logged-model inputs and outputs as attachModelLinks() reads them.
+const MODEL_LINKS = jsonRows(
+  "json_build_array(j.i, i.source_type, i.destination_id, i.step)",
+  eachId(
+    "inputs",
+    "i",
+    "i.source_type IN ('RUN_INPUT', 'RUN_OUTPUT') AND i.source_id = j.value AND " +
+      "i.destination_type IN ('MODEL_INPUT', 'MODEL_OUTPUT')",
+    "*",
+    "j",
+  ),
+  "j.i, i.source_type, i.destination_id",
+);
+
 /**
- * Two statements for the info, latest metrics, params and tags of the runs of a bound JSON array
- * of ids: a JSON array per table, each item a row and its run's index. Two plans instead of four,
- * and four values for postgres.js to read instead of a message per row (a page of 100 runs holds
- * ~1,500 rows): B4's server CPU per search 4.0 → 2.8 ms. Two, not one: each table's lookups take
- * PostgreSQL ~1 ms for 100 runs, and two statements run on two connections at once.
+ * Two statements for the info, latest metrics, params, tags, dataset inputs and model links of
+ * the runs of a bound JSON array of ids: a JSON array per table, each item a row and its run's
+ * index. Two plans instead of six, and six values for postgres.js to read instead of a message
+ * per row (a page of 100 runs holds ~1,500 rows): B4's server CPU per search 4.0 → 2.8 ms. Two,
+ * not one: each table's lookups take PostgreSQL ~1 ms for 100 runs, and two statements run on two
+ * connections at once.
  */
 const withIds = `WITH j AS MATERIALIZED (SELECT value, n - 1 AS i FROM ${IDS}) SELECT `;
 const RUNS_METRICS_SQL = withIds + `${rowsOfEach(RUN_VALUES, "runs", "r")} AS runs, ` +
-  `${rowsOfEach(PG_COLUMNS.metric, "latest_metrics", "m", " ORDER BY m.key")} AS metrics`;
+  `${rowsOfEach(PG_COLUMNS.metric, "latest_metrics", "m", " ORDER BY m.key")} AS metrics, ` +
+  `${MODEL_LINKS} AS links`;
 const PARAMS_TAGS_SQL = withIds +
   `${rowsOfEach("t.key, t.value", "params", "t", " ORDER BY t.key")} AS params, ` +
-  `${rowsOfEach("t.key, t.value", "tags", "t", " ORDER BY t.key")} AS tags`;
+  `${rowsOfEach("t.key, t.value", "tags", "t", " ORDER BY t.key")} AS tags, ` +
+  `${DATASETS} AS datasets`;
 
 interface RunPage {
   runs: [...RunValues, number][] | null;
   metrics: [...MetricValues, number][] | null;
+  links: [number, string, string, number][] | null;
   params: [string, string | null, number][] | null;
   tags: [string, string | null, number][] | null;
+  datasets: RunDatasetRow[] | null;
 }
 
 /**
  * Whole runs (info, latest metrics, params, tags, inputs, outputs) in the order of `ids`. Model
  * inputs only with `modelInputs`: MLflow's SQL store sends them from runs/get, not runs/search.
- * The four statements run at once, each on a free connection of the pool.
+ * The two statements run at once, each on a free connection of the pool.
  */
 export async function runsByIds(s: Q, ids: string[], modelInputs = false): Promise<Run[]> {
   if (ids.length === 0) return [];
   const unique = [...new Set(ids)];
   const json = JSON.stringify(unique);
   const runs: (Run | undefined)[] = new Array(unique.length).fill(undefined);
-  const [runRows, keyRows, inputRows, linkRows] = await Promise.all([
-    s.one<Pick<RunPage, "runs" | "metrics">>(RUNS_METRICS_SQL, json),
-    s.one<Pick<RunPage, "params" | "tags">>(PARAMS_TAGS_SQL, json),
-    datasetInputRows(s, json),
-    modelLinkRows(s, json),
+  const [runRows, keyRows] = await Promise.all([
+    s.one<Pick<RunPage, "runs" | "metrics" | "links">>(RUNS_METRICS_SQL, json),
+    s.one<Pick<RunPage, "params" | "tags" | "datasets">>(PARAMS_TAGS_SQL, json),
   ]);
   for (const row of runRows?.runs ?? []) {
     runs[row[10]] = {
@@ -156,26 +191,11 @@ export async function runsByIds(s: Q, ids: string[], modelInputs = false): Promi
   for (const [key, value, i] of keyRows?.tags ?? []) {
     runs[i]?.data.tags.push({ key, value: value ?? "" });
   }
-  attachModelLinks(runs, modelInputs, linkRows);
-  if (inputRows.length > 0) await addInputTags(s, attachDatasetInputs(runs, inputRows));
+  attachModelLinks(runs, modelInputs, runRows?.links ?? []);
+  const inputs = keyRows?.datasets ?? [];
+  if (inputs.length > 0) await addInputTags(s, attachDatasetInputs(runs, inputs));
   const byId = new Map(unique.map((id, i) => [id, runs[i]]));
   return ids.map((id) => byId.get(id)).filter((r): r is Run => r !== undefined);
-}
-
-// The dataset inputs of the runs of `json`, in the order they were written.
-function datasetInputRows(s: Q, json: string): Promise<RunDatasetRow[]> {
-  return s.all<RunDatasetRow>(
-    `SELECT ${IDX} AS run_index, i.input_uuid, d.name, d.digest, d.dataset_source_type, ` +
-      `d.dataset_source, d.dataset_schema, d.dataset_profile FROM ${
-        eachId(
-          "inputs",
-          "i",
-          "i.destination_id = j.value AND i.destination_type = 'RUN' AND i.source_type = 'DATASET'",
-          "i.*, i.ctid AS write_order",
-        )
-      } JOIN datasets d ON d.dataset_uuid = i.source_id ORDER BY i.write_order`,
-    json,
-  );
 }
 
 async function addInputTags(s: Q, byInput: ReturnType<typeof attachDatasetInputs>): Promise<void> {
