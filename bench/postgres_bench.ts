@@ -12,6 +12,11 @@
  *       writes (else autovacuum's work on them is counted as the searches');
  *   B5  a 1M-point history through metrics/get-history pages of 25,000.
  *
+ * With `floor` among --servers (the default), a column "PostgreSQL alone" shows what the cluster
+ * spends on B2's and B4's unavoidable SQL under MLflow's schema with no server in between
+ * (bench/postgres_floor.ts), and "MLflow / PostgreSQL alone" the highest ratio against MLflow any
+ * server on this schema could reach in the same run.
+ *
  * The B4/B5 data are written once through mlt's REST API into a seed database, which PostgreSQL
  * copies (CREATE DATABASE … TEMPLATE) for mlt and MLflow (same schema); FastTrackML has its own
  * schema and is seeded through its own REST API. Every workload is bounded by --budget seconds; a
@@ -20,7 +25,7 @@
  * PostgreSQL's, from /proc (ticks of 10 ms), less sensitive to the machine's load than wall time.
  *
  *   deno run -A bench/postgres_bench.ts [--points 1000000] [--runs 10000] [--history 1000000]
- *     [--vus 20] [--iterations 20] [--budget 120] [--servers mlt,mlflow,fml]
+ *     [--vus 20] [--iterations 20] [--budget 120] [--servers mlt,mlflow,fml,floor]
  *     [--workloads b3,b4,b5,b2] [--fml .venv-fml/bin/fml] [--json FILE]
  *
  * FastTrackML: `python3 -m venv .venv-fml && .venv-fml/bin/pip install fasttrackml` (the `fml`
@@ -28,6 +33,7 @@
  */
 import { parseArgs } from "node:util";
 import { startCluster } from "../tests/helpers/postgres.ts";
+import { floorB2, floorB4 } from "./postgres_floor.ts";
 import { benchContext } from "./bench_context.ts";
 import {
   live,
@@ -63,7 +69,7 @@ const { values: opt } = parseArgs({
     vus: { type: "string", default: "20" },
     iterations: { type: "string", default: "20" },
     budget: { type: "string", default: "120" },
-    servers: { type: "string", default: "mlt,mlflow,fml" },
+    servers: { type: "string", default: "mlt,mlflow,fml,floor" },
     workloads: { type: "string", default: "b3,b4,b5,b2" },
     python: { type: "string", default: Deno.env.get("MLT_PYTHON") ?? `${REPO}.venv/bin/python` },
     fml: { type: "string", default: `${REPO}.venv-fml/bin/fml` },
@@ -74,9 +80,17 @@ const POINTS = Number(opt.points), RUNS = Number(opt.runs), HISTORY = Number(opt
 const VUS = Number(opt.vus), ITERATIONS = Number(opt.iterations);
 const BUDGET_MS = Number(opt.budget) * 1000;
 const B2_RUNS = 10, B2_KEYS = 100, B2_STEPS_PER_REQ = 10;
-const names = opt.servers.split(",").map((s) => s.trim()) as Name[];
+// "floor" is no server: PostgreSQL alone under B2 and B4 (bench/postgres_floor.ts).
+type Col = Name | "floor";
+const cols = opt.servers.split(",").map((s) => s.trim()) as Col[];
+const names = cols.filter((n): n is Name => n !== "floor");
 const WORKLOADS = new Set(opt.workloads.split(",").map((s) => s.trim()));
-const LABEL: Record<Name, string> = { mlt: "mlt", mlflow: "MLflow", fml: "FastTrackML" };
+const LABEL: Record<Col, string> = {
+  mlt: "mlt",
+  mlflow: "MLflow",
+  fml: "FastTrackML",
+  floor: "PostgreSQL alone",
+};
 
 const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const context = await benchContext(`deno run -A bench/postgres_bench.ts ${Deno.args.join(" ")}`, {
@@ -197,13 +211,13 @@ cpuNow = (servers) => ({
   server: treeCpuMs(servers.map((s) => s.child.pid)),
   pg: treeCpuMs([postmasterPid(cluster.dir)]),
 });
-const rows = new Map<string, Partial<Record<Name, Cell>>>();
+const rows = new Map<string, Partial<Record<Col, Cell>>>();
 const notes: string[] = [];
-const put = (row: string, name: Name, cell: Cell) => {
+const put = (row: string, name: Col, cell: Cell) => {
   rows.set(row, { ...rows.get(row), [name]: cell });
   log(`${name} ${row}: ${cell[1]}`);
 };
-const guard = async (row: string, name: Name, f: () => Promise<Cell>) => {
+const guard = async (row: string, name: Col, f: () => Promise<Cell>) => {
   if (!WORKLOADS.has(row.slice(0, 2).toLowerCase())) return;
   try {
     put(row, name, await f());
@@ -221,6 +235,8 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.exit(130);
   });
 }
+const B4_ROW = `B4 search ${rate(RUNS)} runs (p50)`;
+const B2_ROW = `B2 ${rate(POINTS)} points, batches of 1,000`;
 // B4 reads the seeded runs, B5 the seeded history; B2 and B3 alone need none.
 const seedRuns = WORKLOADS.has("b4") ? RUNS : 0;
 const seedHistory = WORKLOADS.has("b5") ? HISTORY : 0;
@@ -260,20 +276,34 @@ try {
       // database (as autovacuum leaves it a minute later), the same for every server, not while
       // autovacuum's CPU is counted as the search's.
       if (WORKLOADS.has("b3")) cluster.psql("VACUUM ANALYZE", db);
-      await guard(
-        `B4 search ${rate(RUNS)} runs (p50)`,
-        name,
-        () => b4(servers, own.searchExp),
-      );
+      await guard(B4_ROW, name, () => b4(servers, own.searchExp));
       await guard(
         `B5 ${rate(HISTORY)}-point history`,
         name,
         () => b5(servers[0].url, own.historyRun),
       );
-      await guard(`B2 ${rate(POINTS)} points, batches of 1,000`, name, () => b2(servers));
+      await guard(B2_ROW, name, () => b2(servers));
     } finally {
       await Promise.all(servers.map(stop));
     }
+  }
+  if (cols.includes("floor")) {
+    const db = "floor_bench";
+    cluster.psql(`CREATE DATABASE ${db} TEMPLATE ${seedDb}`);
+    cluster.psql("VACUUM ANALYZE", db);
+    const url = cluster.url(db);
+    await guard(B4_ROW, "floor", async () => {
+      const p50 = await floorB4(url);
+      return [p50, `${ms(p50)} (the driving metric's scan alone)`];
+    });
+    await guard(B2_ROW, "floor", async () => {
+      const { perSec, withoutFk } = await floorB2(url, POINTS, BUDGET_MS);
+      return [
+        POINTS / perSec,
+        `${rate(perSec)} pts/s (one statement per batch; ${rate(withoutFk)} pts/s without ` +
+        "metrics' foreign key)",
+      ];
+    });
   }
 } finally {
   cluster.destroy();
@@ -282,18 +312,26 @@ try {
 
 const ctx = context.finish();
 const others = names.filter((n) => n !== "mlt");
+const shown: Col[] = cols.filter((n) => n === "floor" || names.includes(n));
+// Each other server against mlt; MLflow against the floor: the most any server could reach.
+const pairs: [Col, Col][] = [
+  ...others.map((n): [Col, Col] => [n, "mlt"]),
+  ...(cols.includes("floor") && names.includes("mlflow")
+    ? [["mlflow", "floor"] as [Col, Col]]
+    : []),
+];
 const columns = [
-  ...names.map((n) => n === "mlflow" ? `MLflow (${ctx.versions.mlflow})` : LABEL[n]),
-  ...others.map((n) => `${LABEL[n]} / mlt`),
+  ...shown.map((n) => n === "mlflow" ? `MLflow (${ctx.versions.mlflow})` : LABEL[n]),
+  ...pairs.map(([a, b]) => `${LABEL[a]} / ${LABEL[b]}`),
 ];
 const table = [...rows].map(([row, cells]) => {
-  const ratio = (n: Name) => {
-    const [a, b] = [cells.mlt, cells[n]];
+  const ratio = ([n, d]: [Col, Col]) => {
+    const [a, b] = [cells[d], cells[n]];
     return a && b && Number.isFinite(a[0]) && Number.isFinite(b[0])
       ? `${(b[0] / a[0]).toFixed(1)}×`
       : "—";
   };
-  return [row, ...names.map((n) => cells[n]?.[1] ?? "—"), ...others.map(ratio)];
+  return [row, ...shown.map((n) => cells[n]?.[1] ?? "—"), ...pairs.map(ratio)];
 });
 notes.push(
   `${POINTS} B2 points, ${RUNS} B4 runs, ${HISTORY} B5 points, B3 ${VUS} writers × ` +
