@@ -31,6 +31,11 @@ const LAZY = [
   "src/store/store.ts",
   "src/api/routes.ts",
   "src/api/body.ts",
+  // The runner and the CLI's table never load in a server; Prometheus only with its flag.
+  "src/runner/env.ts",
+  "src/runner/params.ts",
+  "src/cli/commands.ts",
+  "src/cli/server_metrics.ts",
 ];
 
 const isNode = (m: string) => m.startsWith("node:") || m.startsWith("ext:deno_node/");

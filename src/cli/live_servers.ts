@@ -5,8 +5,7 @@
  * be written only means no link.
  */
 import { join } from "../posix_path.ts";
-import { childTrackingUri } from "../runner/env.ts";
-import { displayUri } from "../store/open_uri.ts";
+import { absoluteStoreUri, displayUri } from "../store/open_uri.ts";
 import { type CliContext, mltHome } from "./context.ts";
 
 /** One running server, as its state file says. */
@@ -23,7 +22,7 @@ export interface LiveServer {
  * password masked (the record is a file on disk).
  */
 export function storeKey(uri: string, cwd: string): string {
-  return displayUri(childTrackingUri(uri, cwd));
+  return displayUri(absoluteStoreUri(uri, cwd));
 }
 
 // A link a browser on this machine can open: a wildcard bind is reached through loopback.

@@ -82,12 +82,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
     )
     .action(async (uri: string, opts: Record<string, unknown>, cmd: Command) => {
       const { runProject } = await import("../runner/run_project.ts");
-      const { childTrackingUri } = await import("../runner/env.ts");
+      const { absoluteStoreUri } = await import("../store/open_uri.ts");
       const { isUsageError } = await import("../runner/params.ts");
       const { loadStore } = await import("../store/load.ts");
       const given = trackingUri(ctx, opts.trackingUri as string | undefined);
       // Relative store paths are taken from the invocation directory, not the process's.
-      const storeUri = /^https?:/i.test(given) ? given : childTrackingUri(given, ctx.cwd);
+      const storeUri = /^https?:/i.test(given) ? given : absoluteStoreUri(given, ctx.cwd);
       const seconds = (flag: string, value: unknown, allowZero: boolean): number => {
         const n = Number(value);
         if (!(allowZero ? n >= 0 : n > 0)) {

@@ -198,8 +198,13 @@ export async function serve(
   // MLflow's variables, read once here and only when something lives in S3.
   const s3 = isS3Uri(destination) || s3Roots.length ? s3ConfigFromEnv(ctx.env) : undefined;
   const ttl = fromEnv(ctx, "MLFLOW_PRESIGNED_DOWNLOAD_URL_TTL_SECONDS", parsePositiveSeconds);
-  const prometheus = await (await import("./server_metrics.ts"))
-    .openPrometheus(flags.exposePrometheus, flags.workers ?? 1, ctx, { tracking: store, registry });
+  const prometheus = flags.exposePrometheus
+    ? await (await import("./server_metrics.ts"))
+      .openPrometheus(flags.exposePrometheus, flags.workers ?? 1, ctx, {
+        tracking: store,
+        registry,
+      })
+    : undefined;
   // A Prometheus route label names the route that answered: those need the routes in the app.
   const routes = prometheus ? await import("../api/routes.ts") : undefined;
   const app = createApp({

@@ -2,7 +2,6 @@
  * What the entry point runs in: the environment manager (reference §2.5) and the child's variables
  * (`MLFLOW_RUN_ID`, `MLFLOW_EXPERIMENT_ID`, an absolute `MLFLOW_TRACKING_URI`). Pure: no Deno.*.
  */
-import { fileURLToPath, isAbsolute, pathToFileURL, resolve } from "../posix_path.ts";
 import { usageError } from "./params.ts";
 import type { DeclaredEnv } from "./spec.ts";
 
@@ -38,21 +37,6 @@ export function chooseEnvManager(
   if (declared === "python_env") return "virtualenv";
   if (declared === "conda_env") return "conda";
   return "local";
-}
-
-/** The tracking URI the child gets: absolute, usable by any Python client version. */
-export function childTrackingUri(storeUri: string, cwd: string): string {
-  if (/^file:\/\//i.test(storeUri)) return pathToFileURL(fileURLToPath(storeUri)).href;
-  if (/^file:/i.test(storeUri)) return pathToFileURL(resolve(cwd, storeUri.slice(5))).href;
-  const sqlite = /^sqlite:\/\/\/(.*)$/i.exec(storeUri);
-  if (sqlite) {
-    const p = sqlite[1];
-    return isAbsolute(p) || p === ":memory:" || p === ""
-      ? storeUri
-      : `sqlite:///${resolve(cwd, p)}`;
-  }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(storeUri)) return storeUri;
-  return pathToFileURL(resolve(cwd, storeUri)).href;
 }
 
 /** The run the child belongs to. */

@@ -1,21 +1,5 @@
 import assert from "node:assert/strict";
-import { childEnv, childTrackingUri, chooseEnvManager } from "./env.ts";
-
-Deno.test("childTrackingUri() makes store URIs absolute for the child", () => {
-  const table: [string, string][] = [
-    ["./mlruns", "file:///work/p/mlruns"],
-    ["mlruns", "file:///work/p/mlruns"],
-    ["/abs/ml runs", "file:///abs/ml%20runs"],
-    ["file:///abs/mlruns", "file:///abs/mlruns"],
-    ["file:rel/mlruns", "file:///work/p/rel/mlruns"],
-    ["sqlite:///mlflow.db", "sqlite:////work/p/mlflow.db"],
-    ["sqlite:////abs/x.db", "sqlite:////abs/x.db"],
-    ["http://127.0.0.1:5000", "http://127.0.0.1:5000"],
-    ["https://mlflow.example.com/x", "https://mlflow.example.com/x"],
-    ["postgresql://u@h/db", "postgresql://u@h/db"],
-  ];
-  for (const [input, want] of table) assert.equal(childTrackingUri(input, "/work/p"), want, input);
-});
+import { childEnv, chooseEnvManager } from "./env.ts";
 
 Deno.test("childEnv() sets the run's variables over anything inherited", () => {
   const env = childEnv(

@@ -20,7 +20,8 @@ import {
   stopContainer,
   trackingAccess,
 } from "./docker.ts";
-import { childEnv, childTrackingUri, chooseEnvManager, type EnvManager } from "./env.ts";
+import { childEnv, chooseEnvManager, type EnvManager } from "./env.ts";
+import { absoluteStoreUri } from "../store/open_uri.ts";
 import { which } from "./env_cache.ts";
 import { type Activation, setUpEnvironment } from "./env_setup.ts";
 import { fetchProject, type GitInfo, isBareRepo, localGitInfo } from "./git.ts";
@@ -310,7 +311,7 @@ async function execute(req: RunRequest, p: Prepared): Promise<number> {
       startTime: Date.now(),
     });
   }
-  let trackingUri = childTrackingUri(req.storeUri, req.cwd);
+  let trackingUri = absoluteStoreUri(req.storeUri, req.cwd);
   let result: ChildResult;
   let sampler: Sampler | undefined;
   let endpoint: TrackingEndpoint | undefined;

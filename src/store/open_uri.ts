@@ -2,7 +2,7 @@
  * How a tracking URI names a store, without importing any store: shared by `openStore` (open.ts)
  * and the lazily importing `loadStore` (load.ts).
  */
-import { fileURLToPath } from "../posix_path.ts";
+import { fileURLToPath, isAbsolute, pathToFileURL, resolve } from "../posix_path.ts";
 import { invalidParam } from "../errors.ts";
 import { defaultStore } from "./default_uri.ts";
 
@@ -71,4 +71,22 @@ export function storeLocation(uri: string | undefined): StoreLocation {
     `Cannot open tracking URI "${displayUri(uri)}": unknown scheme "${scheme}"; expected a ` +
       "local path, a file: URI, sqlite:, postgresql: or http(s):",
   );
+}
+
+/**
+ * `storeUri` made absolute against `cwd`, usable by any Python client version: the tracking URI
+ * a run's child process gets, and the key a server's record is found by (live_servers.ts).
+ */
+export function absoluteStoreUri(storeUri: string, cwd: string): string {
+  if (/^file:\/\//i.test(storeUri)) return pathToFileURL(fileURLToPath(storeUri)).href;
+  if (/^file:/i.test(storeUri)) return pathToFileURL(resolve(cwd, storeUri.slice(5))).href;
+  const sqlite = /^sqlite:\/\/\/(.*)$/i.exec(storeUri);
+  if (sqlite) {
+    const p = sqlite[1];
+    return isAbsolute(p) || p === ":memory:" || p === ""
+      ? storeUri
+      : `sqlite:///${resolve(cwd, p)}`;
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(storeUri)) return storeUri;
+  return pathToFileURL(resolve(cwd, storeUri)).href;
 }
