@@ -94,6 +94,37 @@ Deno.test("PgStore: latest values another writer left as NaN or ±Infinity read 
   }
 });
 
+Deno.test("PgStore: a page's generic plans leave the connection planning reads per value", async () => {
+  const cluster = sharedCluster();
+  const store = new PgStore(cluster.url(cluster.createDatabase()), {
+    warn: () => {},
+    poolSize: 1, // one connection: what the page statements did to it, the next read sees
+  });
+  const mode = () =>
+    store.database.read((q) => q.one<{ plan_cache_mode: string }>("SHOW plan_cache_mode"));
+  try {
+    const exp = await store.createExperiment("plans");
+    const id = (await store.createRun({ experimentId: exp })).info.runId;
+    await store.logBatch(id, { params: [{ key: "p", value: "1" }] });
+    assert.deepEqual(await mode(), { plan_cache_mode: "force_custom_plan" });
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await store.getRun(id)).data.params[0].value, "1");
+      assert.equal((await store.searchRuns({ experimentIds: [exp] })).items.length, 1);
+    }
+    assert.deepEqual(await mode(), { plan_cache_mode: "force_custom_plan" });
+    // A statement that fails still gives the connection back as it was.
+    await assert.rejects(store.database.read((q) => q.oneGeneric("SELECT 1 / (? - 1)", 1)));
+    assert.deepEqual(await mode(), { plan_cache_mode: "force_custom_plan" });
+    // And the generic mode was in force for the statement itself.
+    const inside = await store.database.read((q) =>
+      q.oneGeneric<{ m: string }>("SELECT current_setting('plan_cache_mode') || ? AS m", "")
+    );
+    assert.deepEqual(inside, { m: "force_generic_plan" });
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("PgStore: concurrent batches of one run never lose a latest_metrics update", async () => {
   const cluster = sharedCluster();
   const url = cluster.url(cluster.createDatabase());

@@ -170,8 +170,8 @@ export async function runsByIds(s: Q, ids: string[], modelInputs = false): Promi
   const json = JSON.stringify(unique);
   const runs: (Run | undefined)[] = new Array(unique.length).fill(undefined);
   const [runRows, keyRows] = await Promise.all([
-    s.one<Pick<RunPage, "runs" | "metrics" | "links">>(RUNS_METRICS_SQL, json),
-    s.one<Pick<RunPage, "params" | "tags" | "datasets">>(PARAMS_TAGS_SQL, json),
+    s.oneGeneric<Pick<RunPage, "runs" | "metrics" | "links">>(RUNS_METRICS_SQL, json),
+    s.oneGeneric<Pick<RunPage, "params" | "tags" | "datasets">>(PARAMS_TAGS_SQL, json),
   ]);
   for (const row of runRows?.runs ?? []) {
     runs[row[10]] = {
