@@ -15,6 +15,7 @@
  * `before` (`mlt server` from the checkout --before, e.g. a `git archive` of main), `floor` (an
  * empty `Deno.serve` answering 200, started the same way: the least any Deno server costs),
  * `floor-hono` (the same routed by Hono with mlt's deno.json: npm resolution and node_modules),
+ * `floor-sqlite` (that Hono app opening its SQLite database with node:sqlite before it listens),
  * `mlflow` and `fml` (FastTrackML).
  *
  *   deno run -A bench/startup_bench.ts [--subjects mlt,floor,fml] [--rounds 3] [--starts 5]
@@ -84,6 +85,7 @@ function command(subject: string, db: string, port: number): string[] {
       ];
     case "floor":
     case "floor-hono":
+    case "floor-sqlite":
       return [
         Deno.execPath(),
         "run",
@@ -93,6 +95,7 @@ function command(subject: string, db: string, port: number): string[] {
         ...words(opt["deno-args"]),
         subject === "floor" ? FLOOR : FLOOR_HONO,
         String(port),
+        ...(subject === "floor-sqlite" ? [db] : []),
       ];
     case "mlflow":
       return [opt.mlflow, ...mlt, `sqlite:///${db}`];
