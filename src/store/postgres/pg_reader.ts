@@ -94,15 +94,18 @@ export async function runInfo(s: Q, runId: string): Promise<RunInfo> {
 // array's items cannot have).
 const RUN_VALUES = PG_COLUMNS.run.replace(" AS experiment_id", "");
 
+// The JSON array (or null) of `item` for each row of `from` (over the j CTE), in `order`.
+const jsonRows = (item: string, from: string, order = "") =>
+  `(SELECT json_agg(${item}${order && ` ORDER BY ${order}`}) FROM ${from})`;
+
 // The rows of `table` (as `alias`) of each run of `j`, as one JSON array of arrays: `values`, then
 // the run's index in the id list, looked up run by run (eachId()).
 const rowsOfEach = (values: string, table: string, alias: string, order = "") =>
-  `(SELECT json_agg(json_build_array(${values}, j.i)${order}) FROM ` +
-  `${eachId(table, alias, `${alias}.run_uuid = j.value`, "*", "j")})`;
-
-// The JSON array (or null) of `item` for each row of `from` (over the j CTE), in `order`.
-const jsonRows = (item: string, from: string, order: string) =>
-  `(SELECT json_agg(${item} ORDER BY ${order}) FROM ${from})`;
+  jsonRows(
+    `json_build_array(${values}, j.i)`,
+    eachId(table, alias, `${alias}.run_uuid = j.value`, "*", "j"),
+    order,
+  );
 
 // A run's dataset inputs as attachDatasetInputs() reads them, in the order they were written.
 const DATASETS = jsonRows(
@@ -143,11 +146,11 @@ const MODEL_LINKS = jsonRows(
  */
 const withIds = `WITH j AS MATERIALIZED (SELECT value, n - 1 AS i FROM ${IDS}) SELECT `;
 const RUNS_METRICS_SQL = withIds + `${rowsOfEach(RUN_VALUES, "runs", "r")} AS runs, ` +
-  `${rowsOfEach(PG_COLUMNS.metric, "latest_metrics", "m", " ORDER BY m.key")} AS metrics, ` +
+  `${rowsOfEach(PG_COLUMNS.metric, "latest_metrics", "m", "m.key")} AS metrics, ` +
   `${MODEL_LINKS} AS links`;
 const PARAMS_TAGS_SQL = withIds +
-  `${rowsOfEach("t.key, t.value", "params", "t", " ORDER BY t.key")} AS params, ` +
-  `${rowsOfEach("t.key, t.value", "tags", "t", " ORDER BY t.key")} AS tags, ` +
+  `${rowsOfEach("t.key, t.value", "params", "t", "t.key")} AS params, ` +
+  `${rowsOfEach("t.key, t.value", "tags", "t", "t.key")} AS tags, ` +
   `${DATASETS} AS datasets`;
 
 interface RunPage {
