@@ -45,16 +45,15 @@ import {
   treeCpuMs,
 } from "./postgres_bench_servers.ts";
 import {
+  b2Batches,
   type B3Result,
   b4Body,
   createExperiment,
   createRun,
-  hash01,
   quantile,
   runB3,
   type Seed,
   seed,
-  T0,
   timedPost,
   walkHistory,
 } from "./rest_common.ts";
@@ -79,7 +78,6 @@ const { values: opt } = parseArgs({
 const POINTS = Number(opt.points), RUNS = Number(opt.runs), HISTORY = Number(opt.history);
 const VUS = Number(opt.vus), ITERATIONS = Number(opt.iterations);
 const BUDGET_MS = Number(opt.budget) * 1000;
-const B2_RUNS = 10, B2_KEYS = 100, B2_STEPS_PER_REQ = 10;
 // "floor" is no server: PostgreSQL alone under B2 and B4 (bench/postgres_floor.ts).
 type Col = Name | "floor";
 const cols = opt.servers.split(",").map((s) => s.trim()) as Col[];
@@ -121,25 +119,15 @@ const cpuText = (a: Cpu, b: Cpu, n: number, per: string) =>
 async function b2(servers: Server[]): Promise<Cell> {
   const url = servers[0].url;
   const exp = await createExperiment(url, "b2");
-  const steps = POINTS / (B2_RUNS * B2_KEYS);
+  const runs: string[] = [];
   let done = 0;
   const cpu0 = cpuNow(servers);
   const t = performance.now();
-  outer: for (let r = 0; r < B2_RUNS; r++) {
-    const run = await createRun(url, exp, `b2-${r}`);
-    for (let s0 = 0; s0 < steps; s0 += B2_STEPS_PER_REQ) {
-      const parts: string[] = [];
-      for (let k = 0; k < B2_KEYS; k++) {
-        for (let step = s0; step < s0 + B2_STEPS_PER_REQ; step++) {
-          parts.push(
-            `{"key":"m${k}","value":${hash01(step, k)},"timestamp":${T0 + step},"step":${step}}`,
-          );
-        }
-      }
-      await timedPost(url, "runs/log-batch", `{"run_id":"${run}","metrics":[${parts.join(",")}]}`);
-      done += parts.length;
-      if (performance.now() - t > BUDGET_MS) break outer;
-    }
+  for (const { run, metrics } of b2Batches(POINTS)) {
+    runs[run] ??= await createRun(url, exp, `b2-${run}`);
+    await timedPost(url, "runs/log-batch", JSON.stringify({ run_id: runs[run], metrics }));
+    done += metrics.length;
+    if (performance.now() - t > BUDGET_MS) break;
   }
   const perSec = done / ((performance.now() - t) / 1000);
   const cut = done < POINTS ? ` († from ${rate(done)} pts)` : "";

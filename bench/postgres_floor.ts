@@ -13,9 +13,7 @@
  *       real search also tests `params.lr`, reads the runs and their page; this is below it.
  */
 import postgres from "postgres";
-import { hash01, quantile, T0 } from "./rest_common.ts";
-
-const B2_RUNS = 10, B2_KEYS = 100, B2_STEPS_PER_REQ = 10;
+import { B2, b2Batches, type B2Point, quantile, T0 } from "./rest_common.ts";
 
 const POINTS_SQL = "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) " +
   "SELECT k, v, t, $1, s, false FROM unnest($2::text[], $3::float8[], $4::int8[], $5::int8[]) " +
@@ -39,39 +37,32 @@ export function floorConnection(url: string) {
 }
 type Sql = ReturnType<typeof floorConnection>;
 
-// `points` points in postgres_bench.ts's batches, within `budgetMs`; points per second.
+// `points` points in postgres_bench.ts's batches (b2Batches), within `budgetMs`; points per second.
 async function insertAll(sql: Sql, tag: string, points: number, budgetMs: number) {
-  const steps = points / (B2_RUNS * B2_KEYS);
+  const runs: string[] = [];
   let done = 0;
   const t = performance.now();
-  outer: for (let r = 0; r < B2_RUNS; r++) {
-    const run = `floor${tag}${r}`.padEnd(32, "0");
-    await sql.unsafe(
-      "INSERT INTO runs (run_uuid, name, source_type, status, start_time, lifecycle_stage, " +
-        "experiment_id) VALUES ($1, $1, 'LOCAL', 'RUNNING', $2, 'active', 0)",
-      [run, T0],
-    );
-    for (let s0 = 0; s0 < steps; s0 += B2_STEPS_PER_REQ) {
-      const keys: string[] = [], values: number[] = [], times: number[] = [], at: number[] = [];
-      for (let k = 0; k < B2_KEYS; k++) {
-        for (let step = s0; step < s0 + B2_STEPS_PER_REQ; step++) {
-          keys.push(`m${k}`);
-          values.push(hash01(step, k));
-          times.push(T0 + step);
-          at.push(step);
-        }
-      }
-      // Each key's latest point of the batch is its last step.
-      const last = (xs: (string | number)[]) =>
-        xs.filter((_, i) => i % B2_STEPS_PER_REQ === B2_STEPS_PER_REQ - 1);
-      await sql.unsafe(BATCH_SQL, [
-        run,
-        ...[keys, values, times, at].map(literal),
-        ...[keys, values, times, at].map((xs) => literal(last(xs))),
-      ]);
-      done += keys.length;
-      if (performance.now() - t > budgetMs) break outer;
+  for (const { run, metrics } of b2Batches(points)) {
+    if (runs[run] === undefined) {
+      runs[run] = `floor${tag}${run}`.padEnd(32, "0");
+      await sql.unsafe(
+        "INSERT INTO runs (run_uuid, name, source_type, status, start_time, lifecycle_stage, " +
+          "experiment_id) VALUES ($1, $1, 'LOCAL', 'RUNNING', $2, 'active', 0)",
+        [runs[run], T0],
+      );
     }
+    // Each key's latest point of the batch is its last step.
+    const latest = metrics.filter((_, i) => i % B2.stepsPerBatch === B2.stepsPerBatch - 1);
+    const columns = (ms: B2Point[]) =>
+      [
+        ms.map((m) => m.key),
+        ms.map((m) => m.value),
+        ms.map((m) => m.timestamp),
+        ms.map((m) => m.step),
+      ].map(literal);
+    await sql.unsafe(BATCH_SQL, [runs[run], ...columns(metrics), ...columns(latest)]);
+    done += metrics.length;
+    if (performance.now() - t > budgetMs) break;
   }
   return done / ((performance.now() - t) / 1000);
 }

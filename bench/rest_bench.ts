@@ -42,6 +42,8 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { firstLine, mltV8Flags } from "./bench_context.ts";
 import {
+  B2,
+  b2Batches,
   createExperiment,
   createRun,
   hash01,
@@ -89,7 +91,6 @@ const BUDGET_MS = Number(opt.budget) * 1000;
 const STARTS = Math.max(1, Number(opt.starts));
 const B1_KEYS = 10;
 const B1_RAW_CALLS = Math.min(1000, STEPS * 10);
-const B2_RUNS = 10, B2_KEYS = 100, B2_STEPS_PER_REQ = 10;
 const FILTER = "metrics.acc > 0.9 and params.lr = '0.01'";
 const ORDER = "metrics.acc DESC";
 const HOST = "127.0.0.1";
@@ -485,31 +486,16 @@ async function b2(s: Server, tag: string): Promise<void> {
   const W = `B2 ${fmtNum(POINTS)} points via log-batch of 1,000, ${tag} (s; points/s)`;
   await guard(s.name, [[W, "lower"]], async () => {
     const exp = await createExperiment(s.url, "b2");
-    const steps = POINTS / (B2_RUNS * B2_KEYS);
+    const runs: string[] = [];
     let done = 0;
     const lat: number[] = [];
     const t = performance.now();
-    outer: for (let r = 0; r < B2_RUNS; r++) {
-      const run = await createRun(s.url, exp, `b2-${r}`);
-      for (let s0 = 0; s0 < steps; s0 += B2_STEPS_PER_REQ) {
-        const parts: string[] = [];
-        for (let k = 0; k < B2_KEYS; k++) {
-          for (let step = s0; step < s0 + B2_STEPS_PER_REQ; step++) {
-            parts.push(
-              `{"key":"m${k}","value":${hash01(step, k)},"timestamp":${T0 + step},"step":${step}}`,
-            );
-          }
-        }
-        lat.push(
-          (await timedPost(
-            s.url,
-            "runs/log-batch",
-            `{"run_id":"${run}","metrics":[${parts.join(",")}]}`,
-          )).ms,
-        );
-        done += parts.length;
-        if (performance.now() - t > BUDGET_MS) break outer;
-      }
+    for (const { run, metrics } of b2Batches(POINTS)) {
+      runs[run] ??= await createRun(s.url, exp, `b2-${run}`);
+      const body = JSON.stringify({ run_id: runs[run], metrics });
+      lat.push((await timedPost(s.url, "runs/log-batch", body)).ms);
+      done += metrics.length;
+      if (performance.now() - t > BUDGET_MS) break;
     }
     const ms = performance.now() - t;
     const rate = done / (ms / 1000);
@@ -904,8 +890,8 @@ const report = [
   } main.ts, one process), \`mlflow server\` (defaults: 4 uvicorn workers, artifact proxy, job runner), \`fml server\` (defaults). Logs go to files.`,
   "- RSS counts file pages the server has mapped: mlt's SQLite readers use mmap (256 MB), so pages of the database it read count toward its RSS (they are clean and reclaimable); PSS is shown beside RSS for the idle figure.",
   "- Clients: B2–B5 use a thin Deno fetch client on the same 2-core machine (loopback, keep-alive); B1 and the B5 client row use the real MLflow Python client, which is client-bound per call.",
-  `- Sizes: B1 ${B1_KEYS} keys × ${STEPS} steps; B2 ${B2_RUNS} runs × ${B2_KEYS} keys × ${
-    POINTS / (B2_RUNS * B2_KEYS)
+  `- Sizes: B1 ${B1_KEYS} keys × ${STEPS} steps; B2 ${B2.runs} runs × ${B2.keys} keys × ${
+    POINTS / (B2.runs * B2.keys)
   } steps; B3 ${VUS} VUs × ${ITERATIONS} iterations (8 requests, 1,441 points each); budget ${
     BUDGET_MS / 1000
   } s per workload per server.`,

@@ -98,6 +98,39 @@ export async function createRun(
 }
 
 // ---------------------------------------------------------------------------------------------
+// B2: 1,000-point log-batches
+
+/** B2's shape: `runs` runs × `keys` metric keys, sent `stepsPerBatch` steps of every key at once. */
+export const B2 = { runs: 10, keys: 100, stepsPerBatch: 10 } as const;
+
+/** A metric point of a B2 batch. */
+export interface B2Point {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+/**
+ * B2's batches for `points` points, in sending order: the index of the run (0 … runs - 1) and
+ * its points, key by key, each key's steps in order. Every server gets the same numbers.
+ */
+export function* b2Batches(points: number): Generator<{ run: number; metrics: B2Point[] }> {
+  const steps = points / (B2.runs * B2.keys);
+  for (let run = 0; run < B2.runs; run++) {
+    for (let s0 = 0; s0 < steps; s0 += B2.stepsPerBatch) {
+      const metrics: B2Point[] = [];
+      for (let k = 0; k < B2.keys; k++) {
+        for (let step = s0; step < s0 + B2.stepsPerBatch; step++) {
+          metrics.push({ key: `m${k}`, value: hash01(step, k), timestamp: T0 + step, step });
+        }
+      }
+      yield { run, metrics };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Seed data for B4 and B5
 
 /** Runs `count` jobs on `width` async workers. */

@@ -15,18 +15,17 @@ import {
   type SqlValue,
 } from "./sql.ts";
 
+// The experiment attributes a filter or an order may name (search/filter.ts checks them first).
+const EXPERIMENT_ATTRIBUTES = new Set([
+  "name",
+  "experiment_id",
+  "creation_time",
+  "last_update_time",
+]);
+
 function experimentAttribute(key: string): string {
-  switch (key) {
-    case "name":
-      return "e.name";
-    case "experiment_id":
-      return "e.experiment_id";
-    case "creation_time":
-      return "e.creation_time";
-    case "last_update_time":
-      return "e.last_update_time";
-  }
-  throw new Error(`unknown experiment attribute ${key}`);
+  if (!EXPERIMENT_ATTRIBUTES.has(key)) throw new Error(`unknown experiment attribute ${key}`);
+  return `e.${key}`;
 }
 
 /** One experiment filter comparison as a WHERE term over `experiments e`. */
