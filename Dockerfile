@@ -21,5 +21,5 @@ USER deno
 EXPOSE 5000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD ["deno", "eval", "const r = await fetch('http://127.0.0.1:5000/health'); Deno.exit(r.ok ? 0 : 1)"]
-ENTRYPOINT ["deno", "run", "-A", "--config", "/app/deno.json", "/app/main.ts"]
+ENTRYPOINT ["deno", "run", "-A", "--v8-flags=--min-semi-space-size=4", "--config", "/app/deno.json", "/app/main.ts"]
 CMD ["server", "--host", "0.0.0.0", "--port", "5000"]

@@ -74,8 +74,8 @@ function command(subject: string, db: string, port: number): string[] {
         Deno.execPath(),
         "run",
         "-A",
-        // mlt runs with the V8 flags its installed command has (deno.json's install task).
-        ...(subject === "before" ? [] : mltV8Flags(opt.src)),
+        // Each checkout runs with the V8 flags its installed command has (its install task).
+        ...mltV8Flags(subject === "before" ? opt.before! : opt.src),
         ...words(opt["deno-args"]),
         join(subject === "before" ? opt.before! : opt.src, "main.ts"),
         ...mlt,

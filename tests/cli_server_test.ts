@@ -137,12 +137,19 @@ async function heldConnection(port: number): Promise<Deno.TcpConn> {
 
 Deno.test("mlt server --workers 2: two processes share the port, data and shutdown", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlt-srv-workers-" });
-  const server = await startMltServer(dir, [
-    "--workers",
-    "2",
-    "--backend-store-uri",
-    "sqlite:///mlt.db",
-  ]);
+  // The copies run with the V8 flags of the first process (an installed mlt has deno.json's).
+  const v8 = "--v8-flags=--min-semi-space-size=2";
+  const server = await startMltServer(
+    dir,
+    [
+      "--workers",
+      "2",
+      "--backend-store-uri",
+      "sqlite:///mlt.db",
+    ],
+    {},
+    { denoArgs: [v8] },
+  );
   const conns: Deno.TcpConn[] = [];
   try {
     const port = Number(new URL(server.url).port);
@@ -150,6 +157,8 @@ Deno.test("mlt server --workers 2: two processes share the port, data and shutdo
       const c = children(server.child.pid);
       return c.length === 1 ? c : undefined;
     });
+    const cmdline = Deno.readTextFileSync(`/proc/${copy}/cmdline`).split("\0");
+    assert.ok(cmdline.includes(v8), cmdline.join(" "));
     const before = [sockets(server.child.pid), sockets(copy)];
     // Linux hashes each new connection to one of the two listeners: with 24 connections, both
     // processes accept some unless the port is not shared (odds of all 24 on one: 2 in 16M).

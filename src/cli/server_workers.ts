@@ -35,7 +35,35 @@ export function selfCommand(args: string[]): { cmd: string; args: string[] } {
       // a bundle or a script without deno.json beside it resolves everything itself
     }
   }
-  return { cmd: Deno.execPath(), args: [...run, main, ...args] };
+  return { cmd: Deno.execPath(), args: [...run, ...ownV8Flags(), main, ...args] };
+}
+
+/**
+ * The `--v8-flags=…` this process was started with (an installed `mlt` has deno.json's; a user may
+ * add memory flags, docs/memory.md), so that the copies run as the first process does. Linux only,
+ * as `--workers` is: read from /proc/self/cmdline.
+ */
+function ownV8Flags(): string[] {
+  try {
+    const cmdline = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
+    return v8FlagsBefore(cmdline, Deno.mainModule, Deno.cwd());
+  } catch {
+    return [];
+  }
+}
+
+/** The `--v8-flags=…` words of a deno command line before its main module (none if not found). */
+export function v8FlagsBefore(cmdline: string[], mainModule: string, cwd: string): string[] {
+  const base = `file://${cwd.replace(/\/?$/, "/")}`;
+  const at = cmdline.findIndex((word, i) => {
+    if (i === 0 || word.startsWith("-")) return false;
+    try {
+      return new URL(word, base).href === mainModule;
+    } catch {
+      return false;
+    }
+  });
+  return at < 0 ? [] : cmdline.slice(1, at).filter((w) => w.startsWith("--v8-flags="));
 }
 
 /** Refuses `--workers` where copies cannot be started with the same rights on the same port. */

@@ -20,9 +20,9 @@ export async function startMltServer(
   dir: string,
   args: string[],
   env: Record<string, string> = {},
-  opts: { openFiles?: number } = {},
+  opts: { openFiles?: number; denoArgs?: string[] } = {},
 ): Promise<MltServer> {
-  const argv = ["run", "-A", MAIN, "server", "--port", "0", ...args];
+  const argv = ["run", "-A", ...opts.denoArgs ?? [], MAIN, "server", "--port", "0", ...args];
   // `ulimit -n` sets both limits, so the server cannot raise its own.
   const [cmd, cmdArgs] = opts.openFiles === undefined
     ? [Deno.execPath(), argv]
