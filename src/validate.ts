@@ -66,7 +66,8 @@ export function validateKey(key: unknown, what = "key"): string {
         "and slashes (/).",
     );
   }
-  const norm = posixNormpath(key);
+  // Without a slash a key is its own normal form (but "" is "."): no split and join per point.
+  const norm = key.includes("/") || key === "" ? posixNormpath(key) : key;
   if (norm !== key || norm === "." || norm.startsWith("..") || norm.startsWith("/")) {
     throw invalidParam(
       `Invalid value ${JSON.stringify(key)} for parameter '${what}' supplied: names are stored ` +

@@ -297,6 +297,73 @@ sqliteTest(
   },
 );
 
+sqliteTest(
+  "a 237-point log-batch: every row in order, exact repeats once, latest per key",
+  async (c) => {
+    // Points go in 100, 10 and 1 rows per INSERT (sqlite_writer.ts): 237 crosses each size.
+    const s = c.open();
+    try {
+      const id = (await s.createRun({})).info.runId;
+      const special = [NaN, Infinity, -Infinity, 0, -0.5];
+      const metrics = Array.from({ length: 237 }, (_, i) => ({
+        key: `k${i % 3}`,
+        value: i % 17 === 0 ? special[(i / 17) % special.length] : (i * 7919) % 101 / 4,
+        step: i % 11,
+        timestamp: 1000 + (i % 13),
+      }));
+      // Exact repeats, one of them across the first 100-row boundary.
+      metrics[150] = { ...metrics[3] };
+      metrics[99] = { ...metrics[100] };
+      await s.logBatch(id, { metrics });
+      const stored = (v: number) =>
+        Number.isNaN(v)
+          ? 0
+          : v === Infinity
+          ? 1.7976931348623157e308
+          : v === -Infinity
+          ? -1.7976931348623157e308
+          : v;
+      const row = (m: (typeof metrics)[number]) => ({
+        key: m.key,
+        value: stored(m.value),
+        timestamp: m.timestamp,
+        step: m.step,
+        is_nan: Number.isNaN(m.value) ? 1 : 0,
+      });
+      const seen = new Set<string>();
+      const want = metrics.map(row).filter((r) => {
+        const k = JSON.stringify(r);
+        return !seen.has(k) && seen.add(k);
+      });
+      assert.equal(want.length, 235);
+      assert.deepEqual(
+        query(c.path, "SELECT key, value, timestamp, step, is_nan FROM metrics ORDER BY rowid"),
+        want,
+      );
+      const latest = new Map<string, ReturnType<typeof row>>();
+      for (const r of want) {
+        const cur = latest.get(r.key);
+        const later = !cur ||
+          (r.step !== cur.step
+            ? r.step > cur.step
+            : r.timestamp !== cur.timestamp
+            ? r.timestamp > cur.timestamp
+            : r.value > cur.value);
+        if (later) latest.set(r.key, r);
+      }
+      assert.deepEqual(
+        query(
+          c.path,
+          "SELECT key, value, timestamp, step, is_nan FROM latest_metrics ORDER BY key",
+        ),
+        [...latest.values()].sort((a, b) => a.key < b.key ? -1 : 1),
+      );
+    } finally {
+      await s.close();
+    }
+  },
+);
+
 sqliteTest("log-batch param conflicts use MLflow's batch message; logParam its own", async (c) => {
   const s = c.open();
   try {

@@ -52,10 +52,12 @@ export const MAX_DOUBLE = 1.7976931348623157e308;
 
 /** A metric value as MLflow stores it: `[value, is_nan]`. */
 export function encodeMetricValue(v: number): [number, 0 | 1] {
-  if (Number.isNaN(v)) return [0, 1];
-  if (v === Infinity) return [MAX_DOUBLE, 0];
-  if (v === -Infinity) return [-MAX_DOUBLE, 0];
-  return [v, 0];
+  return [storedMetricValue(v), Number.isNaN(v) ? 1 : 0];
+}
+
+/** The `value` column of a point: ±Infinity as ±max double, NaN as 0 (with `is_nan`). */
+export function storedMetricValue(v: number): number {
+  return Number.isNaN(v) ? 0 : v === Infinity ? MAX_DOUBLE : v === -Infinity ? -MAX_DOUBLE : v;
 }
 
 /** The stored value back as a number: NaN for `is_nan`, ±Infinity for ±max double. */

@@ -7,7 +7,7 @@
 import { invalidParam, MltError, notFound } from "../../errors.ts";
 import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../../model.ts";
 import type { Statements } from "./connection.ts";
-import { encodeMetricValue, type ParamConflict, paramConflictError } from "./rows.ts";
+import { type ParamConflict, paramConflictError, storedMetricValue } from "./rows.ts";
 import {
   datasetRowArgs,
   DELETE_EXPERIMENT_SQL,
@@ -151,24 +151,47 @@ function paramConflicts(w: Statements, runId: string, params: Param[]): Param[] 
 }
 
 // MLflow's "latest": the greatest (step, timestamp, value) with NaN as 0; the first wins ties.
-function later(a: [number, number, number], b: [number, number, number]): boolean {
-  return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+function later(a: Metric, b: Metric): boolean {
+  return a.step !== b.step
+    ? a.step > b.step
+    : a.timestamp !== b.timestamp
+    ? a.timestamp > b.timestamp
+    : storedMetricValue(a.value) > storedMetricValue(b.value);
 }
+
+// Points go in as multi-row INSERTs of these many rows (the last ones 10 or 1 at a time, so a
+// connection prepares three texts): one call into SQLite per 100 points instead of per point,
+// ~15% less time per 1,000-point batch and no result object per point (bench note in
+// docs/memory.md).
+const METRIC_CHUNKS = [100, 10, 1];
+const insertMetricsSql = (rows: number) =>
+  "INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES " +
+  Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", ");
+const INSERT_METRICS_SQL = new Map(METRIC_CHUNKS.map((n) => [n, insertMetricsSql(n)]));
 
 /** Inserts metric points (exact duplicates are ignored, as MLflow) and maintains latest_metrics. */
 export function insertMetrics(w: Statements, runId: string, metrics: Metric[]): void {
-  const best = new Map<string, { sort: [number, number, number]; row: SqlValue[] }>();
-  const insert = w.get(
-    "INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) " +
-      "VALUES (?, ?, ?, ?, ?, ?)",
-  );
+  const best = new Map<string, Metric>();
   for (const m of metrics) {
-    const [value, isNan] = encodeMetricValue(m.value);
-    insert.run(m.key, value, m.timestamp, runId, m.step, isNan);
-    const sort: [number, number, number] = [m.step, m.timestamp, value];
     const cur = best.get(m.key);
-    if (!cur || later(sort, cur.sort)) {
-      best.set(m.key, { sort, row: [m.key, value, m.timestamp, m.step, isNan, runId] });
+    if (!cur || later(m, cur)) best.set(m.key, m);
+  }
+  let i = 0;
+  for (const rows of METRIC_CHUNKS) {
+    if (i + rows > metrics.length) continue;
+    const insert = w.get(INSERT_METRICS_SQL.get(rows)!);
+    const args = new Array<SqlValue>(rows * 6);
+    for (; i + rows <= metrics.length; i += rows) {
+      for (let j = 0; j < rows; j++) {
+        const m = metrics[i + j];
+        args[6 * j] = m.key;
+        args[6 * j + 1] = storedMetricValue(m.value);
+        args[6 * j + 2] = m.timestamp;
+        args[6 * j + 3] = runId;
+        args[6 * j + 4] = m.step;
+        args[6 * j + 5] = Number.isNaN(m.value) ? 1 : 0;
+      }
+      insert.run(...args);
     }
   }
   const upsert = w.get(
@@ -178,7 +201,10 @@ export function insertMetrics(w: Statements, runId: string, metrics: Metric[]): 
       "is_nan = excluded.is_nan WHERE (excluded.step, excluded.timestamp, excluded.value) > " +
       "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
   );
-  for (const { row } of best.values()) upsert.run(...row);
+  for (const m of best.values()) {
+    const isNan = Number.isNaN(m.value) ? 1 : 0;
+    upsert.run(m.key, storedMetricValue(m.value), m.timestamp, m.step, isNan, runId);
+  }
 }
 
 /** The rows of one log-batch: params (all or none), metrics, then tags. */
