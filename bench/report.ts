@@ -60,7 +60,7 @@ const SUBJECTS: Record<string, string> = {
   before: "mlt server (before)",
   floor: "empty Deno.serve",
   "floor-hono": "empty Hono app (mlt's deno.json)",
-  "floor-sqlite": "empty Hono app + node:sqlite",
+  "floor-sqlite": "empty Hono app + MLflow's schema in node:sqlite",
   mlflow: "mlflow server",
   fml: "FastTrackML",
 };
