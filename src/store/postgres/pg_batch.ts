@@ -9,7 +9,7 @@
  */
 import { MltError } from "../../errors.ts";
 import type { Metric, Param, Tag } from "../../model.ts";
-import { encodeMetricValue, paramConflictError } from "../sqlite/rows.ts";
+import { encodeMetricValue, laterPoint, paramConflictError } from "../sqlite/rows.ts";
 import { pgArray, type PgDb, type Q } from "./pg_db.ts";
 import { isUniqueViolation } from "./pg_errors.ts";
 import { insertModelMetrics } from "./pg_models.ts";
@@ -74,11 +74,6 @@ export async function insertParams(w: Q, runId: string, params: Param[]): Promis
   if (rest.some((p) => old.get(p.key) !== p.value)) throw conflictError(runId, params, old);
 }
 
-// MLflow's "latest": the greatest (step, timestamp, value) with NaN as 0; the first wins ties.
-function later(a: [number, number, number], b: [number, number, number]): boolean {
-  return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
-}
-
 // The columns of a batch's points, and of each key's latest point in key order (two batches of one
 // run then upsert their keys' rows in the same order: no deadlock), as array literals (pgArray).
 function metricColumns(metrics: Metric[]) {
@@ -86,7 +81,7 @@ function metricColumns(metrics: Metric[]) {
   // Booleans as 't'/'f' text, cast in SQL: postgres.js binds a boolean array as one boolean.
   const keys = new Array<string>(n), values = new Array<number>(n), nans = new Array<string>(n);
   const times = new Array<number>(n), steps = new Array<number>(n);
-  const best = new Map<string, { sort: [number, number, number]; i: number }>();
+  const best = new Map<string, number>(); // each key's latest point (laterPoint), by index
   metrics.forEach((m, i) => {
     const [value, isNan] = encodeMetricValue(m.value);
     keys[i] = m.key;
@@ -94,12 +89,11 @@ function metricColumns(metrics: Metric[]) {
     nans[i] = isNan === 1 ? "t" : "f";
     times[i] = m.timestamp;
     steps[i] = m.step;
-    const sort: [number, number, number] = [m.step, m.timestamp, value];
     const cur = best.get(m.key);
-    if (!cur || later(sort, cur.sort)) best.set(m.key, { sort, i });
+    if (cur === undefined || laterPoint(m, metrics[cur])) best.set(m.key, i);
   });
   const latest = [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([, b]) => b.i);
+    .map(([, i]) => i);
   const cols = [keys, values, times, steps, nans];
   return {
     points: cols.map(pgArray),

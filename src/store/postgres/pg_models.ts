@@ -21,7 +21,7 @@ import {
   modelTagNotFound,
   type PointRow,
 } from "../sqlite/model_rows.ts";
-import { encodeMetricValue } from "../sqlite/rows.ts";
+import { storedMetricValue } from "../sqlite/rows.ts";
 import { eachId, IDX, type Q } from "./pg_db.ts";
 
 /** The experiment (INTEGER, as text) of a model; deleted models only when allowed. */
@@ -136,7 +136,7 @@ export async function insertModelMetrics(
     col((m) => m.key),
     col((m) => m.timestamp),
     col((m) => m.step),
-    col((m) => encodeMetricValue(m.value)[0]),
+    col((m) => storedMetricValue(m.value)),
     col((m) => m.datasetName ?? null),
     col((m) => m.datasetDigest ?? null),
   );

@@ -60,6 +60,18 @@ export function storedMetricValue(v: number): number {
   return Number.isNaN(v) ? 0 : v === Infinity ? MAX_DOUBLE : v === -Infinity ? -MAX_DOUBLE : v;
 }
 
+/**
+ * MLflow's "latest" of a key: the greatest (step, timestamp, stored value), NaN counting as 0;
+ * whether `a` replaces `b`, so the first of equal points stays.
+ */
+export function laterPoint(a: Metric, b: Metric): boolean {
+  return a.step !== b.step
+    ? a.step > b.step
+    : a.timestamp !== b.timestamp
+    ? a.timestamp > b.timestamp
+    : storedMetricValue(a.value) > storedMetricValue(b.value);
+}
+
 /** The stored value back as a number: NaN for `is_nan`, ±Infinity for ±max double. */
 export function decodeMetricValue(value: number | null, isNan: number | boolean | null): number {
   if (isNan) return NaN;

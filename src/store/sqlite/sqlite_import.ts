@@ -18,7 +18,7 @@ import {
   upsertExperimentTag,
 } from "./sqlite_writer.ts";
 import { deleteModelRows, insertModel, insertModelLinks } from "./sqlite_models.ts";
-import { encodeMetricValue } from "./rows.ts";
+import { storedMetricValue } from "./rows.ts";
 
 /** The SQLite store's side of a migration. */
 export class SqliteImport implements ImportTarget {
@@ -104,7 +104,7 @@ export class SqliteImport implements ImportTarget {
           p.key,
           p.timestamp,
           p.step,
-          encodeMetricValue(p.value)[0],
+          storedMetricValue(p.value),
           expId,
           p.runId ?? "",
           p.datasetName ?? null,

@@ -23,7 +23,7 @@ import {
   modelTagNotFound,
   type PointRow,
 } from "./model_rows.ts";
-import { encodeMetricValue, safeInt } from "./rows.ts";
+import { safeInt, storedMetricValue } from "./rows.ts";
 
 /** The experiment (INTEGER, as text) of a model; deleted models only when allowed. */
 export function modelExperiment(s: Statements, modelId: string, allowDeleted = false): string {
@@ -127,7 +127,7 @@ export function insertModelMetrics(
       m.key,
       m.timestamp,
       m.step,
-      encodeMetricValue(m.value)[0],
+      storedMetricValue(m.value),
       experimentId,
       runId,
       m.datasetName ?? null,

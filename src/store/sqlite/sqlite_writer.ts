@@ -7,7 +7,7 @@
 import { invalidParam, MltError, notFound } from "../../errors.ts";
 import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../../model.ts";
 import type { Statements } from "./connection.ts";
-import { type ParamConflict, paramConflictError, storedMetricValue } from "./rows.ts";
+import { laterPoint, type ParamConflict, paramConflictError, storedMetricValue } from "./rows.ts";
 import {
   datasetRowArgs,
   DELETE_EXPERIMENT_SQL,
@@ -150,31 +150,23 @@ function paramConflicts(w: Statements, runId: string, params: Param[]): Param[] 
   return fresh;
 }
 
-// MLflow's "latest": the greatest (step, timestamp, value) with NaN as 0; the first wins ties.
-function later(a: Metric, b: Metric): boolean {
-  return a.step !== b.step
-    ? a.step > b.step
-    : a.timestamp !== b.timestamp
-    ? a.timestamp > b.timestamp
-    : storedMetricValue(a.value) > storedMetricValue(b.value);
-}
-
 // Points go in as multi-row INSERTs of these many rows (the last ones 10 or 1 at a time, so a
 // connection prepares three texts): one call into SQLite per 100 points instead of per point,
 // ~15% less time per 1,000-point batch and no result object per point (bench note in
 // docs/memory.md).
 const METRIC_CHUNKS = [100, 10, 1];
-const insertMetricsSql = (rows: number) =>
+const INSERT_METRICS_SQL = new Map(METRIC_CHUNKS.map((rows) => [
+  rows,
   "INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES " +
-  Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", ");
-const INSERT_METRICS_SQL = new Map(METRIC_CHUNKS.map((n) => [n, insertMetricsSql(n)]));
+  Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", "),
+]));
 
 /** Inserts metric points (exact duplicates are ignored, as MLflow) and maintains latest_metrics. */
 export function insertMetrics(w: Statements, runId: string, metrics: Metric[]): void {
   const best = new Map<string, Metric>();
   for (const m of metrics) {
     const cur = best.get(m.key);
-    if (!cur || later(m, cur)) best.set(m.key, m);
+    if (!cur || laterPoint(m, cur)) best.set(m.key, m);
   }
   let i = 0;
   for (const rows of METRIC_CHUNKS) {
