@@ -2,6 +2,7 @@
  * Where and when a benchmark ran, recorded beside its figures in the JSON a bench script writes
  * (bench/report.ts turns it into the heading of each table in docs/benchmarks.md).
  */
+import { join } from "node:path";
 
 /** The context of one benchmark run: its command, machine, versions, load and dates. */
 export interface BenchContext {
@@ -60,11 +61,55 @@ export async function benchContext(
   };
 }
 
+// deno.json's install task of the checkout `dir`, split into words.
+function installWords(dir: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${dir.replace(/\/$/, "")}/deno.json`));
+  return String(config.tasks?.install ?? "").split(" ").filter(Boolean);
+}
+
 /**
  * The `--v8-flags=…` of deno.json's install task in the checkout `dir`: the flags the installed
- * `mlt` runs with, which the benchmarks give every `deno run … main.ts server` they start.
+ * `mlt` runs with, which the benchmarks give every mlt they start.
  */
 export function mltV8Flags(dir: string): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(`${dir.replace(/\/$/, "")}/deno.json`));
-  return String(config.tasks?.install ?? "").split(" ").filter((w) => w.startsWith("--v8-flags="));
+  return installWords(dir).filter((w) => w.startsWith("--v8-flags="));
+}
+
+/** How the installed `mlt` of a checkout runs: Deno's flags besides V8's, and its main module. */
+export interface InstalledMlt {
+  /** Unstable features and configuration (`--unstable-…`, `--no-config`). */
+  deno: string[];
+  /** The bundle the install task builds (tools/bundle.ts), else the checkout's main.ts. */
+  main: string;
+}
+
+const installed = new Map<string, Promise<InstalledMlt>>();
+
+/**
+ * What deno.json's install task of checkout `dir` installs, for the benchmarks to start as users
+ * do: a checkout that installs a bundle gets one built into a temporary folder (removed when
+ * this process ends); an older one runs its main.ts.
+ */
+export function installedMlt(dir: string): Promise<InstalledMlt> {
+  let found = installed.get(dir);
+  if (!found) installed.set(dir, found = buildInstalled(dir));
+  return found;
+}
+
+async function buildInstalled(dir: string): Promise<InstalledMlt> {
+  const words = installWords(dir);
+  const deno = words.filter((w) => w.startsWith("--unstable-") || w === "--no-config");
+  if (!words.includes("tools/bundle.ts")) return { deno, main: join(dir, "main.ts") };
+  const out = await Deno.makeTempDir({ prefix: "mlt-bench-bundle-" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(out, { recursive: true }));
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tools/bundle.ts", "--outdir", join(out, "mlt")],
+    cwd: dir,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!built.success) {
+    throw new Error(`bundling ${dir} failed: ${new TextDecoder().decode(built.stderr)}`);
+  }
+  return { deno, main: join(out, "mlt", "main.js") };
 }

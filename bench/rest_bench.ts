@@ -40,7 +40,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { firstLine, mltV8Flags } from "./bench_context.ts";
+import { firstLine, type InstalledMlt, installedMlt, mltV8Flags } from "./bench_context.ts";
 import {
   B2,
   b2Batches,
@@ -173,6 +173,8 @@ interface Server {
 const live = new Set<Server>();
 let interrupted = false;
 let mltDir = REPO;
+// What mltDir's `deno task install` installs (its bundle, built once), set before the first start.
+let mltInstalled: InstalledMlt | undefined;
 
 function procTable(): Map<number, number> {
   const parent = new Map<number, number>();
@@ -284,8 +286,9 @@ function command(name: ServerName, uri: string, port: number, cwd: string): stri
         "run",
         "-A",
         ...mltV8Flags(mltDir), // as the installed `mlt` runs (deno.json's install task)
+        ...mltInstalled!.deno,
         ...(opt["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opt["cpu-prof"]}`] : []),
-        join(mltDir, "main.ts"),
+        mltInstalled!.main,
         ...server,
       ];
     case "mlflow":
@@ -784,6 +787,7 @@ try {
     await Deno.symlink(join(REPO, "node_modules"), join(mltDir, "node_modules"));
     mltVersion = `${commit} (git archive of ${opt["mlt-ref"]})`;
   } else mltVersion += " (working tree)";
+  mltInstalled = await installedMlt(mltDir);
   for (const kind of stores) {
     const tag = kind === "sqlite" ? "SQLite" : "file store";
     const base = join(workDir, kind);
@@ -886,8 +890,10 @@ const report = [
   "",
   "Notes:",
   `- Servers as shipped: \`mlt server\` (deno run -A ${
-    mltV8Flags(mltDir).join(" ")
-  } main.ts, one process), \`mlflow server\` (defaults: 4 uvicorn workers, artifact proxy, job runner), \`fml server\` (defaults). Logs go to files.`,
+    [...mltV8Flags(mltDir), ...mltInstalled?.deno ?? []].join(" ")
+  } ${
+    mltInstalled?.main.endsWith(".js") ? "(the bundle of deno task install)" : "main.ts"
+  }, one process), \`mlflow server\` (defaults: 4 uvicorn workers, artifact proxy, job runner), \`fml server\` (defaults). Logs go to files.`,
   "- RSS counts file pages the server has mapped: mlt's SQLite readers use mmap (256 MB), so pages of the database it read count toward its RSS (they are clean and reclaimable); PSS is shown beside RSS for the idle figure.",
   "- Clients: B2–B5 use a thin Deno fetch client on the same 2-core machine (loopback, keep-alive); B1 and the B5 client row use the real MLflow Python client, which is client-bound per call.",
   `- Sizes: B1 ${B1_KEYS} keys × ${STEPS} steps; B2 ${B2.runs} runs × ${B2.keys} keys × ${

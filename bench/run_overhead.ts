@@ -1,11 +1,13 @@
 /**
  * Runner overhead of `mlt run` vs `mlflow run --env-manager local` on the same project, in the
  * same session: time from starting the runner to the entry point's first line, and from the entry
- * point's last line to the runner's exit. Prints medians and ratios. Not a test.
+ * point's last line to the runner's exit, for the installed `mlt` (deno.json's install task) and
+ * for `deno run main.ts`. Prints medians and ratios. Not a test.
  *
  *   deno run -A bench/run_overhead.ts [--runs 5] [--mlflow .venv/bin/mlflow]
  */
 import { join } from "node:path";
+import { installedMlt, mltV8Flags } from "./bench_context.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const args = Deno.args;
@@ -76,16 +78,19 @@ async function measure(name: string, cmd: string[]): Promise<Sample> {
   return m;
 }
 
+// As the installed `mlt` runs (deno.json's install task: its bundle and flags), then the sources.
+const installed = await installedMlt(REPO);
+const project = ["run", proj, "-P", "x=2"];
 const mlt = await measure("mlt", [
   Deno.execPath(),
   "run",
   "-A",
-  join(REPO, "main.ts"),
-  "run",
-  proj,
-  "-P",
-  "x=2",
+  ...mltV8Flags(REPO),
+  ...installed.deno,
+  installed.main,
+  ...project,
 ]);
+await measure("main.ts", [Deno.execPath(), "run", "-A", join(REPO, "main.ts"), ...project]);
 let mlflow: Sample | undefined;
 try {
   await Deno.stat(MLFLOW);

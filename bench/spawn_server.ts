@@ -1,6 +1,6 @@
 /** A fresh `mlt server` child for the benchmarks: started from a checkout, stopped with SIGTERM. */
 
-import { mltV8Flags } from "./bench_context.ts";
+import { installedMlt, mltV8Flags } from "./bench_context.ts";
 
 /** A running `mlt server`. */
 export interface SpawnedServer {
@@ -15,7 +15,7 @@ export interface SpawnedServer {
 
 /** How to start it, where a benchmark compares settings. */
 export interface SpawnOptions {
-  /** Deno's flags before main.ts (default: deno.json's install flags of `src`). */
+  /** V8's flags (default: deno.json's install flags of `src`). */
   v8?: string[];
   /** More environment variables. */
   env?: Record<string, string>;
@@ -30,12 +30,14 @@ export async function spawnServer(
   extra = "",
   how: SpawnOptions = {},
 ): Promise<SpawnedServer> {
+  const installed = await installedMlt(src);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       ...(how.v8 ?? mltV8Flags(src)), // as the installed `mlt` runs (deno.json's install task)
-      "main.ts",
+      ...installed.deno,
+      installed.main,
       "server",
       "--port",
       "0",

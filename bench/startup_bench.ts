@@ -10,8 +10,8 @@
  *       per request (the figure to compare on a loaded machine).
  *
  * Subjects, one process at a time, alternating round by round (A B C A B C …) so that the load of
- * a shared machine spreads over all of them: `mlt` (`mlt server` from --src, as `deno run -A
- * main.ts` with the V8 flags of deno.json's install task), `mlt-w2` (the same with `--workers 2`),
+ * a shared machine spreads over all of them: `mlt` (`mlt server` from --src, as its installed
+ * command runs: the bundle and Deno flags of deno.json's install task), `mlt-w2` (the same with `--workers 2`),
  * `before` (`mlt server` from the checkout --before, e.g. a `git archive` of main), `floor` (an
  * empty `Deno.serve` answering 200, started the same way: the least any Deno server costs),
  * `floor-hono` (the same routed by Hono with mlt's deno.json: npm resolution and node_modules),
@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { quantile, runB3, summarize } from "./rest_common.ts";
-import { benchContext, mltV8Flags } from "./bench_context.ts";
+import { benchContext, installedMlt, mltV8Flags } from "./bench_context.ts";
 import { cpuMs, peakSampler, treeRssMb } from "./proc_stats.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
@@ -64,6 +64,12 @@ function freePort(): number {
 
 const words = (s: string) => s.split(" ").filter(Boolean);
 
+// What each checkout's `deno task install` installs (a bundle is built once, before any start).
+const INSTALLED = {
+  mlt: await installedMlt(opt.src),
+  before: opt.before ? await installedMlt(opt.before) : undefined,
+};
+
 function command(subject: string, db: string, port: number): string[] {
   const mlt = ["server", "--host", HOST, "--port", String(port), "--backend-store-uri"];
   switch (subject) {
@@ -74,10 +80,12 @@ function command(subject: string, db: string, port: number): string[] {
         Deno.execPath(),
         "run",
         "-A",
-        // Each checkout runs with the V8 flags its installed command has (its install task).
+        // Each checkout runs as its installed command does (its install task): V8 flags,
+        // unstable features, and the bundle it installs (or its main.ts).
         ...mltV8Flags(subject === "before" ? opt.before! : opt.src),
+        ...INSTALLED[subject === "before" ? "before" : "mlt"]!.deno,
         ...words(opt["deno-args"]),
-        join(subject === "before" ? opt.before! : opt.src, "main.ts"),
+        INSTALLED[subject === "before" ? "before" : "mlt"]!.main,
         ...mlt,
         `sqlite:///${db}`,
         ...words(opt["server-args"]),

@@ -124,7 +124,7 @@ Deno.test("compose.yaml: the services agree on the database, endpoint, bucket an
   }
 });
 
-Deno.test("Dockerfile: pinned Deno image, frozen install, and a server command mlt parses", () => {
+Deno.test("Dockerfile: pinned Deno image, frozen install, the installed bundle, and a server command mlt parses", () => {
   assert.match(dockerfile, /^FROM denoland\/deno:2\.9\.6$/m);
   assert.match(dockerfile, /^RUN deno install --frozen$/m);
   const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
@@ -135,6 +135,20 @@ Deno.test("Dockerfile: pinned Deno image, frozen install, and a server command m
   assert.equal(o.host, "0.0.0.0");
   assert.match(dockerfile, new RegExp(`^EXPOSE ${o.port}$`, "m"));
   assert.match(dockerfile, new RegExp(`127\\.0\\.0\\.1:${o.port}/health`));
+  // The image runs what `deno task install` installs: the bundle, with the same Deno flags.
+  assert.match(dockerfile, /^RUN deno run -A tools\/bundle\.ts$/m);
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+  assert.ok(entry, "an ENTRYPOINT line");
+  const install: string = JSON.parse(Deno.readTextFileSync(join(REPO_ROOT, "deno.json"))).tasks
+    .install;
+  const flags = install.split(" ").filter((w) => /^(--v8-flags=|--unstable-|--no-config$)/.test(w));
+  assert.deepEqual(
+    [...JSON.parse(entry[1]).slice(3, -1)].sort(),
+    [...flags].sort(),
+    "the install task's Deno flags",
+  );
+  assert.deepEqual(JSON.parse(entry[1]).slice(0, 3), ["deno", "run", "-A"]);
+  assert.equal(JSON.parse(entry[1]).at(-1), "/app/dist/mlt/main.js");
   // Every path the image copies exists, so the build context has what the image needs.
   for (const m of dockerfile.matchAll(/^COPY (.+) \S+$/gm)) {
     for (const p of m[1].split(" ")) Deno.statSync(join(REPO_ROOT, p));

@@ -53,56 +53,102 @@ async function sqliteOnly(dir: string): Promise<Set<string>> {
   return new Set(evaluated(new TextDecoder().decode(out.stderr)).filter(isNode));
 }
 
+// The modules a `deno run <args> server` on a new SQLite database in `dir` evaluated by the time
+// it answered /health.
+async function startedServer(dir: string, args: string[]): Promise<string[]> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--log-level=debug",
+      ...args,
+      "server",
+      "--port",
+      "0",
+      "--backend-store-uri",
+      `sqlite:///${dir}/mlflow.db`,
+    ],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", MLT_HOME: `${dir}/home` },
+  }).spawn();
+  const log = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  // The second line (the store banner) comes after listening, once the start is complete.
+  while (out.split("\n").length < 3) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    out += value;
+  }
+  const url = /http:\/\/\S+/.exec(out)?.[0];
+  try {
+    assert.ok(url, out);
+    const res = await fetch(`${url}/health`);
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  } finally {
+    // SIGKILL: a graceful stop loads more (its grace timer), which is not the idle server.
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel().catch(() => {});
+  }
+  return evaluated(await log);
+}
+
 Deno.test("mlt server on SQLite loads no Node module but node:sqlite before it idles", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mlt-startup-modules-" });
   try {
     const allowed = await sqliteOnly(dir);
     // The log still reads as the test expects (else it would pass on anything).
     assert.ok(allowed.has("ext:deno_node/sqlite.ts"), [...allowed].join(", "));
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--log-level=debug",
-        MAIN,
-        "server",
-        "--port",
-        "0",
-        "--backend-store-uri",
-        `sqlite:///${dir}/mlflow.db`,
-      ],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1", MLT_HOME: `${dir}/home` },
-    }).spawn();
-    const log = new Response(child.stderr).text();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    // The second line (the store banner) comes after listening, once the start is complete.
-    while (out.split("\n").length < 3) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      out += value;
-    }
-    const url = /http:\/\/\S+/.exec(out)?.[0];
-    try {
-      assert.ok(url, out);
-      const res = await fetch(`${url}/health`);
-      assert.equal(res.status, 200);
-      await res.body?.cancel();
-    } finally {
-      // SIGKILL: a graceful stop loads more (its grace timer), which is not the idle server.
-      child.kill("SIGKILL");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    }
-    const loaded = evaluated(await log);
+    const loaded = await startedServer(dir, [MAIN]);
     assert.ok(loaded.some((m) => m.endsWith("/main.ts")), "the debug log names no module");
     assert.ok(loaded.some((m) => m.endsWith("/src/store/sqlite/lazy_sqlite_store.ts")));
     // The store's body, the searches' parsers and SQL, the registry and the API load with their
     // first call (the start banner counts without them).
     const early = LAZY.filter((p) => loaded.some((m) => m.endsWith(`/${p}`)));
+    assert.deepEqual(early, [], `loaded before the first request: ${early}`);
+    const extra = loaded.filter((m) => isNode(m) && !allowed.has(m));
+    assert.deepEqual(extra, [], `Node modules loaded before the first request: ${extra}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the installed bundle: the same lazy parts and no Node module but node:sqlite", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mlt-startup-bundle-" });
+  try {
+    const allowed = await sqliteOnly(dir);
+    const built = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../tools/bundle.ts", import.meta.url).pathname,
+        "--outdir",
+        `${dir}/dist`,
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(built.success, new TextDecoder().decode(built.stderr));
+    // As deno.json's install task runs it.
+    const install: string = JSON.parse(
+      await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+    ).tasks.install;
+    const flags = install.split(" ").filter((w) => /^(--unstable-|--no-config$)/.test(w));
+    const loaded = await startedServer(dir, [...flags, `${dir}/dist/main.js`]);
+    assert.ok(loaded.some((m) => m.endsWith("/dist/main.js")), "the debug log names no chunk");
+    assert.ok(loaded.some((m) => /\/dist\/lazy_sqlite_store-\w+\.js$/.test(m)));
+    // A module behind an import() of the sources is a chunk named after it.
+    const chunks = [...Deno.readDirSync(`${dir}/dist`)].map((e) => e.name);
+    const lazy = LAZY.map((p) => p.split("/").at(-1)!.replace(/\.ts$/, ""))
+      .filter((name) => chunks.some((c) => c.startsWith(`${name}-`)));
+    assert.ok(lazy.includes("sqlite_store") && lazy.includes("routes"), lazy.join(", "));
+    const early = lazy.filter((name) =>
+      loaded.some((m) => new RegExp(`/dist/${name}-\\w+\\.js$`).test(m))
+    );
     assert.deepEqual(early, [], `loaded before the first request: ${early}`);
     const extra = loaded.filter((m) => isNode(m) && !allowed.has(m));
     assert.deepEqual(extra, [], `Node modules loaded before the first request: ${extra}`);

@@ -22,11 +22,13 @@ const RESTARTS_PER_MINUTE = 5;
 /** The command line that runs this same mlt with `args`: the binary, or deno with its module. */
 export function selfCommand(args: string[]): { cmd: string; args: string[] } {
   if (Deno.build.standalone) return { cmd: Deno.execPath(), args };
-  // SO_REUSEPORT is still behind --unstable-net (deno.json turns it on for the first process).
-  const run = ["run", "-A", "--unstable-net"];
   const main = Deno.mainModule;
-  if (main.startsWith("file:")) {
-    // An installed `mlt` runs main.ts with --config; the copies need the same import map.
+  const own = ownRunFlags();
+  // SO_REUSEPORT is still behind --unstable-net (the installed command turns it on).
+  const run = ["run", "-A", ...(own.includes("--unstable-net") ? [] : ["--unstable-net"]), ...own];
+  const configured = own.some((w) => w === "--no-config" || /^(--config|-c)(=|$)/.test(w));
+  if (!configured && main.startsWith("file:")) {
+    // `deno run main.ts` from a checkout: the copies need the same import map.
     const config = new URL("./deno.json", main);
     try {
       Deno.statSync(config);
@@ -35,35 +37,46 @@ export function selfCommand(args: string[]): { cmd: string; args: string[] } {
       // a bundle or a script without deno.json beside it resolves everything itself
     }
   }
-  return { cmd: Deno.execPath(), args: [...run, ...ownV8Flags(), main, ...args] };
+  return { cmd: Deno.execPath(), args: [...run, main, ...args] };
 }
 
 /**
- * The `--v8-flags=…` this process was started with (an installed `mlt` has deno.json's; a user may
- * add memory flags, docs/memory.md), so that the copies run as the first process does. Linux only,
- * as `--workers` is: read from /proc/self/cmdline.
+ * The flags of Deno this process was started with that a copy needs to run as it does: V8 flags
+ * (an installed `mlt` has deno.json's; a user may add memory flags, docs/memory.md), unstable
+ * features (lazy dynamic imports: the installed bundle's start) and its configuration. Linux
+ * only, as `--workers` is: read from /proc/self/cmdline.
  */
-function ownV8Flags(): string[] {
+function ownRunFlags(): string[] {
   try {
     const cmdline = Deno.readTextFileSync("/proc/self/cmdline").split("\0");
-    return v8FlagsBefore(cmdline, Deno.mainModule, Deno.cwd());
+    return runFlagsBefore(cmdline, Deno.mainModule, Deno.cwd());
   } catch {
     return [];
   }
 }
 
-/** The `--v8-flags=…` words of a deno command line before its main module (none if not found). */
-export function v8FlagsBefore(cmdline: string[], mainModule: string, cwd: string): string[] {
+// A flag whose value is the next word.
+const WITH_VALUE = new Set(["--config", "-c"]);
+
+/** Those flags of a deno command line, before its main module (none if it is not found). */
+export function runFlagsBefore(cmdline: string[], mainModule: string, cwd: string): string[] {
   const base = `file://${cwd.replace(/\/?$/, "/")}`;
   const at = cmdline.findIndex((word, i) => {
-    if (i === 0 || word.startsWith("-")) return false;
+    if (i === 0 || word.startsWith("-") || WITH_VALUE.has(cmdline[i - 1])) return false;
     try {
       return new URL(word, base).href === mainModule;
     } catch {
       return false;
     }
   });
-  return at < 0 ? [] : cmdline.slice(1, at).filter((w) => w.startsWith("--v8-flags="));
+  if (at < 0) return [];
+  const kept: string[] = [];
+  for (let i = 1; i < at; i++) {
+    const w = cmdline[i];
+    if (WITH_VALUE.has(w) && i + 1 < at) kept.push(w, cmdline[++i]);
+    else if (/^(--v8-flags=|--unstable-|--config=|--no-config$)/.test(w)) kept.push(w);
+  }
+  return kept;
 }
 
 /** Refuses `--workers` where copies cannot be started with the same rights on the same port. */

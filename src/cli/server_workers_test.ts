@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
-import { v8FlagsBefore } from "./server_workers.ts";
+import { runFlagsBefore } from "./server_workers.ts";
 
 const MAIN = "file:///home/me/mlt/main.ts";
 
-Deno.test("v8FlagsBefore: the V8 flags before the main module, relative or absolute", () => {
+Deno.test("runFlagsBefore: V8 flags, unstable features and configuration before the main module", () => {
   const flags = "--v8-flags=--min-semi-space-size=4";
   assert.deepEqual(
-    v8FlagsBefore(
+    runFlagsBefore(
       ["deno", "run", "-A", flags, "--config", "deno.json", "main.ts", "server"],
       MAIN,
       "/home/me/mlt",
     ),
-    [flags],
+    [flags, "--config", "deno.json"],
   );
   assert.deepEqual(
-    v8FlagsBefore(
+    runFlagsBefore(
       ["deno", "run", flags, "--v8-flags=--max-semi-space-size=2", "/home/me/mlt/main.ts"],
       MAIN,
       "/",
@@ -23,13 +23,51 @@ Deno.test("v8FlagsBefore: the V8 flags before the main module, relative or absol
   );
   // A path that needs escaping in a URL still names the module.
   assert.deepEqual(
-    v8FlagsBefore(["deno", "run", flags, "my mlt/main.ts"], "file:///w/my%20mlt/main.ts", "/w"),
+    runFlagsBefore(["deno", "run", flags, "my mlt/main.ts"], "file:///w/my%20mlt/main.ts", "/w"),
     [flags],
+  );
+  // The installed command: a bundle named by its URL, Deno's own isolating configuration.
+  const bundle = "file:///opt/mlt/dist/mlt/main.js";
+  assert.deepEqual(
+    runFlagsBefore(
+      [
+        "deno",
+        "run",
+        "--allow-all",
+        "--unstable-lazy-dynamic-imports",
+        "--unstable-net",
+        flags,
+        "--config",
+        "/home/me/.deno/bin/.mlt/deno.json",
+        bundle,
+        "server",
+        "--workers",
+        "2",
+      ],
+      bundle,
+      "/tmp",
+    ),
+    [
+      "--unstable-lazy-dynamic-imports",
+      "--unstable-net",
+      flags,
+      "--config",
+      "/home/me/.deno/bin/.mlt/deno.json",
+    ],
+  );
+  assert.deepEqual(
+    runFlagsBefore(["deno", "run", "--no-config", "--config=x.json", bundle], bundle, "/"),
+    ["--no-config", "--config=x.json"],
   );
 });
 
-Deno.test("v8FlagsBefore: words after the main module, or no main module found, give nothing", () => {
+Deno.test("runFlagsBefore: a config file is not the main module; words after it are not flags", () => {
   const flags = "--v8-flags=--expose-gc";
-  assert.deepEqual(v8FlagsBefore(["deno", "run", "main.ts", flags], MAIN, "/home/me/mlt"), []);
-  assert.deepEqual(v8FlagsBefore(["deno", "run", flags, "other.ts"], MAIN, "/home/me/mlt"), []);
+  assert.deepEqual(runFlagsBefore(["deno", "run", "main.ts", flags], MAIN, "/home/me/mlt"), []);
+  assert.deepEqual(runFlagsBefore(["deno", "run", flags, "other.ts"], MAIN, "/home/me/mlt"), []);
+  // `-c main.ts` names a (strange) config file, not the module.
+  assert.deepEqual(
+    runFlagsBefore(["deno", "run", "-c", "main.ts", "main.ts"], MAIN, "/home/me/mlt"),
+    ["-c", "main.ts"],
+  );
 });

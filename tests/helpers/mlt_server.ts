@@ -20,9 +20,10 @@ export async function startMltServer(
   dir: string,
   args: string[],
   env: Record<string, string> = {},
-  opts: { openFiles?: number; denoArgs?: string[] } = {},
+  opts: { openFiles?: number; denoArgs?: string[]; main?: string } = {},
 ): Promise<MltServer> {
-  const argv = ["run", "-A", ...opts.denoArgs ?? [], MAIN, "server", "--port", "0", ...args];
+  const main = opts.main ?? MAIN; // another build of mlt (the installed bundle), or main.ts
+  const argv = ["run", "-A", ...opts.denoArgs ?? [], main, "server", "--port", "0", ...args];
   // `ulimit -n` sets both limits, so the server cannot raise its own.
   const [cmd, cmdArgs] = opts.openFiles === undefined
     ? [Deno.execPath(), argv]
