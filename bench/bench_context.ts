@@ -3,6 +3,7 @@
  * (bench/report.ts turns it into the heading of each table in docs/benchmarks.md).
  */
 import { join } from "node:path";
+import { installRunFlags } from "../tools/bundle.ts";
 
 /** The context of one benchmark run: its command, machine, versions, load and dates. */
 export interface BenchContext {
@@ -61,10 +62,10 @@ export async function benchContext(
   };
 }
 
-// deno.json's install task of the checkout `dir`, split into words.
-function installWords(dir: string): string[] {
+// deno.json's install task of the checkout `dir`.
+function installTask(dir: string): string {
   const config = JSON.parse(Deno.readTextFileSync(`${dir.replace(/\/$/, "")}/deno.json`));
-  return String(config.tasks?.install ?? "").split(" ").filter(Boolean);
+  return String(config.tasks?.install ?? "");
 }
 
 /**
@@ -72,7 +73,7 @@ function installWords(dir: string): string[] {
  * `mlt` runs with, which the benchmarks give every mlt they start.
  */
 export function mltV8Flags(dir: string): string[] {
-  return installWords(dir).filter((w) => w.startsWith("--v8-flags="));
+  return installRunFlags(installTask(dir)).filter((w) => w.startsWith("--v8-flags="));
 }
 
 /** How the installed `mlt` of a checkout runs: Deno's flags besides V8's, and its main module. */
@@ -97,9 +98,9 @@ export function installedMlt(dir: string): Promise<InstalledMlt> {
 }
 
 async function buildInstalled(dir: string): Promise<InstalledMlt> {
-  const words = installWords(dir);
-  const deno = words.filter((w) => w.startsWith("--unstable-") || w === "--no-config");
-  if (!words.includes("tools/bundle.ts")) return { deno, main: join(dir, "main.ts") };
+  const task = installTask(dir);
+  const deno = installRunFlags(task).filter((w) => !w.startsWith("--v8-flags="));
+  if (!task.split(" ").includes("tools/bundle.ts")) return { deno, main: join(dir, "main.ts") };
   const out = await Deno.makeTempDir({ prefix: "mlt-bench-bundle-" });
   globalThis.addEventListener("unload", () => Deno.removeSync(out, { recursive: true }));
   const built = await new Deno.Command(Deno.execPath(), {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { parseServerArgs } from "../src/cli/server_options.ts";
+import { installRunFlags } from "../tools/bundle.ts";
 import { pythonPath, REPO_ROOT, runPython } from "./compat/python.ts";
 
 interface Service {
@@ -141,7 +142,7 @@ Deno.test("Dockerfile: pinned Deno image, frozen install, the installed bundle, 
   assert.ok(entry, "an ENTRYPOINT line");
   const install: string = JSON.parse(Deno.readTextFileSync(join(REPO_ROOT, "deno.json"))).tasks
     .install;
-  const flags = install.split(" ").filter((w) => /^(--v8-flags=|--unstable-|--no-config$)/.test(w));
+  const flags = installRunFlags(install);
   assert.deepEqual(
     [...JSON.parse(entry[1]).slice(3, -1)].sort(),
     [...flags].sort(),

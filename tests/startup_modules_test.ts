@@ -7,6 +7,7 @@
  * process loaded; it also names mlt's modules that must wait for the first request that needs them.
  */
 import assert from "node:assert/strict";
+import { bundle, installRunFlags } from "../tools/bundle.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -121,24 +122,12 @@ Deno.test("the installed bundle: the same lazy parts and no Node module but node
   const dir = await Deno.makeTempDir({ prefix: "mlt-startup-bundle-" });
   try {
     const allowed = await sqliteOnly(dir);
-    const built = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../tools/bundle.ts", import.meta.url).pathname,
-        "--outdir",
-        `${dir}/dist`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    assert.ok(built.success, new TextDecoder().decode(built.stderr));
+    await bundle(`${dir}/dist`);
     // As deno.json's install task runs it.
     const install: string = JSON.parse(
       await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
     ).tasks.install;
-    const flags = install.split(" ").filter((w) => /^(--unstable-|--no-config$)/.test(w));
-    const loaded = await startedServer(dir, [...flags, `${dir}/dist/main.js`]);
+    const loaded = await startedServer(dir, [...installRunFlags(install), `${dir}/dist/main.js`]);
     assert.ok(loaded.some((m) => m.endsWith("/dist/main.js")), "the debug log names no chunk");
     assert.ok(loaded.some((m) => /\/dist\/lazy_sqlite_store-\w+\.js$/.test(m)));
     // A module behind an import() of the sources is a chunk named after it.

@@ -51,6 +51,15 @@ export async function deferRequire(dir: string): Promise<number> {
   return rewritten;
 }
 
+/**
+ * The Deno flags the installed command runs with, from an install task's command line (deno.json's
+ * `install`): V8 flags, unstable features, `--no-config`. The benchmarks, the image and the tests
+ * start the bundle with them.
+ */
+export function installRunFlags(installTask: string): string[] {
+  return installTask.split(" ").filter((w) => /^(--v8-flags=|--unstable-|--no-config$)/.test(w));
+}
+
 /** Bundles main.ts into `outdir` (replacing an earlier bundle there); returns its file count. */
 export async function bundle(outdir: string): Promise<number> {
   const previous = await Deno.stat(join(outdir, "main.js")).then(() => true, () => false);

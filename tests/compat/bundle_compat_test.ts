@@ -16,29 +16,22 @@ import { withS3 } from "../helpers/s3.ts";
 import { runFlows as runModelFlows } from "./model_flows.ts";
 import { PYTHON_ENV, pythonPath, REPO_ROOT } from "./python.ts";
 import { runServerFlows } from "./server_flows.ts";
+import { bundle as bundleInto, installRunFlags } from "../../tools/bundle.ts";
 
 const work = await Deno.realPath(await Deno.makeTempDir({ prefix: "mlt-bundle-" }));
 globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: true }));
 
 // deno.json's install task: the Deno flags of the installed command (everything but the build).
 const INSTALL: string = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`)).tasks.install;
-const FLAGS = INSTALL.split(" ").filter((w) => /^(--v8-flags=|--unstable-|--no-config$)/.test(w));
+const FLAGS = installRunFlags(INSTALL);
 
 let built: Promise<string> | undefined;
 /** Builds the bundle once per file (as the install task does); resolves to its main.js. */
 function bundle(): Promise<string> {
-  return built ??= (async () => {
-    const out = await runProcess(Deno.execPath(), [
-      "run",
-      "-A",
-      `${REPO_ROOT}/tools/bundle.ts`,
-      "--outdir",
-      join(work, "dist"),
-    ]);
-    assert.equal(out.code, 0, out.stderr);
-    assert.match(out.stderr, /bundled main\.ts into .*dist \(\d+ files\)/);
+  return built ??= bundleInto(join(work, "dist")).then((files) => {
+    assert.ok(files > 10, "one chunk per lazily loaded part");
     return join(work, "dist", "main.js");
-  })();
+  });
 }
 
 async function startServer(dir: string, args: string[], env: Record<string, string> = {}) {
@@ -59,7 +52,6 @@ Deno.test("the install task installs the bundle with its Deno flags, and no chun
   assert.ok(FLAGS.includes("--no-config"), INSTALL);
   const dir = join(await bundle(), "..");
   const chunks = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".js"));
-  assert.ok(chunks.length > 10, "one chunk per lazily loaded part");
   for (const c of chunks) {
     const text = Deno.readTextFileSync(join(dir, c.name));
     assert.doesNotMatch(text, /from\s*"node:module"/, c.name);
