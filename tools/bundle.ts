@@ -2,8 +2,9 @@
  * Builds the program that `deno task install` installs as `mlt`: main.ts bundled by `deno bundle`
  * (esbuild) with code splitting, into `dist/mlt/` (main.js and its chunks). Each `import()` of the
  * sources stays a separate chunk that loads on first use, so a server still loads only what
- * serving needs, but from a dozen files instead of ~60 modules: Deno's cost per module (resolving,
- * reading, its cache lookups) is paid a dozen times. docs/startup.md has the figures.
+ * serving needs, but from ~40 JavaScript files instead of ~60 TypeScript modules: Deno's cost per
+ * module (resolving, reading, its cache lookups) is paid less often. docs/startup.md has the
+ * figures.
  *
  * One rewrite of esbuild's output: its shared helper chunk creates a `require` for the CommonJS
  * packages (prom-client) by importing `node:module`, which every chunk's import of the helpers
