@@ -7,7 +7,13 @@
 import { invalidParam, MltError, notFound } from "../../errors.ts";
 import { type DatasetInput, type Metric, type Param, TAG, type Tag } from "../../model.ts";
 import type { Statements } from "./connection.ts";
-import { laterPoint, type ParamConflict, paramConflictError, storedMetricValue } from "./rows.ts";
+import {
+  encodeMetricValue,
+  laterPoint,
+  type ParamConflict,
+  paramConflictError,
+  storedMetricValue,
+} from "./rows.ts";
 import {
   datasetRowArgs,
   DELETE_EXPERIMENT_SQL,
@@ -194,8 +200,8 @@ export function insertMetrics(w: Statements, runId: string, metrics: Metric[]): 
       "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)",
   );
   for (const m of best.values()) {
-    const isNan = Number.isNaN(m.value) ? 1 : 0;
-    upsert.run(m.key, storedMetricValue(m.value), m.timestamp, m.step, isNan, runId);
+    const [value, isNan] = encodeMetricValue(m.value);
+    upsert.run(m.key, value, m.timestamp, m.step, isNan, runId);
   }
 }
 
